@@ -1,0 +1,150 @@
+"""Render an issue: Jinja2 layouts -> MJML -> mjml-python -> HTML, plus the text edition.
+
+MJML runs once per edition; per-recipient parts (greeting, unsubscribe link)
+stay as :data:`PLACEHOLDERS` tokens that sending replaces by substitution.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import css_inline
+import jinja2
+import mjml
+import yaml
+from markupsafe import Markup
+
+from .errors import RenderError
+from .markdown import markdown_html, markdown_inline_html
+from .model import Issue, Section
+from .text import render_text
+
+__all__ = [
+    "DEFAULT_LAYOUTS",
+    "Edition",
+    "PLACEHOLDERS",
+    "Renderer",
+    "filter_sections",
+    "fill_placeholders",
+    "render",
+]
+
+DEFAULT_LAYOUTS = Path(__file__).resolve().parent.parent / "layouts"
+
+#: Tokens left in an edition for sending to replace per recipient.
+PLACEHOLDERS = {"greeting": "[[greeting]]", "unsubscribe_url": "[[unsubscribe_url]]"}
+
+
+@dataclass(frozen=True, slots=True)
+class Edition:
+    """One rendered edition: what every recipient with this ``audience`` receives.
+
+    ``audience`` is None for the full issue, else the segments the edition is for.
+    ``html`` and ``text`` still hold the :data:`PLACEHOLDERS` tokens.
+    """
+
+    issue: Issue
+    subject: str
+    preheader: str
+    mjml: str
+    html: str
+    text: str
+    audience: frozenset[str] | None = None
+
+
+def filter_sections(issue: Issue, audience: frozenset[str] | None, /) -> tuple[Section, ...]:
+    """The sections and articles an audience sees (all of them when None).
+
+    An item with no ``audience`` is for everyone; otherwise one of its
+    segments must be in ``audience``. Sections left empty are dropped.
+    """
+    if audience is None:
+        return issue.sections
+
+    def visible(item_audience: tuple[str, ...]) -> bool:
+        return not item_audience or bool(audience.intersection(item_audience))
+
+    sections = []
+    for section in issue.sections:
+        if not visible(section.audience):
+            continue
+        articles = tuple(a for a in section.articles if visible(a.audience))
+        if articles:
+            sections.append(dataclasses.replace(section, articles=articles))
+    return tuple(sections)
+
+
+def fill_placeholders(template: str, /, values: Mapping[str, str]) -> str:
+    """Replace each placeholder token with its value (missing values: left as is)."""
+    for name, token in PLACEHOLDERS.items():
+        if name in values:
+            template = template.replace(token, values[name])
+    return template
+
+
+class Renderer:
+    """Compiled layouts from one folder; reuse it to render many editions."""
+
+    def __init__(self, layouts: Path = DEFAULT_LAYOUTS, /) -> None:
+        self.layouts = layouts
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(layouts),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=False,
+            keep_trailing_newline=True,
+        )
+        self.env.filters["markdown"] = lambda s: Markup(markdown_html(s))
+        self.env.filters["markdown_inline"] = lambda s: Markup(markdown_inline_html(s))
+        try:
+            self.template = self.env.get_template("bulletin.mjml.j2")
+            self.colours = yaml.safe_load((layouts / "colours.yaml").read_text(encoding="utf-8"))
+            css = (layouts / "email.css").read_text(encoding="utf-8")
+        except (OSError, jinja2.TemplateError, yaml.YAMLError) as exc:
+            raise RenderError(f"cannot load the layouts in {layouts}: {exc}") from exc
+        self.inliner = css_inline.CSSInliner(
+            inline_style_tags=False, keep_style_tags=True, load_remote_stylesheets=False, extra_css=css,
+        )
+
+    def mjml(self, issue: Issue, sections: tuple[Section, ...], /) -> str:
+        """The MJML document of one edition."""
+        try:
+            return self.template.render(issue=issue, sections=sections, colours=self.colours, placeholders=PLACEHOLDERS)
+        except jinja2.TemplateError as exc:
+            raise RenderError(f"layout error in {self.layouts}: {exc}") from exc
+
+    def html(self, mjml_source: str, /) -> str:
+        """Compile MJML to HTML and inline the layout's CSS into the elements."""
+        try:
+            html = mjml.mjml2html(mjml_source, disable_comments=True, fonts={})
+        except Exception as exc:  # mjml-python raises a bare error type from Rust
+            raise RenderError(f"MJML could not be compiled: {exc}") from exc
+        return self.inliner.inline(html)
+
+    def text(self, issue: Issue, sections: tuple[Section, ...], /) -> str:
+        """The plain-text edition."""
+        return render_text(issue, sections, greeting=PLACEHOLDERS["greeting"], unsubscribe_url=PLACEHOLDERS["unsubscribe_url"])
+
+    def render(self, issue: Issue, /, *, audience: frozenset[str] | None = None) -> Edition:
+        """Render one edition of ``issue`` for ``audience`` (None: everything)."""
+        sections = filter_sections(issue, audience)
+        source = self.mjml(issue, sections)
+        return Edition(
+            issue=issue, subject=issue.email_subject, preheader=issue.preheader,
+            mjml=source, html=self.html(source), text=self.text(issue, sections), audience=audience,
+        )
+
+
+@lru_cache(maxsize=8)
+def _renderer(layouts: Path) -> Renderer:
+    return Renderer(layouts)
+
+
+def render(issue: Issue, /, *, audience: Iterable[str] | None = None, layouts: Path | None = None) -> Edition:
+    """Render ``issue`` to an :class:`Edition`; layouts are compiled once per folder."""
+    return _renderer(layouts or DEFAULT_LAYOUTS).render(issue, audience=None if audience is None else frozenset(audience))

@@ -1,0 +1,54 @@
+"""Shared fixtures: the repository paths and small issue folders written by tests."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+ISSUE_11 = REPO / "issues" / "2019-08"
+
+MINIMAL_ISSUE = """\
+title: Test Bulletin
+number: 3
+date: 2020-02-01
+mailbox: team@example.org
+welcome:
+  body: |
+    Hello partners.
+sections:
+  - kind: From the Centre
+    articles: [first]
+"""
+
+MINIMAL_ARTICLE = """\
+title: First article
+blocks:
+  - text: |
+      Some words.
+  - contact:
+      name: Jo Bloggs
+      email: jo@example.org
+"""
+
+
+@pytest.fixture
+def issue_dir(tmp_path: Path) -> Callable[..., Path]:
+    """Write an issue folder: ``issue_dir(issue=..., articles={slug: yaml})``."""
+
+    def make(issue: str = MINIMAL_ISSUE, articles: dict[str, str | bytes] | None = None) -> Path:
+        root = tmp_path / "issue"
+        (root / "articles").mkdir(parents=True)
+        (root / "issue.yaml").write_text(textwrap.dedent(issue), encoding="utf-8")
+        for slug, content in (articles if articles is not None else {"first": MINIMAL_ARTICLE}).items():
+            path = root / "articles" / f"{slug}.yaml"
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(textwrap.dedent(content), encoding="utf-8")
+        return root
+
+    return make
