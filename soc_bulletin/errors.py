@@ -7,7 +7,8 @@
     ├── SubscriberError(BulletinError, ValueError)   bad subscriber lists or segments; carries .problems
     ├── ConfigError(BulletinError, ValueError)       bad options, settings or environment
     ├── RenderError(BulletinError, RuntimeError)     a layout or MJML failed to render
-    └── SendError(BulletinError, ConnectionError)    a transport failed; carries recipient and reply
+    └── SendError(BulletinError, ConnectionError)    a transport failed; carries recipient, code, reply,
+                                                     and whether it is permanent or fatal
 
 Each error inherits the nearest builtin too, so callers may catch either.
 """
@@ -68,9 +69,13 @@ class SendError(BulletinError, ConnectionError):
         code: int | None = None,
         reply: str = "",
         permanent: bool = False,
+        fatal: bool = False,
     ) -> None:
         super().__init__(message)
         self.recipient = recipient
         self.code = code
         self.reply = reply
+        #: the server refused this recipient for good (5xx): do not retry
         self.permanent = permanent
+        #: nothing can be sent (authentication refused, TLS required but absent): stop the send
+        self.fatal = fatal

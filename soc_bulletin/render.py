@@ -7,12 +7,10 @@ stay as :data:`PLACEHOLDERS` tokens that sending replaces by substitution.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
 import css_inline
 import jinja2
 import mjml
@@ -111,10 +109,12 @@ class Renderer:
             inline_style_tags=False, keep_style_tags=True, load_remote_stylesheets=False, extra_css=css,
         )
 
-    def mjml(self, issue: Issue, sections: tuple[Section, ...], /) -> str:
-        """The MJML document of one edition."""
+    def mjml(self, issue: Issue, sections: tuple[Section, ...], /, *, web_url: str = "") -> str:
+        """The MJML document of one edition; ``web_url`` adds a "view in browser" link."""
         try:
-            return self.template.render(issue=issue, sections=sections, colours=self.colours, placeholders=PLACEHOLDERS)
+            return self.template.render(
+                issue=issue, sections=sections, colours=self.colours, placeholders=PLACEHOLDERS, web_url=web_url,
+            )
         except jinja2.TemplateError as exc:
             raise RenderError(f"layout error in {self.layouts}: {exc}") from exc
 
@@ -130,10 +130,13 @@ class Renderer:
         """The plain-text edition."""
         return render_text(issue, sections, greeting=PLACEHOLDERS["greeting"], unsubscribe_url=PLACEHOLDERS["unsubscribe_url"])
 
-    def render(self, issue: Issue, /, *, audience: frozenset[str] | None = None) -> Edition:
-        """Render one edition of ``issue`` for ``audience`` (None: everything)."""
+    def render(self, issue: Issue, /, *, audience: frozenset[str] | None = None, web_url: str = "") -> Edition:
+        """Render one edition of ``issue`` for ``audience`` (None: everything).
+
+        ``web_url`` is the issue's page in the web archive, linked at the top.
+        """
         sections = filter_sections(issue, audience)
-        source = self.mjml(issue, sections)
+        source = self.mjml(issue, sections, web_url=web_url)
         return Edition(
             issue=issue, subject=issue.email_subject, preheader=issue.preheader,
             mjml=source, html=self.html(source), text=self.text(issue, sections), audience=audience,
@@ -145,6 +148,9 @@ def _renderer(layouts: Path) -> Renderer:
     return Renderer(layouts)
 
 
-def render(issue: Issue, /, *, audience: Iterable[str] | None = None, layouts: Path | None = None) -> Edition:
+def render(
+    issue: Issue, /, *, audience: Iterable[str] | None = None, layouts: Path | None = None, web_url: str = "",
+) -> Edition:
     """Render ``issue`` to an :class:`Edition`; layouts are compiled once per folder."""
-    return _renderer(layouts or DEFAULT_LAYOUTS).render(issue, audience=None if audience is None else frozenset(audience))
+    renderer = _renderer(layouts or DEFAULT_LAYOUTS)
+    return renderer.render(issue, audience=None if audience is None else frozenset(audience), web_url=web_url)

@@ -1,0 +1,170 @@
+"""Transports: where finished messages go. One small interface, two implementations.
+
+``OutboxTransport`` writes one ``.eml`` file per message (the default, so the
+main job needs no server); ``SMTPTransport`` keeps a small pool of aiosmtplib
+connections and maps every SMTP outcome to success or a :class:`SendError`
+that says whether to retry (4xx, dropped connection, timeout), give up on
+the recipient (5xx) or stop the whole send (authentication, TLS).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import ssl
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import aiosmtplib
+
+from .errors import ConfigError, SendError
+from .message import OutgoingMessage
+
+__all__ = ["OutboxTransport", "SMTPSettings", "SMTPTransport", "Transport", "USER_ENV", "PASSWORD_ENV"]
+
+USER_ENV = "SOC_BULLETIN_SMTP_USER"
+PASSWORD_ENV = "SOC_BULLETIN_SMTP_PASSWORD"
+
+
+class Transport(ABC):
+    """Delivers messages; ``send`` returns the server's reply or raises SendError."""
+
+    @abstractmethod
+    async def send(self, message: OutgoingMessage, /) -> str:
+        """Hand over one message; return the acceptance reply."""
+
+    async def close(self) -> None:
+        """Release connections."""
+
+
+class OutboxTransport(Transport):
+    """Writes each message to ``DIR/<message-id>.eml``; a retry overwrites, never duplicates."""
+
+    def __init__(self, directory: str | Path, /) -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+
+    def path_for(self, message: OutgoingMessage, /) -> Path:
+        """The file a message is written to."""
+        return self.directory / (re.sub(r"[^A-Za-z0-9._-]", "_", message.message_id.strip("<>")) + ".eml")
+
+    async def send(self, message: OutgoingMessage, /) -> str:
+        path = self.path_for(message)
+        tmp = path.with_suffix(".tmp")
+        try:
+            with open(tmp, "wb") as out:
+                out.write(message.data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise SendError(f"cannot write {path}: {exc.strerror or exc}", recipient=message.recipient, fatal=True) from exc
+        return f"written to {path}"
+
+
+@dataclass(frozen=True, slots=True)
+class SMTPSettings:
+    """How to reach the relay. ``tls``: "starttls" (when offered), "starttls-required", "tls" or "none"."""
+
+    host: str
+    port: int
+    tls: str = "starttls"
+    username: str = ""
+    password: str = ""
+    timeout: float = 30.0
+    cafile: str = ""
+
+    @classmethod
+    def from_url(cls, url: str, /, *, starttls: bool = False, timeout: float = 30.0, cafile: str = "") -> SMTPSettings:
+        """``smtp://host:port`` or ``smtps://host:port``; credentials only from the environment."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ConfigError(f"--smtp must look like smtp://host:port or smtps://host:port, not {url!r}")
+        if parts.username or parts.password:
+            raise ConfigError(f"put no credentials in the SMTP URL; set {USER_ENV} and {PASSWORD_ENV} instead")
+        try:
+            port = parts.port or (465 if parts.scheme == "smtps" else 587)
+        except ValueError as exc:
+            raise ConfigError(f"bad port in {url!r}") from exc
+        tls = "tls" if parts.scheme == "smtps" else "starttls-required" if starttls else "starttls"
+        return cls(
+            host=unquote(parts.hostname), port=port, tls=tls, username=os.environ.get(USER_ENV, ""),
+            password=os.environ.get(PASSWORD_ENV, ""), timeout=timeout, cafile=cafile,
+        )
+
+
+class SMTPTransport(Transport):
+    """A pool of up to ``size`` reused SMTP connections to one relay."""
+
+    def __init__(self, settings: SMTPSettings, /, *, size: int = 4) -> None:
+        self.settings = settings
+        self._idle: list[aiosmtplib.SMTP] = []
+        self._slots = asyncio.Semaphore(size)
+
+    def _client(self) -> aiosmtplib.SMTP:
+        s = self.settings
+        context = ssl.create_default_context(cafile=s.cafile or None)
+        return aiosmtplib.SMTP(
+            hostname=s.host, port=s.port, timeout=s.timeout, use_tls=s.tls == "tls",
+            start_tls=True if s.tls == "starttls-required" else False if s.tls in ("tls", "none") else None,
+            tls_context=context,
+        )
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        client = self._client()
+        try:
+            await client.connect()
+            if self.settings.username:
+                await client.login(self.settings.username, self.settings.password)
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            client.close()
+            raise SendError(f"the SMTP server refused the login: {exc.code} {exc.message}", code=exc.code, reply=exc.message, fatal=True) from exc
+        except aiosmtplib.SMTPException as exc:
+            client.close()
+            raise _classify(exc, None) from exc
+        except (OSError, asyncio.TimeoutError) as exc:
+            client.close()
+            raise SendError(f"cannot connect to {self.settings.host}:{self.settings.port}: {exc}") from exc
+        return client
+
+    async def send(self, message: OutgoingMessage, /) -> str:
+        async with self._slots:
+            client = self._idle.pop() if self._idle else await self._connect()
+            try:
+                errors, reply = await client.sendmail(message.envelope_from, [message.recipient], message.data)
+            except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+                client.close()
+                raise _classify(exc, message.recipient) from exc
+            if errors:  # a refused recipient among several; with one recipient, sendmail raises instead
+                client.close()
+                response = errors[message.recipient]
+                raise SendError(f"{response.code} {response.message}", recipient=message.recipient, code=response.code, reply=response.message, permanent=response.code >= 500)
+            self._idle.append(client)
+            return reply
+
+    async def close(self) -> None:
+        idle, self._idle = self._idle, []
+        for client in idle:
+            try:
+                await client.quit()
+            except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError):
+                client.close()
+
+
+def _classify(exc: BaseException, recipient: str | None) -> SendError:
+    """Turn an aiosmtplib or socket error into a SendError that says what to do next."""
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) and exc.recipients:
+        exc = exc.recipients[0]
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        permanent = 500 <= exc.code < 600
+        return SendError(f"{exc.code} {exc.message}", recipient=recipient, code=exc.code, reply=exc.message, permanent=permanent)
+    if isinstance(exc, (aiosmtplib.SMTPTimeoutError, asyncio.TimeoutError)):
+        return SendError(f"the SMTP server did not answer in time: {exc}", recipient=recipient)
+    if isinstance(exc, aiosmtplib.SMTPServerDisconnected):
+        return SendError(f"the SMTP server closed the connection: {exc}", recipient=recipient)
+    if isinstance(exc, aiosmtplib.SMTPException):  # e.g. STARTTLS required but not offered
+        return SendError(f"SMTP error: {exc}", recipient=recipient, fatal=True)
+    return SendError(f"network error: {exc}", recipient=recipient)
