@@ -122,12 +122,9 @@ class SMTPTransport(Transport):
         except aiosmtplib.SMTPAuthenticationError as exc:
             client.close()
             raise SendError(f"the SMTP server refused the login: {exc.code} {exc.message}", code=exc.code, reply=exc.message, fatal=True) from exc
-        except aiosmtplib.SMTPException as exc:
+        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
             client.close()
             raise _classify(exc, None) from exc
-        except (OSError, asyncio.TimeoutError) as exc:
-            client.close()
-            raise SendError(f"cannot connect to {self.settings.host}:{self.settings.port}: {exc}") from exc
         return client
 
     async def send(self, message: OutgoingMessage, /) -> str:
@@ -156,6 +153,9 @@ class SMTPTransport(Transport):
 
 def _classify(exc: BaseException, recipient: str | None) -> SendError:
     """Turn an aiosmtplib or socket error into a SendError that says what to do next."""
+    tls_failure = next((e for e in (exc, exc.__cause__, exc.__context__) if isinstance(e, ssl.SSLError)), None)
+    if tls_failure is not None:
+        return SendError(f"TLS with the SMTP server failed: {tls_failure}", recipient=recipient, fatal=True)
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) and exc.recipients:
         exc = exc.recipients[0]
     if isinstance(exc, aiosmtplib.SMTPResponseException):
@@ -165,6 +165,8 @@ def _classify(exc: BaseException, recipient: str | None) -> SendError:
         return SendError(f"the SMTP server did not answer in time: {exc}", recipient=recipient)
     if isinstance(exc, aiosmtplib.SMTPServerDisconnected):
         return SendError(f"the SMTP server closed the connection: {exc}", recipient=recipient)
+    if isinstance(exc, aiosmtplib.SMTPConnectError):
+        return SendError(f"cannot connect: {exc}", recipient=recipient)
     if isinstance(exc, aiosmtplib.SMTPException):  # e.g. STARTTLS required but not offered
         return SendError(f"SMTP error: {exc}", recipient=recipient, fatal=True)
-    return SendError(f"network error: {exc}", recipient=recipient)
+    return SendError(f"cannot reach the SMTP server: {exc}", recipient=recipient)

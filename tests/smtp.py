@@ -1,0 +1,124 @@
+"""A real aiosmtpd server on 127.0.0.1 for the sending tests, with fault injection.
+
+The handler records every accepted message and can be told to answer RCPT
+with 4xx/5xx, drop the connection during DATA, stop answering, or refuse
+connections with 421, a set number of times each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import socket
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+
+    @property
+    def message(self) -> EmailMessage:
+        parsed = email.message_from_bytes(self.data, policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        return parsed
+
+
+@dataclass
+class Faults:
+    """How many times each fault still fires (per address where keyed by address)."""
+
+    refuse_connect: int = 0
+    rcpt_temporary: Counter[str] = field(default_factory=Counter)
+    rcpt_permanent: set[str] = field(default_factory=set)
+    drop_in_data: Counter[str] = field(default_factory=Counter)
+    hang_in_data: Counter[str] = field(default_factory=Counter)
+    data_delay: float = 0.0
+
+
+class RecordingHandler:
+    def __init__(self) -> None:
+        self.received: list[Received] = []
+        self.faults = Faults()
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server: SMTP, session: Any, envelope: Any, address: str, options: list[str]) -> str:
+        if address in self.faults.rcpt_permanent:
+            return "550 5.1.1 No such user here"
+        if self.faults.rcpt_temporary[address] > 0:
+            self.faults.rcpt_temporary[address] -= 1
+            return "451 4.3.0 Try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Any, envelope: Any) -> str:
+        [rcpt] = envelope.rcpt_tos
+        if self.faults.data_delay:
+            await asyncio.sleep(self.faults.data_delay)
+        if self.faults.drop_in_data[rcpt] > 0:
+            self.faults.drop_in_data[rcpt] -= 1
+            assert server.transport is not None
+            server.transport.close()
+            return "250 dropped (never seen by the client)"
+        if self.faults.hang_in_data[rcpt] > 0:
+            self.faults.hang_in_data[rcpt] -= 1
+            await asyncio.sleep(30)
+        with self.lock:
+            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content or envelope.content))
+        return "250 2.0.0 Queued"
+
+    def by_recipient(self) -> Counter[str]:
+        with self.lock:
+            return Counter(r for m in self.received for r in m.rcpt_tos)
+
+
+class _FaultySMTP(SMTP):
+    faults: Faults
+
+    async def _handle_client(self) -> None:
+        if self.faults.refuse_connect > 0:
+            self.faults.refuse_connect -= 1
+            await self.push("421 4.3.2 Too busy, try later")
+            assert self.transport is not None
+            self.transport.close()
+            return
+        await super()._handle_client()
+
+
+class FaultyController(Controller):
+    def __init__(self, handler: RecordingHandler, **kwargs: Any) -> None:
+        super().__init__(handler, hostname="127.0.0.1", port=free_port(), **kwargs)
+        self.recorder = handler
+
+    def factory(self) -> SMTP:
+        server = _FaultySMTP(self.handler, **self.SMTP_kwargs)
+        server.faults = self.recorder.faults
+        return server
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+
+def authenticator(user: str, password: str) -> Any:
+    def check(server: SMTP, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and data.login.decode() == user and data.password.decode() == password
+        return AuthResult(success=ok, handled=False)
+
+    return check
