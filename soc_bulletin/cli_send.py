@@ -113,6 +113,8 @@ def _send(args: argparse.Namespace) -> int:
     _print_report(report)
     if args.report:
         Path(args.report).write_text(json.dumps(_report_json(report, plan), indent=2) + "\n", encoding="utf-8")
+    if report.stopped == "interrupted":
+        return 130
     return 0 if not report.failed and not report.stopped and report.counts.remaining == 0 else 1
 
 

@@ -149,6 +149,8 @@ class _Run:
         flusher = asyncio.create_task(self._flusher())
         try:
             await self._feed()
+            if self.stop.is_set() and not self.report.stopped:
+                self.report.stopped = "interrupted"
         finally:
             self.stop.set()  # workers finish the message in hand, then return
             _, late = await asyncio.wait(workers, timeout=60)
