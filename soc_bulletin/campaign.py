@@ -130,9 +130,10 @@ async def send_issue(
             if suppression_file is not None:
                 add_suppression(suppression_file, address, "bounced")
 
+        suppressed = frozenset(entry.address.casefold() for entry in suppressions)
         return await deliver(
             ledger, templates, transport, options=options,
-            is_suppressed=lambda address: address in suppressions,
+            is_suppressed=lambda address: address.casefold() in suppressed,
             on_permanent=bounced, on_progress=on_progress, stop=stop,
         )
     finally:

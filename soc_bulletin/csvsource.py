@@ -67,11 +67,15 @@ def sniff(path: str | Path, /) -> CsvFormat:
             encoding, label = "cp1252", "Windows-1252"
         raw.seek(bom)
         text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
-        first = text.readline()
+        first = header = text.readline()
+        for _ in range(100):  # the header is the first line that is not blank
+            if header.strip() or not header:
+                break
+            header = text.readline()
         text.detach()
     newline = next((end for end in ("\r\n", "\n", "\r") if first.endswith(end)), "\n")
     found = _SEP_LINE.match(first)
-    delimiter = found.group(1) if found else _delimiter(first)
+    delimiter = found.group(1) if found else _delimiter(header)
     return CsvFormat(encoding, bom, delimiter, newline, bool(found), label, bad_line)
 
 
@@ -127,8 +131,6 @@ def _records(text: io.TextIOWrapper, delimiter: str, name: str, offset: int) -> 
             yield start, Problem(name, start, 0, "SB302", "The file cannot be decoded near this line; save it from Excel as 'CSV UTF-8'.")
             return
         done = reader.line_num
-        if start == 1 and fields and fields[0].startswith("\ufeff"):
-            fields[0] = fields[0][1:]  # a second BOM, as some tools write
         if any(field.strip() for field in fields):
             yield start, fields
 

@@ -66,15 +66,25 @@ def _address_header(name: str, display: str, address: str) -> bytes:
 
 
 def _qp(text: str) -> bytes:
-    """Quoted-printable, CRLF line ends, safe to follow with a soft break."""
+    """Quoted-printable with CRLF line ends, safe to follow with a soft break.
+
+    No line starts with a dot (it is written ``=2E``), so the message needs
+    no SMTP dot-stuffing and is sent exactly as it is stored.
+    """
     data = text.replace("\r\n", "\n").encode("utf-8")
-    encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False)
-    head, _, last = encoded.rpartition(b"\n")
-    if len(last) > 75:  # leave room for the soft break that follows a splice
-        cut = 70 - (2 if last[68:69] == b"=" else 1 if last[69:70] == b"=" else 0)
-        last = last[:cut] + b"=\n" + last[cut:]
-        encoded = head + b"\n" + last if head or _ else last
-    return encoded.replace(b"\n", CRLF)
+    lines = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False).split(b"\n")
+    out: list[bytes] = []
+    for line in lines:
+        while True:
+            if line.startswith(b"."):
+                line = b"=2E" + line[1:]
+            if len(line) <= 75:  # room for the "=" of a soft break after a splice
+                out.append(line)
+                break
+            cut = 73 - (2 if line[71:72] == b"=" else 1 if line[72:73] == b"=" else 0)
+            out.append(line[:cut] + b"=")
+            line = line[cut:]
+    return CRLF.join(out)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,9 +2,10 @@
 
 A list has a header row with an ``email`` column and optionally ``name``,
 ``organisation``, ``region`` and ``segments`` (tags separated by ``;``, or
-``,`` inside a quoted field);
-common aliases from Excel, Outlook and Gmail exports are recognised in any
-case. Other columns are kept as attributes for personalisation.
+by ``,`` inside a quoted field); common aliases from Excel, Outlook and Gmail
+exports are recognised in any case. Other columns are kept as attributes for
+personalisation. Outlook's separate first and last names make the name when
+there is no name column.
 
 Problem codes: SB300-SB305 concern a whole file, SB310-SB313 one row.
 """
@@ -69,10 +70,11 @@ _FIELD_OF = {_header_key(alias): name for name, aliases in _ALIASES.items() for 
 
 @dataclass(frozen=True, slots=True)
 class Subscriber:
-    """One person on a list; ``email`` is normalised, ``tags`` lower case.
+    """One person on a list. Read from a file, ``email`` is normalised and ``tags`` lower case.
 
     ``attributes`` holds the extra columns as ``(column, value)`` pairs in
-    header order (empty values left out); a mapping is accepted and converted.
+    header order (empty values left out); a mapping or list is accepted and
+    converted, as is any iterable of tags.
     """
 
     email: str
@@ -87,6 +89,8 @@ class Subscriber:
             object.__setattr__(self, "tags", frozenset(self.tags))
         if isinstance(self.attributes, Mapping):
             object.__setattr__(self, "attributes", tuple(self.attributes.items()))
+        elif not isinstance(self.attributes, tuple):
+            object.__setattr__(self, "attributes", tuple(tuple(pair) for pair in self.attributes))
 
     @property
     def key(self) -> str:

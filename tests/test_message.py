@@ -120,6 +120,15 @@ def test_quoted_printable_lines_stay_within_76_characters() -> None:
     assert max(len(line) for line in body.split(b"\r\n")) <= 76
 
 
+def test_no_line_starts_with_a_dot_so_no_dot_stuffing_is_needed() -> None:
+    data = template().build("jo@example.net", ".Jo").data
+    assert not data.startswith(b".") and b"\r\n." not in data
+    assert b"\n" not in data.replace(b"\r\n", b"")
+    m = parse(data)
+    text = [p for p in m.walk() if p.get_content_type() == "text/plain"][0].get_content()
+    assert "\n.Leading dot line" in text.replace("\r\n", "\n")
+
+
 def test_local_images_travel_inline(tmp_path: Path) -> None:
     png = tmp_path / "photo.png"
     png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)

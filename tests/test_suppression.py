@@ -1,0 +1,130 @@
+"""The suppression list: reading, matching and appending."""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from soc_bulletin.errors import SubscriberError
+from soc_bulletin.problems import Problem, Severity
+from soc_bulletin.subscribers import Subscriber, read_subscribers
+from soc_bulletin.suppression import Suppression, Suppressions, add_suppression, load_suppressions
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_missing_file_is_an_empty_list(tmp_path: Path) -> None:
+    suppressions = load_suppressions(tmp_path / "suppressed.csv")
+    assert len(suppressions) == 0 and "jane@example.org" not in suppressions
+
+
+def test_default_path_is_subscribers_suppressed_csv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert len(load_suppressions()) == 0
+    (tmp_path / "subscribers").mkdir()
+    (tmp_path / "subscribers" / "suppressed.csv").write_text("address,reason,date\njane@example.org,bounced,2019-08-01\n")
+    assert "jane@example.org" in load_suppressions(None)
+
+
+def test_membership_ignores_case_and_normalises(tmp_path: Path) -> None:
+    path = tmp_path / "suppressed.csv"
+    path.write_text("Email Address;Reason;Date\r\nJane.Jones@EXAMPLE.org;unsubscribed;2019-05-14\r\n omar@example.net ;bounced;\r\n")
+    suppressions = load_suppressions(path)
+    assert list(suppressions) == [
+        Suppression("Jane.Jones@EXAMPLE.org", "unsubscribed", "2019-05-14", 2),
+        Suppression("omar@example.net", "bounced", "", 3),
+    ]
+    assert "jane.jones@example.org" in suppressions
+    assert "  JANE.JONES@example.ORG" in suppressions
+    assert Subscriber("jane.jones@example.org") in suppressions
+    assert Subscriber("OMAR@example.net") in suppressions
+    assert "other@example.org" not in suppressions
+    assert 42 not in suppressions
+    assert suppressions.get("omar@EXAMPLE.net") == Suppression("omar@example.net", "bounced", "", 3)
+
+
+def test_rows_without_a_valid_address_warn_and_invalid_ones_are_still_suppressed(tmp_path: Path) -> None:
+    path = tmp_path / "suppressed.csv"
+    path.write_text("address,reason\n,bounced\nnot an address,complained\n")
+    suppressions = load_suppressions(path)
+    assert "NOT AN ADDRESS" in suppressions
+    assert suppressions.problems == (
+        Problem(str(path), 2, 0, "SB341", "The row has no address; fill it in or delete the row.", Severity.WARNING),
+        Problem(
+            str(path), 3, 0, "SB342",
+            "'not an address' is not a valid email address, but it is suppressed as written: "
+            "An email address must have an @-sign.",
+            Severity.WARNING,
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("email_address_missing,reason\nx@example.org,bounced\n",
+         ("SB340", 1, "The header has no 'address' column; name the first column 'address'.")),
+        ('address,reason\njane@example.org,"bounced\n',
+         ("SB310", 2, "A quote (\") opened in the record starting on this line is never closed; close or remove it.")),
+    ],
+)
+def test_a_file_that_cannot_be_trusted_raises(tmp_path: Path, text: str, problem: tuple[str, int, str]) -> None:
+    path = tmp_path / "suppressed.csv"
+    path.write_text(text)
+    with pytest.raises(SubscriberError) as caught:
+        load_suppressions(path)
+    assert [(p.code, p.line, p.message) for p in caught.value.problems] == [problem]
+
+
+def test_add_creates_the_file_with_a_header(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "suppressed.csv"
+    entry = add_suppression(path, " Jane.Jones@EXAMPLE.ORG ", "bounced", date=dt.date(2019, 8, 1))
+    assert entry == Suppression("Jane.Jones@example.org", "bounced", "2019-08-01")
+    add_suppression(path, "omar@example.net", "unsubscribed")
+    assert path.read_text() == (
+        "address,reason,date\n"
+        "Jane.Jones@example.org,bounced,2019-08-01\n"
+        f"omar@example.net,unsubscribed,{dt.date.today().isoformat()}\n"
+    )
+    assert "jane.jones@example.org" in load_suppressions(path)
+
+
+def test_add_keeps_an_excel_files_format_and_column_order(tmp_path: Path) -> None:
+    path = tmp_path / "suppressed.csv"
+    path.write_bytes(codecs.BOM_UTF16_LE + "Date\tE-mail\tReason\r\n2019-01-01\tx@example.org\tbounced".encode("utf-16-le"))
+    add_suppression(path, "jane@example.org", "complained, twice", date="2019-08-01")
+    assert path.read_bytes().decode("utf-16") == (
+        "Date\tE-mail\tReason\r\n2019-01-01\tx@example.org\tbounced\r\n2019-08-01\tjane@example.org\tcomplained, twice\r\n"
+    )
+    assert {entry.address for entry in load_suppressions(path)} == {"x@example.org", "jane@example.org"}
+
+
+@pytest.mark.parametrize(
+    ("address", "reason", "message"),
+    [
+        ("", "bounced", "Cannot suppress '': give one email address."),
+        ("a@example.org\nb@example.org", "bounced", "Cannot suppress 'a@example.org\\nb@example.org': give one email address."),
+        ("a@example.org", " ", "Give a reason, such as 'unsubscribed', 'bounced' or 'complained'."),
+    ],
+)
+def test_add_rejects_bad_arguments(tmp_path: Path, address: str, reason: str, message: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        add_suppression(tmp_path / "s.csv", address, reason)
+    assert str(caught.value) == message
+    assert not (tmp_path / "s.csv").exists()
+
+
+def test_example_suppressions_are_on_the_example_list() -> None:
+    suppressions = load_suppressions(REPO / "subscribers" / "suppressed.example.csv")
+    subscribers = read_subscribers(REPO / "subscribers" / "example.csv").subscribers
+    assert len(suppressions) >= 2 and suppressions.problems == ()
+    assert sum(1 for s in subscribers if s in suppressions) == len(suppressions)
+    assert {entry.reason for entry in suppressions} == {"unsubscribed", "bounced", "complained"}
+
+
+def test_suppressions_built_in_code() -> None:
+    suppressions = Suppressions((Suppression("Jane@Example.org", "bounced"),))
+    assert "jane@example.org" in suppressions and len(suppressions) == 1
