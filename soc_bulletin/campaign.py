@@ -19,7 +19,7 @@ from .config import Settings
 from .dispatch import DeliveryOptions, DeliveryReport, deliver
 from .errors import ConfigError, ContentError
 from .ledger import LedgerRow, SQLiteLedger
-from .message import MessageTemplate, Sender
+from .message import DkimKey, MessageTemplate, Sender
 from .model import Issue
 from .problems import Problem
 from .render import Edition, Renderer
@@ -98,8 +98,22 @@ def message_templates(editions: dict[str, Edition], /, *, issue_dir: Path, setti
         for src, path in images.items():
             if not path.is_file():
                 raise ConfigError(f"the image {path} does not exist")
-        templates[key] = MessageTemplate(edition, sender=sender, unsubscribe=unsubscribe, images=images)
+        templates[key] = MessageTemplate(edition, sender=sender, unsubscribe=unsubscribe, images=images, dkim=_dkim_key(settings, sender))
     return templates
+
+
+def _dkim_key(settings: Settings, sender: Sender) -> DkimKey | None:
+    """The DKIM key from settings, or None when signing is not configured."""
+    selector, key_path = settings.sending.dkim_selector, settings.sending.dkim_key
+    if not selector and not key_path:
+        return None
+    if not (selector and key_path):
+        raise ConfigError("DKIM signing needs both dkim_selector and dkim_key in the settings")
+    try:
+        key = Path(key_path).read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the DKIM key {key_path}: {exc.strerror or exc}") from exc
+    return DkimKey(selector, sender.from_address.rsplit("@", 1)[1], key)
 
 
 def ledger_path(ledger_dir: Path, issue: Issue, segment: str, /) -> Path:

@@ -83,9 +83,10 @@ def _plan(args: argparse.Namespace, settings: Settings) -> tuple[SendPlan, Any]:
     report = read_subscribers(*args.subscribers)
     for problem in report.problems:
         print(problem, file=sys.stderr)
-    if report.problems:
-        print(f"{len(report.problems)} subscriber row(s) left out (see above).", file=sys.stderr)
-    segments = load_segments(args.segments or settings.sending.segments)
+    if report.invalid:
+        print(f"{report.invalid} invalid subscriber row(s) left out (see above).", file=sys.stderr)
+    default_segments = Path(settings.sending.segments)
+    segments = load_segments(args.segments or (default_segments if default_segments.exists() else None))
     suppressions = load_suppressions(args.suppressed or settings.sending.suppressed)
     web_url = ""
     if settings.site.base_url:

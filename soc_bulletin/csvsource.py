@@ -84,15 +84,15 @@ def iter_rows(path: str | Path, /, *, name: str | None = None) -> Iterator[tuple
 
     ``line`` is the physical line (1-based) where the record starts. A record
     that is not valid CSV is yielded as a :class:`Problem` and reading goes on;
-    a file that cannot be read or decoded yields one Problem (SB300, SB302)
-    and stops. A file read as Windows-1252 first yields a warning (SB303).
+    a file that cannot be read or decoded yields one Problem (SB600, SB602)
+    and stops. A file read as Windows-1252 first yields a warning (SB603).
     """
     name = str(path) if name is None else name
     try:
         fmt = sniff(path)
         raw = Path(path).open("rb")
     except OSError as exc:
-        yield 0, Problem(name, 0, 0, "SB300", f"The file cannot be read: {exc.strerror or exc}.")
+        yield 0, Problem(name, 0, 0, "SB600", f"The file cannot be read: {exc.strerror or exc}.")
         return
     with raw:
         raw.seek(fmt.bom)
@@ -100,13 +100,13 @@ def iter_rows(path: str | Path, /, *, name: str | None = None) -> Iterator[tuple
         text = io.TextIOWrapper(raw, encoding=fmt.encoding, errors=errors, newline="")
         if fmt.encoding == "cp1252":
             yield fmt.bad_line, Problem(
-                name, fmt.bad_line, 0, "SB303",
+                name, fmt.bad_line, 0, "SB603",
                 "This line is not UTF-8, so the file was read as Windows-1252; "
                 "save it from Excel as 'CSV UTF-8' to be sure accents are right.",
                 Severity.WARNING,
             )
         elif fmt.bad_line:
-            yield fmt.bad_line, Problem(name, fmt.bad_line, 0, "SB302", _decode_message(fmt))
+            yield fmt.bad_line, Problem(name, fmt.bad_line, 0, "SB602", _decode_message(fmt))
             return
         offset = 1 if fmt.sep_line else 0
         if fmt.sep_line:
@@ -125,10 +125,10 @@ def _records(text: io.TextIOWrapper, delimiter: str, name: str, offset: int) -> 
             return
         except csv.Error as exc:
             done = reader.line_num
-            yield start, Problem(name, start, 0, "SB310", _csv_message(str(exc)))
+            yield start, Problem(name, start, 0, "SB610", _csv_message(str(exc)))
             continue
         except UnicodeDecodeError:  # the file changed since it was sniffed
-            yield start, Problem(name, start, 0, "SB302", "The file cannot be decoded near this line; save it from Excel as 'CSV UTF-8'.")
+            yield start, Problem(name, start, 0, "SB602", "The file cannot be decoded near this line; save it from Excel as 'CSV UTF-8'.")
             return
         done = reader.line_num
         if any(field.strip() for field in fields):

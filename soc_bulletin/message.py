@@ -31,7 +31,7 @@ from .errors import ConfigError
 from .render import PLACEHOLDERS, Edition
 from .unsubscribe import Unsubscribe
 
-__all__ = ["MessageTemplate", "OutgoingMessage", "Sender", "clean_header_text"]
+__all__ = ["DkimKey", "MessageTemplate", "OutgoingMessage", "Sender", "clean_header_text"]
 
 CRLF = b"\r\n"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
@@ -112,6 +112,28 @@ class Sender:
 
 
 @dataclass(frozen=True, slots=True)
+class DkimKey:
+    """A DKIM signing key: ``selector._domainkey.domain`` publishes its public half."""
+
+    selector: str
+    domain: str
+    private_key: bytes
+
+    SIGNED_HEADERS = (b"from", b"to", b"subject", b"date", b"message-id", b"reply-to", b"list-id",
+                      b"list-unsubscribe", b"list-unsubscribe-post", b"mime-version", b"content-type")
+
+    def sign(self, data: bytes, /) -> bytes:
+        """The ``DKIM-Signature`` header line for ``data``."""
+        import dkim  # imported only when signing is configured
+
+        try:
+            return bytes(dkim.sign(data, self.selector.encode(), self.domain.encode(), self.private_key,
+                                   include_headers=list(self.SIGNED_HEADERS), linesep=b"\r\n"))
+        except dkim.DKIMException as exc:
+            raise ConfigError(f"DKIM signing failed: {exc}") from exc
+
+
+@dataclass(frozen=True, slots=True)
 class OutgoingMessage:
     """One message ready for a transport: envelope and RFC 5322 bytes."""
 
@@ -151,8 +173,10 @@ class MessageTemplate:
         sender: Sender,
         unsubscribe: Unsubscribe,
         images: dict[str, Path] | None = None,
+        dkim: DkimKey | None = None,
     ) -> None:
         self.sender = sender
+        self.dkim = dkim
         self.unsubscribe = unsubscribe
         self.domain = sender.from_address.rsplit("@", 1)[1]
         self.key = edition.issue.key
@@ -235,4 +259,6 @@ class MessageTemplate:
             f"--{boundary}a\r\n".encode(), html_part,
             f"--{boundary}a--\r\n".encode(),
         ])
+        if self.dkim is not None:
+            data = self.dkim.sign(data) + data
         return OutgoingMessage(self.sender.envelope_sender, address, message_id, data)

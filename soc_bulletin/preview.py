@@ -123,6 +123,8 @@ class PreviewServer:
         self.layouts = layouts.resolve()
         self._changed = threading.Condition()
         self._stop = threading.Event()
+        # Scanned before the first build, so an edit made while it runs is seen.
+        self._seen = _snapshot((self.issue_dir, self.layouts))
         self._build = build_preview(self.issue_dir, layouts=self.layouts, number=1)
         self._httpd = ThreadingHTTPServer((host, port), _Handler)
         self._httpd.daemon_threads = True
@@ -166,7 +168,7 @@ class PreviewServer:
 
     def _watch(self) -> None:
         folders = (self.issue_dir, self.layouts)
-        seen = _snapshot(folders)
+        seen = self._seen
         while not self._stop.wait(WATCH_SECONDS):
             try:
                 now = _snapshot(folders)

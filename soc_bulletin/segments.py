@@ -13,7 +13,7 @@ do; a subscriber matching *any* criterion under ``exclude`` is left out.
 Comparisons ignore case. ``all`` is built in. Suppressed addresses are
 removed by :func:`select_recipients`, whatever the segment.
 
-Problem codes: SB330-SB334 (plus the YAML ones, SB001-SB013).
+Problem codes: SB630-SB634 (plus the YAML ones, SB001-SB013).
 """
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ class Segments(Mapping[str, Segment]):
         has = {"tag": "has the tag", "region": "is in the region", "organisation": "is in the organisation"}
         return [
             Problem(
-                self.path, use.line, use.column, "SB334",
+                self.path, use.line, use.column, "SB634",
                 f"No subscriber {has[use.kind]} '{use.value}' used by the segment '{use.segment}'; check the spelling.",
                 Severity.WARNING,
             )
@@ -194,10 +194,10 @@ def _segments(reader: NodeReader, node: yaml.Node, uses: list[_Use]) -> list[Seg
         if name is None:
             continue
         if name.casefold() == ALL.name:
-            reader.problem(key_node, "SB330", "'all' is built in (every subscriber); give this segment another name.")
+            reader.problem(key_node, "SB630", "'all' is built in (every subscriber); give this segment another name.")
             continue
         if not _NAME.fullmatch(name):
-            reader.problem(key_node, "SB331", f"The segment name '{name}' may hold only letters, digits, '-', '_' and '.', such as 'police-wales'.")
+            reader.problem(key_node, "SB631", f"The segment name '{name}' may hold only letters, digits, '-', '_' and '.', such as 'police-wales'.")
             continue
         if name in found:
             reader.problem(key_node, "SB013", f"The segment '{name}' is defined twice; keep one.")
@@ -218,7 +218,7 @@ def _segments(reader: NodeReader, node: yaml.Node, uses: list[_Use]) -> list[Seg
             continue
         if not include and not exclude:
             reader.problem(
-                value_node, "SB332",
+                value_node, "SB632",
                 f"The segment '{name}' has no rules; give 'segments', 'region' or 'organisation', or use the built-in 'all'.",
             )
             continue
@@ -240,7 +240,7 @@ def _criteria(reader: NodeReader, fields: Fields, segment: str, uses: list[_Use]
         items = list(node.value) if isinstance(node, yaml.SequenceNode) else [node]
         texts = tuple(" ".join(text.split()) for text in texts)
         if not any(texts):
-            reader.problem(node, "SB333", f"'{key}' of {what} is empty; list at least one value or remove the key.")
+            reader.problem(node, "SB633", f"'{key}' of {what} is empty; list at least one value or remove the key.")
             ok = False
             continue
         for item, text in zip(items, texts, strict=True):

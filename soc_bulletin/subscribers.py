@@ -7,7 +7,7 @@ exports are recognised in any case. Other columns are kept as attributes for
 personalisation. Outlook's separate first and last names make the name when
 there is no name column.
 
-Problem codes: SB300-SB305 concern a whole file, SB310-SB313 one row.
+Problem codes: SB600-SB605 concern a whole file, SB610-SB613 one row.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 CANONICAL_COLUMNS = ("email", "name", "organisation", "region", "segments")
 
 # Problems that stand for one invalid row (the row is left out); others concern the file.
-ROW_CODES = frozenset({"SB310", "SB311", "SB312", "SB313"})
+ROW_CODES = frozenset({"SB610", "SB611", "SB612", "SB613"})
 
 _ALIASES = {
     "email": ("email", "e-mail", "email address", "e-mail address", "mail", "primary email", "e-mail 1 - value"),
@@ -229,7 +229,7 @@ def iter_subscribers(path: str | Path, /) -> Iterator[tuple[int, Subscriber | Pr
             yield line, problem
         break
     else:
-        yield 1, Problem(name, 1, 0, "SB301", "The file is empty; it needs a header row such as 'email,name,organisation,region,segments'.")
+        yield 1, Problem(name, 1, 0, "SB601", "The file is empty; it needs a header row such as 'email,name,organisation,region,segments'.")
         return
     if columns is None:
         return
@@ -280,7 +280,7 @@ def _columns(header: list[str], name: str, line: int) -> tuple[_Columns | None, 
         target = field_name or key
         if target in seen:
             problems.append(Problem(
-                name, line, 0, "SB305",
+                name, line, 0, "SB605",
                 f"The columns '{seen[target]}' and '{title}' mean the same; only '{seen[target]}' is used.",
                 Severity.WARNING,
             ))
@@ -294,7 +294,7 @@ def _columns(header: list[str], name: str, line: int) -> tuple[_Columns | None, 
         extras.append((index, title))
     if "email" not in places:
         problems.append(Problem(
-            name, line, 0, "SB304",
+            name, line, 0, "SB604",
             "The header has no email column; name one column 'email' "
             "(also accepted: 'E-mail', 'Email Address', 'E-mail Address').",
         ))
@@ -311,7 +311,7 @@ def _shared_tags(text: str) -> frozenset[str]:
 def _subscriber(fields: list[str], columns: _Columns, name: str, line: int) -> Subscriber | Problem:
     if len(fields) > columns.width and any(value.strip() for value in fields[columns.width:]):
         return Problem(
-            name, line, 0, "SB313",
+            name, line, 0, "SB613",
             f"The row has {len(fields)} values but the header has {columns.width} columns; "
             "put quotes around any value that contains the delimiter.",
         )
@@ -321,11 +321,11 @@ def _subscriber(fields: list[str], columns: _Columns, name: str, line: int) -> S
 
     raw = fields[columns.email].strip() if columns.email < len(fields) else ""
     if not raw:
-        return Problem(name, line, 0, "SB311", "The row has no email address; fill it in or delete the row.")
+        return Problem(name, line, 0, "SB611", "The row has no email address; fill it in or delete the row.")
     try:
         checked = validate_email(raw, check_deliverability=False, allow_display_name=True)
     except EmailNotValidError as exc:
-        return Problem(name, line, 0, "SB312", f"'{raw}' is not a valid email address: {exc}")
+        return Problem(name, line, 0, "SB612", f"'{raw}' is not a valid email address: {exc}")
     full_name = cell(columns.name) or (checked.display_name or "").strip()
     if not full_name:
         full_name = " ".join(part for part in (cell(columns.first_name), cell(columns.last_name)) if part)

@@ -5,7 +5,7 @@ A CSV file (``subscribers/suppressed.csv`` by default) with the columns
 Sending appends to it with :func:`add_suppression` on hard bounces and
 unsubscribes.
 
-Problem codes: SB340-SB342.
+Problem codes: SB640-SB642.
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ def load_suppressions(path: str | Path | None = None, /) -> Suppressions:
         elif places is None:
             places = _places(item)
             if "address" not in places:
-                problems.append(Problem(name, line, 0, "SB340", "The header has no 'address' column; name the first column 'address'."))
+                problems.append(Problem(name, line, 0, "SB640", "The header has no 'address' column; name the first column 'address'."))
                 break
         else:
             entry = _entry(item, places, name, line, problems)
@@ -182,13 +182,13 @@ def _entry(fields: list[str], places: dict[str, int], name: str, line: int, prob
 
     address = cell("address")
     if not address:
-        problems.append(Problem(name, line, 0, "SB341", "The row has no address; fill it in or delete the row.", Severity.WARNING))
+        problems.append(Problem(name, line, 0, "SB641", "The row has no address; fill it in or delete the row.", Severity.WARNING))
         return None
     try:
         validate_email(address, check_deliverability=False)
     except EmailNotValidError as exc:
         problems.append(Problem(
-            name, line, 0, "SB342",
+            name, line, 0, "SB642",
             f"'{address}' is not a valid email address, but it is suppressed as written: {exc}",
             Severity.WARNING,
         ))
@@ -205,7 +205,7 @@ def _existing(path: Path) -> tuple[CsvFormat, list[str] | None, bool]:
         return fmt, None, True
     places = _places(header)
     if "address" not in places:
-        raise SubscriberError([Problem(str(path), 1, 0, "SB340", "The header has no 'address' column; name the first column 'address'.")])
+        raise SubscriberError([Problem(str(path), 1, 0, "SB640", "The header has no 'address' column; name the first column 'address'.")])
     order = [""] * len(header)
     for column, index in places.items():
         order[index] = column

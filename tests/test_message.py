@@ -142,3 +142,26 @@ def test_local_images_travel_inline(tmp_path: Path) -> None:
     cid = image["Content-ID"].strip("<>")
     assert f'src="cid:{cid}"' in html.get_content()
     assert image.get_content() == png.read_bytes()
+
+
+def test_dkim_signature_verifies() -> None:
+    import base64
+
+    import dkim
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from soc_bulletin.message import DkimKey
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption())
+    public = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
+
+    t = template()
+    t.dkim = DkimKey("bulletin", "example.org", pem)
+    data = t.build("jo@example.net", "Jo").data
+    assert data.startswith(b"DKIM-Signature: ")
+    assert dkim.verify(data, dnsfunc=lambda name, timeout=5: record if name == b"bulletin._domainkey.example.org." else None)
+    tampered = data.replace(b"Jo <jo@example.net>", b"Al <jo@example.net>")
+    assert not dkim.verify(tampered, dnsfunc=lambda name, timeout=5: record)

@@ -96,13 +96,13 @@ def test_unknown_segment_name_is_a_config_error() -> None:
         ("police:\n  segments: [police]\n  colour: blue\n",
          [(3, 3, "SB010", "Unknown key 'colour' in the segment 'police'. Allowed keys: description, segments, region, organisation, exclude.")]),
         ("all:\n  segments: [police]\n",
-         [(1, 1, "SB330", "'all' is built in (every subscriber); give this segment another name.")]),
+         [(1, 1, "SB630", "'all' is built in (every subscriber); give this segment another name.")]),
         ("police wales:\n  segments: [police]\n",
-         [(1, 1, "SB331", "The segment name 'police wales' may hold only letters, digits, '-', '_' and '.', such as 'police-wales'.")]),
+         [(1, 1, "SB631", "The segment name 'police wales' may hold only letters, digits, '-', '_' and '.', such as 'police-wales'.")]),
         ("police:\n  description: nothing else\n",
-         [(2, 3, "SB332", "The segment 'police' has no rules; give 'segments', 'region' or 'organisation', or use the built-in 'all'.")]),
+         [(2, 3, "SB632", "The segment 'police' has no rules; give 'segments', 'region' or 'organisation', or use the built-in 'all'.")]),
         ("police:\n  segments: []\n",
-         [(2, 13, "SB333", "'segments' of the segment 'police' is empty; list at least one value or remove the key.")]),
+         [(2, 13, "SB633", "'segments' of the segment 'police' is empty; list at least one value or remove the key.")]),
         ("police:\n  segments: {a: b}\n",
          [(2, 13, "SB012", "'segments' of the segment 'police' must be a list, not a mapping.")]),
         ("police:\n",
@@ -158,9 +158,9 @@ def test_values_no_subscriber_has_are_warnings(tmp_path: Path) -> None:
           exclude: {organisation: [Nobody Ltd]}
         """)
     assert load_segments(path).check(EVERYONE) == [
-        Problem(str(path), 2, 22, "SB334", "No subscriber has the tag 'polcie' used by the segment 'police'; check the spelling.", Severity.WARNING),
-        Problem(str(path), 4, 19, "SB334", "No subscriber is in the region 'Whales' used by the segment 'wales'; check the spelling.", Severity.WARNING),
-        Problem(str(path), 5, 28, "SB334", "No subscriber is in the organisation 'Nobody Ltd' used by the segment 'wales'; check the spelling.", Severity.WARNING),
+        Problem(str(path), 2, 22, "SB634", "No subscriber has the tag 'polcie' used by the segment 'police'; check the spelling.", Severity.WARNING),
+        Problem(str(path), 4, 19, "SB634", "No subscriber is in the region 'Whales' used by the segment 'wales'; check the spelling.", Severity.WARNING),
+        Problem(str(path), 5, 28, "SB634", "No subscriber is in the organisation 'Nobody Ltd' used by the segment 'wales'; check the spelling.", Severity.WARNING),
     ]
 
 

@@ -81,7 +81,7 @@ def test_windows_1252_is_read_with_a_warning_at_the_first_non_utf8_line(tmp_path
     path = write(tmp_path / "list.csv", "email;name\r\njane@example.org;Jane\r\nsian@example.org;Siân\r\n", encoding="cp1252")
     assert list(iter_subscribers(path)) == [
         (3, Problem(
-            str(path), 3, 0, "SB303",
+            str(path), 3, 0, "SB603",
             "This line is not UTF-8, so the file was read as Windows-1252; "
             "save it from Excel as 'CSV UTF-8' to be sure accents are right.",
             Severity.WARNING,
@@ -171,7 +171,7 @@ def test_tags_are_trimmed_lower_case_and_split_on_semicolons(tmp_path: Path) -> 
 def test_two_columns_for_one_field_warn_and_use_the_first(tmp_path: Path) -> None:
     path = write(tmp_path / "list.csv", "Email,E-mail Address,Name\njane@example.org,other@example.org,Jane\n")
     assert list(iter_subscribers(path)) == [
-        (1, Problem(str(path), 1, 0, "SB305", "The columns 'Email' and 'E-mail Address' mean the same; only 'Email' is used.", Severity.WARNING)),
+        (1, Problem(str(path), 1, 0, "SB605", "The columns 'Email' and 'E-mail Address' mean the same; only 'Email' is used.", Severity.WARNING)),
         (2, Subscriber("jane@example.org", "Jane")),
     ]
 
@@ -182,14 +182,14 @@ def test_two_columns_for_one_field_warn_and_use_the_first(tmp_path: Path) -> Non
 @pytest.mark.parametrize(
     ("row", "code", "message"),
     [
-        ("nobody,X", "SB312", "'nobody' is not a valid email address: An email address must have an @-sign."),
-        ("jane@example,X", "SB312", "'jane@example' is not a valid email address: The part after the @-sign is not valid. It should have a period."),
-        ("jane smith@example.org,X", "SB312", "'jane smith@example.org' is not a valid email address: The email address contains invalid characters before the @-sign: SPACE."),
-        ("jane..smith@example.org,X", "SB312", "'jane..smith@example.org' is not a valid email address: An email address cannot have two periods in a row."),
-        ("jane@example.org;omar@example.org,X", "SB312", "'jane@example.org;omar@example.org' is not a valid email address: The part after the @-sign contains invalid characters: ';', '@'."),
-        (" ,Jane", "SB311", "The row has no email address; fill it in or delete the row."),
-        ("jane@example.org,Jane,extra", "SB313", "The row has 3 values but the header has 2 columns; put quotes around any value that contains the delimiter."),
-        ('"jane"@example.org",X', "SB310", "The record starting on this line is not valid CSV (',' expected after '\"'); put quotes around the whole field and double any quote inside it (\"\")."),
+        ("nobody,X", "SB612", "'nobody' is not a valid email address: An email address must have an @-sign."),
+        ("jane@example,X", "SB612", "'jane@example' is not a valid email address: The part after the @-sign is not valid. It should have a period."),
+        ("jane smith@example.org,X", "SB612", "'jane smith@example.org' is not a valid email address: The email address contains invalid characters before the @-sign: SPACE."),
+        ("jane..smith@example.org,X", "SB612", "'jane..smith@example.org' is not a valid email address: An email address cannot have two periods in a row."),
+        ("jane@example.org;omar@example.org,X", "SB612", "'jane@example.org;omar@example.org' is not a valid email address: The part after the @-sign contains invalid characters: ';', '@'."),
+        (" ,Jane", "SB611", "The row has no email address; fill it in or delete the row."),
+        ("jane@example.org,Jane,extra", "SB613", "The row has 3 values but the header has 2 columns; put quotes around any value that contains the delimiter."),
+        ('"jane"@example.org",X', "SB610", "The record starting on this line is not valid CSV (',' expected after '\"'); put quotes around the whole field and double any quote inside it (\"\")."),
     ],
 )
 def test_invalid_rows(tmp_path: Path, row: str, code: str, message: str) -> None:
@@ -209,16 +209,16 @@ def test_trailing_empty_values_are_not_extra_columns(tmp_path: Path) -> None:
 def test_an_unclosed_quote_is_reported_where_the_record_starts(tmp_path: Path) -> None:
     path = write(tmp_path / "list.csv", 'email,name\njane@example.org,Jane\nomar@example.net,"Omar\nx@example.org,X\n')
     assert list(iter_subscribers(path))[1] == (
-        3, Problem(str(path), 3, 0, "SB310", "A quote (\") opened in the record starting on this line is never closed; close or remove it."),
+        3, Problem(str(path), 3, 0, "SB610", "A quote (\") opened in the record starting on this line is never closed; close or remove it."),
     )
 
 
 @pytest.mark.parametrize(
     ("text", "code", "message"),
     [
-        ("", "SB301", "The file is empty; it needs a header row such as 'email,name,organisation,region,segments'."),
-        ("\r\n\r\n", "SB301", "The file is empty; it needs a header row such as 'email,name,organisation,region,segments'."),
-        ("name,organisation\nJane,Glanafon Police\n", "SB304",
+        ("", "SB601", "The file is empty; it needs a header row such as 'email,name,organisation,region,segments'."),
+        ("\r\n\r\n", "SB601", "The file is empty; it needs a header row such as 'email,name,organisation,region,segments'."),
+        ("name,organisation\nJane,Glanafon Police\n", "SB604",
          "The header has no email column; name one column 'email' (also accepted: 'E-mail', 'Email Address', 'E-mail Address')."),
     ],
 )
@@ -229,7 +229,7 @@ def test_unusable_files(tmp_path: Path, text: str, code: str, message: str) -> N
 
 def test_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "missing.csv"
-    assert list(iter_subscribers(path)) == [(0, Problem(str(path), 0, 0, "SB300", "The file cannot be read: No such file or directory."))]
+    assert list(iter_subscribers(path)) == [(0, Problem(str(path), 0, 0, "SB600", "The file cannot be read: No such file or directory."))]
 
 
 def test_utf16_broken_half_way_is_reported_at_its_line(tmp_path: Path) -> None:
@@ -237,7 +237,7 @@ def test_utf16_broken_half_way_is_reported_at_its_line(tmp_path: Path) -> None:
     good = "email\r\njane@example.org\r\n".encode("utf-16-le")
     path.write_bytes(codecs.BOM_UTF16_LE + good + b"\x00\xdc" + "x\r\n".encode("utf-16-le"))  # lone surrogate
     assert list(iter_subscribers(path)) == [
-        (3, Problem(str(path), 3, 0, "SB302", "This line is not valid UTF-16-LE; save the file from Excel as 'CSV UTF-8'.")),
+        (3, Problem(str(path), 3, 0, "SB602", "This line is not valid UTF-16-LE; save the file from Excel as 'CSV UTF-8'.")),
     ]
 
 
@@ -276,7 +276,7 @@ def test_report_counts_invalid_rows_and_keeps_problems(tmp_path: Path) -> None:
     path = write(tmp_path / "list.csv", "email,name\njane@example.org,Jane\nnobody,No\n,Empty\njane@example.org,Again\n")
     report = read_subscribers(path)
     assert (report.rows, report.valid, report.invalid, len(report.merged)) == (4, 2, 2, 1)
-    assert [(p.line, p.code) for p in report.problems] == [(3, "SB312"), (4, "SB311")]
+    assert [(p.line, p.code) for p in report.problems] == [(3, "SB612"), (4, "SB611")]
     assert report.errors == report.problems
     assert report.subscribers == (Subscriber("jane@example.org", "Jane"),)
 
@@ -325,7 +325,7 @@ def test_line_numbers_stay_exact_across_read_chunks(tmp_path: Path) -> None:
     line = rows + 5
     items = list(iter_subscribers(path))
     assert items[0] == (line, Problem(
-        str(path), line, 0, "SB303",
+        str(path), line, 0, "SB603",
         "This line is not UTF-8, so the file was read as Windows-1252; "
         "save it from Excel as 'CSV UTF-8' to be sure accents are right.",
         Severity.WARNING,

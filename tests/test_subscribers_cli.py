@@ -39,8 +39,8 @@ def test_check_clean_list(capsys: pytest.CaptureFixture[str]) -> None:
 def test_check_reports_each_row_and_merge(messy: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["subscribers", "check", str(messy)]) == 1
     assert capsys.readouterr().out == (
-        f"{messy}:3: SB311 The row has no email address; fill it in or delete the row.\n"
-        f"{messy}:7: SB312 'bad@@example.org' is not a valid email address: "
+        f"{messy}:3: SB611 The row has no email address; fill it in or delete the row.\n"
+        f"{messy}:7: SB612 'bad@@example.org' is not a valid email address: "
         "The part after the @-sign contains invalid characters: '@'.\n"
         f"{messy}:6: jane.jones@example.org is a duplicate of line 2; merged into it.\n"
         "5 rows: 3 valid, 2 invalid, 1 duplicates merged, 2 subscribers.\n"
@@ -51,13 +51,13 @@ def test_check_warnings_only_exit_0(tmp_path: Path, capsys: pytest.CaptureFixtur
     path = tmp_path / "list.csv"
     path.write_text("email,E-mail\njane@example.org,\n")
     assert main(["subscribers", "check", str(path)]) == 0
-    assert "SB305" in capsys.readouterr().out
+    assert "SB605" in capsys.readouterr().out
 
 
 def test_check_unusable_file_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["subscribers", "check", str(tmp_path / "missing.csv")]) == 1
     assert capsys.readouterr().out == (
-        f"{tmp_path / 'missing.csv'}: SB300 The file cannot be read: No such file or directory.\n"
+        f"{tmp_path / 'missing.csv'}: SB600 The file cannot be read: No such file or directory.\n"
         "0 rows: 0 valid, 0 invalid, 0 duplicates merged, 0 subscribers.\n"
     )
 
@@ -98,9 +98,9 @@ def test_stats_counts_duplicates_and_suppression(messy: Path, tmp_path: Path, ca
         "scotland                 0\n"
     )
     assert captured.err.splitlines()[2:] == [  # after the two invalid rows
-        f"{segments}:1:29: SB334 No subscriber has the tag 'polcie' used by the segment 'police'; check the spelling. (warning)",
+        f"{segments}:1:29: SB634 No subscriber has the tag 'polcie' used by the segment 'police'; check the spelling. (warning)",
         # Jane's later row said Scotland, but the first non-empty region (Wales) is kept when merging
-        f"{segments}:2:21: SB334 No subscriber is in the region 'Scotland' used by the segment 'scotland'; check the spelling. (warning)",
+        f"{segments}:2:21: SB634 No subscriber is in the region 'Scotland' used by the segment 'scotland'; check the spelling. (warning)",
     ]
 
 
@@ -124,7 +124,7 @@ def test_import_writes_the_canonical_csv(messy: Path, tmp_path: Path, capsys: py
         'omar@example.net,Omar Shah,Dalesby Trust,,charity,Omar,Shah,"Director\r\nand founder"\n'
     )
     err = capsys.readouterr().err
-    assert f"{messy}:3: SB311" in err and f"{messy}:7: SB312" in err
+    assert f"{messy}:3: SB611" in err and f"{messy}:7: SB612" in err
     assert err.endswith(f"Wrote 2 subscribers to {out}; 2 invalid rows dropped, 1 duplicates merged.\n")
     assert main(["subscribers", "check", str(out)]) == 0
 

@@ -52,9 +52,9 @@ def test_rows_without_a_valid_address_warn_and_invalid_ones_are_still_suppressed
     suppressions = load_suppressions(path)
     assert "NOT AN ADDRESS" in suppressions
     assert suppressions.problems == (
-        Problem(str(path), 2, 0, "SB341", "The row has no address; fill it in or delete the row.", Severity.WARNING),
+        Problem(str(path), 2, 0, "SB641", "The row has no address; fill it in or delete the row.", Severity.WARNING),
         Problem(
-            str(path), 3, 0, "SB342",
+            str(path), 3, 0, "SB642",
             "'not an address' is not a valid email address, but it is suppressed as written: "
             "An email address must have an @-sign.",
             Severity.WARNING,
@@ -66,9 +66,9 @@ def test_rows_without_a_valid_address_warn_and_invalid_ones_are_still_suppressed
     ("text", "problem"),
     [
         ("email_address_missing,reason\nx@example.org,bounced\n",
-         ("SB340", 1, "The header has no 'address' column; name the first column 'address'.")),
+         ("SB640", 1, "The header has no 'address' column; name the first column 'address'.")),
         ('address,reason\njane@example.org,"bounced\n',
-         ("SB310", 2, "A quote (\") opened in the record starting on this line is never closed; close or remove it.")),
+         ("SB610", 2, "A quote (\") opened in the record starting on this line is never closed; close or remove it.")),
     ],
 )
 def test_a_file_that_cannot_be_trusted_raises(tmp_path: Path, text: str, problem: tuple[str, int, str]) -> None:

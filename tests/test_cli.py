@@ -1,0 +1,54 @@
+"""The command line turns bad input into located one-line messages and exit codes, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from soc_bulletin.cli import main
+
+from .conftest import MINIMAL_ISSUE
+
+IssueDir = Callable[..., Path]
+
+
+@pytest.mark.parametrize(
+    ("article", "expected"),
+    [
+        ("title: [broken\n", "articles/first.yaml:2:1: SB003 YAML syntax error"),
+        ("title: T\nblocks: []\nsubtitle: x\n", "articles/first.yaml:3:1: SB010 Unknown key 'subtitle' in the article."),
+        ("blocks: []\n", "articles/first.yaml:1:1: SB011 the article is missing the required key 'title'."),
+    ],
+)
+def test_bad_files_exit_1_with_path_line_col(issue_dir: IssueDir, tmp_path: Path, article: str, expected: str) -> None:
+    root = issue_dir(MINIMAL_ISSUE, {"first": article})
+    result = subprocess.run(
+        [sys.executable, "-m", "soc_bulletin", "build", str(root), "-o", str(tmp_path / "out")],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 1
+    assert f"{root}/{expected}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists(), "nothing is written when the issue is broken"
+
+
+def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["build"])
+    assert caught.value.code == 2
+
+
+def test_missing_issue_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", str(tmp_path / "nope")]) == 1
+    assert "SB005 There is no issue.yaml" in capsys.readouterr().err
+
+
+def test_bad_settings_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], issue_dir: IssueDir) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text("[sending]\nfrm = 'x'\n")
+    assert main(["send", str(issue_dir()), "--config", str(config), "--dry-run"]) == 2
+    assert "unknown setting 'frm'" in capsys.readouterr().err
