@@ -271,3 +271,18 @@ def test_configuration_errors_exit_2(workdir: Path, capsys: pytest.CaptureFixtur
     write_list(workdir / "list.csv", 2)
     assert send(workdir, *args) == 2
     assert message in capsys.readouterr().err
+
+
+def test_each_audience_gets_its_own_edition(workdir: Path, smtp: FaultyController, capsys: pytest.CaptureFixture[str]) -> None:
+    addresses = write_list(workdir / "list.csv", 9)
+    issue = workdir / "issue"
+    (issue / "issue.yaml").write_text(MINIMAL_ISSUE.replace("articles: [first]", "articles: [first, police-only]"))
+    (issue / "articles" / "police-only.yaml").write_text("title: Only for police\naudience: [police]\nblocks:\n  - text: Police news.\n")
+    assert send(workdir, "--dry-run") == 0
+    assert "2 edition(s): everyone (6), police (3)" in capsys.readouterr().out
+    assert send(workdir, "--smtp", smtp.url) == 0
+    for r in smtp.recorder.received:
+        html = [p for p in r.message.walk() if p.get_content_type() == "text/html"][0].get_content()
+        is_police = addresses.index(r.rcpt_tos[0]) % 3 == 0
+        assert ("Only for police" in html) is is_police
+        assert "First article" in html
