@@ -142,7 +142,7 @@ class _Run:
     async def run(self) -> DeliveryReport:
         started = time.monotonic()
         self.ledger.recover()
-        missing = {row.edition for row in self.ledger.rows(State.PENDING)} - set(self.templates)
+        missing = self.ledger.editions() - set(self.templates)
         if missing:
             raise ConfigError(f"the ledger names editions with no template: {', '.join(sorted(missing))}")
         workers = [asyncio.create_task(self._worker()) for _ in range(self.options.concurrency)]

@@ -96,6 +96,10 @@ class Ledger(ABC):
         """How many rows are in each state."""
 
     @abstractmethod
+    def editions(self) -> set[str]:
+        """The edition keys of rows not yet settled (pending, sending, failed-temporary)."""
+
+    @abstractmethod
     def rows(self, state: State | None = None, /) -> list[LedgerRow]:
         """All rows, or those in ``state``."""
 
@@ -182,6 +186,10 @@ class SQLiteLedger(Ledger):
     def counts(self) -> Counts:
         found = dict(self._db.execute("SELECT state, COUNT(*) FROM recipients GROUP BY state").fetchall())
         return Counts(**{s.name.lower(): found.get(s.value, 0) for s in State})
+
+    def editions(self) -> set[str]:
+        found = self._db.execute("SELECT DISTINCT edition FROM recipients WHERE state IN ('pending', 'sending', 'failed-temporary')")
+        return {edition for (edition,) in found}
 
     def rows(self, state: State | None = None, /) -> list[LedgerRow]:
         query = "SELECT address, name, edition, state, attempts, reply FROM recipients"

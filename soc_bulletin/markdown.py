@@ -76,7 +76,7 @@ def markdown_text(source: str, /, *, width: int = 72) -> str:
         elif token.type == "inline":
             text = _inline_text(token.children or [])
             if heading:
-                out.append((text.upper(), False))
+                out.append((f"{text}\n{'~' * min(width, len(text))}", False))
             elif list_stack and token.level >= 2:
                 counter = list_stack[-1]
                 bullet = f"{counter[0]}. " if counter[0] else "- "

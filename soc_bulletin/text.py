@@ -16,6 +16,7 @@ __all__ = ["WIDTH", "render_text"]
 WIDTH = 72
 _RULE = "=" * WIDTH
 _THIN = "-" * WIDTH
+_BOX = "*" * WIDTH
 
 
 def render_text(issue: Issue, sections: tuple[Section, ...], /, *, greeting: str, unsubscribe_url: str) -> str:
@@ -69,18 +70,16 @@ def _block(block: Block) -> str:
             return "\n".join(wrap(f"{f.value} {f.label}", width=WIDTH, indent="* ", hanging="  ") for f in figures)
         case Quote(text=text, speaker=speaker, role=role):
             cite = ", ".join(x for x in (speaker, role) if x)
-            quoted = wrap(f"“{text}”", width=WIDTH - 4, indent="  > ", hanging="  > ")
-            return quoted + (f"\n  > — {cite}" if cite else "")
+            quoted = wrap(f"“{text}”", width=WIDTH, indent="    ")
+            return quoted + ("\n" + wrap(f"— {cite}", width=WIDTH, indent="    ") if cite else "")
         case Callout(title=title, body=body):
-            inner = markdown_text(body, width=WIDTH - 4)
-            lines = [title.upper(), *inner.splitlines()]
-            return "\n".join(["+" + "-" * (WIDTH - 2) + "+", *(f"| {line}" for line in lines), "+" + "-" * (WIDTH - 2) + "+"])
+            return "\n".join([_BOX, title, "~" * min(WIDTH, len(title)), "", markdown_text(body, width=WIDTH), _BOX])
         case Image(alt=alt, caption=caption):
             return wrap(f"[Image: {alt}]" + (f" {caption}" if caption else ""), width=WIDTH)
         case Link(url=url, text=text):
             return wrap(f"{text}: {url}" if text else url, width=WIDTH)
         case Contacts(title=title, contacts=contacts):
-            lines = [title.upper()] if title else []
+            lines = [title, "~" * min(WIDTH, len(title))] if title else []
             for c in contacts:
                 who = ", ".join(x for x in (c.name, c.role, c.organisation) if x)
                 lines.append(wrap(f"{who} - {c.email}" if who else c.email, width=WIDTH, hanging="  "))

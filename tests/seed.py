@@ -36,11 +36,10 @@ def normalise(text: str) -> str:
 def seed_pieces() -> list[str]:
     """Every sentence (or page-broken part of one) of the seed, normalised."""
     pieces = []
-    for paragraph in re.split(r"\n\s*\n", seed_text()):
-        paragraph = normalise(paragraph)
+    for paragraph in re.split(r"\n\s*\n|\n(?=- )", seed_text()):
+        paragraph = normalise(re.sub(r"^\s*- ", "", paragraph))
         if not paragraph:
             continue
-        paragraph = re.sub(r"^- ", "", paragraph)
         for part in re.split(r" - (?=\S+@)", paragraph):
             for sentence in _SENTENCE_END.split(part):
                 sentence = sentence.strip().strip("'")

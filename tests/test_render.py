@@ -72,7 +72,7 @@ def test_every_block_kind_renders_in_html_and_text() -> None:
     text = " ".join(edition.text.split())
     for expected in (
         "A paragraph with https://www.gov.uk/guidance.", "- Bold first", "1,289 victims were supported,",
-        "“It works.”", "Dr Ada, Director", "WHAT IS IT?", "An explanation.", "Left to right: A, B, C",
+        "“It works.”", "— Dr Ada, Director", "What is it?", "An explanation.", "Left to right: A, B, C",
         "Read the plan: https://www.gov.uk/plan", "Ada, Lead, Home Office - ada@example.org",
     ):
         assert expected in text
