@@ -151,11 +151,12 @@ class _EncodedPart:
         self.static = [_qp(p) for p in pieces[0::2]]
         self.slots = [_TOKEN_NAME[t] for t in pieces[1::2]]
 
-    def join(self, values: dict[str, str]) -> bytes:
+    def chunks(self, values: dict[str, str], /) -> list[bytes]:
+        """The encoded part with ``values`` spliced in, as chunks to join once."""
         out = [self.static[0]]
         for slot, chunk in zip(self.slots, self.static[1:]):
             out += (b"=\r\n", _qp(values[slot]), b"=\r\n", chunk)
-        return b"".join(out)
+        return out
 
 
 class MessageTemplate:
@@ -190,7 +191,6 @@ class MessageTemplate:
             related.append(self._image_part(path, cid))
         self._text = _EncodedPart(edition.text)
         self._html = _EncodedPart(html_text)
-        self._related = related
         self._static_headers = b"".join([
             _address_header("From", sender.from_name, sender.from_address),
             _header("Reply-To", sender.reply_to),
@@ -200,6 +200,17 @@ class MessageTemplate:
             f'Content-Type: multipart/alternative; boundary="{self._boundary}a"\r\n'.encode(),
         ])
         self._one_click = bool(unsubscribe.base_url)
+        boundary = self._boundary
+        qp_headers = b"Content-Type: text/%s; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+        self._text_head = CRLF + f"--{boundary}a\r\n".encode() + qp_headers % b"plain"
+        self._html_head = CRLF + f"--{boundary}a\r\n".encode()
+        self._tail = CRLF
+        if related:
+            self._html_head += f'Content-Type: multipart/related; boundary="{boundary}r"\r\n\r\n--{boundary}r\r\n'.encode()
+            self._tail += b"".join(f"--{boundary}r\r\n".encode() + part for part in related)
+            self._tail += f"--{boundary}r--\r\n".encode()
+        self._html_head += qp_headers % b"html"
+        self._tail += f"--{boundary}a--\r\n".encode()
         self._date_cache = (0, b"")
 
     def _image_part(self, path: Path, cid: str) -> bytes:
@@ -241,24 +252,9 @@ class MessageTemplate:
         ]
         if self._one_click:
             headers.append(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n")
-        boundary = self._boundary
-        text = self._text.join({"greeting": greeting, "unsubscribe_url": links.preferred})
-        body_html = self._html.join({"greeting": html.escape(greeting), "unsubscribe_url": html.escape(links.preferred)})
-        qp_headers = b"Content-Type: text/%s; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
-        html_part = (qp_headers % b"html") + body_html + CRLF
-        if self._related:
-            html_part = (
-                f'Content-Type: multipart/related; boundary="{boundary}r"\r\n\r\n--{boundary}r\r\n'.encode()
-                + html_part
-                + b"".join(f"--{boundary}r\r\n".encode() + part for part in self._related)
-                + f"--{boundary}r--\r\n".encode()
-            )
-        data = b"".join([
-            self._static_headers, *headers, CRLF,
-            f"--{boundary}a\r\n".encode(), qp_headers % b"plain", text, CRLF,
-            f"--{boundary}a\r\n".encode(), html_part,
-            f"--{boundary}a--\r\n".encode(),
-        ])
+        text = self._text.chunks({"greeting": greeting, "unsubscribe_url": links.preferred})
+        body_html = self._html.chunks({"greeting": html.escape(greeting), "unsubscribe_url": html.escape(links.preferred)})
+        data = b"".join([self._static_headers, *headers, self._text_head, *text, self._html_head, *body_html, self._tail])
         if self.dkim is not None:
             data = self.dkim.sign(data) + data
         return OutgoingMessage(self.sender.envelope_sender, address, message_id, data)
