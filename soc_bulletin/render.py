@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from .errors import RenderError
 from .markdown import markdown_html, markdown_inline_html
-from .model import Issue, Section
+from .model import Block, Image, Issue, Link, Section
 from .text import render_text
 
 __all__ = [
@@ -85,6 +85,26 @@ def fill_placeholders(template: str, /, values: Mapping[str, str]) -> str:
     return template
 
 
+@dataclass(frozen=True, slots=True)
+class BlockRun:
+    """Consecutive blocks laid out together: text-like ``flow`` blocks share one mj-text."""
+
+    flow: bool
+    blocks: tuple[Block, ...]
+
+
+def block_runs(blocks: Iterable[Block], /) -> list[BlockRun]:
+    """Group blocks into runs: images and link buttons stand alone, the rest run together."""
+    runs: list[BlockRun] = []
+    for block in blocks:
+        flow = not isinstance(block, (Image, Link))
+        if flow and runs and runs[-1].flow:
+            runs[-1] = BlockRun(True, runs[-1].blocks + (block,))
+        else:
+            runs.append(BlockRun(flow, (block,)))
+    return runs or [BlockRun(True, ())]
+
+
 class Renderer:
     """Compiled layouts from one folder; reuse it to render many editions."""
 
@@ -99,6 +119,7 @@ class Renderer:
         )
         self.env.filters["markdown"] = lambda s: Markup(markdown_html(s))
         self.env.filters["markdown_inline"] = lambda s: Markup(markdown_inline_html(s))
+        self.env.filters["runs"] = block_runs
         try:
             self.template = self.env.get_template("bulletin.mjml.j2")
             self.colours = yaml.safe_load((layouts / "colours.yaml").read_text(encoding="utf-8"))
