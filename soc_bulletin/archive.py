@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import logging
 import shutil
-from html import escape
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 from urllib.parse import quote
 

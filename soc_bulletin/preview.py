@@ -30,6 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from .errors import BulletinError
 from .load import read_issue
 from .problems import Problem, Severity
 from .render import DEFAULT_LAYOUTS, Renderer, fill_placeholders
@@ -87,8 +88,11 @@ def build_preview(issue_dir: Path, /, *, layouts: Path, number: int, previous: P
         if source.issue is None or source.errors:
             return PreviewBuild(number, False, last.subject, last.html, last.text, tuple(sorted(set(problems))))
         edition = Renderer(layouts).render(source.issue)
-    except Exception as exc:  # anything at all: show it, keep serving
-        log.exception("preview build of %s failed", issue_dir)
+    except Exception as exc:  # anything at all (a broken layout, a bug): show it, keep serving
+        if isinstance(exc, BulletinError):
+            log.warning("preview build of %s failed: %s", issue_dir, exc)
+        else:
+            log.exception("preview build of %s failed", issue_dir)
         problems.append(Problem(str(issue_dir), 0, 0, "SB000", f"The preview could not be built: {exc}"))
         return PreviewBuild(number, False, last.subject, last.html, last.text, tuple(sorted(set(problems))))
     return PreviewBuild(
@@ -99,10 +103,17 @@ def build_preview(issue_dir: Path, /, *, layouts: Path, number: int, previous: P
 
 
 def _snapshot(folders: Iterable[Path]) -> dict[Path, tuple[int, int]]:
-    """Modification time and size of every file under ``folders``."""
+    """Modification time and size of every file under ``folders``.
+
+    Hidden files and editors' backups (``.x.swp``, ``x~``) are left out, so
+    an open editor does not trigger rebuilds.
+    """
     found: dict[Path, tuple[int, int]] = {}
     for folder in folders:
         for path in folder.rglob("*"):
+            relative = path.relative_to(folder).parts
+            if any(part.startswith(".") for part in relative) or path.name.endswith("~"):
+                continue
             try:
                 stat = path.stat()
             except OSError:  # removed while we looked
@@ -129,8 +140,7 @@ class PreviewServer:
         self._httpd = ThreadingHTTPServer((host, port), _Handler)
         self._httpd.daemon_threads = True
         self._httpd.preview = self  # type: ignore[attr-defined]
-        bound_host, bound_port = self._httpd.server_address[:2]
-        self.url = f"http://{bound_host}:{bound_port}/"
+        self.url = f"http://{host}:{self._httpd.server_port}/"
         self._threads = [
             threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2}, name="preview-http", daemon=True),
             threading.Thread(target=self._watch, name="preview-watch", daemon=True),
@@ -230,7 +240,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 (stdlib's name)
         url = urlsplit(self.path)
         if url.path == "/":
-            self._send(page(self.preview.build).encode(), "text/html; charset=utf-8")
+            self._send(_page(self.preview.build).encode(), "text/html; charset=utf-8")
         elif url.path == "/email.html":
             build = self.preview.build
             self._send((build.html or _NOTHING_YET).encode(), "text/html; charset=utf-8")
@@ -264,7 +274,10 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
 
-_NOTHING_YET = '<!doctype html><html lang="en"><title>No preview</title><p>No build has succeeded yet: see the problems above.</p></html>'
+_NOTHING_YET = (
+    '<!doctype html><html lang="en"><title>No preview</title>'
+    "<p>No build has succeeded yet: see the problems above.</p></html>"
+)
 
 _STYLE = """
 body { margin: 0; font: 15px/1.5 Arial, Helvetica, sans-serif; color: #1f2933; background: #d9dee5; }
@@ -315,7 +328,7 @@ def _problem_list(build: PreviewBuild) -> str:
     )
 
 
-def page(build: PreviewBuild, /) -> str:
+def _page(build: PreviewBuild, /) -> str:
     """The preview page of ``build``: problems, the email at 600 and 375 px, the text edition."""
     when = time.strftime("%H:%M:%S", time.localtime(build.built_at))
     frames = "".join(
@@ -327,7 +340,8 @@ def page(build: PreviewBuild, /) -> str:
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         f"<title>Preview: {escape(build.subject or 'no build yet')}</title><style>{_STYLE}</style></head><body>"
         f'<header><h1>Preview: {escape(build.subject or "no build yet")}</h1>'
-        f'<p id="build">Build {build.number} at {when}; this page reloads when a file of the issue or a layout changes.</p></header>'
+        f'<p id="build">Build {build.number} at {when}; '
+        "this page reloads when a file of the issue or a layout changes.</p></header>"
         f"{_problem_list(build)}<main><div class=\"views\">{frames}</div>"
         f'<section class="text"><h2>Text edition</h2><pre id="text">{escape(build.text)}</pre></section></main>'
         f"<script>{_SCRIPT % build.number}</script></body></html>"

@@ -91,6 +91,7 @@ def serve_directory(root: Path) -> Iterator[str]:
         thread.join(timeout=5)
 
 
+@functools.lru_cache(maxsize=8)
 def png(width: int, height: int) -> bytes:
     """A small valid PNG: a blue-to-teal gradient."""
     rows = b"".join(

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import signal
 import socket
+import subprocess
 import sys
+import threading
 import time
 import types
 import urllib.error
@@ -73,7 +77,7 @@ def test_page_shows_both_widths_the_text_edition_and_no_problems(server: Preview
     assert server.url.startswith("http://127.0.0.1:")
     assert 'width="600"' in page and 'width="375"' in page
     assert "No problems found" in page
-    assert "WHAT IS PARTICIPATORY BUDGETING?" in page  # the text edition
+    assert "Participatory Budgeting lets residents" in page  # the text edition
     assert "Dear Alex Example," in page  # the text edition, placeholders filled
 
 
@@ -180,3 +184,26 @@ def test_preview_command_on_a_busy_port_is_a_usage_error(issue: Path, capsys: py
 def test_preview_command_needs_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["preview", str(tmp_path / "nowhere"), "--port", "0"]) == 2
     assert "is not a folder" in capsys.readouterr().err
+
+
+def test_preview_command_prints_its_url_serves_and_stops_on_ctrl_c(issue: Path) -> None:
+    command = [sys.executable, "-m", "soc_bulletin", "preview", str(issue), "--port", "0"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.append(process.stdout.readline()) if process.stdout else None)
+        reader.start()
+        reader.join(timeout=TIMEOUT)
+        assert lines, "no URL printed"
+        url = re.search(r"http://127\.0\.0\.1:\d+/", lines[0])
+        assert url, lines[0]
+        assert TITLE in get(url.group(0) + "email.html")[2]
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=TIMEOUT) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=TIMEOUT)
+        for stream in (process.stdout, process.stderr):
+            if stream:
+                stream.close()
