@@ -14,6 +14,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+from .archive import web_url as archive_url
 from .campaign import SendPlan, ledger_path, message_templates, plan_send, send_issue
 from .config import Settings, load_settings
 from .dispatch import DeliveryOptions, DeliveryReport, RateLimit
@@ -88,9 +89,7 @@ def _plan(args: argparse.Namespace, settings: Settings) -> tuple[SendPlan, Any]:
     default_segments = Path(settings.sending.segments)
     segments = load_segments(args.segments or (default_segments if default_segments.exists() else None))
     suppressions = load_suppressions(args.suppressed or settings.sending.suppressed)
-    web_url = ""
-    if settings.site.base_url:
-        web_url = f"{settings.site.base_url.rstrip('/')}/{Path(args.issue_dir).resolve().name}/"
+    web_url = archive_url(settings.site.base_url, Path(args.issue_dir).resolve().name)
     plan = plan_send(issue, report.subscribers, segments=segments, segment=args.segment, suppressions=suppressions, renderer=Renderer(), web_url=web_url)
     return plan, suppressions
 

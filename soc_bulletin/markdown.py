@@ -32,8 +32,16 @@ def sanitise(html: str, /) -> str:
 
 @lru_cache(maxsize=4096)
 def markdown_html(source: str, /) -> str:
-    """Render block Markdown to sanitised HTML."""
-    return sanitise(_md.render(source)).strip()
+    """Render block Markdown to sanitised HTML.
+
+    Headings become ``<h4>``: inside an article they sit below its ``<h3>`` title,
+    whatever level the author wrote.
+    """
+    tokens = _md.parse(source)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = "h4"
+    return sanitise(_md.renderer.render(tokens, _md.options, {})).strip()
 
 
 @lru_cache(maxsize=4096)
