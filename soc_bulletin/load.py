@@ -169,11 +169,11 @@ def _referenced_article(reader: NodeReader, slug_node: yaml.Node, issue_dir: Pat
 
 
 def _unreferenced(issue_dir: Path, referenced: dict[str, Path]) -> list[Problem]:
-    known = {p.resolve() for p in referenced.values()}
+    known = {path.name for path in referenced.values()}  # all live in issue_dir/articles
     return [
         Problem(str(path), 0, 0, "SB022", f"No section of {ISSUE_FILE} lists the article '{path.stem}'; add it or remove the file.", Severity.WARNING)
         for path in sorted((issue_dir / ARTICLES_DIR).glob("*.yaml"))
-        if path.resolve() not in known
+        if path.name not in known
     ]
 
 

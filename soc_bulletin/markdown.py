@@ -50,6 +50,7 @@ def markdown_inline_html(source: str, /) -> str:
     return sanitise(_md.renderInline(source)).strip()
 
 
+@lru_cache(maxsize=8192)
 def wrap(text: str, /, *, width: int = 72, indent: str = "", hanging: str | None = None) -> str:
     """Wrap plain text to ``width`` columns without breaking URLs or addresses.
 
@@ -70,6 +71,7 @@ def wrap(text: str, /, *, width: int = 72, indent: str = "", hanging: str | None
     return "\n".join(lines)
 
 
+@lru_cache(maxsize=4096)
 def markdown_inline_text(source: str, /) -> str:
     """Inline Markdown as plain text; links keep their full URL."""
     tokens = _md.parseInline(source)
