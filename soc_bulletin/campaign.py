@@ -29,7 +29,7 @@ from .suppression import Suppressions, add_suppression
 from .transports import Transport
 from .unsubscribe import Unsubscribe
 
-__all__ = ["SendPlan", "audiences", "ledger_path", "message_templates", "plan_send", "send_issue"]
+__all__ = ["SendPlan", "audiences", "ledger_path", "message_templates", "plan_send", "render_edition", "send_issue"]
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,12 @@ def edition_key(names: frozenset[str], /) -> str:
     return "+".join(sorted(names)) if names else EVERYONE
 
 
+def render_edition(issue: Issue, key: str, /, *, renderer: Renderer, web_url: str = "") -> Edition:
+    """The edition named ``key`` in a ledger (see :func:`edition_key`)."""
+    audience = None if not audiences(issue) else frozenset() if key == EVERYONE else frozenset(key.split("+"))
+    return renderer.render(issue, audience=audience, web_url=web_url)
+
+
 def plan_send(
     issue: Issue, subscribers: Sequence[Subscriber], /, *, segments: Segments, segment: str,
     suppressions: Suppressions, renderer: Renderer, web_url: str = "",
@@ -78,10 +84,7 @@ def plan_send(
             continue
         key = edition_key(frozenset(n for n in targeted if segments[n].matches(sub)))
         recipients.append((sub, key))
-    editions = {}
-    for key in sorted({k for _, k in recipients}):
-        audience = None if not targeted else frozenset() if key == EVERYONE else frozenset(key.split("+"))
-        editions[key] = renderer.render(issue, audience=audience, web_url=web_url)
+    editions = {key: render_edition(issue, key, renderer=renderer, web_url=web_url) for key in sorted({k for _, k in recipients})}
     log.info("%d recipients, %d suppressed, %d editions", len(recipients), suppressed, len(editions))
     return SendPlan(issue, segment, tuple(recipients), editions, suppressed)
 
@@ -133,6 +136,7 @@ async def send_issue(
     options: DeliveryOptions = DeliveryOptions(),
     on_progress: Callable[[DeliveryReport], None] = lambda report: None,
     stop: asyncio.Event | None = None,
+    template_for: Callable[[str], MessageTemplate] | None = None,
 ) -> DeliveryReport:
     """Record the plan's recipients in the ledger (new ones only) and deliver to everyone not yet accepted."""
     ledger = SQLiteLedger(ledger_path(ledger_dir, plan.issue, plan.segment), issue=plan.issue.key, segment=plan.segment)
@@ -148,7 +152,7 @@ async def send_issue(
         return await deliver(
             ledger, templates, transport, options=options,
             is_suppressed=lambda address: address.casefold() in suppressed,
-            on_permanent=bounced, on_progress=on_progress, stop=stop,
+            on_permanent=bounced, on_progress=on_progress, stop=stop, template_for=template_for,
         )
     finally:
         ledger.close()

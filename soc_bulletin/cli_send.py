@@ -7,7 +7,9 @@ import asyncio
 import dataclasses
 import json
 import signal
+import uuid
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +17,13 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from .archive import web_url as archive_url
-from .campaign import SendPlan, ledger_path, message_templates, plan_send, send_issue
+from .campaign import SendPlan, ledger_path, message_templates, plan_send, render_edition, send_issue
 from .config import Settings, load_settings
 from .dispatch import DeliveryOptions, DeliveryReport, RateLimit
 from .errors import ConfigError
 from .ledger import Counts, SQLiteLedger
 from .load import load_issue
+from .message import MessageTemplate
 from .render import Renderer
 from .segments import load_segments
 from .subscribers import read_subscribers
@@ -89,9 +92,13 @@ def _plan(args: argparse.Namespace, settings: Settings) -> tuple[SendPlan, Any]:
     default_segments = Path(settings.sending.segments)
     segments = load_segments(args.segments or (default_segments if default_segments.exists() else None))
     suppressions = load_suppressions(args.suppressed or settings.sending.suppressed)
-    web_url = archive_url(settings.site.base_url, Path(args.issue_dir).resolve().name)
+    web_url = _web_url(args, settings)
     plan = plan_send(issue, report.subscribers, segments=segments, segment=args.segment, suppressions=suppressions, renderer=Renderer(), web_url=web_url)
     return plan, suppressions
+
+
+def _web_url(args: argparse.Namespace, settings: Settings) -> str:
+    return archive_url(settings.site.base_url, Path(args.issue_dir).resolve().name)
 
 
 def _send(args: argparse.Namespace) -> int:
@@ -109,17 +116,26 @@ def _send(args: argparse.Namespace) -> int:
     suppression_file = Path(args.suppressed or settings.sending.suppressed)
     print(f"Sending {plan.issue.email_subject} to segment '{plan.segment}': {len(plan.recipients)} recipients "
           f"({plan.suppressed} suppressed), {len(plan.editions)} edition(s), via {where}")
-    report = asyncio.run(_deliver(plan, templates, transport, args, options, suppressions, suppression_file))
+    def template_for(key: str) -> MessageTemplate:
+        """An edition the ledger has from an earlier run that this plan does not need."""
+        edition = render_edition(plan.issue, key, renderer=Renderer(), web_url=_web_url(args, settings))
+        return message_templates({key: edition}, issue_dir=Path(args.issue_dir), settings=settings)[key]
+
+    report = asyncio.run(_deliver(plan, templates, transport, args, options, suppressions, suppression_file, template_for))
     _print_report(report)
     if args.report:
-        Path(args.report).write_text(json.dumps(_report_json(report, plan), indent=2) + "\n", encoding="utf-8")
+        try:
+            Path(args.report).write_text(json.dumps(_report_json(report, plan), indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot write the report {args.report}: {exc.strerror or exc}") from exc
     if report.stopped == "interrupted":
         return 130
     return 0 if not report.failed and not report.stopped and report.counts.remaining == 0 else 1
 
 
 async def _deliver(plan: SendPlan, templates: Any, transport: Transport, args: argparse.Namespace,
-                   options: DeliveryOptions, suppressions: Any, suppression_file: Path) -> DeliveryReport:
+                   options: DeliveryOptions, suppressions: Any, suppression_file: Path,
+                   template_for: Callable[[str], MessageTemplate]) -> DeliveryReport:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -141,6 +157,7 @@ async def _deliver(plan: SendPlan, templates: Any, transport: Transport, args: a
         return await send_issue(
             plan, templates, transport, ledger_dir=Path(args.ledger_dir), suppressions=suppressions,
             suppression_file=suppression_file, options=options, on_progress=update, stop=stop,
+            template_for=template_for,
         )
 
 
@@ -188,6 +205,7 @@ def _proof(address: str, plan: SendPlan, templates: Any, settings: Settings, iss
         raise ConfigError("the segment has no recipients, so there is no edition to proof")
     proof = dataclasses.replace(edition, subject=f"[Proof] {edition.subject}")
     template = message_templates({"proof": proof}, issue_dir=issue_dir, settings=settings)["proof"]
+    template.id_salt = f"proof-{uuid.uuid4().hex}"  # never the Message-ID of a real send
     message = template.build(address, "")
 
     async def go() -> str:

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from .errors import ConfigError, SendError
+from .errors import BulletinError, ConfigError, SendError
 from .ledger import Counts, Ledger, LedgerRow, State
 from .message import MessageTemplate
 from .transports import Transport
@@ -113,18 +113,24 @@ async def deliver(
     on_permanent: Callable[[str, str], None] = lambda address, reply: None,
     on_progress: Callable[[DeliveryReport], None] = lambda report: None,
     stop: asyncio.Event | None = None,
+    template_for: Callable[[str], MessageTemplate] | None = None,
 ) -> DeliveryReport:
     """Send every pending recipient of ``ledger``; return what happened.
 
-    ``templates`` maps each ledger edition key to its message template.
+    ``templates`` maps each ledger edition key to its message template;
+    ``template_for`` makes one for a key the ledger has from an earlier run.
     ``stop`` ends the run cleanly: messages on the wire finish, claimed but
     unsent rows go back to pending. ``on_permanent`` hears of each hard bounce.
     """
-    return await _Run(ledger, templates, transport, options, is_suppressed, on_permanent, on_progress, stop).run()
+    run = _Run(ledger, dict(templates), transport, options, is_suppressed, on_permanent, on_progress, stop)
+    run.template_for = template_for
+    return await run.run()
 
 
 class _Run:
-    def __init__(self, ledger: Ledger, templates: Mapping[str, MessageTemplate], transport: Transport,
+    template_for: Callable[[str], MessageTemplate] | None = None
+
+    def __init__(self, ledger: Ledger, templates: dict[str, MessageTemplate], transport: Transport,
                  options: DeliveryOptions, is_suppressed: Callable[[str], bool],
                  on_permanent: Callable[[str, str], None], on_progress: Callable[[DeliveryReport], None],
                  stop: asyncio.Event | None) -> None:
@@ -138,13 +144,11 @@ class _Run:
         self.in_hand = 0  # claimed rows not yet settled (queued, on the wire, or waiting to retry)
         self.consecutive_failures = 0
         self.exhausted = False
+        self.waiting: set[tuple[LedgerRow, int]] = set()  # rows whose retry is scheduled
 
     async def run(self) -> DeliveryReport:
         started = time.monotonic()
         self.ledger.recover()
-        missing = self.ledger.editions() - set(self.templates)
-        if missing:
-            raise ConfigError(f"the ledger names editions with no template: {', '.join(sorted(missing))}")
         workers = [asyncio.create_task(self._worker()) for _ in range(self.options.concurrency)]
         flusher = asyncio.create_task(self._flusher())
         try:
@@ -165,9 +169,11 @@ class _Run:
             self.report.seconds = time.monotonic() - started
             self.report.counts = self.ledger.counts()
             self.on_progress(self.report)
-        fatal = [r for r in results if isinstance(r, SendError)]
-        if fatal:
-            raise fatal[0]
+        for result in results:
+            if isinstance(result, BulletinError):
+                raise result
+            if isinstance(result, Exception):
+                raise SendError(f"the send stopped on an unexpected error: {result!r}") from result
         return self.report
 
     async def _feed(self) -> None:
@@ -192,15 +198,30 @@ class _Run:
             if self.stop.is_set():
                 self.queue.put_nowait((row, attempt))
                 return
-            await self._one(row, attempt)
+            try:
+                await self._one(row, attempt)
+            except ConfigError as exc:  # this recipient's message cannot be made (e.g. an address SMTP cannot carry)
+                self._settle(row, State.FAILED_PERMANENT, str(exc)[:500])
+                self.report.failed.append(Failure(row.address, State.FAILED_PERMANENT, str(exc)[:500]))
+            except asyncio.CancelledError:
+                raise
+            except BaseException as exc:
+                if not isinstance(exc, SendError):
+                    self.report.stopped = f"unexpected error: {exc!r}"
+                    self.queue.put_nowait((row, attempt))
+                    self.stop.set()
+                raise
 
     async def _one(self, row: LedgerRow, attempt: int) -> None:
         if self.is_suppressed(row.address):
             self._settle(row, State.SUPPRESSED, "suppressed")
             self.report.suppressed += 1
             return
-        message = self.templates[row.edition].build(row.address, row.name)
+        message = self._template(row.edition).build(row.address, row.name)
         await self.pacer.wait()
+        if self.stop.is_set():  # stopped while waiting for a slot: not sent, back to pending
+            self.queue.put_nowait((row, attempt))
+            return
         try:
             reply = await self.transport.send(message)
         except SendError as exc:
@@ -227,13 +248,27 @@ class _Run:
             delay = min(self.options.backoff_max, self.options.backoff_base * 2 ** (attempt - 1))
             delay *= random.uniform(0.5, 1.5)
             log.info("retrying %s in %.1fs after: %s", row.address, delay, reply)
-            asyncio.get_running_loop().call_later(delay, self.queue.put_nowait, (row, attempt + 1))
+            item = (row, attempt + 1)
+            self.waiting.add(item)
+            asyncio.get_running_loop().call_later(delay, self._requeue, item)
         else:
             self._settle(row, State.FAILED_TEMPORARY, reply)
             self.report.failed.append(Failure(row.address, State.FAILED_TEMPORARY, reply))
         if self.consecutive_failures >= self.options.max_consecutive_failures:
             self.report.stopped = f"paused after {self.consecutive_failures} failures in a row; last: {reply}"
             self.stop.set()
+
+    def _requeue(self, item: tuple[LedgerRow, int]) -> None:
+        if item in self.waiting:
+            self.waiting.discard(item)
+            self.queue.put_nowait(item)
+
+    def _template(self, edition: str) -> MessageTemplate:
+        if edition not in self.templates:
+            if self.template_for is None:
+                raise SendError(f"the ledger names an edition with no template: {edition}", fatal=True)
+            self.templates[edition] = self.template_for(edition)
+        return self.templates[edition]
 
     def _settle(self, row: LedgerRow, state: State, reply: str) -> None:
         self.in_hand -= 1
@@ -254,6 +289,8 @@ class _Run:
 
     def _release_unsent(self) -> None:
         """Rows claimed but never handed over (queued or waiting to retry) go back to pending."""
+        waiting, self.waiting = self.waiting, set()
         while not self.queue.empty():
-            row, _ = self.queue.get_nowait()
+            waiting.add(self.queue.get_nowait())
+        for row, _ in waiting:
             self.outcomes.append((row.address, State.PENDING, row.reply))

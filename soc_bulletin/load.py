@@ -8,6 +8,7 @@ article never stops the others from loading. :func:`load_issue` raises
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,12 +106,16 @@ def _issue(reader: NodeReader, f: Fields, sections: list[Section]) -> Issue | No
     date = reader.date(f.values["date"], "'date'") if "date" in f else None
     welcome = _welcome(reader, f.values["welcome"]) if "welcome" in f else None
     title, mailbox = _required_text(reader, f, "title"), _required_text(reader, f, "mailbox")
+    slug = f.text("slug")
+    if slug and not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", slug):
+        reader.problem(f.node("slug"), "SB014", "'slug' may use only lower-case letters, digits, '.', '_' and '-', such as 2019-08.")
+        return None
     if number is None or date is None or welcome is None or not title or not mailbox:
         return None
     return Issue(
         title=title, number=number, date=date, mailbox=mailbox, welcome=welcome,
         sections=tuple(sections), strapline=f.text("strapline"), subject=f.text("subject"),
-        preheader=f.text("preheader"), slug=f.text("slug"),
+        preheader=f.text("preheader"), slug=slug,
     )
 
 

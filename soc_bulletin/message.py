@@ -45,6 +45,8 @@ def clean_header_text(text: str, /) -> str:
 
 
 def _check_address(address: str, what: str) -> str:
+    if not address.isascii():
+        raise ConfigError(f"{what} {address!r} has non-ASCII characters, which SMTP without SMTPUTF8 cannot carry")
     if _CONTROL.search(address) or not re.fullmatch(r"[^\s<>(),;:\"\[\]]+@[^\s<>(),;:\"\[\]@]+", address):
         raise ConfigError(f"{what} {address!r} is not a plain email address")
     return address
@@ -62,7 +64,24 @@ def _address_header(name: str, display: str, address: str) -> bytes:
     display = clean_header_text(display)
     if display.isascii():
         return _header(name, formataddr((display, address)))
-    return f"{name}: {formataddr((display, address), charset='utf-8')}\r\n".encode("ascii")
+    return f"{name}: {_encoded_words(display)}\r\n <{address}>\r\n".encode("ascii")
+
+
+def _encoded_words(text: str) -> str:
+    """RFC 2047 base64 encoded-words of at most 75 characters, one per folded line.
+
+    Whitespace between adjacent encoded-words is ignored when decoding, so the
+    text comes back exactly (a character is never split across words).
+    """
+    words, chunk = [], ""
+    for char in text:
+        if len((chunk + char).encode()) > 45:  # 45 bytes -> 60 base64 chars + 12 of wrapping
+            cut = chunk.rfind(" ") + 1 or len(chunk)  # prefer to end a word after a space
+            words.append(chunk[:cut])
+            chunk = chunk[cut:]
+        chunk += char
+    words.append(chunk)
+    return "\r\n ".join(f"=?utf-8?b?{binascii.b2a_base64(w.encode(), newline=False).decode()}?=" for w in words)
 
 
 def _qp(text: str) -> bytes:
@@ -180,7 +199,7 @@ class MessageTemplate:
         self.dkim = dkim
         self.unsubscribe = unsubscribe
         self.domain = sender.from_address.rsplit("@", 1)[1]
-        self.key = edition.issue.key
+        self.key = re.sub(r"[^A-Za-z0-9._-]+", "-", edition.issue.key)
         digest = hashlib.sha256(f"{self.key}|{sender.list_id}".encode()).hexdigest()[:12]
         self._boundary = f"=_soc_{digest}"
         html_text = edition.html
@@ -206,7 +225,7 @@ class MessageTemplate:
         self._html_head = CRLF + f"--{boundary}a\r\n".encode()
         self._tail = CRLF
         if related:
-            self._html_head += f'Content-Type: multipart/related; boundary="{boundary}r"\r\n\r\n--{boundary}r\r\n'.encode()
+            self._html_head += f'Content-Type: multipart/related; type="text/html"; boundary="{boundary}r"\r\n\r\n--{boundary}r\r\n'.encode()
             self._tail += b"".join(f"--{boundary}r\r\n".encode() + part for part in related)
             self._tail += f"--{boundary}r--\r\n".encode()
         self._html_head += qp_headers % b"html"
@@ -219,12 +238,15 @@ class MessageTemplate:
         lines = CRLF.join(body[i : i + 76] for i in range(0, len(body), 76))
         return (
             f"Content-Type: {ctype}\r\nContent-Transfer-Encoding: base64\r\n"
-            f'Content-ID: <{cid}>\r\nContent-Disposition: inline; filename="{path.name}"\r\n\r\n'
+            f'Content-ID: <{cid}>\r\nContent-Disposition: inline; filename="{re.sub(r"[^A-Za-z0-9._-]", "_", path.name)}"\r\n\r\n'
         ).encode() + lines + CRLF
+
+    #: mixed into Message-IDs; a proof copy sets it so it never shares a real message's ID
+    id_salt: str = ""
 
     def message_id(self, address: str, /) -> str:
         """The Message-ID of this issue for ``address``: the same on every retry."""
-        digest = hashlib.sha256(f"{self.key}|{self.sender.list_id}|{address.lower()}".encode()).hexdigest()[:24]
+        digest = hashlib.sha256(f"{self.key}|{self.sender.list_id}|{address.lower()}|{self.id_salt}".encode()).hexdigest()[:24]
         return f"<{self.key}.{digest}@{self.domain}>"
 
     def _date(self) -> bytes:

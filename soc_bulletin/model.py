@@ -206,5 +206,5 @@ class Issue:
 
     @property
     def key(self) -> str:
-        """A stable identifier of the issue: ``slug`` or ``YYYY-MM``."""
-        return self.slug or self.date.strftime("%Y-%m")
+        """A stable identifier of the issue: ``slug`` or ``YYYY-MM`` (only ``A-Za-z0-9._-``)."""
+        return re.sub(r"[^A-Za-z0-9._-]+", "-", self.slug).strip("-.") or self.date.strftime("%Y-%m")

@@ -122,6 +122,11 @@ class SMTPTransport(Transport):
         except aiosmtplib.SMTPAuthenticationError as exc:
             client.close()
             raise SendError(f"the SMTP server refused the login: {exc.code} {exc.message}", code=exc.code, reply=exc.message, fatal=True) from exc
+        except aiosmtplib.SMTPResponseException as exc:
+            client.close()
+            error = _classify(exc, None)
+            error.fatal = exc.code >= 500  # a 5xx greeting or EHLO: no recipient can be sent to
+            raise error from exc
         except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
             client.close()
             raise _classify(exc, None) from exc
@@ -129,18 +134,32 @@ class SMTPTransport(Transport):
 
     async def send(self, message: OutgoingMessage, /) -> str:
         async with self._slots:
-            client = self._idle.pop() if self._idle else await self._connect()
+            reused = bool(self._idle)
+            client = self._idle.pop() if reused else await self._connect()
             try:
-                reply = await _transaction(client, message)
+                try:
+                    reply = await _transaction(client, message)
+                except _StaleConnection:
+                    if not reused:
+                        raise
+                    client.close()  # the relay closed an idle connection before MAIL: reconnect once
+                    client = await self._connect()
+                    reply = await _transaction(client, message)
             except aiosmtplib.SMTPResponseException as exc:
                 if exc.code < 500 or not await _reset(client):
                     client.close()
                     raise _classify(exc, message.recipient) from exc
                 self._idle.append(client)  # a refused recipient leaves the connection usable
                 raise _classify(exc, message.recipient) from exc
+            except SendError:
+                client.close()
+                raise
             except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
                 client.close()
                 raise _classify(exc, message.recipient) from exc
+            except BaseException:  # cancelled mid-transaction: the connection's state is unknown
+                client.close()
+                raise
             self._idle.append(client)
             return reply
 
@@ -153,6 +172,10 @@ class SMTPTransport(Transport):
                 client.close()
 
 
+class _StaleConnection(aiosmtplib.SMTPServerDisconnected):
+    """The connection was closed before the transaction began: nothing was sent."""
+
+
 async def _transaction(client: aiosmtplib.SMTP, message: OutgoingMessage) -> str:
     """MAIL, RCPT, DATA for one message, sending its bytes as they are.
 
@@ -161,9 +184,12 @@ async def _transaction(client: aiosmtplib.SMTP, message: OutgoingMessage) -> str
     :class:`MessageTemplate` output already has CRLF line ends and no line
     starting with a dot, so the bytes go out unchanged.
     """
-    if client.is_ehlo_or_helo_needed:
-        await client.ehlo()
-    response = await client.execute_command(b"MAIL", b"FROM:<" + message.envelope_from.encode() + b">")
+    try:
+        if client.is_ehlo_or_helo_needed:
+            await client.ehlo()
+        response = await client.execute_command(b"MAIL", b"FROM:<" + message.envelope_from.encode() + b">")
+    except aiosmtplib.SMTPServerDisconnected as exc:
+        raise _StaleConnection(str(exc)) from exc
     if response.code != 250:
         raise aiosmtplib.SMTPSenderRefused(response.code, response.message, message.envelope_from)
     response = await client.execute_command(b"RCPT", b"TO:<" + message.recipient.encode() + b">")
@@ -202,6 +228,9 @@ def _classify(exc: BaseException, recipient: str | None) -> SendError:
         return SendError(f"TLS with the SMTP server failed: {tls_failure}", recipient=recipient, fatal=True)
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) and exc.recipients:
         exc = exc.recipients[0]
+    if isinstance(exc, aiosmtplib.SMTPSenderRefused) and exc.code >= 500:
+        # the relay refuses our sender (or a daily quota, 554 5.2.0): not the recipient's fault
+        return SendError(f"the SMTP server refused the sender: {exc.code} {exc.message}", recipient=recipient, code=exc.code, reply=exc.message, fatal=True)
     if isinstance(exc, aiosmtplib.SMTPResponseException):
         permanent = 500 <= exc.code < 600
         return SendError(f"{exc.code} {exc.message}", recipient=recipient, code=exc.code, reply=exc.message, permanent=permanent)

@@ -69,5 +69,6 @@ class Unsubscribe:
         mailto = f"mailto:{self.mailbox}?subject={quote(f'Unsubscribe {token}')}"
         https = ""
         if self.base_url:
-            https = f"{self.base_url}?a={quote(_b64(address.encode()))}&t={token}"
+            joiner = "&" if "?" in self.base_url else "?"
+            https = f"{self.base_url}{joiner}a={quote(_b64(address.encode()))}&t={token}"
         return UnsubscribeLinks(mailto=mailto, https=https)

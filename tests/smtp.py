@@ -50,6 +50,7 @@ class Faults:
     drop_in_data: Counter[str] = field(default_factory=Counter)
     hang_in_data: Counter[str] = field(default_factory=Counter)
     data_delay: float = 0.0
+    mail_reply: str = ""
 
 
 class RecordingHandler:
@@ -57,6 +58,13 @@ class RecordingHandler:
         self.received: list[Received] = []
         self.faults = Faults()
         self.lock = threading.Lock()
+
+    async def handle_MAIL(self, server: SMTP, session: Any, envelope: Any, address: str, options: list[str]) -> str:
+        if self.faults.mail_reply:
+            return self.faults.mail_reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_RCPT(self, server: SMTP, session: Any, envelope: Any, address: str, options: list[str]) -> str:
         if address in self.faults.rcpt_permanent:

@@ -109,6 +109,7 @@ def test_article_problems(issue_dir: IssueDir, article: str | bytes, expected: s
         ("mailbox: team@example.org\n", "", "issue.yaml:1:1: SB011 the issue file is missing the required key 'mailbox'."),
         ("articles: [first]", "articles: [frist]", "issue.yaml:10:16: SB020 The article 'frist' has no file articles/frist.yaml. Did you mean 'first'?"),
         ("articles: [first]", "articles: [first, first]", "issue.yaml:10:23: SB021 The article 'first' is listed twice; list each article once."),
+        ("number: 3", "number: 3\nslug: 'Summer 2024\\r\\nBcc: x@example.com'", "issue.yaml:3:7: SB014 'slug' may use only lower-case letters, digits, '.', '_' and '-', such as 2019-08."),
         ("  - kind: From", "  - knd: From", "issue.yaml:9:5: SB010 Unknown key 'knd' in a section. Did you mean 'kind'?"),
     ],
 )

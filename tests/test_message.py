@@ -7,6 +7,7 @@ import datetime as dt
 import email
 import email.policy
 import re
+from email.header import decode_header, make_header
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -165,3 +166,15 @@ def test_dkim_signature_verifies() -> None:
     assert dkim.verify(data, dnsfunc=lambda name, timeout=5: record if name == b"bulletin._domainkey.example.org." else None)
     tampered = data.replace(b"Jo <jo@example.net>", b"Al <jo@example.net>")
     assert not dkim.verify(tampered, dnsfunc=lambda name, timeout=5: record)
+
+
+def test_long_non_ascii_names_are_split_into_short_encoded_words() -> None:
+    name = "María José Fernández de la Peña Ó Briain-Núñez, Coordinadora Regional"
+    data = template().build("maria@example.net", name).data
+    header = data.split(b"\r\n\r\n", 1)[0]
+    assert max(len(line) for line in header.split(b"\r\n") if not line.startswith(b"List-Unsubscribe")) <= 78
+    assert all(len(word) <= 75 for word in re.findall(rb"=\?utf-8\?[bq]\?[^?]*\?=", header, re.I))
+    to_line = header.split(b"\r\nTo: ", 1)[1].split(b"\r\nDate:", 1)[0].decode()
+    assert str(make_header(decode_header(to_line.replace("\r\n", "")))) == f"{name} <maria@example.net>"
+    to = parse(data)["To"].addresses[0]  # CPython's parser adds a space between encoded-words
+    assert (" ".join(to.display_name.split()), to.addr_spec) == (name, "maria@example.net")

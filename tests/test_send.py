@@ -286,3 +286,48 @@ def test_each_audience_gets_its_own_edition(workdir: Path, smtp: FaultyControlle
         is_police = addresses.index(r.rcpt_tos[0]) % 3 == 0
         assert ("Only for police" in html) is is_police
         assert "First article" in html
+
+
+def test_a_5xx_to_our_sender_stops_the_send_and_bounces_nobody(workdir: Path, smtp: FaultyController, capsys: pytest.CaptureFixture[str]) -> None:
+    write_list(workdir / "list.csv", 5)
+    smtp.recorder.faults.mail_reply = "554 5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException"
+    assert send(workdir, "--smtp", smtp.url) == 1
+    assert "refused the sender: 554" in capsys.readouterr().err
+    assert "failed-permanent" not in ledger_states(workdir).values()
+    assert not (workdir / "suppressed.csv").exists()
+    smtp.recorder.faults.mail_reply = ""
+    assert send(workdir, "--smtp", smtp.url) == 0
+    assert len(smtp.recorder.received) == 5
+
+
+def test_an_address_smtp_cannot_carry_fails_alone_without_hanging(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (workdir / "list.csv").write_text("email,name\na@example.org,A\njosé@example.org,José\nb@example.org,B\n", encoding="utf-8")
+    assert send(workdir) == 1
+    states = ledger_states(workdir)
+    assert states == {"a@example.org": "sent", "josé@example.org": "failed-permanent", "b@example.org": "sent"}
+    assert "non-ASCII" in capsys.readouterr().err
+
+
+def test_rerun_sends_an_edition_no_longer_in_the_plan(workdir: Path, smtp: FaultyController) -> None:
+    addresses = write_list(workdir / "list.csv", 6)
+    issue = workdir / "issue"
+    (issue / "issue.yaml").write_text(MINIMAL_ISSUE.replace("articles: [first]", "articles: [first, police-only]"))
+    (issue / "articles" / "police-only.yaml").write_text("title: Only for police\naudience: [police]\nblocks:\n  - text: Police news.\n")
+    smtp.recorder.faults.refuse_connect = 1000
+    assert send(workdir, "--smtp", smtp.url, "--max-attempts", "1") == 1
+    # the police partner is re-tagged before the rerun: the plan no longer has a police edition
+    (workdir / "list.csv").write_text((workdir / "list.csv").read_text().replace(",police", ",charity"))
+    smtp.recorder.faults.refuse_connect = 0
+    assert send(workdir, "--smtp", smtp.url) == 0
+    assert sorted(smtp.recorder.by_recipient()) == addresses
+    police = [r for r in smtp.recorder.received if r.rcpt_tos == [addresses[0]]][0]
+    assert "Only for police" in police.message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+
+
+def test_proof_never_shares_a_real_message_id(workdir: Path, smtp: FaultyController) -> None:
+    write_list(workdir / "list.csv", 1)
+    assert send(workdir, "--smtp", smtp.url, "--test-to", "partner0000@example.org") == 0
+    assert send(workdir, "--smtp", smtp.url) == 0
+    proof, real = smtp.recorder.received
+    assert proof.rcpt_tos == real.rcpt_tos
+    assert proof.message["Message-ID"] != real.message["Message-ID"]
