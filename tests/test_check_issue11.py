@@ -1,0 +1,106 @@
+"""The real Issue 11 checks clean; a copy with ten defects reports exactly those ten, each at its place."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from soc_bulletin.checks import check_paths
+from soc_bulletin.cli import main
+
+from .conftest import ISSUE_11
+
+#: (file, text to replace, replacement, where the problem is: text in the replacement
+#: (its first character is the reported column), code)
+DEFECTS = [
+    ("issue.yaml", "mailbox: SCOC.localpartnerships@homeoffice.gov.uk",
+     "mailbox: SCOC.localpartnerships@homeoffice..gov.uk", "SCOC.local", "SB101"),
+    ("issue.yaml", "strapline: Working", "strapleine: Working", "strapleine", "SB010"),
+    ("articles/jmlit.yaml", "      email: JMLIT@nca.gov.uk", "      email: JMLIT@NCA.gov.uk", "JMLIT@NCA", "SB102"),
+    ("articles/asset-recovery-action-plan.yaml",
+     "To read the ARAP in full, visit <https://www.gov.uk/government/publications/asset-recovery-action-plan>",
+     "To read the ARAP in full, visit [the plan](http://www.gov.uk/government/publications/asset-recovery-action-plan)",
+     "http://www.gov.uk", "SB202"),
+    ("articles/crime-in-prison-referral-agreement.yaml", "The full agreement can be viewed here:",
+     "The full agreement <script>track()</script> can be viewed here:", "<script>", "SB301"),
+    ("articles/wolverhampton-hate-crime.yaml",
+     "alt: \"Placeholder: photo of Deborah Smith, Revd. Preb. David Wright and Rev Abbie Walsh at St Peter's Collegiate Church (photo not available)\"",
+     "alt: photo", "photo", "SB402"),
+    ("articles/fight-against-dirty-money.yaml",
+     "<https://www.gov.uk/government/publications/economic-crime-plan-2019-to-2022>",
+     "https://www.gov.uk/government/publications/economic-crime-plan-2019-to-2022", "https://www", "SB204"),
+    ("articles/participatory-budgeting-newport.yaml", "  - contact:\n      name: Paul Davies",
+     "  - contact:\n\tname: Paul Davies", "\tname", "SB003"),
+    ("articles/diverting-young-people-ceredigion.yaml", "please contact <Harish.Dutt@homeoffice.gov.uk>",
+     "please contact <b style=\"float: left\">Harish</b> at <Harish.Dutt@homeoffice.gov.uk>", "style=", "SB304"),
+    ("articles/modern-slavery-innovation-fund.yaml", "at <adenike.awe1@homeoffice.gov.uk>",
+     "at adenike.awe1@homeoffice.gov.uk", "adenike.awe1@homeoffice.gov.uk", "SB104"),
+]
+
+
+def test_issue_11_is_clean(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(ISSUE_11)]) == 0
+    assert capsys.readouterr().out == "12 files checked: no problems found.\n"
+
+
+def test_issue_11_has_no_warnings_either() -> None:
+    report = check_paths([ISSUE_11])
+    assert report.problems == ()
+    assert len(report.files) == 12
+
+
+def _inject(root: Path) -> list[str]:
+    """Apply :data:`DEFECTS` to the copy at ``root``; the expected ``path:line:col: CODE`` of each."""
+    expected = []
+    for name, old, new, marker, code in DEFECTS:
+        path = root / name
+        text = path.read_text(encoding="utf-8")
+        assert text.count(old) == 1, f"{name}: the text to replace is not there exactly once"
+        text = text.replace(old, new)
+        path.write_text(text, encoding="utf-8")
+        assert text.count(new) == 1
+        at = text.index(new) + new.index(marker)
+        line = text.count("\n", 0, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        expected.append(f"{path}:{line}:{column}: {code}")
+    return expected
+
+
+def test_ten_defects_all_reported_at_their_place(tmp_path: Path) -> None:
+    root = tmp_path / "2019-08"
+    shutil.copytree(ISSUE_11, root)
+    expected = _inject(root)
+    result = subprocess.run([sys.executable, "-m", "soc_bulletin", "check", str(root)], capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    *problems, summary = result.stdout.splitlines()
+    assert [line.split(" ", 2)[0] + " " + line.split(" ", 2)[1] for line in problems] == sorted(expected, key=_sort_key)
+    assert summary == "12 files checked: 10 errors, 0 warnings."
+
+
+def _sort_key(location: str) -> tuple[str, int, int]:
+    path, line, column, _ = location.rsplit(":", 3)
+    return path, int(line), int(column)
+
+
+def test_ten_defects_messages(tmp_path: Path) -> None:
+    root = tmp_path / "2019-08"
+    shutil.copytree(ISSUE_11, root)
+    _inject(root)
+    messages = sorted(f"{p.code} {p.message}" for p in check_paths([root]))
+    assert messages == [
+        "SB003 YAML syntax error: found character that cannot start any token (while scanning for the next token).",
+        "SB010 Unknown key 'strapleine' in the issue file. Did you mean 'strapline'?",
+        "SB101 The team mailbox address 'SCOC.localpartnerships@homeoffice..gov.uk' is not valid: An email address cannot have two periods in a row.",
+        "SB102 The contact address 'JMLIT@NCA.gov.uk' is not in its normal form; write 'JMLIT@nca.gov.uk'.",
+        "SB104 The email address 'adenike.awe1@homeoffice.gov.uk' is not a link; write it as <adenike.awe1@homeoffice.gov.uk> so readers can click it.",
+        "SB202 The link 'http://www.gov.uk/government/publications/asset-recovery-action-plan' uses http://; write 'https://www.gov.uk/government/publications/asset-recovery-action-plan'.",
+        "SB204 The web address 'https://www.gov.uk/government/publications/economic-crime-plan-2019-to-2022' is not a link; write it as <https://www.gov.uk/government/publications/economic-crime-plan-2019-to-2022> so readers can click it.",
+        "SB301 A <script> is not allowed in an email and is removed with its content; delete it.",
+        "SB304 The inline style 'float: left' breaks the email layout in many mail programs; delete it.",
+        "SB402 The alt text 'photo' does not describe the image; say what it shows, such as 'Four people standing in front of St Peter's Church'.",
+    ]
