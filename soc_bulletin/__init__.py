@@ -1,6 +1,7 @@
 """soc_bulletin: author a bulletin in YAML or Python, render it to email, check it, send it."""
 
 from .build import BuildResult, build, build_dir
+from .checks import CheckReport, check_paths
 from .errors import BulletinError, ConfigError, ContentError, RenderError, SendError, SubscriberError
 from .load import load_article, load_issue, read_issue
 from .model import (
@@ -16,6 +17,7 @@ __all__ = [
     "BulletList",
     "BulletinError",
     "Callout",
+    "CheckReport",
     "ConfigError",
     "Contact",
     "Contacts",
@@ -38,6 +40,7 @@ __all__ = [
     "Welcome",
     "build",
     "build_dir",
+    "check_paths",
     "load_article",
     "load_issue",
     "read_issue",

@@ -10,7 +10,7 @@ from .errors import ContentError
 from .load import load_issue
 from .model import Image, Issue
 from .problems import Problem
-from .render import render
+from .render import is_safe_src, render
 
 __all__ = ["BuildResult", "build", "build_dir", "local_images"]
 
@@ -27,7 +27,7 @@ def local_images(issue: Issue, /) -> list[str]:
     """The ``src`` of every image that is a local file (not an https URL)."""
     return sorted({
         b.src for a in issue.articles for b in a.blocks
-        if isinstance(b, Image) and not b.src.startswith(("https://", "http://"))
+        if isinstance(b, Image) and is_safe_src(b.src) and not b.src.lower().startswith("https://")
     })
 
 

@@ -55,18 +55,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _registrars() -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]]:
     """Commands that live in their own modules, each with a ``register(subparsers)``."""
-    import importlib
+    from . import cli_check, cli_send, cli_site, cli_subscribers
 
-    found = []
-    for name in ("cli_check", "cli_subscribers", "cli_send", "cli_site"):
-        try:
-            module = importlib.import_module(f"soc_bulletin.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"soc_bulletin.{name}":
-                raise
-            continue
-        found.append(module.register)
-    return found
+    return [cli_check.register, cli_subscribers.register, cli_send.register, cli_site.register]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,9 +2,8 @@
 
 CommonMark via markdown-it-py; raw HTML is allowed in the source but the
 result always goes through nh3, which keeps only the tags below and only
-``https:``, ``http:`` and ``mailto:`` links. :func:`unsafe_html` tells what
-the sanitiser would remove, so checks can report it instead of dropping it
-silently.
+``https:``, ``http:`` and ``mailto:`` links. ``soc_bulletin.checks.html``
+reports what the sanitiser would remove, so nothing is dropped silently.
 """
 
 from __future__ import annotations

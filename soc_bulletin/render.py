@@ -105,6 +105,17 @@ def block_runs(blocks: Iterable[Block], /) -> list[BlockRun]:
     return runs or [BlockRun(True, ())]
 
 
+def is_safe_href(url: str, /) -> bool:
+    """Whether a link block may be rendered: https, http or mailto only (``check`` reports the rest)."""
+    return url.lower().startswith(("https://", "http://", "mailto:"))
+
+
+def is_safe_src(src: str, /) -> bool:
+    """Whether an image may be rendered: an https URL or a relative path inside the issue folder."""
+    path = src.split("?", 1)[0]
+    return src.lower().startswith("https://") or (":" not in path and not path.startswith(("/", "\\")) and ".." not in path.split("/"))
+
+
 class Renderer:
     """Compiled layouts from one folder; reuse it to render many editions."""
 
@@ -120,6 +131,8 @@ class Renderer:
         self.env.filters["markdown"] = lambda s: Markup(markdown_html(s))
         self.env.filters["markdown_inline"] = lambda s: Markup(markdown_inline_html(s))
         self.env.filters["runs"] = block_runs
+        self.env.filters["safe_href"] = is_safe_href
+        self.env.filters["safe_src"] = is_safe_src
         try:
             self.template = self.env.get_template("bulletin.mjml.j2")
             self.colours = yaml.safe_load((layouts / "colours.yaml").read_text(encoding="utf-8"))

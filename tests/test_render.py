@@ -117,3 +117,14 @@ def test_audience_filters_articles_and_drops_empty_sections() -> None:
     assert all(t in full for t in ("For police", "For everyone", "For councils"))
     assert "For police" in police and "For everyone" in police and "For councils" not in police
     assert "For everyone" in nobody and "For police" not in nobody and "Councils" not in nobody.title()
+
+
+def test_link_and_image_blocks_with_unsafe_urls_are_not_rendered() -> None:
+    blocks = (
+        Link("javascript:alert(1)", "Click"), Link("data:text/html,x", "Data"),
+        Image("data:image/png;base64,AAAA", "A data image"), Image("../../etc/passwd", "Outside"),
+        Link("https://www.gov.uk/x", "Fine"),
+    )
+    html = render(make_issue(Section("X", (Article("a", "T", blocks=blocks),)))).html
+    assert "javascript:" not in html and "data:" not in html and "etc/passwd" not in html
+    assert 'href="https://www.gov.uk/x"' in html
