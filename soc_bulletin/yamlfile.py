@@ -80,6 +80,11 @@ def node_at(node: yaml.Node, /, *keys: str | int) -> yaml.Node | None:
     return node
 
 
+def _sentence(words: str) -> str:
+    """``words`` with a capital first letter, to start a message."""
+    return words[:1].upper() + words[1:]
+
+
 def _kind(node: yaml.Node) -> str:
     if isinstance(node, yaml.MappingNode):
         return "a mapping"
@@ -150,7 +155,7 @@ class NodeReader:
     def fields(self, node: yaml.Node, what: str, *, required: Sequence[str], optional: Sequence[str] = ()) -> Fields | None:
         """A mapping whose keys are checked against the allowed ones."""
         if not isinstance(node, yaml.MappingNode):
-            self.problem(node, "SB012", f"{what} must be a mapping of keys to values, not {_kind(node)}.")
+            self.problem(node, "SB012", f"{_sentence(what)} must be a mapping of keys to values, not {_kind(node)}.")
             return None
         return Fields(self, node, what, required=required, optional=optional)
 
@@ -175,7 +180,7 @@ class Fields:
                 self.values[key] = value_node
         for key in required:
             if key not in self.values:
-                reader.problem(node, "SB011", f"{what} is missing the required key '{key}'.")
+                reader.problem(node, "SB011", f"{_sentence(what)} is missing the required key '{key}'.")
 
     def __contains__(self, key: str) -> bool:
         return key in self.values

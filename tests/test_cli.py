@@ -21,7 +21,7 @@ IssueDir = Callable[..., Path]
     [
         ("title: [broken\n", "articles/first.yaml:2:1: SB003 YAML syntax error"),
         ("title: T\nblocks: []\nsubtitle: x\n", "articles/first.yaml:3:1: SB010 Unknown key 'subtitle' in the article."),
-        ("blocks: []\n", "articles/first.yaml:1:1: SB011 the article is missing the required key 'title'."),
+        ("blocks: []\n", "articles/first.yaml:1:1: SB011 The article is missing the required key 'title'."),
     ],
 )
 def test_bad_files_exit_1_with_path_line_col(issue_dir: IssueDir, tmp_path: Path, article: str, expected: str) -> None:

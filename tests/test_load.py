@@ -56,11 +56,11 @@ def _problems(issue_dir: IssueDir, issue: str = MINIMAL_ISSUE, article: str | by
         ),
         (
             "blocks:\n  - text: x\n",
-            "articles/first.yaml:1:1: SB011 the article is missing the required key 'title'.",
+            "articles/first.yaml:1:1: SB011 The article is missing the required key 'title'.",
         ),
         (
             "title: First\nblocks:\n  - contact:\n      name: Jo\n",
-            "articles/first.yaml:4:7: SB011 a contact is missing the required key 'email'.",
+            "articles/first.yaml:4:7: SB011 A contact is missing the required key 'email'.",
         ),
         (
             "title: First\nblocks:\n  - paragraph: x\n",
@@ -93,7 +93,7 @@ def _problems(issue_dir: IssueDir, issue: str = MINIMAL_ISSUE, article: str | by
         ),
         (
             "- title: First\n",
-            "articles/first.yaml:1:1: SB012 the article must be a mapping of keys to values, not a list.",
+            "articles/first.yaml:1:1: SB012 The article must be a mapping of keys to values, not a list.",
         ),
     ],
 )
@@ -106,7 +106,7 @@ def test_article_problems(issue_dir: IssueDir, article: str | bytes, expected: s
     [
         ("number: 3", "number: three", "issue.yaml:2:9: SB012 'number' must be a whole number, such as 11."),
         ("date: 2020-02-01", "date: February 2020", "issue.yaml:3:7: SB014 'date' must be a date written as YYYY-MM-DD, such as 2019-08-01."),
-        ("mailbox: team@example.org\n", "", "issue.yaml:1:1: SB011 the issue file is missing the required key 'mailbox'."),
+        ("mailbox: team@example.org\n", "", "issue.yaml:1:1: SB011 The issue file is missing the required key 'mailbox'."),
         ("articles: [first]", "articles: [frist]", "issue.yaml:10:16: SB020 The article 'frist' has no file articles/frist.yaml. Did you mean 'first'?"),
         ("articles: [first]", "articles: [first, first]", "issue.yaml:10:23: SB021 The article 'first' is listed twice; list each article once."),
         ("number: 3", "number: 3\nslug: 'Summer 2024\\r\\nBcc: x@example.com'", "issue.yaml:3:7: SB014 'slug' may use only lower-case letters, digits, '.', '_' and '-', such as 2019-08."),

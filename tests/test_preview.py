@@ -30,7 +30,7 @@ from soc_bulletin.render import DEFAULT_LAYOUTS
 
 from .browser import write_sample_issue
 
-TIMEOUT = 10.0
+TIMEOUT = 30.0  # generous: CI machines are slow and shared
 TITLE = "Special Unit Established to Support Modern Slavery Victims"
 
 

@@ -106,7 +106,7 @@ def test_unknown_segment_name_is_a_config_error() -> None:
         ("police:\n  segments: {a: b}\n",
          [(2, 13, "SB012", "'segments' of the segment 'police' must be a list, not a mapping.")]),
         ("police:\n",
-         [(1, 8, "SB012", "the segment 'police' must be a mapping of keys to values, not empty.")]),
+         [(1, 8, "SB012", "The segment 'police' must be a mapping of keys to values, not empty.")]),
         ("- police\n",
          [(1, 1, "SB012", "The segments file must map segment names to rules, such as 'police: {segments: [police]}'.")]),
         ("police: {segments: [police]}\npolice: {region: [Wales]}\n",
