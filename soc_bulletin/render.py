@@ -32,7 +32,13 @@ __all__ = [
     "render",
 ]
 
-DEFAULT_LAYOUTS = Path(__file__).resolve().parent.parent / "layouts"
+def _default_layouts() -> Path:
+    """The repository's ``layouts/`` (editable install), else ``./layouts`` in the project being run."""
+    beside_package = Path(__file__).resolve().parent.parent / "layouts"
+    return beside_package if beside_package.is_dir() else Path.cwd() / "layouts"
+
+
+DEFAULT_LAYOUTS = _default_layouts()
 
 #: Tokens left in an edition for sending to replace per recipient.
 PLACEHOLDERS = {"greeting": "[[greeting]]", "unsubscribe_url": "[[unsubscribe_url]]"}
