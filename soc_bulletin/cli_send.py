@@ -27,7 +27,7 @@ from .message import MessageTemplate
 from .render import Renderer
 from .segments import load_segments
 from .subscribers import read_subscribers
-from .suppression import load_suppressions
+from .suppression import Suppressions, load_suppressions
 from .transports import OutboxTransport, SMTPSettings, SMTPTransport, Transport
 
 __all__ = ["register"]
@@ -82,7 +82,7 @@ def _transport(args: argparse.Namespace, issue_key: str) -> tuple[Transport, str
     return OutboxTransport(outbox), f"outbox {outbox}/"
 
 
-def _plan(args: argparse.Namespace, settings: Settings) -> tuple[SendPlan, Any]:
+def _plan(args: argparse.Namespace, settings: Settings) -> tuple[SendPlan, Suppressions]:
     issue = load_issue(args.issue_dir)
     report = read_subscribers(*args.subscribers)
     for problem in report.problems:
@@ -109,7 +109,7 @@ def _send(args: argparse.Namespace) -> int:
         return _dry_run(plan, templates)
     transport, where = _transport(args, plan.issue.key)
     if args.test_to:
-        return _proof(args.test_to, plan, templates, settings, Path(args.issue_dir), transport, where)
+        return _proof(args.test_to, plan, settings, Path(args.issue_dir), transport, where)
     options = DeliveryOptions(
         concurrency=args.concurrency, rate=args.rate, max_attempts=args.max_attempts, backoff_base=args.backoff,
     )
@@ -133,8 +133,8 @@ def _send(args: argparse.Namespace) -> int:
     return 0 if not report.failed and not report.stopped and report.counts.remaining == 0 else 1
 
 
-async def _deliver(plan: SendPlan, templates: Any, transport: Transport, args: argparse.Namespace,
-                   options: DeliveryOptions, suppressions: Any, suppression_file: Path,
+async def _deliver(plan: SendPlan, templates: dict[str, MessageTemplate], transport: Transport, args: argparse.Namespace,
+                   options: DeliveryOptions, suppressions: Suppressions, suppression_file: Path,
                    template_for: Callable[[str], MessageTemplate]) -> DeliveryReport:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -182,7 +182,7 @@ def _report_json(report: DeliveryReport, plan: SendPlan) -> dict[str, Any]:
     }
 
 
-def _dry_run(plan: SendPlan, templates: Any) -> int:
+def _dry_run(plan: SendPlan, templates: dict[str, MessageTemplate]) -> int:
     sizes = []
     sample = None
     for sub, key in plan.recipients:
@@ -199,7 +199,7 @@ def _dry_run(plan: SendPlan, templates: Any) -> int:
     return 0
 
 
-def _proof(address: str, plan: SendPlan, templates: Any, settings: Settings, issue_dir: Path, transport: Transport, where: str) -> int:
+def _proof(address: str, plan: SendPlan, settings: Settings, issue_dir: Path, transport: Transport, where: str) -> int:
     edition = next(iter(plan.editions.values()), None)
     if edition is None:
         raise ConfigError("the segment has no recipients, so there is no edition to proof")
