@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from .errors import BulletinError, ConfigError, SendError
+from .errors import BulletinError, ConfigError, MessageRefused, RecipientRefused, SendError, SenderFailure
 from .ledger import Counts, Ledger, LedgerRow, State
 from .message import MessageTemplate
 from .transports import Transport
@@ -200,9 +200,6 @@ class _Run:
                 return
             try:
                 await self._one(row, attempt)
-            except ConfigError as exc:  # this recipient's message cannot be made (e.g. an address SMTP cannot carry)
-                self._settle(row, State.FAILED_PERMANENT, str(exc)[:500])
-                self.report.failed.append(Failure(row.address, State.FAILED_PERMANENT, str(exc)[:500]))
             except asyncio.CancelledError:
                 raise
             except BaseException as exc:
@@ -217,15 +214,15 @@ class _Run:
             self._settle(row, State.SUPPRESSED, "suppressed")
             self.report.suppressed += 1
             return
-        message = self._template(row.edition).build(row.address, row.name)
-        await self.pacer.wait()
-        if self.stop.is_set():  # stopped while waiting for a slot: not sent, back to pending
-            self.queue.put_nowait((row, attempt))
-            return
         try:
+            message = self._template(row.edition).build(row.address, row.name)
+            await self.pacer.wait()
+            if self.stop.is_set():  # stopped while waiting for a slot: not sent, back to pending
+                self.queue.put_nowait((row, attempt))
+                return
             reply = await self.transport.send(message)
         except SendError as exc:
-            if exc.fatal:
+            if isinstance(exc, (SenderFailure, MessageRefused)):
                 self.report.stopped = str(exc)
                 self.queue.put_nowait((row, attempt))
                 self.stop.set()
@@ -239,7 +236,7 @@ class _Run:
     def _failed(self, row: LedgerRow, attempt: int, exc: SendError) -> None:
         self.consecutive_failures += 1
         reply = str(exc)[:500]
-        if exc.permanent:
+        if isinstance(exc, RecipientRefused):
             self._settle(row, State.FAILED_PERMANENT, reply)
             self.report.failed.append(Failure(row.address, State.FAILED_PERMANENT, reply))
             self.on_permanent(row.address, reply)
@@ -266,7 +263,7 @@ class _Run:
     def _template(self, edition: str) -> MessageTemplate:
         if edition not in self.templates:
             if self.template_for is None:
-                raise SendError(f"the ledger names an edition with no template: {edition}", fatal=True)
+                raise SenderFailure(f"the ledger names an edition with no template: {edition}")
             self.templates[edition] = self.template_for(edition)
         return self.templates[edition]
 

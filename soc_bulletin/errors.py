@@ -6,9 +6,18 @@
     ├── ContentError(BulletinError, ValueError)      bad issue or article files; carries .problems
     ├── SubscriberError(BulletinError, ValueError)   bad subscriber lists or segments; carries .problems
     ├── ConfigError(BulletinError, ValueError)       bad options, settings or environment
+    │   ├── LedgerError                              a ledger that is damaged, foreign, unreadable or gone
+    │   └── RefusedError                             the send is refused before anything goes out
+    │                                                (content changed mid-send, a stale send)
     ├── RenderError(BulletinError, RuntimeError)     a layout or MJML failed to render
-    └── SendError(BulletinError, ConnectionError)    a transport failed; carries recipient, code, reply,
-                                                     and whether it is permanent or fatal
+    └── SendError(BulletinError, ConnectionError)    a message was not delivered; carries recipient, code, reply
+        ├── RecipientRefused                         the recipient's fault: 5xx at RCPT, 5.1.x/5.2.x after DATA,
+        │                                            an address SMTP cannot carry; suppressed as bounced
+        ├── MessageRefused                           the message's fault: content, policy or size (5.6.x, 5.7.x,
+        │                                            5.3.4); the send stops, nobody is suppressed
+        ├── SenderFailure                            the sender's or configuration's fault: login, TLS, DKIM,
+        │                                            sender refused, outbox unwritable; the send stops
+        └── TemporaryFailure                         4xx, dropped connection, time-out: retried
 
 Each error inherits the nearest builtin too, so callers may catch either.
 """
@@ -23,9 +32,15 @@ __all__ = [
     "BulletinError",
     "ConfigError",
     "ContentError",
+    "LedgerError",
+    "MessageRefused",
+    "RecipientRefused",
+    "RefusedError",
     "RenderError",
     "SendError",
+    "SenderFailure",
     "SubscriberError",
+    "TemporaryFailure",
 ]
 
 
@@ -53,29 +68,39 @@ class ConfigError(BulletinError, ValueError):
     """An option, setting or environment variable that is missing or wrong."""
 
 
+class LedgerError(ConfigError):
+    """A ledger file that cannot be trusted: empty, corrupt, foreign, unreadable, or replaced mid-send."""
+
+
+class RefusedError(ConfigError):
+    """A send refused before any message goes out (changed content, a stale send)."""
+
+
 class RenderError(BulletinError, RuntimeError):
     """A layout or the MJML compiler failed."""
 
 
 class SendError(BulletinError, ConnectionError):
-    """A transport could not deliver a message."""
+    """A message was not delivered. Subclasses say whose fault it was, and so what happens next."""
 
-    def __init__(
-        self,
-        message: str,
-        /,
-        *,
-        recipient: str | None = None,
-        code: int | None = None,
-        reply: str = "",
-        permanent: bool = False,
-        fatal: bool = False,
-    ) -> None:
+    def __init__(self, message: str, /, *, recipient: str | None = None, code: int | None = None, reply: str = "") -> None:
         super().__init__(message)
         self.recipient = recipient
         self.code = code
         self.reply = reply
-        #: the server refused this recipient for good (5xx): do not retry
-        self.permanent = permanent
-        #: nothing can be sent (authentication refused, TLS required but absent): stop the send
-        self.fatal = fatal
+
+
+class RecipientRefused(SendError):
+    """The recipient cannot be delivered to, for good: recorded as failed-permanent and suppressed."""
+
+
+class MessageRefused(SendError):
+    """The message itself was refused (content, policy, size): stop, suppress nobody, keep rows retryable."""
+
+
+class SenderFailure(SendError):
+    """Nothing can be sent with this sender or configuration (login, TLS, DKIM, sender refused): stop."""
+
+
+class TemporaryFailure(SendError):
+    """Try again later: a 4xx reply, a dropped connection or a time-out."""

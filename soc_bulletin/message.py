@@ -27,7 +27,7 @@ from email.utils import format_datetime, formataddr, parseaddr
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import ConfigError
+from .errors import ConfigError, RecipientRefused, SenderFailure
 from .render import PLACEHOLDERS, Edition
 from .unsubscribe import Unsubscribe
 
@@ -148,8 +148,8 @@ class DkimKey:
         try:
             return bytes(dkim.sign(data, self.selector.encode(), self.domain.encode(), self.private_key,
                                    include_headers=list(self.SIGNED_HEADERS), linesep=b"\r\n"))
-        except dkim.DKIMException as exc:
-            raise ConfigError(f"DKIM signing failed: {exc}") from exc
+        except (dkim.DKIMException, ValueError, TypeError, IndexError) as exc:
+            raise SenderFailure(f"DKIM signing with the key of selector {self.selector!r} failed: {exc}") from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,8 +257,11 @@ class MessageTemplate:
         return self._date_cache[1]
 
     def build(self, address: str, name: str = "", /) -> OutgoingMessage:
-        """The message for one recipient."""
-        _check_address(address, "the recipient address")
+        """The message for one recipient; RecipientRefused when the address cannot be carried."""
+        try:
+            _check_address(address, "the recipient address")
+        except ConfigError as exc:
+            raise RecipientRefused(str(exc), recipient=address) from exc
         name = clean_header_text(name)
         links = self.unsubscribe.links(address)
         message_id = self.message_id(address)

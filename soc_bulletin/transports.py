@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
-from .errors import ConfigError, SendError
+from .errors import ConfigError, MessageRefused, RecipientRefused, SendError, SenderFailure, TemporaryFailure
 from .message import OutgoingMessage
 
 __all__ = ["OutboxTransport", "SMTPSettings", "SMTPTransport", "Transport", "USER_ENV", "PASSWORD_ENV"]
@@ -61,7 +61,7 @@ class OutboxTransport(Transport):
                 os.fsync(out.fileno())
             os.replace(tmp, path)
         except OSError as exc:
-            raise SendError(f"cannot write {path}: {exc.strerror or exc}", recipient=message.recipient, fatal=True) from exc
+            raise SenderFailure(f"cannot write {path}: {exc.strerror or exc}", recipient=message.recipient) from exc
         return f"written to {path}"
 
 
@@ -119,17 +119,9 @@ class SMTPTransport(Transport):
             await client.connect()
             if self.settings.username:
                 await client.login(self.settings.username, self.settings.password)
-        except aiosmtplib.SMTPAuthenticationError as exc:
-            client.close()
-            raise SendError(f"the SMTP server refused the login: {exc.code} {exc.message}", code=exc.code, reply=exc.message, fatal=True) from exc
-        except aiosmtplib.SMTPResponseException as exc:
-            client.close()
-            error = _classify(exc, None)
-            error.fatal = exc.code >= 500  # a 5xx greeting or EHLO: no recipient can be sent to
-            raise error from exc
         except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
             client.close()
-            raise _classify(exc, None) from exc
+            raise _classify(exc, None, "connect") from exc  # a 5xx greeting or EHLO: nobody can be sent to
         return client
 
     async def send(self, message: OutgoingMessage, /) -> str:
@@ -221,25 +213,63 @@ async def _reset(client: aiosmtplib.SMTP) -> bool:
     return True
 
 
-def _classify(exc: BaseException, recipient: str | None) -> SendError:
-    """Turn an aiosmtplib or socket error into a SendError that says what to do next."""
+def _enhanced(reply: str) -> tuple[int, int, int] | None:
+    """The RFC 3463 enhanced status code at the start of a reply ("5.1.1 ..."), if any."""
+    match = _ENHANCED.match(reply)
+    return (int(match[1]), int(match[2]), int(match[3])) if match else None
+
+
+_ENHANCED = re.compile(r"\s*([245])\.(\d{1,3})\.(\d{1,3})\b")
+
+#: enhanced codes after DATA that name the mailbox, not the message (RFC 3463 5.1.x, 5.2.1, 5.2.2)
+_MAILBOX_CODES = frozenset({(5, 2, 1), (5, 2, 2)})
+
+
+def classify_reply(code: int, reply: str, /, *, stage: str) -> type[SendError] | None:
+    """Whose fault a refusal is, from the reply code, its enhanced status code and the SMTP stage.
+
+    ``stage`` is "connect", "mail", "rcpt" or "data". Returns None for a success
+    (2xx/3xx). A pure function: the policy table in one place.
+    """
+    if code < 400:
+        return None
+    if code < 500:
+        return TemporaryFailure
+    if stage in ("connect", "mail"):
+        return SenderFailure
+    if stage == "rcpt":
+        return RecipientRefused
+    enhanced = _enhanced(reply)
+    if enhanced is not None and (enhanced[1] == 1 or enhanced in _MAILBOX_CODES):
+        return RecipientRefused
+    return MessageRefused
+
+
+def _classify(exc: BaseException, recipient: str | None, stage: str = "data") -> SendError:
+    """Turn an aiosmtplib or socket error into a SendError whose type says what to do next."""
     tls_failure = next((e for e in (exc, exc.__cause__, exc.__context__) if isinstance(e, ssl.SSLError)), None)
     if tls_failure is not None:
-        return SendError(f"TLS with the SMTP server failed: {tls_failure}", recipient=recipient, fatal=True)
+        return SenderFailure(f"TLS with the SMTP server failed: {tls_failure}", recipient=recipient)
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) and exc.recipients:
         exc = exc.recipients[0]
-    if isinstance(exc, aiosmtplib.SMTPSenderRefused) and exc.code >= 500:
-        # the relay refuses our sender (or a daily quota, 554 5.2.0): not the recipient's fault
-        return SendError(f"the SMTP server refused the sender: {exc.code} {exc.message}", recipient=recipient, code=exc.code, reply=exc.message, fatal=True)
+    if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
+        return SenderFailure(f"the SMTP server refused the login: {exc.code} {exc.message}", code=exc.code, reply=exc.message)
     if isinstance(exc, aiosmtplib.SMTPResponseException):
-        permanent = 500 <= exc.code < 600
-        return SendError(f"{exc.code} {exc.message}", recipient=recipient, code=exc.code, reply=exc.message, permanent=permanent)
+        if isinstance(exc, aiosmtplib.SMTPSenderRefused):
+            stage = "mail"
+        elif isinstance(exc, aiosmtplib.SMTPRecipientRefused):
+            stage = "rcpt"
+        kind = classify_reply(exc.code, exc.message, stage=stage) or TemporaryFailure
+        what = {SenderFailure: "the SMTP server refused the sender", MessageRefused: "the SMTP server refused the message"}
+        prefix = what.get(kind, "")
+        text = f"{prefix}: {exc.code} {exc.message}" if prefix else f"{exc.code} {exc.message}"
+        return kind(text, recipient=recipient, code=exc.code, reply=exc.message)
     if isinstance(exc, (aiosmtplib.SMTPTimeoutError, asyncio.TimeoutError)):
-        return SendError(f"the SMTP server did not answer in time: {exc}", recipient=recipient)
+        return TemporaryFailure(f"the SMTP server did not answer in time: {exc}", recipient=recipient)
     if isinstance(exc, aiosmtplib.SMTPServerDisconnected):
-        return SendError(f"the SMTP server closed the connection: {exc}", recipient=recipient)
+        return TemporaryFailure(f"the SMTP server closed the connection: {exc}", recipient=recipient)
     if isinstance(exc, aiosmtplib.SMTPConnectError):
-        return SendError(f"cannot connect: {exc}", recipient=recipient)
+        return TemporaryFailure(f"cannot connect: {exc}", recipient=recipient)
     if isinstance(exc, aiosmtplib.SMTPException):  # e.g. STARTTLS required but not offered
-        return SendError(f"SMTP error: {exc}", recipient=recipient, fatal=True)
-    return SendError(f"cannot reach the SMTP server: {exc}", recipient=recipient)
+        return SenderFailure(f"SMTP error: {exc}", recipient=recipient)
+    return TemporaryFailure(f"cannot reach the SMTP server: {exc}", recipient=recipient)

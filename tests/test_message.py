@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from soc_bulletin import Article, ConfigError, Image, Issue, Section, Text, Welcome, render
+from soc_bulletin.errors import RecipientRefused
 from soc_bulletin.message import MessageTemplate, Sender
 from soc_bulletin.render import fill_placeholders
 from soc_bulletin.unsubscribe import Unsubscribe
@@ -89,7 +90,7 @@ def test_control_characters_in_names_never_make_a_header(name: str) -> None:
 
 @pytest.mark.parametrize("address", ["jo@example.net\r\nBcc: x@example.com", "a b@example.net", "<jo@example.net>", "jo@example.net,x@example.com"])
 def test_addresses_with_control_or_special_characters_are_refused(address: str) -> None:
-    with pytest.raises(ConfigError, match="not a plain email address"):
+    with pytest.raises(RecipientRefused, match="not a plain email address"):
         template().build(address, "Jo")
 
 
