@@ -1,21 +1,28 @@
 """The delivery engine: claim recipients from the ledger, build, pace, send, record.
 
-A small pool of workers (``concurrency``) shares one global rate limit.
-Temporary failures (4xx, dropped connections, time-outs) are retried with
-exponential backoff and jitter; permanent ones (5xx) are recorded with the
-server's reply; a fatal one (login refused) or too many failures in a row
-stops the send. Outcomes are committed to the ledger in small groups, so
-a crash repeats at most the rows still marked ``sending``.
+A small pool of workers (``concurrency``) takes claimed rows from a queue and
+shares one global rate limit. What happens after a failure is decided by
+:func:`next_step`, a pure function of the failure's kind and the attempt:
+temporary failures (4xx, dropped connections, time-outs) are retried with
+exponential backoff and jitter; a refused recipient is recorded with the
+server's reply and reported through ``on_permanent``; a refused message or a
+sender failure (login, TLS, DKIM, sender refused) stops the send with its
+row left pending; and any N failures in a row pause it. Outcomes are
+committed to the ledger in small groups off the event loop, so a crash
+repeats at most the rows still marked ``sending``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
+from concurrent.futures import Future, ThreadPoolExecutor
 import logging
 import random
 import re
 import time
 from collections.abc import Callable, Mapping
+from typing import TypeVar
 from dataclasses import dataclass, field
 
 from .errors import BulletinError, ConfigError, MessageRefused, RecipientRefused, SendError, SenderFailure
@@ -23,7 +30,7 @@ from .ledger import Counts, Ledger, LedgerRow, State
 from .message import MessageTemplate
 from .transports import Transport
 
-__all__ = ["DeliveryOptions", "DeliveryReport", "Failure", "RateLimit", "deliver"]
+__all__ = ["DeliveryOptions", "DeliveryReport", "Failure", "RateLimit", "Step", "deliver", "next_step"]
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +109,32 @@ class _Pacer:
             await asyncio.sleep(slot - now)
 
 
+class Step(enum.Enum):
+    """What to do with a recipient after a failed attempt."""
+
+    RETRY = "retry"                      # try again after a backoff
+    FAIL_TEMPORARY = "failed-temporary"  # give up for this run; a rerun tries again
+    FAIL_PERMANENT = "failed-permanent"  # never again: the address goes on the suppression list
+    STOP = "stop"                        # stop the whole send; the row stays pending
+
+
+def next_step(error: SendError, attempt: int, max_attempts: int, /) -> Step:
+    """The retry policy: what follows ``error`` on the ``attempt``-th try (1-based)."""
+    if isinstance(error, (SenderFailure, MessageRefused)):
+        return Step.STOP
+    if isinstance(error, RecipientRefused):
+        return Step.FAIL_PERMANENT
+    return Step.RETRY if attempt < max_attempts else Step.FAIL_TEMPORARY
+
+
+def backoff(attempt: int, options: DeliveryOptions, /, *, jitter: float = 1.0) -> float:
+    """Seconds before retry number ``attempt``: doubling from ``backoff_base``, capped, times ``jitter``."""
+    return float(min(options.backoff_max, options.backoff_base * 2 ** (attempt - 1)) * jitter)
+
+
 async def deliver(
     ledger: Ledger,
+    run: str,
     templates: Mapping[str, MessageTemplate],
     transport: Transport,
     /,
@@ -113,101 +144,129 @@ async def deliver(
     on_permanent: Callable[[str, str], None] = lambda address, reply: None,
     on_progress: Callable[[DeliveryReport], None] = lambda report: None,
     stop: asyncio.Event | None = None,
-    template_for: Callable[[str], MessageTemplate] | None = None,
 ) -> DeliveryReport:
-    """Send every pending recipient of ``ledger``; return what happened.
+    """Send every row of ``run`` still pending in ``ledger``; return what happened.
 
-    ``templates`` maps each ledger edition key to its message template;
-    ``template_for`` makes one for a key the ledger has from an earlier run.
-    ``stop`` ends the run cleanly: messages on the wire finish, claimed but
-    unsent rows go back to pending. ``on_permanent`` hears of each hard bounce.
+    ``templates`` maps each edition key to its message template. ``stop``
+    ends the run cleanly: messages on the wire finish, claimed but unsent
+    rows go back to pending. ``on_permanent`` hears of each refused
+    recipient (it runs off the event loop, in order with ledger writes).
     """
-    run = _Run(ledger, dict(templates), transport, options, is_suppressed, on_permanent, on_progress, stop)
-    run.template_for = template_for
-    return await run.run()
+    return await _Run(ledger, run, dict(templates), transport, options, is_suppressed, on_permanent, on_progress, stop).run()
+
+
+_T = TypeVar("_T")
+_Item = tuple[LedgerRow, int]
 
 
 class _Run:
-    template_for: Callable[[str], MessageTemplate] | None = None
-
-    def __init__(self, ledger: Ledger, templates: dict[str, MessageTemplate], transport: Transport,
+    def __init__(self, ledger: Ledger, run: str, templates: dict[str, MessageTemplate], transport: Transport,
                  options: DeliveryOptions, is_suppressed: Callable[[str], bool],
                  on_permanent: Callable[[str, str], None], on_progress: Callable[[DeliveryReport], None],
                  stop: asyncio.Event | None) -> None:
-        self.ledger, self.templates, self.transport, self.options = ledger, templates, transport, options
-        self.is_suppressed, self.on_permanent, self.on_progress = is_suppressed, on_permanent, on_progress
-        self.stop = stop or asyncio.Event()
+        self.ledger, self.run_id, self.templates, self.transport = ledger, run, templates, transport
+        self.options, self.is_suppressed, self.on_permanent, self.on_progress = options, is_suppressed, on_permanent, on_progress
+        self.external_stop = stop
+        self.stop = asyncio.Event()
+        self.wake = asyncio.Event()  # the feeder has something to do: the queue ran low, all settled, or stop
         self.report = DeliveryReport()
-        self.queue: asyncio.Queue[tuple[LedgerRow, int]] = asyncio.Queue()
+        self.queue: asyncio.Queue[_Item | None] = asyncio.Queue()
         self.outcomes: list[tuple[str, State, str]] = []
+        self.has_outcomes = asyncio.Event()
         self.pacer = _Pacer(options.rate)
         self.in_hand = 0  # claimed rows not yet settled (queued, on the wire, or waiting to retry)
         self.consecutive_failures = 0
-        self.exhausted = False
-        self.waiting: set[tuple[LedgerRow, int]] = set()  # rows whose retry is scheduled
+        self.waiting: set[_Item] = set()  # rows whose retry is scheduled
+        self.unsent: list[_Item] = []     # rows taken back after a stop
+        self.io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger")  # ledger and suppression writes, in order
+        self.error: BaseException | None = None
+        self.side_effects: list[Future[None]] = []  # on_permanent calls, checked at the end
+
+    async def _io(self, call: Callable[..., _T], *args: object) -> _T:
+        return await asyncio.get_running_loop().run_in_executor(self.io, call, *args)
+
+    def _halt(self, reason: str = "") -> None:
+        if reason and not self.report.stopped:
+            self.report.stopped = reason
+        self.stop.set()
+        self.wake.set()
 
     async def run(self) -> DeliveryReport:
         started = time.monotonic()
-        self.ledger.recover()
         workers = [asyncio.create_task(self._worker()) for _ in range(self.options.concurrency)]
         flusher = asyncio.create_task(self._flusher())
+        watcher = asyncio.create_task(self._watch_external_stop())
         try:
-            await self._feed()
-            if self.stop.is_set() and not self.report.stopped:
-                self.report.stopped = "interrupted"
-        finally:
-            self.stop.set()  # workers finish the message in hand, then return
+            try:
+                await self._feed()
+            except Exception as exc:
+                self.error = self.error or exc
+            self._halt()
+            for _ in workers:
+                self.queue.put_nowait(None)
             _, late = await asyncio.wait(workers, timeout=60)
             for worker in late:
                 worker.cancel()
-            results = await asyncio.gather(*workers, return_exceptions=True)
-            flusher.cancel()
-            await asyncio.gather(flusher, return_exceptions=True)
+            await asyncio.gather(*workers, return_exceptions=True)
+            for task in (flusher, watcher):
+                task.cancel()
+            await asyncio.gather(flusher, watcher, return_exceptions=True)
             self._release_unsent()
-            self._flush()
+            try:
+                await self._flush()
+                self.report.counts = await self._io(self.ledger.counts)
+                for effect in self.side_effects:
+                    await asyncio.wrap_future(effect)
+            except Exception as exc:
+                self.error = self.error or exc
+        finally:
             await self.transport.close()
+            self.io.shutdown(wait=True)
             self.report.seconds = time.monotonic() - started
-            self.report.counts = self.ledger.counts()
-            self.on_progress(self.report)
-        for result in results:
-            if isinstance(result, BulletinError):
-                raise result
-            if isinstance(result, Exception):
-                raise SendError(f"the send stopped on an unexpected error: {result!r}") from result
+        self.on_progress(self.report)
+        if isinstance(self.error, BulletinError):
+            raise self.error
+        if self.error is not None:
+            raise SendError(f"the send stopped on an unexpected error: {self.error!r}") from self.error
         return self.report
 
+    async def _watch_external_stop(self) -> None:
+        if self.external_stop is not None:
+            await self.external_stop.wait()
+            self._halt("interrupted")
+
     async def _feed(self) -> None:
-        """Claim rows in batches while workers keep up; finish when all are settled."""
+        """Claim rows in batches while workers keep up; return when all are settled or on stop."""
+        exhausted = False
         while not self.stop.is_set():
-            if not self.exhausted and self.queue.qsize() < self.options.batch:
-                rows = self.ledger.claim(self.options.batch)
-                self.exhausted = not rows
+            if not exhausted and self.queue.qsize() < self.options.batch:
+                rows = await self._io(self.ledger.claim, self.run_id, self.options.batch)
+                exhausted = not rows
+                self.in_hand += len(rows)
                 for row in rows:
-                    self.in_hand += 1
                     self.queue.put_nowait((row, 1))
-            if self.exhausted and self.in_hand == 0:
+                continue
+            if exhausted and self.in_hand == 0:
                 return
-            await asyncio.sleep(0.005 if self.queue.qsize() >= self.options.batch or self.exhausted else 0)
+            self.wake.clear()
+            await self.wake.wait()
 
     async def _worker(self) -> None:
-        while not self.stop.is_set():
-            try:
-                row, attempt = await asyncio.wait_for(self.queue.get(), 0.1)
-            except asyncio.TimeoutError:
-                continue
+        while (item := await self.queue.get()) is not None:
             if self.stop.is_set():
-                self.queue.put_nowait((row, attempt))
-                return
+                self.unsent.append(item)
+                continue
+            if self.queue.qsize() < self.options.batch:
+                self.wake.set()
             try:
-                await self._one(row, attempt)
+                await self._one(*item)
             except asyncio.CancelledError:
+                self.unsent.append(item)
                 raise
-            except BaseException as exc:
-                if not isinstance(exc, SendError):
-                    self.report.stopped = f"unexpected error: {exc!r}"
-                    self.queue.put_nowait((row, attempt))
-                    self.stop.set()
-                raise
+            except Exception as exc:  # a bug or a ledger failure: stop, keep the row pending
+                self.unsent.append(item)
+                self.error = self.error or exc
+                self._halt(f"unexpected error: {exc!r}" if not isinstance(exc, BulletinError) else str(exc))
 
     async def _one(self, row: LedgerRow, attempt: int) -> None:
         if self.is_suppressed(row.address):
@@ -215,18 +274,13 @@ class _Run:
             self.report.suppressed += 1
             return
         try:
-            message = self._template(row.edition).build(row.address, row.name)
+            message = self.templates[row.edition].build(row.address, row.name)
             await self.pacer.wait()
             if self.stop.is_set():  # stopped while waiting for a slot: not sent, back to pending
-                self.queue.put_nowait((row, attempt))
+                self.unsent.append((row, attempt))
                 return
             reply = await self.transport.send(message)
         except SendError as exc:
-            if isinstance(exc, (SenderFailure, MessageRefused)):
-                self.report.stopped = str(exc)
-                self.queue.put_nowait((row, attempt))
-                self.stop.set()
-                raise
             self._failed(row, attempt, exc)
             return
         self.consecutive_failures = 0
@@ -236,14 +290,18 @@ class _Run:
     def _failed(self, row: LedgerRow, attempt: int, exc: SendError) -> None:
         self.consecutive_failures += 1
         reply = str(exc)[:500]
-        if isinstance(exc, RecipientRefused):
+        step = next_step(exc, attempt, self.options.max_attempts)
+        if step is Step.STOP:
+            self.unsent.append((row, attempt))
+            self._halt(reply)
+            return
+        if step is Step.FAIL_PERMANENT:
             self._settle(row, State.FAILED_PERMANENT, reply)
             self.report.failed.append(Failure(row.address, State.FAILED_PERMANENT, reply))
-            self.on_permanent(row.address, reply)
-        elif attempt < self.options.max_attempts:
+            self.side_effects.append(self.io.submit(self.on_permanent, row.address, reply))
+        elif step is Step.RETRY:
             self.report.retries += 1
-            delay = min(self.options.backoff_max, self.options.backoff_base * 2 ** (attempt - 1))
-            delay *= random.uniform(0.5, 1.5)
+            delay = backoff(attempt, self.options, jitter=random.uniform(0.5, 1.5))
             log.info("retrying %s in %.1fs after: %s", row.address, delay, reply)
             item = (row, attempt + 1)
             self.waiting.add(item)
@@ -252,42 +310,47 @@ class _Run:
             self._settle(row, State.FAILED_TEMPORARY, reply)
             self.report.failed.append(Failure(row.address, State.FAILED_TEMPORARY, reply))
         if self.consecutive_failures >= self.options.max_consecutive_failures:
-            self.report.stopped = f"paused after {self.consecutive_failures} failures in a row; last: {reply}"
-            self.stop.set()
+            self._halt(f"paused after {self.consecutive_failures} failures in a row; last: {reply}")
 
-    def _requeue(self, item: tuple[LedgerRow, int]) -> None:
-        if item in self.waiting:
+    def _requeue(self, item: _Item) -> None:
+        if item in self.waiting and not self.stop.is_set():
             self.waiting.discard(item)
             self.queue.put_nowait(item)
-
-    def _template(self, edition: str) -> MessageTemplate:
-        if edition not in self.templates:
-            if self.template_for is None:
-                raise SenderFailure(f"the ledger names an edition with no template: {edition}")
-            self.templates[edition] = self.template_for(edition)
-        return self.templates[edition]
 
     def _settle(self, row: LedgerRow, state: State, reply: str) -> None:
         self.in_hand -= 1
         self.outcomes.append((row.address, state, reply))
-        if len(self.outcomes) >= self.options.batch:
-            self._flush()
+        self.has_outcomes.set()
+        if self.in_hand == 0:
+            self.wake.set()
 
-    def _flush(self) -> None:
+    async def _flush(self) -> None:
         outcomes, self.outcomes = self.outcomes, []
-        self.ledger.mark(outcomes)
-        if outcomes:
+        if outcomes:  # submitted at once, so a cancelled flusher never loses the outcomes it took
+            await asyncio.shield(asyncio.wrap_future(self.io.submit(self.ledger.mark, outcomes)))
             self.on_progress(self.report)
 
     async def _flusher(self) -> None:
+        """Commit outcomes in groups: at most ``flush_interval`` after the first of a group, or per batch."""
         while True:
-            await asyncio.sleep(self.options.flush_interval)
-            self._flush()
+            await self.has_outcomes.wait()
+            if len(self.outcomes) < self.options.batch:
+                await asyncio.sleep(self.options.flush_interval)
+            self.has_outcomes.clear()
+            try:
+                await self._flush()
+            except Exception as exc:
+                self.error = self.error or exc
+                self._halt(str(exc))
+                return
 
     def _release_unsent(self) -> None:
-        """Rows claimed but never handed over (queued or waiting to retry) go back to pending."""
-        waiting, self.waiting = self.waiting, set()
+        """Rows claimed but never handed over (queued, taken back, or waiting to retry) go back to pending."""
+        items = set(self.waiting) | set(self.unsent)
+        self.waiting.clear()
         while not self.queue.empty():
-            waiting.add(self.queue.get_nowait())
-        for row, _ in waiting:
+            item = self.queue.get_nowait()
+            if item is not None:
+                items.add(item)
+        for row, _ in items:
             self.outcomes.append((row.address, State.PENDING, row.reply))

@@ -22,13 +22,14 @@ import mimetypes
 import re
 import time
 from dataclasses import dataclass
-from email.header import Header
-from email.utils import format_datetime, formataddr, parseaddr
+from email.utils import format_datetime, formataddr
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .config import check_list_id, parse_mailbox
 from .errors import ConfigError, RecipientRefused, SenderFailure
 from .render import PLACEHOLDERS, Edition
+from .terminal import printable
 from .unsubscribe import Unsubscribe
 
 __all__ = ["DkimKey", "MessageTemplate", "OutgoingMessage", "Sender", "clean_header_text"]
@@ -44,26 +45,43 @@ def clean_header_text(text: str, /) -> str:
     return " ".join(_CONTROL.sub(" ", text).split())
 
 
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_PLAIN_ADDRESS = re.compile(
+    rf"(?=[^@]{{1,64}}@){_ATEXT}(?:\.{_ATEXT})*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+)
+#: an RFC 2047 encoded-word starts with this; header text holding it is always encoded, so it stays data
+_ENCODED_WORD_START = "=?"
+_MAX_LINE = 998  # octets in a header line, CRLF excluded (RFC 5322)
+
+
 def _check_address(address: str, what: str) -> str:
+    """``address`` if it is a plain ASCII ``local@domain`` (a dot-atom and a host name), else ConfigError."""
     if not address.isascii():
-        raise ConfigError(f"{what} {address!r} has non-ASCII characters, which SMTP without SMTPUTF8 cannot carry")
-    if _CONTROL.search(address) or not re.fullmatch(r"[^\s<>(),;:\"\[\]]+@[^\s<>(),;:\"\[\]@]+", address):
-        raise ConfigError(f"{what} {address!r} is not a plain email address")
+        raise ConfigError(f"{what} {printable(repr(address))} has non-ASCII characters, which SMTP without SMTPUTF8 cannot carry")
+    if len(address) > 254 or not _PLAIN_ADDRESS.fullmatch(address):
+        raise ConfigError(f"{what} {printable(repr(address[:100]))} is not a plain email address")
     return address
 
 
+def _needs_encoding(text: str) -> bool:
+    """Whether header text must be RFC 2047 encoded to reach the reader as it is."""
+    return not text.isascii() or _ENCODED_WORD_START in text
+
+
 def _header(name: str, value: str) -> bytes:
-    """One header line; non-ASCII values are RFC 2047 encoded and folded."""
-    if value.isascii() and len(name) + len(value) < 996:
+    """One header line; values that are not plain ASCII, look like encoded-words or are too long are RFC 2047 encoded."""
+    if not _needs_encoding(value) and len(name) + 2 + len(value) <= _MAX_LINE:
         return f"{name}: {value}\r\n".encode("ascii")
-    encoded = Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
-    return f"{name}: {encoded}\r\n".encode("ascii")
+    return f"{name}: {_encoded_words(value)}\r\n".encode("ascii")
 
 
 def _address_header(name: str, display: str, address: str) -> bytes:
+    """``Name: display <address>``; the display name is encoded as data unless it is short plain ASCII."""
     display = clean_header_text(display)
-    if display.isascii():
-        return _header(name, formataddr((display, address)))
+    if not _needs_encoding(display):
+        line = f"{name}: {formataddr((display, address))}"
+        if len(line) <= _MAX_LINE:
+            return f"{line}\r\n".encode("ascii")
     return f"{name}: {_encoded_words(display)}\r\n <{address}>\r\n".encode("ascii")
 
 
@@ -118,15 +136,25 @@ class Sender:
 
     @classmethod
     def parse(cls, from_: str, /, *, mailbox: str, envelope_sender: str = "", list_id: str = "") -> Sender:
-        """From ``"Name <address>"`` (or a bare address) and the team ``mailbox``."""
-        name, address = parseaddr(from_ or mailbox)
-        _check_address(address, "the From address")
+        """From ``"Name <address>"`` (or a bare address) and the team ``mailbox``; ConfigError if any is unsafe."""
         _check_address(mailbox, "the team mailbox")
+        if from_:
+            try:
+                name, address = parse_mailbox(from_)
+            except ConfigError as exc:
+                raise ConfigError(f"the From address {printable(repr(from_[:100]))} {exc}") from exc
+        else:
+            name, address = "", mailbox
+        _check_address(address, "the From address")
         domain = address.rsplit("@", 1)[1]
+        list_id = list_id or f"bulletin.{domain}"
+        why = check_list_id(list_id)
+        if why:
+            raise ConfigError(f"the list id {printable(repr(list_id[:100]))} {why}")
         return cls(
             from_name=clean_header_text(name), from_address=address, reply_to=mailbox,
             envelope_sender=_check_address(envelope_sender or address, "the envelope sender"),
-            list_id=clean_header_text(list_id or f"bulletin.{domain}"),
+            list_id=list_id,
         )
 
 
@@ -149,7 +177,48 @@ class DkimKey:
             return bytes(dkim.sign(data, self.selector.encode(), self.domain.encode(), self.private_key,
                                    include_headers=list(self.SIGNED_HEADERS), linesep=b"\r\n"))
         except (dkim.DKIMException, ValueError, TypeError, IndexError) as exc:
-            raise SenderFailure(f"DKIM signing with the key of selector {self.selector!r} failed: {exc}") from exc
+            raise SenderFailure(f"DKIM signing with the key of selector {self.selector!r} failed: {' '.join(str(exc).split())}") from exc
+
+    def probe(self) -> None:
+        """Sign a probe message and verify it against this key's own public half; SenderFailure if it fails.
+
+        Catches a public key, a damaged key or garbage before any recipient is claimed.
+        """
+        import dkim  # imported only when signing is configured
+        from dkim import crypto
+
+        try:
+            private = crypto.parse_pem_private_key(self.private_key)
+        except (crypto.UnparsableKeyError, ValueError, TypeError, IndexError) as exc:
+            raise SenderFailure(f"not an RSA private key in PEM format ({' '.join(str(exc).split())})") from exc
+        public = _der_sequence(_der_integer(private["modulus"]), _der_integer(private["publicExponent"]))
+        record = b"v=DKIM1; k=rsa; p=" + binascii.b2a_base64(public, newline=False)
+        probe = (f"From: <probe@{self.domain}>\r\nTo: <probe@{self.domain}>\r\nSubject: probe\r\n"
+                 "Date: Thu, 01 Jan 2026 00:00:00 +0000\r\nMessage-ID: <probe@soc-bulletin>\r\n\r\nprobe\r\n").encode()
+        signed = self.sign(probe) + probe
+        try:
+            verified = dkim.verify(signed, dnsfunc=lambda name, timeout=5: record)
+        except (dkim.DKIMException, ValueError, TypeError, IndexError) as exc:
+            raise SenderFailure(f"a probe signature does not verify ({' '.join(str(exc).split())})") from exc
+        if not verified:
+            raise SenderFailure("a probe signature does not verify against the key's public half")
+
+
+def _der_integer(value: int) -> bytes:
+    body = value.to_bytes(value.bit_length() // 8 + 1, "big")  # a leading zero keeps it positive
+    return b"\x02" + _der_length(len(body)) + body
+
+
+def _der_sequence(*parts: bytes) -> bytes:
+    body = b"".join(parts)
+    return b"\x30" + _der_length(len(body)) + body
+
+
+def _der_length(length: int) -> bytes:
+    if length < 0x80:
+        return bytes([length])
+    raw = length.to_bytes((length.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(raw)]) + raw
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,12 +263,13 @@ class MessageTemplate:
         unsubscribe: Unsubscribe,
         images: dict[str, Path] | None = None,
         dkim: DkimKey | None = None,
+        issue_id: str = "",
     ) -> None:
         self.sender = sender
         self.dkim = dkim
         self.unsubscribe = unsubscribe
         self.domain = sender.from_address.rsplit("@", 1)[1]
-        self.key = re.sub(r"[^A-Za-z0-9._-]+", "-", edition.issue.key)
+        self.key = re.sub(r"[^A-Za-z0-9._-]+", "-", issue_id or edition.issue.key)  # Message-IDs derive from it
         digest = hashlib.sha256(f"{self.key}|{sender.list_id}".encode()).hexdigest()[:12]
         self._boundary = f"=_soc_{digest}"
         html_text = edition.html
@@ -246,7 +316,7 @@ class MessageTemplate:
 
     def message_id(self, address: str, /) -> str:
         """The Message-ID of this issue for ``address``: the same on every retry."""
-        digest = hashlib.sha256(f"{self.key}|{self.sender.list_id}|{address.lower()}|{self.id_salt}".encode()).hexdigest()[:24]
+        digest = hashlib.sha256(f"{self.key}|{self.sender.list_id}|{address.casefold()}|{self.id_salt}".encode()).hexdigest()[:24]
         return f"<{self.key}.{digest}@{self.domain}>"
 
     def _date(self) -> bytes:

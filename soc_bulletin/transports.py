@@ -36,6 +36,9 @@ class Transport(ABC):
     async def send(self, message: OutgoingMessage, /) -> str:
         """Hand over one message; return the acceptance reply."""
 
+    async def probe(self, envelope_from: str, /) -> None:
+        """Prove, before any recipient is claimed, that messages from ``envelope_from`` can be handed over."""
+
     async def close(self) -> None:
         """Release connections."""
 
@@ -45,7 +48,16 @@ class OutboxTransport(Transport):
 
     def __init__(self, directory: str | Path, /) -> None:
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
+
+    async def probe(self, envelope_from: str, /) -> None:
+        """The folder can be created and written to."""
+        test = self.directory / f".probe-{os.getpid()}"
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            test.write_bytes(b"")
+            test.unlink()
+        except OSError as exc:
+            raise SenderFailure(f"cannot write to the outbox {self.directory}: {exc.strerror or exc}") from exc
 
     def path_for(self, message: OutgoingMessage, /) -> Path:
         """The file a message is written to."""
@@ -53,16 +65,22 @@ class OutboxTransport(Transport):
 
     async def send(self, message: OutgoingMessage, /) -> str:
         path = self.path_for(message)
-        tmp = path.with_suffix(".tmp")
         try:
-            with open(tmp, "wb") as out:
-                out.write(message.data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, path)
+            await asyncio.to_thread(_write_durably, path, message.data)
         except OSError as exc:
             raise SenderFailure(f"cannot write {path}: {exc.strerror or exc}", recipient=message.recipient) from exc
         return f"written to {path}"
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    """Write ``data`` beside ``path``, fsync it, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +98,12 @@ class SMTPSettings:
     @classmethod
     def from_url(cls, url: str, /, *, starttls: bool = False, timeout: float = 30.0, cafile: str = "") -> SMTPSettings:
         """``smtp://host:port`` or ``smtps://host:port``; credentials only from the environment."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        try:
+            parts = urlsplit(url)
+            hostname = parts.hostname
+        except ValueError as exc:
+            raise ConfigError(f"--smtp must look like smtp://host:port or smtps://host:port, not {url!r} ({exc})") from exc
+        if parts.scheme not in ("smtp", "smtps") or not hostname or any(c.isspace() or not c.isprintable() for c in url):
             raise ConfigError(f"--smtp must look like smtp://host:port or smtps://host:port, not {url!r}")
         if parts.username or parts.password:
             raise ConfigError(f"put no credentials in the SMTP URL; set {USER_ENV} and {PASSWORD_ENV} instead")
@@ -91,7 +113,7 @@ class SMTPSettings:
             raise ConfigError(f"bad port in {url!r}") from exc
         tls = "tls" if parts.scheme == "smtps" else "starttls-required" if starttls else "starttls"
         return cls(
-            host=unquote(parts.hostname), port=port, tls=tls, username=os.environ.get(USER_ENV, ""),
+            host=unquote(hostname), port=port, tls=tls, username=os.environ.get(USER_ENV, ""),
             password=os.environ.get(PASSWORD_ENV, ""), timeout=timeout, cafile=cafile,
         )
 
@@ -123,6 +145,22 @@ class SMTPTransport(Transport):
             client.close()
             raise _classify(exc, None, "connect") from exc  # a 5xx greeting or EHLO: nobody can be sent to
         return client
+
+    async def probe(self, envelope_from: str, /) -> None:
+        """Connect (TLS and login as configured) and see MAIL FROM accepted, then RSET; keep the connection."""
+        async with self._slots:
+            client = await self._connect()
+            try:
+                if client.is_ehlo_or_helo_needed:
+                    await client.ehlo()
+                response = await client.execute_command(b"MAIL", b"FROM:<" + envelope_from.encode() + b">")
+                if response.code != 250:
+                    raise aiosmtplib.SMTPSenderRefused(response.code, response.message, envelope_from)
+                await client.rset()
+            except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+                client.close()
+                raise _classify(exc, None, "mail") from exc
+            self._idle.append(client)
 
     async def send(self, message: OutgoingMessage, /) -> str:
         async with self._slots:

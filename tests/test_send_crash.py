@@ -44,6 +44,7 @@ def _setup(tmp_path: Path) -> list[str]:
     (issue / "issue.yaml").write_text(MINIMAL_ISSUE, encoding="utf-8")
     (issue / "articles" / "first.yaml").write_text(MINIMAL_ARTICLE, encoding="utf-8")
     (tmp_path / "segments.yaml").write_text("police: {segments: [police]}\n", encoding="utf-8")
+    (tmp_path / "suppressed.csv").write_text("address,reason,date\n", encoding="utf-8")
     return write_list(tmp_path / "list.csv", RECIPIENTS)
 
 
@@ -58,7 +59,7 @@ def _interrupt_after(process: subprocess.Popen[bytes], server: FaultyController,
 
 
 def _states(tmp_path: Path) -> dict[str, str]:
-    [path] = (tmp_path / "ledger").glob("*/*.sqlite3")
+    [path] = (tmp_path / "ledger").glob("*.sqlite3")
     with sqlite3.connect(path) as db:
         return dict(db.execute("SELECT address, state FROM recipients"))
 
