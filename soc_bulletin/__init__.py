@@ -1,8 +1,13 @@
 """soc_bulletin: author a bulletin in YAML or Python, render it to email, check it, send it."""
 
 from .build import BuildResult, build, build_dir
+from .campaign import Campaign, DryRun, SendResult, SendStatus, send_status
 from .checks import CheckReport, check_paths
-from .errors import BulletinError, ConfigError, ContentError, RenderError, SendError, SubscriberError
+from .dispatch import DeliveryOptions, DeliveryReport, RateLimit
+from .errors import (
+    BulletinError, ConfigError, ContentError, LedgerError, MessageRefused, RecipientRefused, RefusedError, RenderError,
+    SendError, SenderFailure, SubscriberError, TemporaryFailure,
+)
 from .load import load_article, load_issue, read_issue
 from .model import (
     Article, BulletList, Callout, Contact, Contacts, Figure, Figures, Image, Issue, Link, Quote,
@@ -10,6 +15,7 @@ from .model import (
 )
 from .problems import Problem, Severity
 from .render import Edition, Renderer, render
+from .transports import OutboxTransport, SMTPSettings, SMTPTransport, Transport
 
 __all__ = [
     "Article",
@@ -17,26 +23,43 @@ __all__ = [
     "BulletList",
     "BulletinError",
     "Callout",
+    "Campaign",
     "CheckReport",
     "ConfigError",
     "Contact",
     "Contacts",
     "ContentError",
+    "DeliveryOptions",
+    "DeliveryReport",
+    "DryRun",
     "Edition",
     "Figure",
     "Figures",
     "Image",
     "Issue",
+    "LedgerError",
     "Link",
+    "MessageRefused",
+    "OutboxTransport",
     "Problem",
     "Quote",
+    "RateLimit",
+    "RecipientRefused",
+    "RefusedError",
     "RenderError",
     "Renderer",
+    "SMTPSettings",
+    "SMTPTransport",
     "Section",
     "SendError",
+    "SendResult",
+    "SendStatus",
+    "SenderFailure",
     "Severity",
     "SubscriberError",
+    "TemporaryFailure",
     "Text",
+    "Transport",
     "Welcome",
     "build",
     "build_dir",
@@ -45,4 +68,5 @@ __all__ = [
     "load_issue",
     "read_issue",
     "render",
+    "send_status",
 ]

@@ -416,7 +416,7 @@ def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
     except sqlite3.Error as exc:
-        raise LedgerError(f"{path} cannot be opened as a ledger ({exc})") from exc
+        raise LedgerError(f"{path} cannot be read as a ledger ({exc}); restore it from a backup") from exc
     return db
 
 

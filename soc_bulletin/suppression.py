@@ -5,7 +5,7 @@ A CSV file (``subscribers/suppressed.csv`` by default) with the columns
 Sending appends to it with :func:`add_suppression` on hard bounces and
 unsubscribes.
 
-Problem codes: SB640-SB642.
+Problem codes: SB640-SB643.
 """
 
 from __future__ import annotations
@@ -185,7 +185,14 @@ def _entry(fields: list[str], places: dict[str, int], name: str, line: int, prob
         problems.append(Problem(name, line, 0, "SB641", "The row has no address; fill it in or delete the row.", Severity.WARNING))
         return None
     try:
-        validate_email(address, check_deliverability=False)
+        checked = validate_email(address, check_deliverability=False, allow_display_name=True)
+        if "<" in address:
+            problems.append(Problem(
+                name, line, 0, "SB643",
+                f"'{address}' is suppressed as '{checked.normalized}'; write the address alone in the address column.",
+                Severity.WARNING,
+            ))
+        address = checked.normalized
     except EmailNotValidError as exc:
         problems.append(Problem(
             name, line, 0, "SB642",

@@ -267,7 +267,10 @@ def classify_reply(code: int, reply: str, /, *, stage: str) -> type[SendError] |
     """Whose fault a refusal is, from the reply code, its enhanced status code and the SMTP stage.
 
     ``stage`` is "connect", "mail", "rcpt" or "data". Returns None for a success
-    (2xx/3xx). A pure function: the policy table in one place.
+    (2xx/3xx). At RCPT a 5xx is the recipient's unless its enhanced code is
+    about policy or the mail system (5.7.x, 5.3.x): then it is the sender's.
+    After DATA only mailbox codes (5.1.x, 5.2.1, 5.2.2) are the recipient's;
+    anything else is the message's. A pure function: the policy in one place.
     """
     if code < 400:
         return None
@@ -275,9 +278,9 @@ def classify_reply(code: int, reply: str, /, *, stage: str) -> type[SendError] |
         return TemporaryFailure
     if stage in ("connect", "mail"):
         return SenderFailure
-    if stage == "rcpt":
-        return RecipientRefused
     enhanced = _enhanced(reply)
+    if stage == "rcpt":  # a policy or system refusal (5.7.1 relaying denied) is ours, not the recipient's
+        return SenderFailure if enhanced is not None and enhanced[1] in (3, 7) else RecipientRefused
     if enhanced is not None and (enhanced[1] == 1 or enhanced in _MAILBOX_CODES):
         return RecipientRefused
     return MessageRefused

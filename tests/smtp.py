@@ -51,6 +51,8 @@ class Faults:
     hang_in_data: Counter[str] = field(default_factory=Counter)
     data_delay: float = 0.0
     mail_reply: str = ""
+    rcpt_reply: str = "550 5.1.1 No such user here"  # the answer to an address in rcpt_permanent
+    data_reply: dict[str, str] = field(default_factory=dict)  # the reply after DATA, by recipient ("*": everyone)
 
 
 class RecordingHandler:
@@ -68,7 +70,7 @@ class RecordingHandler:
 
     async def handle_RCPT(self, server: SMTP, session: Any, envelope: Any, address: str, options: list[str]) -> str:
         if address in self.faults.rcpt_permanent:
-            return "550 5.1.1 No such user here"
+            return self.faults.rcpt_reply
         if self.faults.rcpt_temporary[address] > 0:
             self.faults.rcpt_temporary[address] -= 1
             return "451 4.3.0 Try again later"
@@ -84,6 +86,9 @@ class RecordingHandler:
             assert server.transport is not None
             server.transport.close()
             return "250 dropped (never seen by the client)"
+        reply = self.faults.data_reply.get(rcpt) or self.faults.data_reply.get("*")
+        if reply:
+            return reply
         if self.faults.hang_in_data[rcpt] > 0:
             self.faults.hang_in_data[rcpt] -= 1
             await asyncio.sleep(30)

@@ -107,3 +107,27 @@ def test_ctrl_c_stops_cleanly_and_resume_repeats_nothing(tmp_path: Path, slow_sm
     resumed = subprocess.run(_command(tmp_path, slow_smtp.url), capture_output=True, text=True, timeout=120)
     assert resumed.returncode == 0, resumed.stderr
     assert slow_smtp.recorder.by_recipient() == {a: 1 for a in addresses}
+
+
+def test_sigkill_in_one_segment_then_resume_with_an_overlapping_one(tmp_path: Path, slow_smtp: FaultyController) -> None:
+    """Killed while sending to 'police', then resumed as 'all': nobody gets the issue twice but the in-flight."""
+    addresses = _setup(tmp_path)
+    police = {a for n, a in enumerate(addresses) if n % 3 == 0}
+    process = subprocess.Popen([*_command(tmp_path, slow_smtp.url), "--segment", "police"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _interrupt_after(process, slow_smtp, 100, signal.SIGKILL)
+    assert process.returncode == -signal.SIGKILL
+    states = _states(tmp_path)
+    in_flight = {a for a, s in states.items() if s == "sending"}
+    assert set(states) == police, "the ledger holds only the segment that was being sent"
+    assert {a for a, s in states.items() if s == "sent"} <= set(slow_smtp.recorder.by_recipient())
+
+    resumed = subprocess.run([*_command(tmp_path, slow_smtp.url), "--segment", "all"], capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    counts = slow_smtp.recorder.by_recipient()
+    assert set(counts) == set(addresses)
+    duplicates = {a for a, n in counts.items() if n > 1}
+    assert duplicates <= in_flight and all(counts[a] == 2 for a in duplicates)
+    for address in duplicates:
+        ids = {r.message["Message-ID"] for r in slow_smtp.recorder.received if r.rcpt_tos == [address]}
+        assert len(ids) == 1, "a repeated message keeps its Message-ID"
+    assert set(_states(tmp_path).values()) == {"sent"}
