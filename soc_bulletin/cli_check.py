@@ -8,17 +8,14 @@ error. ``new-article`` starts an article from a commented template.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
-from .errors import BulletinError
+from .terminal import printable, printable_json
 
 __all__ = ["register"]
 
-log = logging.getLogger(__name__)
-
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_PROBLEMS = 0, 1
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], /) -> None:
@@ -48,21 +45,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], /)
 def _check(args: argparse.Namespace) -> int:
     from .checks import check_paths, format_github, format_json, format_text
 
-    try:
-        report = check_paths(args.paths, deliverability=args.deliverability)
-    except BulletinError:
-        raise  # the CLI's main turns these into one line and an exit code
-    except Exception as exc:  # e.g. a folder that cannot be listed: one line, never a traceback
-        log.debug("check failed", exc_info=True)
-        print(f"soc-bulletin: error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    if args.format == "github":
-        output = format_github(report, root=Path.cwd())
-    elif args.format == "json":
-        output = format_json(report)
+    # errors (a folder that cannot be listed...) go to the CLI's one error boundary
+    report = check_paths(args.paths, deliverability=args.deliverability)
+    if args.format == "json":
+        sys.stdout.write(printable_json(format_json(report)))
     else:
-        output = format_text(report)
-    sys.stdout.write(output)
+        output = format_github(report, root=Path.cwd()) if args.format == "github" else format_text(report)
+        sys.stdout.write("\n".join(printable(line) for line in output.split("\n")))
     return EXIT_PROBLEMS if report.failed(strict=args.strict) else EXIT_OK
 
 
@@ -70,7 +59,7 @@ def _new_article(args: argparse.Namespace) -> int:
     from .new_article import new_article
 
     created = new_article(args.issue_dir, args.slug, section=args.section)
-    print(f"wrote {created.article}")
-    print(f"added '{args.slug}' to {created.issue_file}")
-    print(f"edit {created.article}, then run: soc-bulletin check {args.issue_dir}")
+    print(printable(f"wrote {created.article}"))
+    print(printable(f"added '{args.slug}' to {created.issue_file}"))
+    print(printable(f"edit {created.article}, then run: soc-bulletin check {args.issue_dir}"))
     return EXIT_OK

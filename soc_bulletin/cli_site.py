@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "preview", help="serve an issue on 127.0.0.1, rebuilt and reloaded whenever a file changes",
     )
     preview.add_argument("issue_dir", metavar="ISSUE_DIR", help="an issue folder such as issues/2019-08")
-    preview.add_argument("--port", type=int, default=8000, help="default 8000; 0 picks any free port")
+    preview.add_argument("--port", type=_port, default=8000, help="default 8000; 0 picks any free port")
     preview.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (this machine only)")
     preview.set_defaults(handler=_preview)
 
@@ -32,6 +32,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     archive.add_argument("--base-url", help="where the site is published (default: [site] base_url of the settings)")
     archive.add_argument("--config", metavar="PATH", help="settings file (default: ./soc-bulletin.toml if present)")
     archive.set_defaults(handler=_archive)
+
+
+def _port(text: str) -> int:
+    """A TCP port number for argparse: 0 to 65535."""
+    port = int(text)
+    if not 0 <= port <= 65535:
+        raise ValueError(text)
+    return port
+
+
+_port.__name__ = "port"  # argparse says "invalid port value: '99999'"
 
 
 def _preview(args: argparse.Namespace) -> int:

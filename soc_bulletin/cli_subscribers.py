@@ -16,6 +16,7 @@ from .problems import Problem, Severity
 from .segments import load_segments, select_recipients
 from .subscribers import ROW_CODES, SubscriberReport, extra_columns, read_subscribers, write_subscribers
 from .suppression import load_suppressions
+from .terminal import printable
 
 __all__ = ["register"]
 
@@ -47,11 +48,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _format(item: Problem) -> str:
-    """``file:line: message`` for rows (no column), the usual form otherwise."""
+    """``file:line: message`` for rows (no column), the usual form otherwise; always printable."""
     if isinstance(item, Problem) and item.line and not item.column:
         tag = " (warning)" if item.severity is Severity.WARNING else ""
-        return f"{item.path}:{item.line}: {item.code} {item.message}{tag}"
-    return str(item)
+        return printable(f"{item.path}:{item.line}: {item.code} {item.message}{tag}")
+    return printable(str(item))
 
 
 def _summary(report: SubscriberReport) -> str:
@@ -73,12 +74,14 @@ def _check(args: argparse.Namespace) -> int:
     for problem in problems:
         print(_format(problem))
     for merge in report.merged:
-        print(merge)
+        print(printable(str(merge)))
     print(_summary(report))
     return EXIT_PROBLEMS if report.errors else EXIT_OK
 
 
 def _stats(args: argparse.Namespace) -> int:
+    if args.suppressed and not Path(args.suppressed).exists():
+        raise ConfigError(f"the suppression list {args.suppressed} does not exist; check the path (leave --suppressed out for the default)")
     report = read_subscribers(*args.files)
     segments = load_segments(args.segments)
     suppressions = load_suppressions(args.suppressed)
@@ -98,7 +101,7 @@ def _stats(args: argparse.Namespace) -> int:
         print(f"{label:<{width}}{count:>7,}")
     print("\nrecipients per segment, after suppression:")
     for name, segment in segments.items():
-        print(f"{name:<{width}}{len(select_recipients(report.subscribers, segment, suppressions)):>7,}")
+        print(f"{printable(name):<{width}}{len(select_recipients(report.subscribers, segment, suppressions)):>7,}")
     return EXIT_PROBLEMS if _unusable(report) else EXIT_OK
 
 
@@ -107,31 +110,59 @@ def _import(args: argparse.Namespace) -> int:
     for problem in report.problems:
         print(_format(problem), file=sys.stderr)
     for merge in report.merged:
-        print(merge, file=sys.stderr)
+        print(printable(str(merge)), file=sys.stderr)
     if _unusable(report):
         print("Nothing written.", file=sys.stderr)
         return EXIT_PROBLEMS
     columns = extra_columns(args.file)
+    neutralised: list[tuple[int, str]] = []
     if args.output:
-        _write_file(Path(args.output), report, columns)
-        where = args.output
+        _write_file(Path(args.output), report, columns, neutralised)
+        where = printable(args.output)
     else:
-        write_subscribers(report.subscribers, sys.stdout, columns=columns)
+        try:
+            write_subscribers(report.subscribers, sys.stdout, columns=columns, neutralised=neutralised)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:  # a full disk: the CLI's boundary names standard output
+            raise OSError(exc.errno, exc.strerror, "standard output") from exc
         where = "standard output"
     print(f"Wrote {len(report.subscribers)} subscribers to {where}; {report.invalid} invalid rows dropped, "
           f"{len(report.merged)} duplicates merged.", file=sys.stderr)
+    if neutralised:
+        print(f"{len(neutralised)} cell(s) that a spreadsheet would run as a formula (starting with = + - @) "
+              "were written with a ' in front; check those values.", file=sys.stderr)
     return EXIT_PROBLEMS if report.invalid else EXIT_OK
 
 
-def _write_file(path: Path, report: SubscriberReport, columns: list[str]) -> None:
-    """Write through a temporary file in the same folder, so OUT is never half written."""
+def _write_file(path: Path, report: SubscriberReport, columns: list[str], neutralised: list[tuple[int, str]]) -> None:
+    """Write through a temporary file in the same folder, so OUT is never half written.
+
+    A symbolic link to a file is followed (the file is replaced, the link kept);
+    anything else that is not a regular file (``/dev/stdout``, a device, a FIFO)
+    is written to directly, never replaced.
+    """
+    if path.is_dir():
+        raise ConfigError(f"{path} is a folder; give the name of the file to write, such as {path / 'subscribers.csv'}")
+    if path.is_symlink() and path.is_file():
+        path = path.resolve()
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        try:
+            with path.open("w", encoding="utf-8", newline="") as out:
+                write_subscribers(report.subscribers, out, columns=columns, neutralised=neutralised)
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
+        return
     try:
         handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise ConfigError(f"Cannot write {path}: {exc.strerror or exc}.") from exc
+    except FileNotFoundError as exc:
+        raise ConfigError(f"cannot write {path}: the folder {path.parent} does not exist; create it or choose another path") from exc
+    except OSError as exc:  # the CLI's boundary names the path and says what to do
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            write_subscribers(report.subscribers, out, columns=columns)
+            write_subscribers(report.subscribers, out, columns=columns, neutralised=neutralised)
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

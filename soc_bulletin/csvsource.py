@@ -5,6 +5,13 @@ as a last resort) and the delimiter (``,``, ``;`` or tab, or Excel's
 ``sep=;`` first line), then yields each record with the physical line where
 it starts, which stays right when quoted fields hold newlines. Only one
 record is in memory at a time.
+
+A stray NUL byte does not make a UTF-8 file UTF-16: only a file whose zero
+bytes fall in the pattern of UTF-16 text is read as UTF-16, and a record
+holding a NUL is reported (SB610) and left out. A cell that starts with
+Excel's text prefix ``'`` followed by a formula character (``'=1+2``, as
+``subscribers import`` writes to neutralise formulas) is read without the
+``'``, so lists round-trip.
 """
 
 from __future__ import annotations
@@ -19,12 +26,14 @@ from pathlib import Path
 
 from .problems import Problem, Severity
 
-__all__ = ["CsvFormat", "iter_rows", "sniff"]
+__all__ = ["FORMULA_START", "CsvFormat", "iter_rows", "sniff"]
 
 _SAMPLE = 64 * 1024
 _CHUNK = 1024 * 1024
 _DELIMITERS = (",", ";", "\t")
 _SEP_LINE = re.compile(r'^"?sep=(.)"?\s*$')
+#: characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8", "UTF-8 with BOM"),
     (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16 LE with BOM"),
@@ -117,6 +126,7 @@ def iter_rows(path: str | Path, /, *, name: str | None = None) -> Iterator[tuple
 def _records(text: io.TextIOWrapper, delimiter: str, name: str, offset: int) -> Iterator[tuple[int, list[str] | Problem]]:
     reader = csv.reader(text, delimiter=delimiter, strict=True)
     done = 0  # physical lines consumed by the records read so far
+    header = True  # the first record that is not blank
     while True:
         start = offset + done + 1
         try:
@@ -125,14 +135,35 @@ def _records(text: io.TextIOWrapper, delimiter: str, name: str, offset: int) -> 
             return
         except csv.Error as exc:
             done = reader.line_num
+            header = False
             yield start, Problem(name, start, 0, "SB610", _csv_message(str(exc)))
             continue
         except UnicodeDecodeError:  # the file changed since it was sniffed
             yield start, Problem(name, start, 0, "SB602", "The file cannot be decoded near this line; save it from Excel as 'CSV UTF-8'.")
             return
         done = reader.line_num
-        if any(field.strip() for field in fields):
-            yield start, fields
+        if not any(field.strip() for field in fields):
+            continue
+        if any("\x00" in field for field in fields):
+            if header:  # nothing after a header that is not text can be trusted
+                yield start, Problem(name, start, 0, "SB602", "The header line holds a NUL byte (\\x00), which is not text; "
+                                     "this is not a CSV list, or it is damaged.")
+                return
+            yield start, Problem(
+                name, start, 0, "SB610",
+                "The record starting on this line holds a NUL byte (\\x00), which is not text; "
+                "the file may be damaged: delete the byte or the row.",
+            )
+            continue
+        header = False
+        if any(field[:1] == "'" for field in fields):
+            fields = [_unprefixed(field) for field in fields]
+        yield start, fields
+
+
+def _unprefixed(field: str) -> str:
+    """``field`` without Excel's text prefix when it guards a formula character (``'=x`` -> ``=x``)."""
+    return field[1:] if field[:1] == "'" and field[1:2] in FORMULA_START else field
 
 
 def _csv_message(error: str) -> str:
@@ -153,12 +184,12 @@ def _encoding(sample: bytes) -> tuple[str, int, str]:
     for bom, encoding, label in _BOMS:
         if sample.startswith(bom):
             return encoding, len(bom), label
-    if b"\x00" in sample:  # UTF-16 without BOM: ASCII text has a zero in every other byte
-        even = sample[0::2].count(0)
-        odd = sample[1::2].count(0)
-        if even > odd:
-            return "utf-16-be", 0, "UTF-16 BE"
-        return "utf-16-le", 0, "UTF-16 LE"
+    # UTF-16 without BOM: the ASCII of a header and addresses puts a zero in every other
+    # byte, on one side. A stray NUL in UTF-8 is far rarer and falls on either side.
+    even = sample[0::2].count(0)
+    odd = sample[1::2].count(0)
+    if max(even, odd) * 8 >= len(sample) > 0 and min(even, odd) * 4 <= max(even, odd):
+        return ("utf-16-be", 0, "UTF-16 BE") if even > odd else ("utf-16-le", 0, "UTF-16 LE")
     return "utf-8", 0, "UTF-8"
 
 

@@ -55,10 +55,14 @@ _MAX_LINE = 998  # octets in a header line, CRLF excluded (RFC 5322)
 
 
 def _check_address(address: str, what: str) -> str:
-    """``address`` if it is a plain ASCII ``local@domain`` (a dot-atom and a host name), else ConfigError."""
+    """``address`` if it is a plain ASCII ``local@domain`` (a dot-atom and a host name), else ConfigError.
+
+    An address holding ``=?`` is refused too: it cannot be encoded as data, and mail
+    programs decode an encoded-word even where RFC 2047 forbids one.
+    """
     if not address.isascii():
         raise ConfigError(f"{what} {printable(repr(address))} has non-ASCII characters, which SMTP without SMTPUTF8 cannot carry")
-    if len(address) > 254 or not _PLAIN_ADDRESS.fullmatch(address):
+    if len(address) > 254 or not _PLAIN_ADDRESS.fullmatch(address) or _ENCODED_WORD_START in address:  # mail programs decode =?...?=
         raise ConfigError(f"{what} {printable(repr(address[:100]))} is not a plain email address")
     return address
 

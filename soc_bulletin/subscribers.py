@@ -24,7 +24,7 @@ from typing import TextIO
 
 from email_validator import EmailNotValidError, validate_email
 
-from .csvsource import iter_rows
+from .csvsource import FORMULA_START, iter_rows
 from .problems import Problem, Severity
 
 __all__ = [
@@ -249,21 +249,43 @@ def extra_columns(path: str | Path, /) -> list[str]:
     return []
 
 
-def write_subscribers(subscribers: Iterable[Subscriber], out: TextIO, /, *, columns: Iterable[str] = ()) -> int:
+def write_subscribers(
+    subscribers: Iterable[Subscriber], out: TextIO, /, *, columns: Iterable[str] = (),
+    neutralised: list[tuple[int, str]] | None = None,
+) -> int:
     """Write the canonical CSV (UTF-8, comma, LF) to an open text file; return the row count.
 
     The header is ``email,name,organisation,region,segments`` followed by
     ``columns``, the attributes to keep. Open ``out`` with ``newline=""``.
+    A cell that a spreadsheet would run as a formula (it starts with ``=``,
+    ``+``, ``-``, ``@``, a tab or a CR) is written with a ``'`` in front, as
+    OWASP advises against CSV injection; each such cell is appended to
+    ``neutralised`` as ``(line in the output, column)``. Reading the file back
+    drops the ``'`` again.
     """
     extras = list(columns)
+    header = [*CANONICAL_COLUMNS, *extras]
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*CANONICAL_COLUMNS, *extras])
+    writer.writerow([_safe_cell(title, 1, title, neutralised) for title in header])
     count = 0
+    line = 1
     for s in subscribers:
+        line += 1
         tags = ";".join(sorted(s.tags))
-        writer.writerow([s.email, s.name, s.organisation, s.region, tags, *(s.attribute(c) for c in extras)])
+        values = [s.email, s.name, s.organisation, s.region, tags, *(s.attribute(c) for c in extras)]
+        writer.writerow([_safe_cell(value, line, title, neutralised) for value, title in zip(values, header)])
+        line += sum(value.count("\n") + value.count("\r") - value.count("\r\n") for value in values)
         count += 1
     return count
+
+
+def _safe_cell(value: str, line: int, column: str, neutralised: list[tuple[int, str]] | None) -> str:
+    """``value``, with ``'`` in front when a spreadsheet would read it as a formula."""
+    if not value.startswith(FORMULA_START):
+        return value
+    if neutralised is not None:
+        neutralised.append((line, column))
+    return "'" + value
 
 
 def _columns(header: list[str], name: str, line: int) -> tuple[_Columns | None, list[Problem]]:

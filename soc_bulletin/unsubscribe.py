@@ -15,7 +15,9 @@ import os
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from .config import check_url
 from .errors import ConfigError
+from .terminal import printable
 
 __all__ = ["SECRET_ENV", "Unsubscribe", "UnsubscribeLinks"]
 
@@ -43,8 +45,9 @@ class Unsubscribe:
     """Makes and verifies unsubscribe links for one list."""
 
     def __init__(self, *, list_id: str, mailbox: str, base_url: str = "", secret: str | None = None) -> None:
-        if base_url and not base_url.startswith("https://"):
-            raise ConfigError(f"unsubscribe_base_url must start with https:// (got {base_url!r})")
+        why = check_url(base_url) if base_url else None
+        if why:
+            raise ConfigError(f"unsubscribe_base_url {why} (got {printable(repr(base_url[:80]))})")
         secret = os.environ.get(SECRET_ENV, "") if secret is None else secret
         if base_url and len(secret) < 16:
             raise ConfigError(f"an https unsubscribe link needs a secret of at least 16 characters in {SECRET_ENV}")

@@ -34,7 +34,7 @@ def test_membership_ignores_case_and_normalises(tmp_path: Path) -> None:
     path.write_text("Email Address;Reason;Date\r\nJane.Jones@EXAMPLE.org;unsubscribed;2019-05-14\r\n omar@example.net ;bounced;\r\n")
     suppressions = load_suppressions(path)
     assert list(suppressions) == [
-        Suppression("Jane.Jones@EXAMPLE.org", "unsubscribed", "2019-05-14", 2),
+        Suppression("Jane.Jones@example.org", "unsubscribed", "2019-05-14", 2),
         Suppression("omar@example.net", "bounced", "", 3),
     ]
     assert "jane.jones@example.org" in suppressions
