@@ -26,7 +26,7 @@ from pathlib import Path
 
 from .problems import Problem, Severity
 
-__all__ = ["FORMULA_START", "CsvFormat", "iter_rows", "sniff"]
+__all__ = ["FORMULA_START", "CsvFormat", "iter_rows", "sniff", "spreadsheet_safe"]
 
 _SAMPLE = 64 * 1024
 _CHUNK = 1024 * 1024
@@ -34,6 +34,11 @@ _DELIMITERS = (",", ";", "\t")
 _SEP_LINE = re.compile(r'^"?sep=(.)"?\s*$')
 #: characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: str, /) -> str:
+    """``value`` with ``'`` in front when a spreadsheet would run it as a formula (read back unchanged)."""
+    return "'" + value if value.startswith(FORMULA_START) else value
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8", "UTF-8 with BOM"),
     (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16 LE with BOM"),

@@ -24,7 +24,7 @@ from typing import TextIO
 
 from email_validator import EmailNotValidError, validate_email
 
-from .csvsource import FORMULA_START, iter_rows
+from .csvsource import iter_rows, spreadsheet_safe
 from .problems import Problem, Severity
 
 __all__ = [
@@ -281,11 +281,10 @@ def write_subscribers(
 
 def _safe_cell(value: str, line: int, column: str, neutralised: list[tuple[int, str]] | None) -> str:
     """``value``, with ``'`` in front when a spreadsheet would read it as a formula."""
-    if not value.startswith(FORMULA_START):
-        return value
-    if neutralised is not None:
+    safe = spreadsheet_safe(value)
+    if safe is not value and neutralised is not None:
         neutralised.append((line, column))
-    return "'" + value
+    return safe
 
 
 def _columns(header: list[str], name: str, line: int) -> tuple[_Columns | None, list[Problem]]:

@@ -23,7 +23,7 @@ from types import MappingProxyType
 
 from email_validator import EmailNotValidError, validate_email
 
-from .csvsource import CsvFormat, iter_rows, sniff
+from .csvsource import CsvFormat, iter_rows, sniff, spreadsheet_safe
 from .errors import SubscriberError
 from .problems import Problem, Severity
 from .subscribers import Subscriber
@@ -148,7 +148,7 @@ def add_suppression(path: str | Path, address: str, reason: str, *, date: dt.dat
         order = list(COLUMNS)
     elif not ends_with_newline:
         text.write(fmt.newline)
-    writer.writerow([values.get(column, "") for column in order])
+    writer.writerow([spreadsheet_safe(values.get(column, "")) for column in order])
     with path.open("ab") as out:
         out.write(text.getvalue().encode(fmt.encoding))
         out.flush()

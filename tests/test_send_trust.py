@@ -491,3 +491,11 @@ def test_send_runs_as_a_command(workdir: Path) -> None:
                            "--suppressed", str(workdir / "suppressed.csv"), "--ledger-dir", str(workdir / "ledger"), "--dry-run"],
                           capture_output=True, text=True, cwd=workdir, timeout=60)
     assert done.returncode == 0 and "Dry run: preflight passed. 1 message(s)" in done.stdout, done.stderr
+
+
+def test_a_stray_nul_byte_costs_one_row_not_the_list(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (workdir / "list.csv").write_bytes(b"email,name\na@example.org,A\nb@example.org,B\x00\nc@example.org,C\n")
+    assert send(workdir) == 0
+    assert len(list((workdir / "outbox" / "issue" / "all").glob("*.eml"))) == 2
+    err = capsys.readouterr().err
+    assert re.search(r"list\.csv:3(:1)?: SB610 ", err) and "1 invalid subscriber row(s) left out" in err

@@ -128,3 +128,10 @@ def test_example_suppressions_are_on_the_example_list() -> None:
 def test_suppressions_built_in_code() -> None:
     suppressions = Suppressions((Suppression("Jane@Example.org", "bounced"),))
     assert "jane@example.org" in suppressions and len(suppressions) == 1
+
+
+def test_an_appended_address_that_starts_a_formula_is_neutralised_and_reads_back(tmp_path: Path) -> None:
+    path = tmp_path / "suppressed.csv"
+    add_suppression(path, "=cmd@example.org", "bounced", date="2020-01-01")
+    assert path.read_text().splitlines()[1] == "'=cmd@example.org,bounced,2020-01-01"
+    assert "=cmd@example.org" in load_suppressions(path)
