@@ -24,8 +24,8 @@ from urllib.parse import quote
 
 import jinja2
 
-from .build import local_images
-from .errors import ContentError, RenderError
+from .build import image_files
+from .errors import ConfigError, ContentError, RenderError
 from .load import ISSUE_FILE, load_issue
 from .model import Issue
 from .problems import Problem
@@ -107,6 +107,8 @@ def build_archive(
     """
     issues_dir, site_dir = Path(issues_dir), Path(site_dir)
     layouts = layouts or DEFAULT_LAYOUTS
+    if base_url and not base_url.lower().startswith(("https://", "http://")) or any(c in base_url for c in "\"'<> \t\r\n"):
+        raise ConfigError(f"the archive's base URL {base_url!r} must be an https:// address, such as https://bulletin.example.org/")
     if not issues_dir.is_dir():
         raise ContentError([Problem(str(issues_dir), 0, 0, "SB005", f"The folder {issues_dir} does not exist.")])
     folders = issue_folders(issues_dir)
@@ -119,11 +121,10 @@ def build_archive(
             loaded.append((folder, load_issue(folder)))
         except ContentError as exc:
             problems += exc.problems
+    images: dict[Path, dict[str, Path]] = {}
     for folder, issue in loaded:
-        problems += [
-            Problem(str(folder / src), 0, 0, "SB401", f"The image file {src} does not exist.")
-            for src in local_images(issue) if not (folder / src).is_file()
-        ]
+        images[folder], missing = image_files(issue, folder)
+        problems += missing
     if problems:
         raise ContentError(problems)
 
@@ -141,10 +142,10 @@ def build_archive(
         _write(out / "index.txt", text, result.files)
         page = _page(env, TEXT_TEMPLATE, issue=issue, text=text, canonical=url and f"{url}text.html")
         _write(out / "text.html", page, result.files)
-        for src in local_images(issue):
+        for src, source in images[folder].items():
             target = out / src
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(folder / src, target)
+            shutil.copyfile(source, target)
             result.files.append(target)
         entries.append({
             "folder": name, "issue": issue,

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ContentError
-from .load import load_issue
+from .load import image_path_problem, load_issue
 from .model import Image, Issue
 from .problems import Problem
 from .render import is_safe_src, render
 
-__all__ = ["BuildResult", "build", "build_dir", "local_images"]
+__all__ = ["BuildResult", "build", "build_dir", "image_files", "local_images"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,13 +31,38 @@ def local_images(issue: Issue, /) -> list[str]:
     })
 
 
+def image_files(issue: Issue, root: str | Path, /) -> tuple[dict[str, Path], list[Problem]]:
+    """Each local image of ``issue`` and its file in the issue folder ``root``, and the problems.
+
+    An image that leaves the folder, as written or through a link (SB406),
+    or that is missing (SB401) is a problem, never a file to copy or attach.
+    """
+    root = Path(root)
+    files: dict[str, Path] = {}
+    problems = []
+    for src in local_images(issue):
+        source = root / src
+        if outside := image_path_problem(src, root):
+            problems.append(Problem(str(source), 0, 0, "SB406", outside))
+        elif not source.is_file():
+            problems.append(Problem(str(source), 0, 0, "SB401", f"The image file {src} does not exist."))
+        else:
+            files[src] = source
+    return files, problems
+
+
 def build(issue: Issue, out_dir: str | Path, /, *, root: str | Path | None = None, layouts: Path | None = None) -> BuildResult:
     """Render ``issue`` and write it to ``out_dir``.
 
     Local images are copied from ``root`` (the issue folder) to the same
-    relative path under ``out_dir``, so the HTML finds them.
+    relative path under ``out_dir``, so the HTML finds them. An image that
+    is missing or outside the folder raises :class:`ContentError` before
+    anything is written.
     """
     out_dir = Path(out_dir)
+    images, problems = image_files(issue, root or ".")
+    if problems:
+        raise ContentError(problems)
     edition = render(issue, layouts=layouts)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = []
@@ -45,18 +70,11 @@ def build(issue: Issue, out_dir: str | Path, /, *, root: str | Path | None = Non
         path = out_dir / name
         path.write_text(content, encoding="utf-8", newline="\n")
         files.append(path)
-    missing = []
-    for src in local_images(issue):
-        source = Path(root or ".") / src
+    for src, source in images.items():
         target = out_dir / src
-        if not source.is_file():
-            missing.append(Problem(str(source), 0, 0, "SB401", f"The image file {src} does not exist."))
-            continue
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
         files.append(target)
-    if missing:
-        raise ContentError(missing)
     return BuildResult(files=files, html_bytes=len(edition.html.encode("utf-8")))
 
 

@@ -4,6 +4,8 @@ CommonMark via markdown-it-py; raw HTML is allowed in the source but the
 result always goes through nh3, which keeps only the tags below and only
 ``https:``, ``http:`` and ``mailto:`` links. ``soc_bulletin.checks.html``
 reports what the sanitiser would remove, so nothing is dropped silently.
+Control and direction-changing characters are dropped before parsing (the
+loader reports them).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from functools import lru_cache
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+
+from .model import strip_unsafe
 
 __all__ = ["ALLOWED_TAGS", "markdown_html", "markdown_inline_html", "markdown_text", "markdown_inline_text", "wrap"]
 
@@ -36,7 +40,7 @@ def markdown_html(source: str, /) -> str:
     Headings become ``<h4>``: inside an article they sit below its ``<h3>`` title,
     whatever level the author wrote.
     """
-    tokens = _md.parse(source)
+    tokens = _md.parse(strip_unsafe(source))
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
             token.tag = "h4"
@@ -46,7 +50,7 @@ def markdown_html(source: str, /) -> str:
 @lru_cache(maxsize=4096)
 def markdown_inline_html(source: str, /) -> str:
     """Render inline Markdown (a list item, a label) to sanitised HTML, no ``<p>``."""
-    return sanitise(_md.renderInline(source)).strip()
+    return sanitise(_md.renderInline(strip_unsafe(source))).strip()
 
 
 @lru_cache(maxsize=8192)
@@ -73,7 +77,7 @@ def wrap(text: str, /, *, width: int = 72, indent: str = "", hanging: str | None
 @lru_cache(maxsize=4096)
 def markdown_inline_text(source: str, /) -> str:
     """Inline Markdown as plain text; links keep their full URL."""
-    tokens = _md.parseInline(source)
+    tokens = _md.parseInline(strip_unsafe(source))
     return _inline_text(tokens[0].children or []) if tokens else ""
 
 
@@ -83,7 +87,7 @@ def markdown_text(source: str, /, *, width: int = 72) -> str:
     out: list[tuple[str, bool]] = []  # (paragraph, is a list item)
     list_stack: list[list[int]] = []  # per open list: [next number] or [0] for bullets
     heading = False
-    for token in _md.parse(source):
+    for token in _md.parse(strip_unsafe(source)):
         if token.type in ("bullet_list_open", "ordered_list_open"):
             list_stack.append([int(token.attrs.get("start", 1) or 1)] if token.type == "ordered_list_open" else [0])
         elif token.type in ("bullet_list_close", "ordered_list_close"):

@@ -31,8 +31,28 @@ __all__ = [
     "Section",
     "Text",
     "Welcome",
+    "LOCAL_IMAGE_PATH",
+    "PLACEHOLDER_SYNTAX",
+    "UNSAFE_CHARACTERS",
     "slugify",
+    "strip_unsafe",
 ]
+
+#: Characters no content string may hold: C0 controls other than tab and line feed
+#: (which multi-line fields allow), DEL, C1 controls, the line and paragraph separators,
+#: and the bidirectional embeddings, overrides and isolates that can disguise text.
+UNSAFE_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+#: The characters of a local image path: letters and digits of any script, spaces and ``-_.()+,~@!/``.
+LOCAL_IMAGE_PATH = re.compile(r"[\w .()+,~@!/-]+")
+
+#: What a per-recipient placeholder looks like (``[[unsubscribe_url]]``); content may not use it.
+PLACEHOLDER_SYNTAX = re.compile(r"\[\[\s*[A-Za-z_][\w.-]*\s*\]\]")
+
+
+def strip_unsafe(text: str, /) -> str:
+    """``text`` without :data:`UNSAFE_CHARACTERS` (the loader reports them; rendering drops them)."""
+    return UNSAFE_CHARACTERS.sub("", text)
 
 
 def slugify(text: str, /) -> str:

@@ -2,24 +2,31 @@
 
 MJML runs once per edition; per-recipient parts (greeting, unsubscribe link)
 stay as :data:`PLACEHOLDERS` tokens that sending replaces by substitution.
+Only the layout puts those tokens: placeholder syntax written in content
+is defused (``[[`` becomes ``&#91;[`` in HTML, ``[`` + WORD JOINER + ``[`` in
+text), and control and direction-changing characters are dropped, so
+neither reaches MJML nor a reader.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
+
 import css_inline
 import jinja2
 import mjml
 import yaml
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .errors import RenderError
 from .markdown import markdown_html, markdown_inline_html
-from .model import Block, Image, Issue, Link, Section
+from .model import LOCAL_IMAGE_PATH, Block, Image, Issue, Link, Section, strip_unsafe
 from .text import render_text
 
 __all__ = [
@@ -42,6 +49,29 @@ DEFAULT_LAYOUTS = _default_layouts()
 
 #: Tokens left in an edition for sending to replace per recipient.
 PLACEHOLDERS = {"greeting": "[[greeting]]", "unsubscribe_url": "[[unsubscribe_url]]"}
+
+# A bracket of content that another bracket follows: the start of placeholder syntax.
+_OPENING = re.compile(r"\[(?=\[)")
+_BRACKET = "&#91;"
+# The CSS inliner decodes character references, so each defused bracket stands
+# aside as a control character (which content never holds) while it runs.
+_ASIDE = "\x01"
+
+
+class _LayoutToken(Markup):
+    """A placeholder token the layout itself puts (never defused)."""
+
+
+def _content(value: Any) -> Any:
+    """Jinja's ``finalize``: every value a layout writes, unsafe characters dropped and ``[[`` defused.
+
+    Plain strings are escaped here (the result is markup), so the bracket
+    can be written as the character reference ``&#91;``.
+    """
+    if isinstance(value, _LayoutToken) or not isinstance(value, str):
+        return value
+    markup = value if isinstance(value, Markup) else escape(value)
+    return Markup(_OPENING.sub(_BRACKET, strip_unsafe(str(markup))))
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,13 +143,22 @@ def block_runs(blocks: Iterable[Block], /) -> list[BlockRun]:
 
 def is_safe_href(url: str, /) -> bool:
     """Whether a link block may be rendered: https, http or mailto only (``check`` reports the rest)."""
-    return url.lower().startswith(("https://", "http://", "mailto:"))
+    return url.lower().startswith(("https://", "http://", "mailto:")) and strip_unsafe(url) == url
 
 
 def is_safe_src(src: str, /) -> bool:
-    """Whether an image may be rendered: an https URL or a relative path inside the issue folder."""
+    """Whether an image may be rendered: an https URL or a relative path inside the issue folder.
+
+    A local path is made of :data:`~soc_bulletin.model.LOCAL_IMAGE_PATH`
+    characters only (the loader reports others), never starts with ``/``
+    and has no ``..``; no URL with control characters is rendered.
+    """
+    if not src.strip() or strip_unsafe(src) != src or any(c in src for c in "\r\n\t"):
+        return False
+    if src.lower().startswith("https://"):
+        return True
     path = src.split("?", 1)[0]
-    return src.lower().startswith("https://") or (":" not in path and not path.startswith(("/", "\\")) and ".." not in path.split("/"))
+    return bool(LOCAL_IMAGE_PATH.fullmatch(path)) and not path.startswith("/") and ".." not in path.split("/")
 
 
 class Renderer:
@@ -133,6 +172,7 @@ class Renderer:
             undefined=jinja2.StrictUndefined,
             trim_blocks=False,
             keep_trailing_newline=True,
+            finalize=_content,
         )
         self.env.filters["markdown"] = lambda s: Markup(markdown_html(s))
         self.env.filters["markdown_inline"] = lambda s: Markup(markdown_inline_html(s))
@@ -151,9 +191,11 @@ class Renderer:
 
     def mjml(self, issue: Issue, sections: tuple[Section, ...], /, *, web_url: str = "") -> str:
         """The MJML document of one edition; ``web_url`` adds a "view in browser" link."""
+        tokens = {name: _LayoutToken(token) for name, token in PLACEHOLDERS.items()}
         try:
             return self.template.render(
-                issue=issue, sections=sections, colours=self.colours, placeholders=PLACEHOLDERS, web_url=web_url,
+                issue=issue, sections=sections, colours=self.colours, placeholders=tokens,
+                web_url=web_url if is_safe_href(web_url) and not web_url.lower().startswith("mailto:") else "",
             )
         except jinja2.TemplateError as exc:
             raise RenderError(f"layout error in {self.layouts}: {exc}") from exc
@@ -164,7 +206,7 @@ class Renderer:
             html = mjml.mjml2html(mjml_source, disable_comments=True, fonts={})
         except Exception as exc:  # mjml-python raises a bare error type from Rust
             raise RenderError(f"MJML could not be compiled: {exc}") from exc
-        return self.inliner.inline(html)
+        return self.inliner.inline(html.replace(_BRACKET, _ASIDE)).replace(_ASIDE, _BRACKET)
 
     def text(self, issue: Issue, sections: tuple[Section, ...], /) -> str:
         """The plain-text edition."""
@@ -178,7 +220,7 @@ class Renderer:
         sections = filter_sections(issue, audience)
         source = self.mjml(issue, sections, web_url=web_url)
         return Edition(
-            issue=issue, subject=issue.email_subject, preheader=issue.preheader,
+            issue=issue, subject=strip_unsafe(issue.email_subject), preheader=strip_unsafe(issue.preheader),
             mjml=source, html=self.html(source), text=self.text(issue, sections), audience=audience,
         )
 

@@ -1,17 +1,29 @@
 """The plain-text edition, written from the model (never scraped from HTML).
 
 Every sentence, every address, links as full URLs, wrapped at 72 columns
-(a URL longer than a line stays whole on its own line).
+(a URL longer than a line stays whole on its own line). Only the layout's
+own greeting and unsubscribe tokens stay placeholders: in content, a
+bracket followed by another gets a WORD JOINER (U+2060) after it, which a
+reader does not see, and control characters are dropped.
 """
 
 from __future__ import annotations
 
+import re
+
 from .model import (
-    Article, Block, BulletList, Callout, Contacts, Figures, Image, Issue, Link, Quote, Section, Text,
+    Article, Block, BulletList, Callout, Contacts, Figures, Image, Issue, Link, Quote, Section, Text, strip_unsafe,
 )
 from .markdown import markdown_inline_text, markdown_text, wrap
 
-__all__ = ["WIDTH", "render_text"]
+__all__ = ["WIDTH", "defuse_text", "render_text"]
+
+_OPENING = re.compile(r"\[(?=\[)")
+
+
+def defuse_text(text: str, /) -> str:
+    """Content for the text edition: unsafe characters dropped, ``[[`` never left whole."""
+    return _OPENING.sub("[\u2060", strip_unsafe(text))
 
 WIDTH = 72
 _RULE = "=" * WIDTH
@@ -21,28 +33,29 @@ _BOX = "*" * WIDTH
 
 def render_text(issue: Issue, sections: tuple[Section, ...], /, *, greeting: str, unsubscribe_url: str) -> str:
     """The text edition of ``issue`` with these ``sections`` (already filtered)."""
+    c = defuse_text  # every part made from content goes through it; the tokens do not
     parts = [
         _RULE,
-        issue.title.upper(),
+        c(issue.title.upper()),
         f"{issue.date_label} Issue {issue.number}",
-        *([wrap(issue.strapline, width=WIDTH)] if issue.strapline else []),
+        *([c(wrap(issue.strapline, width=WIDTH))] if issue.strapline else []),
         _RULE,
         "",
         greeting,
         "",
-        issue.welcome.title.upper(),
+        c(issue.welcome.title.upper()),
         "",
-        markdown_text(issue.welcome.body, width=WIDTH),
+        c(markdown_text(issue.welcome.body, width=WIDTH)),
     ]
     for section in sections:
-        parts += ["", "", _RULE, section.kind.upper(), _RULE]
+        parts += ["", "", _RULE, c(section.kind.upper()), _RULE]
         for article in section.articles:
-            parts += ["", _article(article)]
+            parts += ["", c(_article(article))]
     parts += [
         "", "", _RULE,
-        f"{issue.title} · {issue.date_label} · Issue {issue.number}",
+        c(f"{issue.title} · {issue.date_label} · Issue {issue.number}"),
         "",
-        wrap(f"To suggest an article, give feedback or ask a question, write to the team mailbox: {issue.mailbox}", width=WIDTH),
+        c(wrap(f"To suggest an article, give feedback or ask a question, write to the team mailbox: {issue.mailbox}", width=WIDTH)),
         "",
         wrap(f"You receive this bulletin as a partner of the team. Unsubscribe at any time: {unsubscribe_url}", width=WIDTH),
         "",

@@ -13,6 +13,7 @@ from typing import Any
 from email_validator import EmailNotValidError, EmailUndeliverableError, caching_resolver, validate_email
 
 from .codes import Verdict
+from .links import mixed_script
 
 __all__ = ["AddressChecker"]
 
@@ -30,7 +31,7 @@ class AddressChecker:
         self._cache: dict[str, tuple[str, Verdict | None]] = {}
 
     def check(self, address: str, /, *, what: str = "address") -> list[Verdict]:
-        """Problems of ``address``: invalid (SB101), not normalised (SB102), undeliverable (SB103)."""
+        """Problems of ``address``: invalid (SB101), not normalised (SB102), undeliverable (SB103), look-alike domain (SB105)."""
         verdicts = []
         stripped = address.strip()
         if stripped != address:
@@ -41,6 +42,9 @@ class AddressChecker:
         if verdict is not None:
             message = verdict.message.format(what=what, address=stripped)
             return [*verdicts, Verdict(verdict.code, message, verdict.warning)]
+        domain = stripped.rpartition("@")[2]
+        if mixed := mixed_script(domain):
+            return [*verdicts, Verdict("SB105", f"The {what} '{stripped}' has the domain '{domain}', {mixed}; write the address with the letters of the real domain.")]
         if normalised != stripped:
             verdicts.append(Verdict("SB102", f"The {what} '{stripped}' is not in its normal form; write '{normalised}'."))
         return verdicts

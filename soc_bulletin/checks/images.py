@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path, PurePosixPath
 
+from ..load import image_path_problem, is_remote_src
 from .codes import Verdict
 
 __all__ = ["MAX_BYTES", "WARN_BYTES", "check_alt", "check_file", "is_remote"]
@@ -37,7 +38,7 @@ _FILE_NAME = re.compile(r"^\S+\.(?:png|jpe?g|gif|webp|svg|bmp|tiff?)$", re.IGNOR
 
 def is_remote(src: str, /) -> bool:
     """Whether ``src`` is a URL (judged by the link checks) rather than a local path."""
-    return bool(re.match(r"^[a-z][a-z0-9+.-]*:", src, re.IGNORECASE)) and not re.match(r"^[a-z]:[\\/]", src, re.IGNORECASE)
+    return is_remote_src(src)
 
 
 def check_alt(alt: str, src: str, /) -> list[Verdict]:
@@ -59,12 +60,13 @@ def check_alt(alt: str, src: str, /) -> list[Verdict]:
 def check_file(src: str, folder: Path, /) -> list[Verdict]:
     """Problems of a local image file, relative to the issue ``folder``.
 
-    Outside the folder (SB406), missing (SB401), not PNG/JPEG/GIF (SB404),
+    Outside the folder, as written or through a link (SB406, also the
+    loader's, so never read), missing (SB401), not PNG/JPEG/GIF (SB404),
     over 200 KB (SB403 warning) or over 1 MB (SB403 error).
     """
+    if outside := image_path_problem(src, folder):
+        return [Verdict("SB406", outside)]
     relative = PurePosixPath(src.replace("\\", "/"))
-    if relative.is_absolute() or ".." in relative.parts:
-        return [Verdict("SB406", f"The image path '{src}' leaves the issue folder; put the image in the folder's images/ and write 'images/{relative.name}'.")]
     path = folder / relative
     if not path.is_file():
         return [Verdict("SB401", f"The image file {src} does not exist in {folder}; add it or correct the path.")]

@@ -3,16 +3,24 @@
 ``javascript:``, ``data:`` and other schemes are unsafe or dropped by the
 sanitiser; ``http://`` is reported, as an error for public-sector sites that
 always answer on https (gov.uk, police.uk, nhs.uk...), else as a warning.
+A site name that mixes Latin letters with Cyrillic or Greek ones (``gоv.uk``
+with a Cyrillic о), written so or as punycode, is a look-alike of another
+site; and link words that name another site than the link goes to mislead.
 """
 
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+import unicodedata
+from urllib.parse import unquote, urlsplit
 
 from .codes import Verdict
 
-__all__ = ["HTTPS_ONLY_DOMAINS", "bare_address", "bare_url", "check_url"]
+__all__ = ["HTTPS_ONLY_DOMAINS", "bare_address", "bare_url", "check_url", "link_text_verdict", "mixed_script"]
+
+_CONFUSABLE_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
+_URL_TEXT = re.compile(r"^(?:(?:https?|ftp)://)?(?P<host>(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,})\.?(?::\d+)?(?:[/?#]\S*)?$", re.IGNORECASE)
+_ADDRESS_TEXT = re.compile(r"^(?:mailto:)?[^\s@<>]+@(?P<host>[^\s@<>]+\.[^\s@<>]+)$", re.IGNORECASE)
 
 #: Domains (and their subdomains) whose sites all serve https.
 HTTPS_ONLY_DOMAINS = (
@@ -54,6 +62,8 @@ def check_url(url: str, /, *, what: str = "link") -> list[Verdict]:
         problem = "it needs two slashes after the colon"
     if problem:
         return [Verdict("SB203", f"The {what} '{shown}' is malformed: {problem}.")]
+    if mixed := mixed_script(host):
+        return [Verdict("SB205", f"The {what} '{_short(shown)}' goes to the site '{host}', {mixed}; write the address with the letters of the real site.")]
     if scheme == "http":
         secure = "https" + shown[len(scheme):]
         strict = _https_only(host)
@@ -74,6 +84,80 @@ def _host_problem(host: str, url: str) -> str:
     if not all(_LABEL.match(label) for label in labels) or labels[-1].isdigit() and not _is_ip(labels):
         return f"the site name '{host}' is not valid"
     return ""
+
+
+def _script(char: str) -> str:
+    """The script of a letter, as the first word of its Unicode name (LATIN, CYRILLIC, GREEK, CJK...)."""
+    if char.isascii():
+        return "LATIN"
+    return unicodedata.name(char, "UNKNOWN").split(" ", 1)[0]
+
+
+def mixed_script(domain: str, /) -> str:
+    """Why ``domain`` is a look-alike: a label mixing Latin, Cyrillic or Greek letters, or "".
+
+    Punycode labels (``xn--...``) are decoded first, as mail programs show them.
+    A label wholly in one script (``пример.рф``) is a real name and passes.
+    """
+    for label in domain.split("."):
+        shown = label
+        if label[:4].lower() == "xn--":
+            try:
+                shown = label[4:].encode("ascii").decode("punycode")
+            except (UnicodeError, ValueError):
+                continue  # not valid punycode: the address checks say so
+        letters = {char: _script(char) for char in shown if char.isalpha()}
+        scripts = [s for s in _CONFUSABLE_SCRIPTS if s in letters.values()]
+        if len(scripts) > 1:
+            odd = next(char for char, script in letters.items() if script == scripts[1])
+            written = f"'{label}' ({shown})" if shown != label else f"'{label}'"
+            names = " and ".join(s.title() for s in scripts)
+            return f"whose part {written} mixes {names} letters (such as '{odd}', U+{ord(odd):04X} {unicodedata.name(odd, '')}) and so looks like another site"
+    return ""
+
+
+def link_text_verdict(text: str, target: str, /) -> Verdict | None:
+    """SB206 (warning) when link words show a web or email address other than where the link goes.
+
+    ``[https://www.gov.uk](https://evil.example)`` misleads; words that are not
+    an address, or that name the target's own site or a parent domain of it, pass.
+    """
+    words = " ".join(text.split())
+    if not words or words == target:
+        return None
+    to_mail = target.lower().startswith("mailto:")
+    goes_to = unquote(target[len("mailto:"):].split("?")[0]) if to_mail else target
+    if "@" in words and "://" not in words and _ADDRESS_TEXT.match(words):
+        shown = words.removeprefix("mailto:")
+        if to_mail and shown.lower() == goes_to.strip().lower():
+            return None
+    elif (url := _URL_TEXT.match(words)) and ("://" in words or words.lower().startswith("www.") or url.group("host").islower()):
+        if not to_mail and _same_site(url.group("host"), _host_of(target)):
+            return None
+    else:
+        return None
+    return Verdict("SB206", f"The link words '{_short(words)}' show another address than the link goes to ('{_short(goes_to)}'); write the words so readers see where it goes.", warning=True)
+
+
+def _host_of(url: str) -> str:
+    try:
+        return (urlsplit(url.strip()).hostname or "").rstrip(".")
+    except ValueError:
+        return ""
+
+
+def _same_site(shown: str, target: str) -> bool:
+    """Whether the site named in the words is the target's own or a parent domain of it (``gov.uk`` for ``www.gov.uk``)."""
+    def normal(host: str) -> str:
+        host = host.lower().rstrip(".")
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            pass
+        return host.removeprefix("www.")
+
+    shown, target = normal(shown), normal(target)
+    return bool(target) and (target == shown or target.endswith("." + shown))
 
 
 def _is_ip(labels: list[str]) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 from markdown_it import MarkdownIt
@@ -35,11 +35,15 @@ class Kind(Enum):
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One thing found in Markdown: its kind, its text and its offset in the source."""
+    """One thing found in Markdown: its kind, its text and its offset in the source.
+
+    ``label`` is a written link's words (empty for an autolink, which shows its target).
+    """
 
     kind: Kind
     value: str
     offset: int
+    label: str = field(default="", compare=False)
 
 
 class _AsWritten(MarkdownIt):
@@ -83,21 +87,36 @@ def scan(source: str, /, *, inline: bool = False) -> list[Finding]:
     return found
 
 
+def _label(children: Sequence[Token], start: int) -> str:
+    """The words of the link opened at ``children[start]``."""
+    words, depth = [], 0
+    for child in children[start:]:
+        depth += {"link_open": 1, "link_close": -1}.get(child.type, 0)
+        if depth == 0:
+            break
+        if child.type in ("text", "code_inline"):
+            words.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            words.append(" ")
+    return "".join(words)
+
+
 def _scan_inline(children: Sequence[Token], source: str, cursor: int, found: list[Finding]) -> None:
     in_link = 0
-    for child in children:
+    for index, child in enumerate(children):
         if child.type == "link_open":
             href = str(child.attrs.get("href", ""))
+            label = "" if child.markup == "autolink" else _label(children, index)
             if child.markup == "autolink":
                 at = _first(source, cursor, "<" + href, "<" + href.removeprefix("mailto:")) + 1
             else:  # the destination follows "](", unless it is a reference link's
                 at = _first(source, cursor, "](" + href, "](<" + href)
                 at = at + (3 if source.startswith("](<", at) else 2) if at >= 0 else -1
             if at >= 0:
-                found.append(Finding(Kind.LINK, href, max(at, cursor)))
+                found.append(Finding(Kind.LINK, href, max(at, cursor), label))
                 cursor = max(cursor, at)
             else:  # a reference link: point at its definition, read on from here
-                found.append(Finding(Kind.LINK, href, _find(source, href, 0)))
+                found.append(Finding(Kind.LINK, href, _find(source, href, 0), label))
             in_link += 1
         elif child.type == "link_close":
             in_link = max(0, in_link - 1)

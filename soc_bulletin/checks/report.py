@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..problems import Problem, Severity
+from ..terminal import printable
 from .codes import CODES
 
 __all__ = ["CheckReport", "format_github", "format_json", "format_text"]
@@ -57,8 +58,12 @@ def _plural(count: int, word: str) -> str:
 
 
 def format_text(report: CheckReport, /) -> str:
-    """One ``path:line:col: CODE message`` line per problem, then the summary."""
-    return "".join(f"{p}\n" for p in report) + report.summary() + "\n"
+    """One ``path:line:col: CODE message`` line per problem, then the summary.
+
+    Control and invisible characters (from file names or quoted content) are
+    written as escapes, so nothing from a file can drive the terminal.
+    """
+    return "".join(f"{printable(str(p))}\n" for p in report) + report.summary() + "\n"
 
 
 def format_github(report: CheckReport, /, *, root: Path | None = None) -> str:
@@ -72,7 +77,7 @@ def format_github(report: CheckReport, /, *, root: Path | None = None) -> str:
         if p.line:
             props += [f"line={p.line}", f"col={p.column or 1}"]
         props.append(f"title={_property(f'{p.code} {CODES.get(p.code, p.code)}')}")
-        lines.append(f"::{p.severity.value} {','.join(props)}::{_data(f'{p.code} {p.message}')}\n")
+        lines.append(f"::{p.severity.value} {','.join(props)}::{printable(_data(f'{p.code} {p.message}'))}\n")
     return "".join(lines) + report.summary() + "\n"
 
 

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 import yaml
 
 from ..errors import ConfigError
-from ..load import ARTICLES_DIR, ISSUE_FILE, load_article, read_issue
+from ..load import ARTICLES_DIR, ISSUE_FILE, issue_folder_of, load_article, read_issue
 from ..model import Issue
 from ..problems import Problem
 from ..yamlfile import node_at, read_yaml
@@ -87,7 +87,7 @@ def _issue_folders(path: Path) -> list[Path]:
 
 def _folder_of(article: Path) -> Path:
     """The issue folder an article belongs to (where its image paths start)."""
-    return article.parent.parent if article.parent.name == ARTICLES_DIR else article.parent
+    return issue_folder_of(article)
 
 
 class _Checker:
@@ -122,8 +122,9 @@ class _Checker:
                 self.guarded(path, partial(self.content, file, article_items))
         self.files += [str(p) for p in source.article_paths.values()]
         listed = {p.resolve() for p in source.article_paths.values()}
+        refused = set(source.refused)  # links out of the folder: the loader reported them, never read
         for path in sorted((folder / ARTICLES_DIR).glob("*.yaml")):
-            if path.resolve() not in listed:  # SB022 is the loader's; its content is still checked
+            if path not in refused and path.resolve() not in listed:  # SB022 is the loader's; its content is still checked
                 self.guarded(path, partial(self.article_file, path, folder))
         if source.issue is not None and issue_file is not None:
             self.guarded(source.issue_path, partial(self.edition, source.issue, issue_file, article_files))
@@ -132,10 +133,12 @@ class _Checker:
         self.problems += check_edition(issue, issue_file, articles)
 
     def article_file(self, path: Path, folder: Path) -> None:
-        """An article on its own: the loader's problems, then its content."""
+        """An article on its own: the loader's problems, then its content (unless the loader refused to read it)."""
         self.files.append(str(path))
-        _, problems = load_article(path)
+        _, problems = load_article(path, root=folder)
         self.problems += problems
+        if any(p.code in _UNREAD for p in problems):
+            return
         root, _ = read_yaml(path)
         if root is not None:
             self.content(SourceFile.read(path, root, folder=folder), article_items)
@@ -148,6 +151,8 @@ class _Checker:
                 self.problems += [file.problem(item.node, v) for v in self.addresses.check(value, what=item.what)]
             elif item.role is Role.URL:
                 self.target(file, item.node, 0, value, item.what)
+                if item.label is not None and (verdict := links.link_text_verdict(str(item.label.value), value)):
+                    self.problems.append(file.problem(item.label, verdict))
             elif item.role in (Role.MARKDOWN, Role.INLINE):
                 self.markdown(file, item.node, value, inline=item.role is Role.INLINE)
             elif item.role is Role.IMAGE:
@@ -168,6 +173,8 @@ class _Checker:
             at = finding.offset
             if finding.kind is Kind.LINK:
                 self.target(file, node, at, finding.value, "link")
+                if finding.label and (verdict := links.link_text_verdict(finding.label, finding.value)):
+                    self.problems.append(file.problem(node, verdict, offset=at))
             elif finding.kind is Kind.HTML:
                 for found in scan_html(finding.value):
                     if found.verdict is not None:
@@ -189,6 +196,9 @@ class _Checker:
         if isinstance(alt, yaml.ScalarNode) and isinstance(alt.value, str):
             self.problems += [file.problem(alt, v) for v in images.check_alt(alt.value, src_text)]
 
+
+#: Loader codes for a file it refused to read; the checks do not read it either.
+_UNREAD = frozenset({"SB024"})
 
 _MARKDOWN_VERDICTS: dict[Kind, Callable[[str], Verdict]] = {
     Kind.BARE_URL: links.bare_url,

@@ -31,11 +31,15 @@ class Role(Enum):
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """One value to check: its role, its node and what to call it in messages."""
+    """One value to check: its role, its node and what to call it in messages.
+
+    ``label`` is a link block's ``text`` node, judged against its URL.
+    """
 
     role: Role
     node: yaml.Node
     what: str
+    label: yaml.Node | None = None
 
 
 def _text(node: yaml.Node | None) -> TypeGuard[yaml.ScalarNode]:
@@ -91,7 +95,8 @@ def _image_block(node: yaml.Node) -> Iterator[Item]:
 
 def _link_block(node: yaml.Node) -> Iterator[Item]:
     if _text(url := node_at(node, "url")):
-        yield Item(Role.URL, url, "link")
+        text = node_at(node, "text")
+        yield Item(Role.URL, url, "link", label=text if _text(text) else None)
 
 
 def _contact(node: yaml.Node) -> Iterator[Item]:
