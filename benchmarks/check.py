@@ -17,9 +17,9 @@ import sys
 import time
 from pathlib import Path
 
-from soc_bulletin.checks import check_paths
-from soc_bulletin.load import read_issue
-from soc_bulletin.render import Renderer
+from soc_bulletin.check import check_paths
+from soc_bulletin.content.load import read_issue
+from soc_bulletin.render.renderer import Renderer
 
 ISSUE_DIR = Path(__file__).resolve().parent.parent / "issues" / "2019-08"
 

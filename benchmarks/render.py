@@ -25,9 +25,9 @@ from typing import TypeVar
 
 import mjml
 
-from soc_bulletin.build import build
-from soc_bulletin.load import load_issue
-from soc_bulletin.render import Renderer, filter_sections
+from soc_bulletin.render.build import build
+from soc_bulletin.content.load import load_issue
+from soc_bulletin.render.renderer import Renderer, filter_sections
 
 ISSUE_DIR = Path(__file__).resolve().parent.parent / "issues" / "2019-08"
 T = TypeVar("T")

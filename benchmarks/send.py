@@ -20,10 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from soc_bulletin.campaign import Campaign
+from soc_bulletin.send.campaign import Campaign
 from soc_bulletin.config import Settings
-from soc_bulletin.dispatch import DeliveryOptions
-from soc_bulletin.transports import OutboxTransport, SMTPSettings, SMTPTransport, Transport
+from soc_bulletin.send.engine import DeliveryOptions
+from soc_bulletin.send.transports import OutboxTransport, SMTPSettings, SMTPTransport, Transport
 
 HERE = Path(__file__).resolve().parent
 ISSUE_DIR = HERE.parent / "issues" / "2019-08"

@@ -21,7 +21,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from soc_bulletin.subscribers import iter_subscribers, read_subscribers
+from soc_bulletin.audience.subscribers import iter_subscribers, read_subscribers
 
 TAGS = ("police", "local-authority", "charity", "health", "education", "government", "soc-board")
 REGIONS = ("North East", "London", "South West", "Wales", "Scotland", "Northern Ireland")

@@ -27,8 +27,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from soc_bulletin.build import build
-from soc_bulletin.model import (
+from soc_bulletin.render.build import build
+from soc_bulletin.content.model import (
     Article,
     BulletList,
     Callout,

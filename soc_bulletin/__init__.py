@@ -1,21 +1,21 @@
 """soc_bulletin: author a bulletin in YAML or Python, render it to email, check it, send it."""
 
-from .build import BuildResult, build, build_dir
-from .campaign import Campaign, DryRun, SendResult, SendStatus, send_status
-from .checks import CheckReport, check_paths
-from .dispatch import DeliveryOptions, DeliveryReport, RateLimit
+from .render.build import BuildResult, build, build_dir
+from .send.campaign import Campaign, DryRun, SendResult, SendStatus, send_status
+from .check import CheckReport, check_paths
+from .send.engine import DeliveryOptions, DeliveryReport, RateLimit
 from .errors import (
     BulletinError, ConfigError, ContentError, LedgerError, MessageRefused, RecipientRefused, RefusedError, RenderError,
     SendError, SenderFailure, SubscriberError, TemporaryFailure,
 )
-from .load import load_article, load_issue, read_issue
-from .model import (
+from .content.load import load_article, load_issue, read_issue
+from .content.model import (
     Article, BulletList, Callout, Contact, Contacts, Figure, Figures, Image, Issue, Link, Quote,
     Section, Text, Welcome,
 )
 from .problems import Problem, Severity
-from .render import Edition, Renderer, render
-from .transports import OutboxTransport, SMTPSettings, SMTPTransport, Transport
+from .render.renderer import Edition, Renderer, render
+from .send.transports import OutboxTransport, SMTPSettings, SMTPTransport, Transport
 
 __all__ = [
     "Article",

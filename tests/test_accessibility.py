@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from soc_bulletin import load_issue, render
-from soc_bulletin.render import DEFAULT_LAYOUTS
+from soc_bulletin.render.renderer import DEFAULT_LAYOUTS
 
 from .browser import ISSUE_11, issue_11_ready, write_sample_issue
 

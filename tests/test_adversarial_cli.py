@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-import soc_bulletin.build  # noqa: F401 - the module, for monkeypatching build_dir
-from soc_bulletin.cli import describe_os_error, main
+import soc_bulletin.render.build  # noqa: F401 - the module, for monkeypatching build_dir
+from soc_bulletin.cli.main import describe_os_error, main
 from soc_bulletin.errors import SenderFailure
-from soc_bulletin.subscribers import read_subscribers
+from soc_bulletin.audience.subscribers import read_subscribers
 
 from .conftest import ISSUE_11, MINIMAL_ISSUE
 
@@ -489,7 +489,7 @@ def test_a_server_reply_is_printed_printable(monkeypatch: pytest.MonkeyPatch, ca
     def refuse(*args: object, **kwargs: object) -> None:
         raise SenderFailure("the server refused the login: 535 \x1b[2J\x00\x1b]0;owned\x07 go away\u202e", code=535)
 
-    monkeypatch.setattr(sys.modules["soc_bulletin.build"], "build_dir", refuse)
+    monkeypatch.setattr(sys.modules["soc_bulletin.render.build"], "build_dir", refuse)
     assert main(["build", str(ISSUE_11)]) == 1
     assert capsys.readouterr().err == (
         "soc-bulletin: error: the server refused the login: 535 \\x1b[2J\\x00\\x1b]0;owned\\x07 go away\\u202e\n"
@@ -500,7 +500,7 @@ def test_an_internal_error_is_one_line_saying_it_is_a_bug(monkeypatch: pytest.Mo
     def broken(*args: object, **kwargs: object) -> None:
         raise ValueError("unexpected \x1b[31mthing\nin two lines")
 
-    monkeypatch.setattr(sys.modules["soc_bulletin.build"], "build_dir", broken)
+    monkeypatch.setattr(sys.modules["soc_bulletin.render.build"], "build_dir", broken)
     assert main(["build", str(ISSUE_11)]) == 70
     assert capsys.readouterr().err == (
         "soc-bulletin: internal error (a bug, please report it): ValueError: unexpected \\x1b[31mthing in two lines; "
@@ -512,7 +512,7 @@ def test_debug_shows_the_traceback(monkeypatch: pytest.MonkeyPatch, capsys: pyte
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("inner")
 
-    monkeypatch.setattr(sys.modules["soc_bulletin.build"], "build_dir", broken)
+    monkeypatch.setattr(sys.modules["soc_bulletin.render.build"], "build_dir", broken)
     assert main(["--debug", "build", str(ISSUE_11)]) == 70
     err = capsys.readouterr().err
     assert err.startswith("Traceback (most recent call last):\n")
@@ -545,7 +545,7 @@ def test_os_errors_become_one_line_exit_2(monkeypatch: pytest.MonkeyPatch, capsy
     def fail(*args: object, **kwargs: object) -> None:
         raise error
 
-    monkeypatch.setattr(sys.modules["soc_bulletin.build"], "build_dir", fail)
+    monkeypatch.setattr(sys.modules["soc_bulletin.render.build"], "build_dir", fail)
     assert main(["build", str(ISSUE_11)]) == 2
     assert capsys.readouterr().err == f"soc-bulletin: error: {message}\n"
 

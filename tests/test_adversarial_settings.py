@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from soc_bulletin.cli import main
+from soc_bulletin.cli.main import main
 from soc_bulletin.config import SendingSettings, Settings, SiteSettings, load_settings
 from soc_bulletin.errors import ConfigError
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from soc_bulletin.checks import CheckReport, check_paths, format_github
-from soc_bulletin.cli import main
+from soc_bulletin.check import CheckReport, check_paths, format_github
+from soc_bulletin.cli.main import main
 from soc_bulletin.problems import Problem, Severity
 
 from .conftest import ISSUE_11, MINIMAL_ISSUE

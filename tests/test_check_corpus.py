@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from soc_bulletin.checks import CODES
+from soc_bulletin.check import CODES
 
 from .conftest import REPO
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from soc_bulletin.checks import check_paths
-from soc_bulletin.cli import main
-from soc_bulletin.load import load_article
+from soc_bulletin.check import check_paths
+from soc_bulletin.cli.main import main
+from soc_bulletin.content.load import load_article
 
 from .conftest import REPO
 

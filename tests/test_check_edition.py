@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from soc_bulletin.checks import check_paths
-from soc_bulletin.load import load_issue
-from soc_bulletin.render import render
+from soc_bulletin.check import check_paths
+from soc_bulletin.content.load import load_issue
+from soc_bulletin.render.renderer import render
 
 from .conftest import MINIMAL_ARTICLE, MINIMAL_ISSUE
 

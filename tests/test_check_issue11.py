@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from soc_bulletin.checks import check_paths
-from soc_bulletin.cli import main
+from soc_bulletin.check import check_paths
+from soc_bulletin.cli.main import main
 
 from .conftest import ISSUE_11
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from soc_bulletin.checks.addresses import AddressChecker
-from soc_bulletin.checks.codes import Verdict
-from soc_bulletin.checks.html import scan_html, style_verdicts
-from soc_bulletin.checks.images import check_alt, is_remote
-from soc_bulletin.checks.links import check_url
-from soc_bulletin.checks.locate import position
-from soc_bulletin.checks.markup import Finding, Kind, scan
+from soc_bulletin.check.addresses import AddressChecker
+from soc_bulletin.check.codes import Verdict
+from soc_bulletin.check.html import scan_html, style_verdicts
+from soc_bulletin.check.images import check_alt, is_remote
+from soc_bulletin.check.links import check_url
+from soc_bulletin.check.locate import position
+from soc_bulletin.check.markup import Finding, Kind, scan
 
 # --- locating a character of a YAML string in its file -------------------------------------
 

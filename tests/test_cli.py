@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from soc_bulletin.cli import main
+from soc_bulletin.cli.main import main
 
 from .conftest import MINIMAL_ISSUE
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from soc_bulletin import Contacts, build_dir, load_issue, render
-from soc_bulletin.cli import main
+from soc_bulletin.cli.main import main
 
 from .conftest import ISSUE_11, REPO
 from .seed import html_words, missing_pieces, seed_addresses, seed_pieces

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from soc_bulletin.errors import LedgerError
-from soc_bulletin.ledger import LedgerRow, SQLiteLedger, State
+from soc_bulletin.send.ledger import LedgerRow, SQLiteLedger, State
 
 
 def rows(*addresses: str, edition: str = "everyone", segment: str = "all") -> list[LedgerRow]:

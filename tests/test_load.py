@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from soc_bulletin import ContentError, load_issue
-from soc_bulletin.load import read_issue
-from soc_bulletin.model import Contact, Contacts, Text
+from soc_bulletin.content.load import read_issue
+from soc_bulletin.content.model import Contact, Contacts, Text
 
 from .conftest import MINIMAL_ARTICLE, MINIMAL_ISSUE
 

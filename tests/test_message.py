@@ -15,9 +15,9 @@ import pytest
 
 from soc_bulletin import Article, ConfigError, Image, Issue, Section, Text, Welcome, render
 from soc_bulletin.errors import RecipientRefused
-from soc_bulletin.message import MessageTemplate, Sender
-from soc_bulletin.render import fill_placeholders
-from soc_bulletin.unsubscribe import Unsubscribe
+from soc_bulletin.send.message import MessageTemplate, Sender
+from soc_bulletin.render.renderer import fill_placeholders
+from soc_bulletin.send.unsubscribe import Unsubscribe
 
 ISSUE = Issue(
     title="Test Bulletin", number=4, date=dt.date(2021, 3, 1), mailbox="team@example.org",
@@ -153,7 +153,7 @@ def test_dkim_signature_verifies() -> None:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    from soc_bulletin.message import DkimKey
+    from soc_bulletin.send.message import DkimKey
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption())

@@ -24,9 +24,9 @@ from pathlib import Path
 import pytest
 
 from soc_bulletin import Problem
-from soc_bulletin.cli import main
-from soc_bulletin.preview import PreviewServer, serve_preview
-from soc_bulletin.render import DEFAULT_LAYOUTS
+from soc_bulletin.cli.main import main
+from soc_bulletin.site.preview import PreviewServer, serve_preview
+from soc_bulletin.render.renderer import DEFAULT_LAYOUTS
 
 from .browser import write_sample_issue
 
@@ -150,7 +150,7 @@ def test_a_layout_change_rebuilds(issue: Path, tmp_path: Path) -> None:
 
 
 def test_problems_of_the_check_stage_are_shown(issue: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    checks = types.ModuleType("soc_bulletin.checks")
+    checks = types.ModuleType("soc_bulletin.check")
     seen: list[object] = []
 
     def check_paths(paths: list[Path]) -> list[Problem]:
@@ -158,7 +158,7 @@ def test_problems_of_the_check_stage_are_shown(issue: Path, monkeypatch: pytest.
         return [Problem(str(issue / "issue.yaml"), 3, 1, "SB999", "A check found this.")]
 
     checks.check_paths = check_paths  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "soc_bulletin.checks", checks)
+    monkeypatch.setitem(sys.modules, "soc_bulletin.check", checks)
     with serve_preview(issue, port=0) as running:
         assert "SB999 A check found this." in get(running.url)[2]
     assert seen

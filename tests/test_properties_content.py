@@ -25,14 +25,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from soc_bulletin import ContentError, load_issue
-from soc_bulletin.checks import check_paths
-from soc_bulletin.load import load_article
-from soc_bulletin.model import (
+from soc_bulletin.check import check_paths
+from soc_bulletin.content.load import load_article
+from soc_bulletin.content.model import (
     UNSAFE_CHARACTERS, Article, Block, BulletList, Callout, Contact, Contacts, Figure, Figures, Image, Issue, Link,
     Quote, Section, Text, Welcome,
 )
-from soc_bulletin.render import PLACEHOLDERS, render
-from soc_bulletin.yamlfile import read_yaml
+from soc_bulletin.render.renderer import PLACEHOLDERS, render
+from soc_bulletin.content.yamlfile import read_yaml
 
 BUDGET = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 RENDER_BUDGET = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from soc_bulletin import Article, Issue, Section, Text, Welcome, render
 from soc_bulletin.config import Settings, load_settings
 from soc_bulletin.errors import BulletinError, ConfigError, RecipientRefused
-from soc_bulletin.message import MessageTemplate, Sender, clean_header_text
-from soc_bulletin.unsubscribe import Unsubscribe
+from soc_bulletin.send.message import MessageTemplate, Sender, clean_header_text
+from soc_bulletin.send.unsubscribe import Unsubscribe
 
 BUDGET = settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028-\u202e]")

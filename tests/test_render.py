@@ -10,7 +10,7 @@ from soc_bulletin import (
     Article, BulletList, Callout, Contact, Contacts, Figure, Figures, Image, Issue, Link, Quote,
     Section, Text, Welcome, render,
 )
-from soc_bulletin.render import PLACEHOLDERS, fill_placeholders
+from soc_bulletin.render.renderer import PLACEHOLDERS, fill_placeholders
 
 from .seed import html_words
 

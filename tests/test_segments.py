@@ -9,9 +9,9 @@ import pytest
 
 from soc_bulletin.errors import ConfigError, SubscriberError
 from soc_bulletin.problems import Problem, Severity
-from soc_bulletin.segments import ALL, Criteria, Segment, load_segments, select_recipients
-from soc_bulletin.subscribers import Subscriber, read_subscribers
-from soc_bulletin.suppression import Suppression, Suppressions, load_suppressions
+from soc_bulletin.audience.segments import ALL, Criteria, Segment, load_segments, select_recipients
+from soc_bulletin.audience.subscribers import Subscriber, read_subscribers
+from soc_bulletin.audience.suppression import Suppression, Suppressions, load_suppressions
 
 REPO = Path(__file__).resolve().parent.parent
 

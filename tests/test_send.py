@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import trustme
 
-from soc_bulletin.cli import main
-from soc_bulletin.unsubscribe import Unsubscribe
+from soc_bulletin.cli.main import main
+from soc_bulletin.send.unsubscribe import Unsubscribe
 
 from .conftest import ISSUE_11, MINIMAL_ARTICLE, MINIMAL_ISSUE
 from .smtp import FaultyController, RecordingHandler, authenticator

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from soc_bulletin.csvsource import sniff
+from soc_bulletin.audience.csvsource import sniff
 from soc_bulletin.problems import Problem, Severity
-from soc_bulletin.subscribers import (
+from soc_bulletin.audience.subscribers import (
     Subscriber,
     extra_columns,
     iter_subscribers,

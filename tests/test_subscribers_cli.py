@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from soc_bulletin.cli import main
+from soc_bulletin.cli.main import main
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = str(REPO / "subscribers" / "example.csv")

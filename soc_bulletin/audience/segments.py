@@ -1,0 +1,251 @@
+"""Segments: named selections of subscribers by tags, region or organisation.
+
+``subscribers/segments.yaml`` maps each name to its rules::
+
+    police-wales:
+      description: Police forces in Wales.
+      segments: [police]          # tags
+      region: [Wales]
+      exclude: {organisation: [Example Training College]}
+
+Every listed criterion must match, and within one criterion any value will
+do; a subscriber matching *any* criterion under ``exclude`` is left out.
+Comparisons ignore case. ``all`` is built in. Suppressed addresses are
+removed by :func:`select_recipients`, whatever the segment.
+
+Problem codes: SB630-SB634 (plus the YAML ones, SB001-SB013).
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from ..errors import ConfigError, SubscriberError
+from ..problems import Problem, Severity
+from .subscribers import Subscriber
+from .suppression import Suppressions
+from ..content.yamlfile import Fields, NodeReader, read_yaml
+
+__all__ = ["ALL", "DEFAULT_SEGMENTS", "Criteria", "Segment", "Segments", "load_segments", "select_recipients"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SEGMENTS = Path("subscribers") / "segments.yaml"
+SEGMENT_KEYS = ("description", "segments", "region", "organisation", "exclude")
+CRITERIA = (("segments", "tag"), ("region", "region"), ("organisation", "organisation"))
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def _fold(values: Iterable[str]) -> frozenset[str]:
+    return frozenset(" ".join(value.split()).casefold() for value in values)
+
+
+@dataclass(frozen=True, slots=True)
+class Criteria:
+    """Tags, regions and organisations to look for (stored case-folded)."""
+
+    tags: frozenset[str] = frozenset()
+    regions: frozenset[str] = frozenset()
+    organisations: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        for name in ("tags", "regions", "organisations"):
+            object.__setattr__(self, name, _fold(getattr(self, name)))
+
+    def __bool__(self) -> bool:
+        return bool(self.tags or self.regions or self.organisations)
+
+    def _hits(self, subscriber: Subscriber) -> Iterator[bool]:
+        if self.tags:
+            yield any(tag.casefold() in self.tags for tag in subscriber.tags)
+        if self.regions:
+            yield subscriber.region.casefold() in self.regions
+        if self.organisations:
+            yield subscriber.organisation.casefold() in self.organisations
+
+    def match_all(self, subscriber: Subscriber, /) -> bool:
+        """Whether every criterion given matches (true when none is given)."""
+        return all(self._hits(subscriber))
+
+    def match_any(self, subscriber: Subscriber, /) -> bool:
+        """Whether at least one criterion given matches (false when none is given)."""
+        return any(self._hits(subscriber))
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A named selection: subscribers matching ``include`` and not ``exclude``."""
+
+    name: str
+    include: Criteria = Criteria()
+    exclude: Criteria = Criteria()
+    description: str = ""
+
+    def matches(self, subscriber: Subscriber, /) -> bool:
+        """Whether the subscriber belongs to this segment (suppression aside)."""
+        return self.include.match_all(subscriber) and not self.exclude.match_any(subscriber)
+
+
+ALL = Segment("all", description="Every subscriber.")
+
+
+@dataclass(frozen=True, slots=True)
+class _Use:
+    """Where a definition names a tag, region or organisation, for warnings."""
+
+    kind: str
+    value: str
+    segment: str
+    line: int
+    column: int
+
+
+class Segments(Mapping[str, Segment]):
+    """Segments by name, in file order after the built-in ``all``."""
+
+    def __init__(self, segments: Iterable[Segment] = (), /, *, path: str = "", uses: Iterable[_Use] = ()) -> None:
+        self._by_name = {ALL.name: ALL, **{segment.name: segment for segment in segments}}
+        self.path = path
+        self._uses = tuple(uses)
+
+    def __getitem__(self, name: str) -> Segment:
+        return self._by_name[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_name)
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    def segment(self, name: str, /) -> Segment:
+        """The segment called ``name``; ConfigError naming the choices if there is none."""
+        if name in self._by_name:
+            return self._by_name[name]
+        close = difflib.get_close_matches(name, list(self._by_name), n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"choose one of: {', '.join(self._by_name)}."
+        raise ConfigError(f"There is no segment '{name}'; {hint}")
+
+    def check(self, subscribers: Iterable[Subscriber], /) -> list[Problem]:
+        """Warnings for tags, regions and organisations that no subscriber has (likely typos)."""
+        present: dict[str, set[str]] = {"tag": set(), "region": set(), "organisation": set()}
+        for s in subscribers:
+            present["tag"].update(tag.casefold() for tag in s.tags)
+            present["region"].add(s.region.casefold())
+            present["organisation"].add(s.organisation.casefold())
+        has = {"tag": "has the tag", "region": "is in the region", "organisation": "is in the organisation"}
+        return [
+            Problem(
+                self.path, use.line, use.column, "SB634",
+                f"No subscriber {has[use.kind]} '{use.value}' used by the segment '{use.segment}'; check the spelling.",
+                Severity.WARNING,
+            )
+            for use in self._uses
+            if use.value.casefold() not in present[use.kind]
+        ]
+
+
+def load_segments(path: str | Path | None = None, /) -> Segments:
+    """Read segment definitions; raise SubscriberError with every problem found.
+
+    ``None`` means :data:`DEFAULT_SEGMENTS`, and only ``all`` when that file
+    does not exist. Unknown keys are errors at their line and column.
+    """
+    if path is None:
+        if not DEFAULT_SEGMENTS.exists():
+            return Segments()
+        path = DEFAULT_SEGMENTS
+    name = str(path)
+    node, problems = read_yaml(Path(path), display=name)
+    if node is None:
+        if all(p.code == "SB002" for p in problems):  # empty, or comments only
+            return Segments(path=name)
+        raise SubscriberError(problems)
+    reader = NodeReader(name)
+    uses: list[_Use] = []
+    segments = _segments(reader, node, uses)
+    errors = [p for p in reader.problems if p.severity is Severity.ERROR]
+    if errors:
+        raise SubscriberError(errors)
+    log.info("%d segments in %s", len(segments), name)
+    return Segments(segments, path=name, uses=uses)
+
+
+def select_recipients(
+    subscribers: Iterable[Subscriber], /, segment: Segment, suppressions: Suppressions | None = None
+) -> list[Subscriber]:
+    """The subscribers in ``segment``, in order, less every suppressed address."""
+    return [s for s in subscribers if segment.matches(s) and not (suppressions and s in suppressions)]
+
+
+def _segments(reader: NodeReader, node: yaml.Node, uses: list[_Use]) -> list[Segment]:
+    if not isinstance(node, yaml.MappingNode):
+        reader.problem(node, "SB012", "The segments file must map segment names to rules, such as 'police: {segments: [police]}'.")
+        return []
+    found: dict[str, Segment] = {}
+    for key_node, value_node in node.value:
+        name = reader.text(key_node, "A segment name")
+        if name is None:
+            continue
+        if name.casefold() == ALL.name:
+            reader.problem(key_node, "SB630", "'all' is built in (every subscriber); give this segment another name.")
+            continue
+        if not _NAME.fullmatch(name):
+            reader.problem(key_node, "SB631", f"The segment name '{name}' may hold only letters, digits, '-', '_' and '.', such as 'police-wales'.")
+            continue
+        if name in found:
+            reader.problem(key_node, "SB013", f"The segment '{name}' is defined twice; keep one.")
+            continue
+        before = len(reader.problems)
+        fields = reader.fields(value_node, f"the segment '{name}'", required=(), optional=SEGMENT_KEYS)
+        if fields is None:
+            continue
+        include = _criteria(reader, fields, name, uses, f"the segment '{name}'")
+        exclude: Criteria | None = Criteria()
+        exclude_node = fields.node("exclude")
+        if exclude_node is not None:
+            what = f"'exclude' of the segment '{name}'"
+            exclude_fields = reader.fields(exclude_node, what, required=(), optional=[key for key, _ in CRITERIA])
+            if exclude_fields is not None:
+                exclude = _criteria(reader, exclude_fields, name, uses, what)
+        if include is None or exclude is None or len(reader.problems) > before:
+            continue
+        if not include and not exclude:
+            reader.problem(
+                value_node, "SB632",
+                f"The segment '{name}' has no rules; give 'segments', 'region' or 'organisation', or use the built-in 'all'.",
+            )
+            continue
+        found[name] = Segment(name, include, exclude, fields.text("description"))
+    return list(found.values())
+
+
+def _criteria(reader: NodeReader, fields: Fields, segment: str, uses: list[_Use], what: str) -> Criteria | None:
+    values: dict[str, frozenset[str]] = {}
+    ok = True
+    for key, kind in CRITERIA:
+        node = fields.node(key)
+        if node is None:
+            continue
+        texts = reader.texts(node, f"'{key}' of {what}")
+        if texts is None:
+            ok = False
+            continue
+        items = list(node.value) if isinstance(node, yaml.SequenceNode) else [node]
+        texts = tuple(" ".join(text.split()) for text in texts)
+        if not any(texts):
+            reader.problem(node, "SB633", f"'{key}' of {what} is empty; list at least one value or remove the key.")
+            ok = False
+            continue
+        for item, text in zip(items, texts, strict=True):
+            uses.append(_Use(kind, text, segment, item.start_mark.line + 1, item.start_mark.column + 1))
+        values[key] = frozenset(t for t in texts if t)
+    if not ok:
+        return None
+    return Criteria(values.get("segments", frozenset()), values.get("region", frozenset()), values.get("organisation", frozenset()))

@@ -1,0 +1,222 @@
+"""The suppression list: addresses that must never be sent to, whatever list or segment.
+
+A CSV file (``subscribers/suppressed.csv`` by default) with the columns
+``address``, ``reason`` (unsubscribed, bounced, complained...) and ``date``.
+Sending appends to it with :func:`add_suppression` on hard bounces and
+unsubscribes.
+
+Problem codes: SB640-SB643.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import logging
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from email_validator import EmailNotValidError, validate_email
+
+from .csvsource import CsvFormat, iter_rows, sniff, spreadsheet_safe
+from ..errors import SubscriberError
+from ..problems import Problem, Severity
+from .subscribers import Subscriber
+
+__all__ = ["DEFAULT_SUPPRESSIONS", "Suppression", "Suppressions", "add_suppression", "load_suppressions"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SUPPRESSIONS = Path("subscribers") / "suppressed.csv"
+COLUMNS = ("address", "reason", "date")
+_ALIASES = {
+    "address": "address", "email": "address", "emailaddress": "address", "mail": "address",
+    "reason": "reason", "date": "date",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """One suppressed address, as written in the file (normalised when valid)."""
+
+    address: str
+    reason: str = ""
+    date: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Suppressions:
+    """The suppressed addresses; ``address in suppressions`` ignores case and normalises.
+
+    Also accepts a :class:`Subscriber` on the left of ``in``. ``problems``
+    holds the warnings found reading the file (rows kept anyway).
+    """
+
+    entries: tuple[Suppression, ...] = ()
+    path: str = ""
+    problems: tuple[Problem, ...] = ()
+    _by_key: MappingProxyType[str, Suppression] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_key: dict[str, Suppression] = {}
+        for entry in self.entries:
+            by_key.setdefault(_key(entry.address), entry)
+        object.__setattr__(self, "_by_key", MappingProxyType(by_key))
+
+    def get(self, address: str | Subscriber, /) -> Suppression | None:
+        """The entry that suppresses ``address``, or None."""
+        if isinstance(address, Subscriber):
+            return self._by_key.get(address.key)
+        return self._by_key.get(address.strip().casefold()) or self._by_key.get(_key(address))
+
+    def __contains__(self, address: object) -> bool:
+        return isinstance(address, str | Subscriber) and self.get(address) is not None
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def __iter__(self) -> Iterator[Suppression]:
+        return iter(self._by_key.values())
+
+
+def load_suppressions(path: str | Path | None = None, /) -> Suppressions:
+    """Read the suppression list; a missing file is an empty list.
+
+    ``None`` means :data:`DEFAULT_SUPPRESSIONS`. Raises SubscriberError when
+    the file cannot be trusted (unreadable, no address column, broken CSV),
+    since sending then might reach people who asked not to be.
+    """
+    path = Path(DEFAULT_SUPPRESSIONS if path is None else path)
+    name = str(path)
+    if not path.exists():
+        log.info("no suppression list at %s", name)
+        return Suppressions(path=name)
+    entries: list[Suppression] = []
+    problems: list[Problem] = []
+    places: dict[str, int] | None = None
+    for line, item in iter_rows(path, name=name):
+        if isinstance(item, Problem):
+            problems.append(item)
+        elif places is None:
+            places = _places(item)
+            if "address" not in places:
+                problems.append(Problem(name, line, 0, "SB640", "The header has no 'address' column; name the first column 'address'."))
+                break
+        else:
+            entry = _entry(item, places, name, line, problems)
+            if entry is not None:
+                entries.append(entry)
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    if errors:
+        raise SubscriberError(errors)
+    log.info("%d suppressed addresses in %s", len(entries), name)
+    return Suppressions(tuple(entries), name, tuple(problems))
+
+
+def add_suppression(path: str | Path, address: str, reason: str, *, date: dt.date | str | None = None) -> Suppression:
+    """Append one address to the suppression file, creating it with a header if needed.
+
+    Keeps the file's encoding, delimiter, line ending and column order; the row
+    is written in one append, then flushed and fsynced. ``date`` defaults to today.
+    """
+    address, reason = address.strip(), " ".join(reason.split())
+    if not address or any(c in address for c in "\r\n"):
+        raise ValueError(f"Cannot suppress {address!r}: give one email address.")
+    if not reason:
+        raise ValueError("Give a reason, such as 'unsubscribed', 'bounced' or 'complained'.")
+    try:
+        address = validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError:
+        pass  # suppress it as written: a bounce may report an address we would not accept
+    if date is None:
+        date = dt.date.today()
+    entry = Suppression(address, reason, date if isinstance(date, str) else date.isoformat())
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fmt, order, ends_with_newline = _existing(path)
+    values = {"address": entry.address, "reason": entry.reason, "date": entry.date}
+    text = io.StringIO()
+    writer = csv.writer(text, delimiter=fmt.delimiter, lineterminator=fmt.newline)
+    if order is None:
+        writer.writerow(COLUMNS)
+        order = list(COLUMNS)
+    elif not ends_with_newline:
+        text.write(fmt.newline)
+    writer.writerow([spreadsheet_safe(values.get(column, "")) for column in order])
+    with path.open("ab") as out:
+        out.write(text.getvalue().encode(fmt.encoding))
+        out.flush()
+        os.fsync(out.fileno())
+    log.info("suppressed %s (%s) in %s", entry.address, entry.reason, path)
+    return entry
+
+
+def _key(address: str) -> str:
+    address = address.strip()
+    try:
+        address = validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError:
+        pass
+    return address.casefold()
+
+
+def _places(header: list[str]) -> dict[str, int]:
+    places: dict[str, int] = {}
+    for index, title in enumerate(header):
+        column = _ALIASES.get(re.sub(r"[^0-9a-z]", "", title.casefold()))
+        if column:
+            places.setdefault(column, index)
+    return places
+
+
+def _entry(fields: list[str], places: dict[str, int], name: str, line: int, problems: list[Problem]) -> Suppression | None:
+    def cell(column: str) -> str:
+        index = places.get(column)
+        return fields[index].strip() if index is not None and index < len(fields) else ""
+
+    address = cell("address")
+    if not address:
+        problems.append(Problem(name, line, 0, "SB641", "The row has no address; fill it in or delete the row.", Severity.WARNING))
+        return None
+    try:
+        checked = validate_email(address, check_deliverability=False, allow_display_name=True)
+        if "<" in address:
+            problems.append(Problem(
+                name, line, 0, "SB643",
+                f"'{address}' is suppressed as '{checked.normalized}'; write the address alone in the address column.",
+                Severity.WARNING,
+            ))
+        address = checked.normalized
+    except EmailNotValidError as exc:
+        problems.append(Problem(
+            name, line, 0, "SB642",
+            f"'{address}' is not a valid email address, but it is suppressed as written: {exc}",
+            Severity.WARNING,
+        ))
+    return Suppression(address, cell("reason"), cell("date"), line)
+
+
+def _existing(path: Path) -> tuple[CsvFormat, list[str] | None, bool]:
+    """The format, column order and final newline of an existing non-empty file."""
+    if not path.exists() or path.stat().st_size == 0:
+        return CsvFormat(), None, True
+    fmt = sniff(path)
+    header = next((item for _line, item in iter_rows(path) if not isinstance(item, Problem)), None)
+    if header is None:
+        return fmt, None, True
+    places = _places(header)
+    if "address" not in places:
+        raise SubscriberError([Problem(str(path), 1, 0, "SB640", "The header has no 'address' column; name the first column 'address'.")])
+    order = [""] * len(header)
+    for column, index in places.items():
+        order[index] = column
+    with path.open("rb") as raw:
+        raw.seek(-min(4, path.stat().st_size), os.SEEK_END)
+        tail = raw.read()
+    return fmt, order, tail.endswith("\n".encode(fmt.encoding))

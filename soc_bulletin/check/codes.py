@@ -1,0 +1,83 @@
+"""The registry of problem codes: one short title per stable code.
+
+Codes never change meaning once released; CONTRIBUTING.md documents each
+one (a test keeps the two in step). Loader codes (SB0xx) are reported by
+:mod:`soc_bulletin.content.load`; the check stage adds the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+__all__ = ["CODES", "Verdict"]
+
+CODES: Mapping[str, str] = MappingProxyType({
+    # files and YAML (the loader)
+    "SB001": "file is not UTF-8",
+    "SB002": "empty file",
+    "SB003": "YAML syntax error",
+    "SB004": "file cannot be read",
+    "SB005": "issue.yaml missing",
+    "SB006": "file too large or nested too deeply",
+    "SB007": "YAML tag or alias",
+    "SB010": "unknown key",
+    "SB011": "required field missing or empty",
+    "SB012": "wrong type",
+    "SB013": "duplicate key",
+    "SB014": "invalid value",
+    "SB015": "control or invisible character",
+    "SB016": "placeholder syntax in content",
+    "SB020": "article file missing",
+    "SB021": "article listed twice",
+    "SB022": "article file not listed in issue.yaml",
+    "SB023": "article name not kebab-case",
+    "SB024": "file outside the issue folder",
+    "SB030": "unknown block type",
+    # addresses
+    "SB101": "invalid address",
+    "SB102": "address not normalised",
+    "SB103": "undeliverable address",
+    "SB104": "bare address not linked",
+    "SB105": "look-alike domain in an address",
+    # links
+    "SB201": "unsafe or unsupported link",
+    "SB202": "http instead of https",
+    "SB203": "malformed link",
+    "SB204": "bare web address not linked",
+    "SB205": "look-alike domain in a link",
+    "SB206": "link words show another address",
+    # HTML and Markdown
+    "SB301": "script",
+    "SB302": "iframe, embed or object",
+    "SB303": "event handler attribute",
+    "SB304": "layout-breaking inline style",
+    "SB305": "HTML or Markdown the sanitiser removes",
+    # images
+    "SB401": "image file missing",
+    "SB402": "alt text not meaningful",
+    "SB403": "image too large",
+    "SB404": "unsupported image format",
+    "SB405": "image in Markdown text",
+    "SB406": "image path outside the issue folder",
+    # the rendered edition
+    "SB500": "edition cannot be rendered",
+    "SB501": "HTML over 102 KB (Gmail clips it)",
+    "SB502": "HTML over 90 KB",
+    "SB503": "subject too long",
+    "SB504": "preheader missing or too long",
+    "SB505": "link missing from the text edition",
+    "SB506": "address missing from the text edition",
+    # the checker itself
+    "SB900": "internal error in the check",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What a check found, before it is placed in a file: a code and a sentence."""
+
+    code: str
+    message: str
+    warning: bool = False

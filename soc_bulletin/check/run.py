@@ -1,0 +1,210 @@
+"""Run every check over issue folders and article files, and collect the problems.
+
+The loader's problems (files, YAML, schema) come first and are not
+repeated; then each file's values are judged by role (addresses, links,
+Markdown and HTML, images), then the rendered edition. A failure inside a
+check becomes an SB900 problem on that file; it never stops the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
+from pathlib import Path
+from urllib.parse import unquote
+
+import yaml
+
+from ..errors import ConfigError
+from ..content.load import ARTICLES_DIR, ISSUE_FILE, issue_folder_of, load_article, read_issue
+from ..content.model import Issue
+from ..problems import Problem
+from ..content.yamlfile import node_at, read_yaml
+from . import images, links
+from .addresses import AddressChecker
+from .codes import Verdict
+from .edition import check_edition
+from .html import scan_html
+from .locate import SourceFile
+from .markup import Kind, scan
+from .report import CheckReport
+from .walk import Item, Role, article_items, issue_items
+
+__all__ = ["check_paths"]
+
+log = logging.getLogger(__name__)
+
+
+def check_paths(paths: Iterable[str | Path], /, *, deliverability: bool = False) -> CheckReport:
+    """Check issue folders and article files; every problem, sorted. Never raises on content.
+
+    A path may be an issue folder, its ``issue.yaml``, a folder of issue
+    folders (such as ``issues``) or a single article file. ``deliverability``
+    also asks the DNS whether each address's domain takes email.
+    Raises :class:`ConfigError` for a path that does not exist.
+    """
+    issues, articles = _targets([Path(p) for p in paths])
+    checker = _Checker(AddressChecker(deliverability=deliverability))
+    for folder in issues:
+        checker.guarded(folder / ISSUE_FILE, partial(checker.issue, folder))
+    for path in articles:
+        checker.guarded(path, partial(checker.article_file, path, _folder_of(path)))
+    return CheckReport(tuple(sorted(set(checker.problems))), tuple(sorted(set(checker.files))))
+
+
+def _targets(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+    """Issue folders and lone article files; an article of a checked issue is not checked twice."""
+    if not paths:
+        raise ConfigError("give at least one issue folder or article file to check")
+    issues: list[Path] = []
+    articles: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            if (path / ISSUE_FILE).is_file():
+                issues.append(path)
+            elif path.name == ARTICLES_DIR:
+                articles += sorted(path.glob("*.yaml"))
+            else:  # a folder of issue folders; else the loader reports the missing issue.yaml
+                issues += _issue_folders(path) or [path]
+        elif path.is_file() and path.name == ISSUE_FILE:
+            issues.append(path.parent)
+        elif path.is_file() and path.suffix in (".yaml", ".yml"):
+            articles.append(path)
+        elif path.exists():
+            raise ConfigError(f"{path} is not an issue folder or an article file (.yaml)")
+        else:
+            raise ConfigError(f"{path}: no such file or folder")
+    seen = {folder.resolve() for folder in issues}
+    issues = list(dict.fromkeys(issues))
+    articles = [a for a in dict.fromkeys(articles) if _folder_of(a).resolve() not in seen]
+    return issues, articles
+
+
+def _issue_folders(path: Path) -> list[Path]:
+    return sorted(p for p in path.iterdir() if (p / ISSUE_FILE).is_file())
+
+
+def _folder_of(article: Path) -> Path:
+    """The issue folder an article belongs to (where its image paths start)."""
+    return issue_folder_of(article)
+
+
+class _Checker:
+    """Collects the problems of one run; holds what the checks share (the address cache)."""
+
+    def __init__(self, addresses: AddressChecker) -> None:
+        self.addresses = addresses
+        self.problems: list[Problem] = []
+        self.files: list[str] = []
+
+    def guarded(self, path: Path, step: Callable[[], None], /) -> None:
+        """Run ``step``; a bug in a check becomes a problem on ``path``, not a traceback."""
+        try:
+            step()
+        except Exception as exc:  # the promise: a check never ends in a traceback
+            log.exception("checking %s failed", path)
+            self.problems.append(Problem(str(path), 0, 0, "SB900", f"The check stopped here because of an internal error ({type(exc).__name__}: {exc}); please report it."))
+
+    def issue(self, folder: Path) -> None:
+        source = read_issue(folder)
+        self.problems += source.problems
+        self.files.append(str(source.issue_path))
+        issue_file = None
+        article_files = []
+        for path, root in source.nodes.items():
+            file = SourceFile.read(path, root, folder=folder)
+            if path == source.issue_path:
+                issue_file = file
+                self.guarded(path, partial(self.content, file, issue_items))
+            else:
+                article_files.append(file)
+                self.guarded(path, partial(self.content, file, article_items))
+        self.files += [str(p) for p in source.article_paths.values()]
+        listed = {p.resolve() for p in source.article_paths.values()}
+        refused = set(source.refused)  # links out of the folder: the loader reported them, never read
+        for path in sorted((folder / ARTICLES_DIR).glob("*.yaml")):
+            if path not in refused and path.resolve() not in listed:  # SB022 is the loader's; its content is still checked
+                self.guarded(path, partial(self.article_file, path, folder))
+        if source.issue is not None and issue_file is not None:
+            self.guarded(source.issue_path, partial(self.edition, source.issue, issue_file, article_files))
+
+    def edition(self, issue: Issue, issue_file: SourceFile, articles: list[SourceFile]) -> None:
+        self.problems += check_edition(issue, issue_file, articles)
+
+    def article_file(self, path: Path, folder: Path) -> None:
+        """An article on its own: the loader's problems, then its content (unless the loader refused to read it)."""
+        self.files.append(str(path))
+        _, problems = load_article(path, root=folder)
+        self.problems += problems
+        if any(p.code in _UNREAD for p in problems):
+            return
+        root, _ = read_yaml(path)
+        if root is not None:
+            self.content(SourceFile.read(path, root, folder=folder), article_items)
+
+    def content(self, file: SourceFile, items: Callable[[yaml.Node], Iterator[Item]]) -> None:
+        """Judge each value of one file by its role."""
+        for item in items(file.root):
+            value = str(item.node.value)
+            if item.role is Role.ADDRESS:
+                self.problems += [file.problem(item.node, v) for v in self.addresses.check(value, what=item.what)]
+            elif item.role is Role.URL:
+                self.target(file, item.node, 0, value, item.what)
+                if item.label is not None and (verdict := links.link_text_verdict(str(item.label.value), value)):
+                    self.problems.append(file.problem(item.label, verdict))
+            elif item.role in (Role.MARKDOWN, Role.INLINE):
+                self.markdown(file, item.node, value, inline=item.role is Role.INLINE)
+            elif item.role is Role.IMAGE:
+                self.image(file, item.node)
+
+    def target(self, file: SourceFile, node: yaml.Node, offset: int, url: str, what: str) -> None:
+        """A link's target: a mailto: address or a web address."""
+        if url.strip().lower().startswith("mailto:"):
+            start = url.lower().index("mailto:") + len("mailto:")
+            address = unquote(url[start:].split("?")[0]).strip()
+            verdicts = self.addresses.check(address, what=f"{what} address")
+            self.problems += [file.problem(node, v, offset=offset + start) for v in verdicts]
+        else:
+            self.problems += [file.problem(node, v, offset=offset) for v in links.check_url(url, what=what)]
+
+    def markdown(self, file: SourceFile, node: yaml.Node, source: str, *, inline: bool) -> None:
+        for finding in scan(source, inline=inline):
+            at = finding.offset
+            if finding.kind is Kind.LINK:
+                self.target(file, node, at, finding.value, "link")
+                if finding.label and (verdict := links.link_text_verdict(finding.label, finding.value)):
+                    self.problems.append(file.problem(node, verdict, offset=at))
+            elif finding.kind is Kind.HTML:
+                for found in scan_html(finding.value):
+                    if found.verdict is not None:
+                        self.problems.append(file.problem(node, found.verdict, offset=at + found.offset))
+                    if found.href is not None:
+                        self.target(file, node, at + found.offset, found.href, "link")
+            else:
+                self.problems.append(file.problem(node, _MARKDOWN_VERDICTS[finding.kind](finding.value), offset=at))
+
+    def image(self, file: SourceFile, node: yaml.Node) -> None:
+        src, alt = node_at(node, "src"), node_at(node, "alt")
+        src_text = str(src.value) if isinstance(src, yaml.ScalarNode) and src.value else ""
+        if src_text:
+            if images.is_remote(src_text):
+                verdicts = links.check_url(src_text, what="image address")
+            else:
+                verdicts = images.check_file(src_text, file.folder)
+            self.problems += [file.problem(src, v) for v in verdicts]
+        if isinstance(alt, yaml.ScalarNode) and isinstance(alt.value, str):
+            self.problems += [file.problem(alt, v) for v in images.check_alt(alt.value, src_text)]
+
+
+#: Loader codes for a file it refused to read; the checks do not read it either.
+_UNREAD = frozenset({"SB024"})
+
+_MARKDOWN_VERDICTS: dict[Kind, Callable[[str], Verdict]] = {
+    Kind.BARE_URL: links.bare_url,
+    Kind.BARE_ADDRESS: links.bare_address,
+    Kind.IMAGE: lambda src: Verdict("SB405", f"The image '{src}' written in Markdown text is removed from the email; use an image block with alt text instead."),
+    Kind.RULE: lambda _: Verdict("SB305", "The horizontal rule (a line of ---, *** or ___) is removed from the email; delete it.", warning=True),
+    Kind.NUMBERING: lambda start: Verdict("SB305", f"This numbered list starts at {start}, but the email numbers every list from 1; start it at 1 or write the numbers as text.", warning=True),
+    Kind.CODE: lambda _: Verdict("SB305", "This text is indented by four spaces or fenced with ```, so it becomes a code block the email does not show as such; remove the indentation or the fence.", warning=True),
+}

@@ -1,0 +1,209 @@
+"""The ``soc-bulletin`` command line: parse, call one library function, print.
+
+Exit codes: 0 ok, 1 problems found (bad content, failed sends), 2 usage,
+configuration or filesystem error, 70 an internal error (a bug), 130
+interrupted. :func:`main` is the one error boundary: every error becomes one
+printable line each, never a traceback (``--debug`` shows it for a bug).
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn, cast
+
+from ..errors import BulletinError, ConfigError, ContentError, SubscriberError
+from ..terminal import printable
+
+__all__ = ["describe_os_error", "main"]
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_SOFTWARE, EXIT_INTERRUPTED = 0, 1, 2, 70, 130
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with printable error messages; usage errors exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {printable(message)}\n")
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from ..render.build import build_dir
+
+    issue_dir = Path(args.issue_dir)
+    out_dir = Path(args.output) if args.output else Path("build") / issue_dir.resolve().name
+    result = build_dir(issue_dir, out_dir)
+    for path in result.files:
+        print(printable(f"wrote {path}"))
+    print(f"HTML size: {result.html_bytes:,} bytes ({result.html_bytes / 1024:.1f} KiB)")
+    return EXIT_OK
+
+
+def _add_build(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("build", help="render an issue to index.html, index.txt and index.mjml")
+    p.add_argument("issue_dir", metavar="ISSUE_DIR", help="an issue folder such as issues/2019-08")
+    p.add_argument("-o", "--output", metavar="OUT_DIR", help="default: build/<issue folder name>")
+    p.set_defaults(handler=_cmd_build)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="soc-bulletin",
+        description="Author, check, render and send the SOC partnerships bulletin.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser.add_argument("--debug", action="store_true", help="on an internal error, show the traceback")
+    sub = cast(  # subcommands are _Parser too (argparse uses the parent's class)
+        "argparse._SubParsersAction[argparse.ArgumentParser]",
+        parser.add_subparsers(dest="command", metavar="COMMAND", required=True),
+    )
+    _add_build(sub)
+    for register in _registrars():
+        register(sub)
+    return parser
+
+
+def _registrars() -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]]:
+    """Commands that live in their own modules, each with a ``register(subparsers)``."""
+    from . import check as cli_check, send as cli_send, site as cli_site, subscribers as cli_subscribers
+
+    return [cli_check.register, cli_subscribers.register, cli_send.register, cli_site.register]
+
+
+def _error(message: str) -> None:
+    """Each line of ``message`` as ``soc-bulletin: error: ...`` on stderr, made printable."""
+    for line in str(message).rstrip("\n").split("\n"):
+        print(f"soc-bulletin: error: {printable(line)}", file=sys.stderr)
+
+
+_OS_ADVICE = {
+    errno.ENOENT: "{path} does not exist; check the path",
+    errno.ENOTDIR: "{path}: part of this path is a file, not a folder; choose a path inside a folder",
+    errno.EISDIR: "{path} is a folder, where a file is needed; give the path of a file",
+    errno.EEXIST: "{path} already exists (a file where a folder is needed?); remove it or choose another path",
+    errno.ENOTEMPTY: "{path} is a folder that is not empty; empty it or choose another path",
+    errno.EACCES: "permission denied for {path}; check its permissions and its folder's, or choose another path",
+    errno.EPERM: "operation not permitted on {path}; check its permissions and its folder's, or choose another path",
+    errno.ENOSPC: "no space left on the device for {path}; free some space and run again",
+    errno.EDQUOT: "disk quota exceeded for {path}; free some space and run again",
+    errno.EROFS: "{path} is on a read-only filesystem; choose a folder you can write to",
+    errno.ENAMETOOLONG: "{path}: the name is too long; choose a shorter path",
+    errno.ELOOP: "{path}: too many symbolic links (a loop?); fix the links",
+    errno.EMFILE: "too many open files while using {path}; close other programs or raise the limit (ulimit -n)",
+    errno.EIO: "input/output error on {path}; the disk or network share may be failing",
+    errno.EXDEV: "{path} is on another device; choose a path on the same filesystem",
+    errno.ETXTBSY: "{path} is busy (in use by a running program); choose another path",
+}
+
+
+def describe_os_error(exc: OSError, /) -> str:
+    """One line naming the path and what to do about an operating-system error."""
+    raw = exc.filename2 if exc.filename2 is not None else exc.filename
+    path = os.fsdecode(raw) if isinstance(raw, str | bytes) else ("" if raw is None else str(raw))
+    advice = _OS_ADVICE.get(exc.errno or 0)
+    if advice is None:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        return f"{path}: {reason}" if path else reason
+    if not path:
+        advice = advice.replace("{path}: ", "").replace(" for {path}", "").replace(" on {path}", "")
+        advice = advice.replace(" while using {path}", "").replace("{path}", "a file")
+    return advice.format(path=path)
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, send what is left of stdout to /dev/null so the exit is quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _stdout_broken() -> bool:
+    """Whether stdout cannot take what is left in its buffer (then it is silenced, so the exit is quiet)."""
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        _silence_stdout()
+        return True
+    return False
+
+
+def _flush_stdout() -> None:
+    """Flush stdout inside the boundary, so a full disk or closed pipe is reported, not ignored at exit."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        _silence_stdout()
+        raise OSError(exc.errno, exc.strerror, "standard output") from exc
+
+
+def _traceback() -> None:
+    for line in traceback.format_exc().splitlines():
+        print(printable(line), file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code (argparse usage errors exit 2)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        args = _parser().parse_args(argv)
+        debug = args.debug
+        logging.basicConfig(
+            level=logging.INFO if args.verbose else logging.WARNING,
+            format="%(levelname)s %(name)s: %(message)s",
+        )
+        handler: Handler = args.handler
+        code = handler(args)
+        _flush_stdout()
+        return code
+    except (ContentError, SubscriberError) as exc:
+        for problem in exc.problems:
+            print(printable(str(problem)), file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) found.", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except ConfigError as exc:
+        _error(str(exc))
+        return EXIT_USAGE
+    except BulletinError as exc:
+        _error(str(exc))
+        return EXIT_PROBLEMS
+    except KeyboardInterrupt:
+        print("soc-bulletin: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_PROBLEMS
+    except OSError as exc:
+        if debug:
+            _traceback()
+        if exc.filename is None and _stdout_broken():
+            exc = OSError(exc.errno, exc.strerror, "standard output")
+        _error(describe_os_error(exc))
+        return EXIT_USAGE
+    except Exception as exc:  # a bug: one line, or the traceback with --debug
+        if debug:
+            _traceback()
+            _error(f"internal error (a bug, please report it): {type(exc).__name__}")
+        else:
+            detail = " ".join(str(exc).split())
+            detail = detail if len(detail) <= 300 else detail[:300] + "..."
+            print(printable(f"soc-bulletin: internal error (a bug, please report it): {type(exc).__name__}: {detail}; "
+                            "run again with --debug for the details"), file=sys.stderr)
+        return EXIT_SOFTWARE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

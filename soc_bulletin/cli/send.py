@@ -1,0 +1,222 @@
+"""``soc-bulletin send`` and ``soc-bulletin status``: parse, call :class:`Campaign`, show progress, print."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import dataclasses
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from ..send.campaign import DEFAULT_LEDGER_DIR, Campaign, SendResult, send_status
+from ..config import load_settings
+from ..send.engine import DeliveryOptions, DeliveryReport, RateLimit
+from ..errors import ConfigError
+from ..send.ledger import RunTargets
+from ..terminal import printable
+from ..send.transports import OutboxTransport, SMTPSettings, SMTPTransport, Transport
+
+__all__ = ["register"]
+
+DEFAULT_SUBSCRIBERS = "subscribers/example.csv"
+EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``send`` and ``status`` commands."""
+    p = sub.add_parser("send", help="send an issue to a segment, through an outbox folder or SMTP")
+    p.add_argument("issue_dir", metavar="ISSUE_DIR")
+    p.add_argument("--subscribers", nargs="+", metavar="FILE", default=[DEFAULT_SUBSCRIBERS], help=f"subscriber lists (default {DEFAULT_SUBSCRIBERS})")
+    p.add_argument("--segment", default="all", help="the segment to send to (default: all)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--outbox", metavar="DIR", help="write .eml files here (default when no --smtp: outbox/<issue>/<segment>)")
+    where.add_argument("--smtp", metavar="URL", help="smtp://host:port or smtps://host:port; login from SOC_BULLETIN_SMTP_USER/_PASSWORD")
+    p.add_argument("--starttls", action="store_true", help="refuse to send unless the server offers STARTTLS")
+    p.add_argument("--cafile", default="", help="CA certificates to trust for the SMTP server's TLS")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the SMTP server (default 30)")
+    p.add_argument("--concurrency", type=int, default=4, help="SMTP connections at once (default 4)")
+    p.add_argument("--rate", type=RateLimit.parse, help="at most this many messages, e.g. 30/min")
+    p.add_argument("--max-attempts", type=int, default=4, help="tries per message in one run on temporary failures")
+    p.add_argument("--backoff", type=float, default=2.0, help="first retry delay in seconds, doubled each time")
+    p.add_argument("--dry-run", action="store_true", help="run the preflight and build every message; send and record nothing")
+    p.add_argument("--test-to", metavar="ADDRESS", help="send one proof of each edition to ADDRESS (never recorded; outbox: a proofs folder)")
+    p.add_argument("--accept-changes", action="store_true", help="send a changed issue to those who have not had it yet")
+    p.add_argument("--resume-stale", action="store_true", help="resume a send that started longer ago than stale_after_days")
+    p.add_argument("--report", metavar="FILE", help="write the final report as JSON")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--config", help="settings file (default ./soc-bulletin.toml if present)")
+    p.add_argument("--segments", help="segment definitions (default from settings: subscribers/segments.yaml)")
+    p.add_argument("--suppressed", help="suppression list, which must exist (default from settings: subscribers/suppressed.csv)")
+    p.add_argument("--ledger-dir", default=str(DEFAULT_LEDGER_DIR), help="where ledgers are kept (default .ledger)")
+    p.set_defaults(handler=_send)
+
+    s = sub.add_parser("status", help="show how far the send of an issue got")
+    s.add_argument("issue_dir", metavar="ISSUE_DIR")
+    s.add_argument("--ledger-dir", default=str(DEFAULT_LEDGER_DIR), help="where ledgers are kept (default .ledger)")
+    s.add_argument("--failed", action="store_true", help="list the failed recipients with the server's replies")
+    s.add_argument("--format", choices=("text", "csv"), default="text", help="with --failed: text or csv")
+    s.set_defaults(handler=_status)
+
+
+def _err(text: str) -> None:
+    print(printable(text), file=sys.stderr)
+
+
+def _transport(args: argparse.Namespace, folder: Path) -> tuple[Transport, str]:
+    if args.concurrency < 1:
+        raise ConfigError("--concurrency must be at least 1")
+    if args.max_attempts < 1:
+        raise ConfigError("--max-attempts must be at least 1")
+    if args.smtp:
+        settings = SMTPSettings.from_url(args.smtp, starttls=args.starttls, timeout=args.timeout, cafile=args.cafile)
+        return SMTPTransport(settings, size=args.concurrency), args.smtp
+    return OutboxTransport(folder), f"outbox {folder}/"
+
+
+def _send(args: argparse.Namespace) -> int:
+    campaign = Campaign.prepare(
+        args.issue_dir, lists=args.subscribers, segment=args.segment, settings=load_settings(args.config),
+        segments_file=args.segments, suppressed_file=args.suppressed, ledger_dir=args.ledger_dir,
+    )
+    for warning in campaign.warnings:
+        _err(warning)
+    editions = ", ".join(f"{key} ({count})" for key, count in campaign.per_edition().items())
+    if args.dry_run:
+        return _dry_run(campaign, editions)
+    outbox = Path(args.outbox) if args.outbox else Path("outbox") / campaign.identity / args.segment
+    if args.test_to:
+        try:
+            address = validate_email(args.test_to, check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            raise ConfigError(f"--test-to {args.test_to!r} is not an email address: {exc}") from exc
+        transport, where = _transport(args, outbox / "proofs" if args.outbox else Path("outbox") / campaign.identity / "proofs")
+        for key, reply in asyncio.run(campaign.proof(address, transport)):
+            print(printable(f"Proof of edition '{key}' sent to {address} via {where}: {reply}"))
+        return EXIT_OK
+    transport, where = _transport(args, outbox)
+    options = DeliveryOptions(concurrency=args.concurrency, rate=args.rate, max_attempts=args.max_attempts, backoff_base=args.backoff)
+    print(f"Sending {campaign.issue.email_subject} to segment '{campaign.segment}': {len(campaign.recipients)} "
+          f"recipient(s) ({campaign.suppressed} suppressed), edition(s): {editions}; via {where}")
+    result = asyncio.run(_deliver(campaign, transport, options, args))
+    _print_result(result, campaign)
+    if args.report:
+        _write_report(Path(args.report), result, campaign)
+    report = result.report
+    if report.stopped == "interrupted":
+        return EXIT_INTERRUPTED
+    return EXIT_OK if not report.failed and not report.stopped and report.counts.pending + report.counts.sending == 0 else EXIT_FAILED
+
+
+def _dry_run(campaign: Campaign, editions: str) -> int:
+    dry = campaign.dry_run()
+    print(f"Dry run: preflight passed. {dry.recipients} message(s) would be sent to segment '{campaign.segment}' "
+          f"({dry.already_sent} already had the issue, {dry.suppressed} suppressed); edition(s): {editions}")
+    if dry.recipients:
+        print(f"Message sizes: {dry.sizes[0]:,}-{dry.sizes[1]:,} bytes. Sample headers:")
+        print("  " + dry.sample_headers.replace("\r\n", "\n  "))
+    return EXIT_OK
+
+
+async def _deliver(campaign: Campaign, transport: Transport, options: DeliveryOptions, args: argparse.Namespace) -> SendResult:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    console = Console(stderr=True)
+    show = not args.no_progress and console.is_terminal
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TextColumn("{task.fields[detail]}"), TimeRemainingColumn(), console=console, disable=not show,
+    ) as progress:
+        task = progress.add_task("sending", total=0, detail="")
+
+        def started(targets: RunTargets) -> None:
+            _print_targets(targets, campaign)
+            progress.update(task, total=targets.to_send)
+
+        def update(report: DeliveryReport) -> None:
+            progress.update(task, completed=report.sent + len(report.failed) + report.suppressed,
+                            detail=f"sent {report.sent} failed {len(report.failed)} retries {report.retries}")
+
+        return await campaign.send(transport, options=options, accept_changes=args.accept_changes,
+                                   resume_stale=args.resume_stale, on_start=started, on_progress=update, stop=stop)
+
+
+def _print_targets(targets: RunTargets, campaign: Campaign) -> None:
+    if targets.already_sent:
+        print(f"{targets.already_sent} recipient(s) of segment '{campaign.segment}' already had the issue; not sent again.")
+    if targets.failed_permanent:
+        print(f"{targets.failed_permanent} recipient(s) were refused for good earlier; not tried again.")
+    for what, addresses in (("no longer on the lists", targets.skipped), ("now suppressed", targets.suppressed)):
+        if addresses:
+            shown = ", ".join(addresses[:5]) + (f" and {len(addresses) - 5} more" if len(addresses) > 5 else "")
+            _err(f"Skipped {len(addresses)} earlier recipient(s) {what}: {shown}")
+    if not targets.to_send:
+        print(f"Nothing to send: every recipient of segment '{campaign.segment}' has had the issue.")
+
+
+def _print_result(result: SendResult, campaign: Campaign) -> None:
+    report, c = result.report, result.report.counts
+    print(f"Sent {report.sent} in {report.seconds:.1f}s ({report.rate:.0f}/s); retries {report.retries}; "
+          f"suppressed {report.suppressed}; failed {len(report.failed)}.")
+    print(f"Ledger {campaign.ledger_path}: {c.sent} sent, {c.pending + c.sending} pending, {c.failed_temporary} failed (temporary), "
+          f"{c.failed_permanent} failed (permanent), {c.suppressed} suppressed, {c.skipped} skipped.")
+    for failure in report.failed:
+        _err(f"  {failure.state.value}: {failure.address}: {failure.reply}")
+    if report.stopped:
+        _err(f"Stopped: {report.stopped}. Nobody was marked failed for it; fix the cause and run the same command to resume.")
+
+
+def _write_report(path: Path, result: SendResult, campaign: Campaign) -> None:
+    report = result.report
+    data: dict[str, Any] = {
+        "issue": campaign.identity, "segment": campaign.segment, "sent": report.sent, "retries": report.retries,
+        "suppressed": report.suppressed, "seconds": round(report.seconds, 3), "stopped": report.stopped,
+        "already_sent": result.targets.already_sent, "skipped": result.targets.skipped,
+        "failed": [{"address": f.address, "state": f.state.value, "reply": f.reply} for f in report.failed],
+        "ledger": dataclasses.asdict(report.counts),
+    }
+    try:
+        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot write the report {path}: {exc.strerror or exc}") from exc
+
+
+def _status(args: argparse.Namespace) -> int:
+    status = send_status(args.issue_dir, ledger_dir=args.ledger_dir)
+    if status is None:
+        print(f"No send of issue {Path(args.issue_dir).resolve().name} has started (no ledger in {args.ledger_dir}).")
+        return EXIT_OK
+    if args.failed:
+        if args.format == "csv":
+            writer = csv.writer(sys.stdout, lineterminator="\n")
+            writer.writerow(["address", "name", "state", "segment", "edition", "attempts", "reply"])
+            for row in status.failed:
+                writer.writerow([row.address, row.name, row.state.value, row.segment, row.edition, row.attempts, printable(row.reply)])
+        else:
+            for row in status.failed:
+                print(printable(f"{row.state.value}: {row.address} ({row.segment}, {row.edition}): {row.reply}"))
+        return EXIT_OK
+    print(f"Issue {status.identity}: ledger {status.path}" + (f", send started {status.started}" if status.started else ""))
+    print(f"{'segment':<20}{'edition':<20}{'total':>7}{'sent':>7}{'pending':>9}{'failed-t':>9}{'failed-p':>9}{'suppr.':>8}{'skipped':>9}")
+    for (segment, edition), c in status.groups.items():
+        print(f"{segment:<20}{edition:<20}{c.total:>7}{c.sent:>7}{c.pending + c.sending:>9}{c.failed_temporary:>9}"
+              f"{c.failed_permanent:>9}{c.suppressed:>8}{c.skipped:>9}")
+    editions = {edition for edition, _, _ in status.versions}
+    for edition in sorted(editions):
+        versions = [(v, n) for e, v, n in status.versions if e == edition]
+        if len(versions) > 1:
+            print(f"Edition '{edition}' changed during the send: " + ", ".join(f"version {v} went to {n}" for v, n in versions))
+    for row in status.failed[:10]:
+        print(printable(f"  {row.state.value}: {row.address}: {row.reply}"))
+    if len(status.failed) > 10:
+        print(f"  ... {len(status.failed) - 10} more: soc-bulletin status {args.issue_dir} --failed --format csv")
+    return EXIT_OK

@@ -1,0 +1,77 @@
+"""``soc-bulletin preview`` and ``soc-bulletin archive``: the issue in a browser.
+
+Exit codes: 0 ok, 1 problems in the issues, 2 usage or configuration (a port in use).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..config import load_settings
+
+__all__ = ["register"]
+
+EXIT_OK, EXIT_USAGE = 0, 2
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``preview`` and ``archive`` commands."""
+    preview = subparsers.add_parser(
+        "preview", help="serve an issue on 127.0.0.1, rebuilt and reloaded whenever a file changes",
+    )
+    preview.add_argument("issue_dir", metavar="ISSUE_DIR", help="an issue folder such as issues/2019-08")
+    preview.add_argument("--port", type=_port, default=8000, help="default 8000; 0 picks any free port")
+    preview.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (this machine only)")
+    preview.set_defaults(handler=_preview)
+
+    archive = subparsers.add_parser("archive", help="write the static web archive of every issue")
+    archive.add_argument("issues_dir", metavar="ISSUES_DIR", help="the folder of issue folders, such as issues")
+    archive.add_argument("-o", "--output", metavar="SITE_DIR", required=True, help="where to write the site")
+    archive.add_argument("--base-url", help="where the site is published (default: [site] base_url of the settings)")
+    archive.add_argument("--config", metavar="PATH", help="settings file (default: ./soc-bulletin.toml if present)")
+    archive.set_defaults(handler=_archive)
+
+
+def _port(text: str) -> int:
+    """A TCP port number for argparse: 0 to 65535."""
+    port = int(text)
+    if not 0 <= port <= 65535:
+        raise ValueError(text)
+    return port
+
+
+_port.__name__ = "port"  # argparse says "invalid port value: '99999'"
+
+
+def _preview(args: argparse.Namespace) -> int:
+    from ..site.preview import serve_preview
+
+    if not Path(args.issue_dir).is_dir():
+        print(f"soc-bulletin: error: {args.issue_dir} is not a folder", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        server = serve_preview(args.issue_dir, port=args.port, host=args.host)
+    except OSError as exc:
+        print(f"soc-bulletin: error: cannot serve on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    build = server.build
+    print(f"Previewing {args.issue_dir} at {server.url} (Ctrl-C stops)", flush=True)
+    if build.problems:
+        print(f"{len(build.problems)} problem(s): see the page.", flush=True)
+    try:
+        server.serve_until_interrupted()
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+    return EXIT_OK
+
+
+def _archive(args: argparse.Namespace) -> int:
+    from ..site.archive import build_archive
+
+    base_url = args.base_url if args.base_url is not None else load_settings(args.config).site.base_url
+    result = build_archive(args.issues_dir, args.output, base_url=base_url)
+    print(f"Archived {len(result.issues)} issue(s), newest first: {', '.join(result.issues)}")
+    print(f"wrote {len(result.files)} files; open {Path(args.output) / 'index.html'}")
+    return EXIT_OK

@@ -1,0 +1,286 @@
+"""Start a contributor's article: a commented template file, listed in ``issue.yaml``.
+
+``issue.yaml`` is edited as text, one inserted line or block, so its
+comments and layout stay exactly as the editor wrote them; the result is
+parsed again and compared with what was meant before anything is written.
+"""
+
+from __future__ import annotations
+
+import codecs
+import copy
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import ConfigError, ContentError
+from .load import ARTICLES_DIR, ISSUE_FILE
+from .model import slugify
+from .yamlfile import node_at, read_yaml
+
+__all__ = ["NewArticle", "SLUG_PATTERN", "add_to_issue", "article_template", "new_article"]
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True, slots=True)
+class NewArticle:
+    """The files ``new_article`` wrote: the new article and the edited issue file."""
+
+    article: Path
+    issue_file: Path
+
+
+def new_article(issue_dir: str | Path, slug: str, /, *, section: str) -> NewArticle:
+    """Write ``articles/<slug>.yaml`` from the template and list it under ``section``.
+
+    Raises :class:`ConfigError` when ``slug`` is not kebab-case or already
+    exists, and :class:`ContentError` when ``issue.yaml`` cannot be read.
+    """
+    issue_dir = Path(issue_dir)
+    if not SLUG_PATTERN.match(slug):
+        raise ConfigError(f"'{slug}' is not a kebab-case name; use lower-case letters, digits and single hyphens, such as '{slugify(slug) or 'my-article'}'")
+    if not section.strip():
+        raise ConfigError("--section must name a section, such as 'Community Resilience'")
+    issue_path = issue_dir / ISSUE_FILE
+    article = issue_dir / ARTICLES_DIR / f"{slug}.yaml"
+    if not issue_path.is_file():
+        raise ConfigError(f"there is no {ISSUE_FILE} in {issue_dir}")
+    if article.exists():
+        raise ConfigError(f"{article} already exists; choose another name")
+    root, problems = read_yaml(issue_path)
+    if root is None:
+        raise ContentError(problems)
+    raw = issue_path.read_bytes()
+    bom = codecs.BOM_UTF8 if raw.startswith(codecs.BOM_UTF8) else b""
+    edited = add_to_issue(raw[len(bom):].decode("utf-8"), slug, section=section)
+    article.parent.mkdir(parents=True, exist_ok=True)
+    with article.open("x", encoding="utf-8", newline="\n") as file:
+        file.write(article_template(slug))
+    temporary = issue_path.with_name(f".{ISSUE_FILE}.new")
+    temporary.write_bytes(bom + edited.encode("utf-8"))
+    os.replace(temporary, issue_path)
+    return NewArticle(article=article, issue_file=issue_path)
+
+
+def add_to_issue(text: str, slug: str, /, *, section: str) -> str:
+    """``text`` of an issue file with ``slug`` added to the section ``section``.
+
+    The slug goes after the section's last article; a missing section is
+    added after the last one. Raises :class:`ConfigError` when the slug is
+    already listed or the file's shape does not allow a safe edit.
+    """
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+        before = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{ISSUE_FILE} is not valid YAML ({exc}); run 'soc-bulletin check' and fix it first") from exc
+    sections = node_at(root, "sections") if root is not None else None
+    if not isinstance(sections, yaml.SequenceNode) or not isinstance(before, dict):
+        raise ConfigError(f"{ISSUE_FILE} has no list of 'sections' to add the article to")
+    for item in sections.value:
+        if slug in _slugs(node_at(item, "articles")):
+            raise ConfigError(f"'{slug}' is already listed in {ISSUE_FILE}; choose another name")
+    lines = text.splitlines(keepends=True)
+    newline = "\r\n" if "\r\n" in text else "\n"
+    expected = copy.deepcopy(before)
+    index = next((i for i, item in enumerate(sections.value) if _same_kind(node_at(item, "kind"), section)), None)
+    if index is None:
+        _append_section(lines, sections, section, slug, newline)
+        expected["sections"].append({"kind": section, "articles": [slug]})
+    else:
+        articles = node_at(sections.value[index], "articles")
+        if not isinstance(articles, yaml.SequenceNode):
+            raise ConfigError(f"the section '{section}' in {ISSUE_FILE} has no list of articles; fix it first")
+        _append_item(lines, articles, slug, newline)
+        expected["sections"][index]["articles"].append(slug)
+    edited = "".join(lines)
+    try:
+        after = yaml.load(edited, Loader=_Loader)
+    except yaml.YAMLError:
+        after = None
+    if after != expected:
+        raise ConfigError(f"'{slug}' could not be added to {ISSUE_FILE} safely; add '- {slug}' under '{section}' by hand")
+    return edited
+
+
+def _slugs(node: yaml.Node | None) -> list[str]:
+    if not isinstance(node, yaml.SequenceNode):
+        return []
+    return [str(n.value).removesuffix(".yaml") for n in node.value if isinstance(n, yaml.ScalarNode)]
+
+
+def _same_kind(node: yaml.Node | None, section: str) -> bool:
+    if not isinstance(node, yaml.ScalarNode):
+        return False
+    kind = str(node.value)
+    return kind.strip() == section.strip() or bool(slugify(kind)) and slugify(kind) == slugify(section)
+
+
+def _append_item(lines: list[str], sequence: yaml.SequenceNode, slug: str, newline: str) -> None:
+    if sequence.flow_style:
+        if sequence.value:
+            end = sequence.value[-1].end_mark
+            _insert(lines, end.line, end.column, f", {slug}")
+        else:
+            start = sequence.start_mark
+            _insert(lines, start.line, start.column + 1, slug)
+        return
+    last = sequence.value[-1]
+    prefix = _item_prefix(lines, sequence, last)
+    _insert_after(lines, _last_line(last), f"{prefix}{slug}{newline}", newline)
+
+
+def _append_section(lines: list[str], sections: yaml.SequenceNode, kind: str, slug: str, newline: str) -> None:
+    if sections.flow_style or not sections.value:
+        raise ConfigError(f"'sections' in {ISSUE_FILE} is written on one line; write one '- kind:' per line to add a section")
+    last = sections.value[-1]
+    prefix = _item_prefix(lines, sections, last)
+    pad = " " * len(prefix)
+    block = f"{prefix}kind: {_scalar(kind)}{newline}{pad}articles:{newline}{pad}  - {slug}{newline}"
+    _insert_after(lines, _last_line(last), block, newline)
+
+
+def _item_prefix(lines: list[str], sequence: yaml.SequenceNode, item: yaml.Node) -> str:
+    """The text before an item on its line (``"  - "``), to start a new item the same way."""
+    line = lines[item.start_mark.line] if item.start_mark.line < len(lines) else ""
+    prefix = line[: item.start_mark.column]
+    if re.fullmatch(r" *- +", prefix):
+        return prefix
+    return " " * sequence.start_mark.column + "- "
+
+
+def _last_line(node: yaml.Node) -> int:
+    """The 0-based line holding the last character of ``node``."""
+    last = max(_descendants(node), key=lambda n: (n.end_mark.line, n.end_mark.column))
+    end = last.end_mark
+    return end.line - 1 if end.column == 0 and end.line > last.start_mark.line else end.line
+
+
+def _descendants(node: yaml.Node) -> Iterator[yaml.Node]:
+    seen: set[int] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, yaml.ScalarNode):
+            yield current
+        elif isinstance(current, yaml.SequenceNode):
+            stack += current.value
+        elif isinstance(current, yaml.MappingNode):
+            stack += [n for pair in current.value for n in pair]
+
+
+def _scalar(text: str) -> str:
+    """``text`` as a YAML value: plain when it reads back the same, else double-quoted."""
+    try:
+        if yaml.safe_load(f"k: {text}\n") == {"k": text}:
+            return text
+    except yaml.YAMLError:
+        pass
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _insert(lines: list[str], line: int, column: int, text: str) -> None:
+    while len(lines) <= line:
+        lines.append("")
+    lines[line] = lines[line][:column] + text + lines[line][column:]
+
+
+def _insert_after(lines: list[str], line: int, text: str, newline: str) -> None:
+    line = min(line, len(lines) - 1)
+    if lines and not lines[line].endswith(("\n", "\r")):
+        lines[line] += newline
+    lines.insert(line + 1, text)
+
+
+def article_template(slug: str, /) -> str:
+    """A new article file: valid as it is, with a comment on each kind of block."""
+    return _TEMPLATE.replace("{slug}", slug)
+
+
+_TEMPLATE = """\
+# articles/{slug}.yaml: an article for the SOC Partnerships Bulletin.
+#
+# Lines starting with # are notes like this one; they never appear in the
+# bulletin. Replace the example words, keep the spaces at the start of each
+# line as they are (spaces, never tabs), and delete the blocks you do not need.
+# Then check your work with:   soc-bulletin check <the issue folder>
+# CONTRIBUTING.md explains every block and every check message.
+
+title: The title of your article          # required: one line
+standfirst: One sentence that sums up the article, shown under the title.   # optional
+# audience: [police, local-authorities]   # optional: only these readers get the article
+
+blocks:                                   # required: the parts of the article, in order
+  # text: paragraphs. Leave an empty line between paragraphs. **bold**, *italic*,
+  # "### A heading" and lists starting with "- " work. Write web and email
+  # addresses in angle brackets so they become links: <https://www.gov.uk/...>
+  # and <name@example.org>, or [the words to click](https://www.gov.uk/...).
+  - text: |
+      The first paragraph of your article.
+
+      The second paragraph. For more information, please contact <your.name@example.org>
+
+  # list: a bullet list, one line per point; put a line in "quotes" if it
+  # starts with ** or contains ": ".
+  # - list:
+  #     - "**First point** – what it means"
+  #     - The second point
+
+  # figures: key numbers, shown large, each with the words that follow it.
+  # - figures:
+  #     - value: "1,289"
+  #       label: victims were supported
+
+  # quote: what someone said, with their name and role.
+  # - quote:
+  #     text: What the person said, without quotation marks.
+  #     speaker: Their Name
+  #     role: Their role and organisation
+
+  # callout: a box set apart from the article, with a title and paragraphs.
+  # - callout:
+  #     title: What is Participatory Budgeting?
+  #     body: |
+  #       A short explanation.
+
+  # image: a PNG, JPEG or GIF under 200 KB in the issue's images/ folder.
+  # alt says what the picture shows, for people who cannot see it.
+  # - image:
+  #     src: images/{slug}.png
+  #     alt: Four people standing in front of St Peter's Collegiate Church
+  #     caption: "Left to right: ..."
+  #     width: 560                        # optional, in pixels, at most 600
+
+  # link: a prominent button to a web page (https:// only).
+  # - link:
+  #     url: https://www.gov.uk/government/publications/...
+  #     text: Read the plan
+
+  # contact: the person readers can write to. Only email is required.
+  - contact:
+      name: Your Name
+      role: Your role
+      organisation: Your organisation
+      email: your.name@example.org
+
+  # contacts: several people under one heading.
+  # - contacts:
+  #     title: The Coordinators
+  #     people:
+  #       - role: Birmingham
+  #         email: first.person@example.org
+  #       - role: Bradford
+  #         email: second.person@example.org
+"""

@@ -1,0 +1,234 @@
+"""Render an issue: Jinja2 layouts -> MJML -> mjml-python -> HTML, plus the text edition.
+
+MJML runs once per edition; per-recipient parts (greeting, unsubscribe link)
+stay as :data:`PLACEHOLDERS` tokens that sending replaces by substitution.
+Only the layout puts those tokens: placeholder syntax written in content
+is defused (``[[`` becomes ``&#91;[`` in HTML, ``[`` + WORD JOINER + ``[`` in
+text), and control and direction-changing characters are dropped, so
+neither reaches MJML nor a reader.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import css_inline
+import jinja2
+import mjml
+import yaml
+from markupsafe import Markup, escape
+
+from ..errors import RenderError
+from ..content.markdown import markdown_html, markdown_inline_html
+from ..content.model import LOCAL_IMAGE_PATH, Block, Image, Issue, Link, Section, strip_unsafe
+from .text import render_text
+
+__all__ = [
+    "DEFAULT_LAYOUTS",
+    "Edition",
+    "PLACEHOLDERS",
+    "Renderer",
+    "filter_sections",
+    "fill_placeholders",
+    "render",
+]
+
+
+#: the layouts shipped inside the package (the project's ``layouts/`` links here)
+DEFAULT_LAYOUTS = Path(__file__).resolve().parent / "layouts"
+
+#: Tokens left in an edition for sending to replace per recipient.
+PLACEHOLDERS = {"greeting": "[[greeting]]", "unsubscribe_url": "[[unsubscribe_url]]"}
+
+# A bracket of content that another bracket follows: the start of placeholder syntax.
+_OPENING = re.compile(r"\[(?=\[)")
+_BRACKET = "&#91;"
+# The CSS inliner decodes character references, so each defused bracket stands
+# aside as a control character (which content never holds) while it runs.
+_ASIDE = "\x01"
+
+
+class _LayoutToken(Markup):
+    """A placeholder token the layout itself puts (never defused)."""
+
+
+def _content(value: Any) -> Any:
+    """Jinja's ``finalize``: every value a layout writes, unsafe characters dropped and ``[[`` defused.
+
+    Plain strings are escaped here (the result is markup), so the bracket
+    can be written as the character reference ``&#91;``.
+    """
+    if isinstance(value, _LayoutToken) or not isinstance(value, str):
+        return value
+    markup = value if isinstance(value, Markup) else escape(value)
+    return Markup(_OPENING.sub(_BRACKET, strip_unsafe(str(markup))))
+
+
+@dataclass(frozen=True, slots=True)
+class Edition:
+    """One rendered edition: what every recipient with this ``audience`` receives.
+
+    ``audience`` is None for the full issue, else the segments the edition is for.
+    ``html`` and ``text`` still hold the :data:`PLACEHOLDERS` tokens.
+    """
+
+    issue: Issue
+    subject: str
+    preheader: str
+    mjml: str
+    html: str
+    text: str
+    audience: frozenset[str] | None = None
+
+
+def filter_sections(issue: Issue, audience: frozenset[str] | None, /) -> tuple[Section, ...]:
+    """The sections and articles an audience sees (all of them when None).
+
+    An item with no ``audience`` is for everyone; otherwise one of its
+    segments must be in ``audience``. Sections left empty are dropped.
+    """
+    if audience is None:
+        return issue.sections
+
+    def visible(item_audience: tuple[str, ...]) -> bool:
+        return not item_audience or bool(audience.intersection(item_audience))
+
+    sections = []
+    for section in issue.sections:
+        if not visible(section.audience):
+            continue
+        articles = tuple(a for a in section.articles if visible(a.audience))
+        if articles:
+            sections.append(dataclasses.replace(section, articles=articles))
+    return tuple(sections)
+
+
+def fill_placeholders(template: str, /, values: Mapping[str, str]) -> str:
+    """Replace each placeholder token with its value (missing values: left as is)."""
+    for name, token in PLACEHOLDERS.items():
+        if name in values:
+            template = template.replace(token, values[name])
+    return template
+
+
+@dataclass(frozen=True, slots=True)
+class BlockRun:
+    """Consecutive blocks laid out together: text-like ``flow`` blocks share one mj-text."""
+
+    flow: bool
+    blocks: tuple[Block, ...]
+
+
+def block_runs(blocks: Iterable[Block], /) -> list[BlockRun]:
+    """Group blocks into runs: images and link buttons stand alone, the rest run together."""
+    runs: list[BlockRun] = []
+    for block in blocks:
+        flow = not isinstance(block, (Image, Link))
+        if flow and runs and runs[-1].flow:
+            runs[-1] = BlockRun(True, runs[-1].blocks + (block,))
+        else:
+            runs.append(BlockRun(flow, (block,)))
+    return runs or [BlockRun(True, ())]
+
+
+def is_safe_href(url: str, /) -> bool:
+    """Whether a link block may be rendered: https, http or mailto only (``check`` reports the rest)."""
+    return url.lower().startswith(("https://", "http://", "mailto:")) and strip_unsafe(url) == url
+
+
+def is_safe_src(src: str, /) -> bool:
+    """Whether an image may be rendered: an https URL or a relative path inside the issue folder.
+
+    A local path is made of :data:`~soc_bulletin.model.LOCAL_IMAGE_PATH`
+    characters only (the loader reports others), never starts with ``/``
+    and has no ``..``; no URL with control characters is rendered.
+    """
+    if not src.strip() or strip_unsafe(src) != src or any(c in src for c in "\r\n\t"):
+        return False
+    if src.lower().startswith("https://"):
+        return True
+    path = src.split("?", 1)[0]
+    return bool(LOCAL_IMAGE_PATH.fullmatch(path)) and not path.startswith("/") and ".." not in path.split("/")
+
+
+class Renderer:
+    """Compiled layouts from one folder; reuse it to render many editions."""
+
+    def __init__(self, layouts: Path = DEFAULT_LAYOUTS, /) -> None:
+        self.layouts = layouts
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(layouts),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=False,
+            keep_trailing_newline=True,
+            finalize=_content,
+        )
+        self.env.filters["markdown"] = lambda s: Markup(markdown_html(s))
+        self.env.filters["markdown_inline"] = lambda s: Markup(markdown_inline_html(s))
+        self.env.filters["runs"] = block_runs
+        self.env.filters["safe_href"] = is_safe_href
+        self.env.filters["safe_src"] = is_safe_src
+        try:
+            self.template = self.env.get_template("bulletin.mjml.j2")
+            self.colours = yaml.safe_load((layouts / "colours.yaml").read_text(encoding="utf-8"))
+            css = (layouts / "email.css").read_text(encoding="utf-8")
+        except (OSError, jinja2.TemplateError, yaml.YAMLError) as exc:
+            raise RenderError(f"cannot load the layouts in {layouts}: {exc}") from exc
+        self.inliner = css_inline.CSSInliner(
+            inline_style_tags=False, keep_style_tags=True, load_remote_stylesheets=False, extra_css=css,
+        )
+
+    def mjml(self, issue: Issue, sections: tuple[Section, ...], /, *, web_url: str = "") -> str:
+        """The MJML document of one edition; ``web_url`` adds a "view in browser" link."""
+        tokens = {name: _LayoutToken(token) for name, token in PLACEHOLDERS.items()}
+        try:
+            return self.template.render(
+                issue=issue, sections=sections, colours=self.colours, placeholders=tokens,
+                web_url=web_url if is_safe_href(web_url) and not web_url.lower().startswith("mailto:") else "",
+            )
+        except jinja2.TemplateError as exc:
+            raise RenderError(f"layout error in {self.layouts}: {exc}") from exc
+
+    def html(self, mjml_source: str, /) -> str:
+        """Compile MJML to HTML and inline the layout's CSS into the elements."""
+        try:
+            html = mjml.mjml2html(mjml_source, disable_comments=True, fonts={})
+        except Exception as exc:  # mjml-python raises a bare error type from Rust
+            raise RenderError(f"MJML could not be compiled: {exc}") from exc
+        return self.inliner.inline(html.replace(_BRACKET, _ASIDE)).replace(_ASIDE, _BRACKET)
+
+    def text(self, issue: Issue, sections: tuple[Section, ...], /) -> str:
+        """The plain-text edition."""
+        return render_text(issue, sections, greeting=PLACEHOLDERS["greeting"], unsubscribe_url=PLACEHOLDERS["unsubscribe_url"])
+
+    def render(self, issue: Issue, /, *, audience: frozenset[str] | None = None, web_url: str = "") -> Edition:
+        """Render one edition of ``issue`` for ``audience`` (None: everything).
+
+        ``web_url`` is the issue's page in the web archive, linked at the top.
+        """
+        sections = filter_sections(issue, audience)
+        source = self.mjml(issue, sections, web_url=web_url)
+        return Edition(
+            issue=issue, subject=strip_unsafe(issue.email_subject), preheader=strip_unsafe(issue.preheader),
+            mjml=source, html=self.html(source), text=self.text(issue, sections), audience=audience,
+        )
+
+
+@lru_cache(maxsize=8)
+def _renderer(layouts: Path) -> Renderer:
+    return Renderer(layouts)
+
+
+def render(
+    issue: Issue, /, *, audience: Iterable[str] | None = None, layouts: Path | None = None, web_url: str = "",
+) -> Edition:
+    """Render ``issue`` to an :class:`Edition`; layouts are compiled once per folder."""
+    renderer = _renderer(layouts or DEFAULT_LAYOUTS)
+    return renderer.render(issue, audience=None if audience is None else frozenset(audience), web_url=web_url)

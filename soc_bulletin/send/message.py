@@ -1,0 +1,359 @@
+"""Per-recipient messages made fast: the edition is MIME-encoded once, recipients are spliced in.
+
+Building an ``EmailMessage`` and re-encoding ~70 KB of HTML for every
+recipient is far too slow for a large list. A :class:`MessageTemplate`
+quoted-printable encodes the static stretches of each part once; for each
+recipient only the headers that differ (To, Date, Message-ID,
+List-Unsubscribe) and the placeholder values (greeting, unsubscribe link)
+are encoded and joined in. Quoted-printable soft line breaks (``=`` CRLF)
+around every spliced value keep each line valid without re-encoding
+its neighbours.
+
+No header is ever built from a string holding CR, LF or another control
+character: names and subjects are cleaned, addresses are refused.
+"""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+import html
+import mimetypes
+import re
+import time
+from dataclasses import dataclass
+from email.utils import format_datetime, formataddr
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..config import check_list_id, parse_mailbox
+from ..errors import ConfigError, RecipientRefused, SenderFailure
+from ..render.renderer import PLACEHOLDERS, Edition
+from ..terminal import printable
+from .unsubscribe import Unsubscribe
+
+__all__ = ["DkimKey", "MessageTemplate", "OutgoingMessage", "Sender", "clean_header_text"]
+
+CRLF = b"\r\n"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
+_SPLIT = re.compile("(" + "|".join(re.escape(t) for t in PLACEHOLDERS.values()) + ")")
+_TOKEN_NAME = {token: name for name, token in PLACEHOLDERS.items()}
+
+
+def clean_header_text(text: str, /) -> str:
+    """``text`` with every control character (CR and LF included) turned into a space."""
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_PLAIN_ADDRESS = re.compile(
+    rf"(?=[^@]{{1,64}}@){_ATEXT}(?:\.{_ATEXT})*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+)
+#: an RFC 2047 encoded-word starts with this; header text holding it is always encoded, so it stays data
+_ENCODED_WORD_START = "=?"
+_MAX_LINE = 998  # octets in a header line, CRLF excluded (RFC 5322)
+
+
+def _check_address(address: str, what: str) -> str:
+    """``address`` if it is a plain ASCII ``local@domain`` (a dot-atom and a host name), else ConfigError.
+
+    An address holding ``=?`` is refused too: it cannot be encoded as data, and mail
+    programs decode an encoded-word even where RFC 2047 forbids one.
+    """
+    if not address.isascii():
+        raise ConfigError(f"{what} {printable(repr(address))} has non-ASCII characters, which SMTP without SMTPUTF8 cannot carry")
+    if len(address) > 254 or not _PLAIN_ADDRESS.fullmatch(address) or _ENCODED_WORD_START in address:  # mail programs decode =?...?=
+        raise ConfigError(f"{what} {printable(repr(address[:100]))} is not a plain email address")
+    return address
+
+
+def _needs_encoding(text: str) -> bool:
+    """Whether header text must be RFC 2047 encoded to reach the reader as it is."""
+    return not text.isascii() or _ENCODED_WORD_START in text
+
+
+def _header(name: str, value: str) -> bytes:
+    """One header line; values that are not plain ASCII, look like encoded-words or are too long are RFC 2047 encoded."""
+    if not _needs_encoding(value) and len(name) + 2 + len(value) <= _MAX_LINE:
+        return f"{name}: {value}\r\n".encode("ascii")
+    return f"{name}: {_encoded_words(value)}\r\n".encode("ascii")
+
+
+def _address_header(name: str, display: str, address: str) -> bytes:
+    """``Name: display <address>``; the display name is encoded as data unless it is short plain ASCII."""
+    display = clean_header_text(display)
+    if not _needs_encoding(display):
+        line = f"{name}: {formataddr((display, address))}"
+        if len(line) <= _MAX_LINE:
+            return f"{line}\r\n".encode("ascii")
+    return f"{name}: {_encoded_words(display)}\r\n <{address}>\r\n".encode("ascii")
+
+
+def _encoded_words(text: str) -> str:
+    """RFC 2047 base64 encoded-words of at most 75 characters, one per folded line.
+
+    Whitespace between adjacent encoded-words is ignored when decoding, so the
+    text comes back exactly (a character is never split across words).
+    """
+    words, chunk = [], ""
+    for char in text:
+        if len((chunk + char).encode()) > 45:  # 45 bytes -> 60 base64 chars + 12 of wrapping
+            cut = chunk.rfind(" ") + 1 or len(chunk)  # prefer to end a word after a space
+            words.append(chunk[:cut])
+            chunk = chunk[cut:]
+        chunk += char
+    words.append(chunk)
+    return "\r\n ".join(f"=?utf-8?b?{binascii.b2a_base64(w.encode(), newline=False).decode()}?=" for w in words)
+
+
+def _qp(text: str) -> bytes:
+    """Quoted-printable with CRLF line ends, safe to follow with a soft break.
+
+    No line starts with a dot (it is written ``=2E``), so the message needs
+    no SMTP dot-stuffing and is sent exactly as it is stored.
+    """
+    data = text.replace("\r\n", "\n").encode("utf-8")
+    lines = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False).split(b"\n")
+    out: list[bytes] = []
+    for line in lines:
+        while True:
+            if line.startswith(b"."):
+                line = b"=2E" + line[1:]
+            if len(line) <= 75:  # room for the "=" of a soft break after a splice
+                out.append(line)
+                break
+            cut = 73 - (2 if line[71:72] == b"=" else 1 if line[72:73] == b"=" else 0)
+            out.append(line[:cut] + b"=")
+            line = line[cut:]
+    return CRLF.join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """Who the bulletin is from and where replies and bounces go."""
+
+    from_name: str
+    from_address: str
+    reply_to: str
+    envelope_sender: str
+    list_id: str
+
+    @classmethod
+    def parse(cls, from_: str, /, *, mailbox: str, envelope_sender: str = "", list_id: str = "") -> Sender:
+        """From ``"Name <address>"`` (or a bare address) and the team ``mailbox``; ConfigError if any is unsafe."""
+        _check_address(mailbox, "the team mailbox")
+        if from_:
+            try:
+                name, address = parse_mailbox(from_)
+            except ConfigError as exc:
+                raise ConfigError(f"the From address {printable(repr(from_[:100]))} {exc}") from exc
+        else:
+            name, address = "", mailbox
+        _check_address(address, "the From address")
+        domain = address.rsplit("@", 1)[1]
+        list_id = list_id or f"bulletin.{domain}"
+        why = check_list_id(list_id)
+        if why:
+            raise ConfigError(f"the list id {printable(repr(list_id[:100]))} {why}")
+        return cls(
+            from_name=clean_header_text(name), from_address=address, reply_to=mailbox,
+            envelope_sender=_check_address(envelope_sender or address, "the envelope sender"),
+            list_id=list_id,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DkimKey:
+    """A DKIM signing key: ``selector._domainkey.domain`` publishes its public half."""
+
+    selector: str
+    domain: str
+    private_key: bytes
+
+    SIGNED_HEADERS = (b"from", b"to", b"subject", b"date", b"message-id", b"reply-to", b"list-id",
+                      b"list-unsubscribe", b"list-unsubscribe-post", b"mime-version", b"content-type")
+
+    def sign(self, data: bytes, /) -> bytes:
+        """The ``DKIM-Signature`` header line for ``data``."""
+        import dkim  # imported only when signing is configured
+
+        try:
+            return bytes(dkim.sign(data, self.selector.encode(), self.domain.encode(), self.private_key,
+                                   include_headers=list(self.SIGNED_HEADERS), linesep=b"\r\n"))
+        except (dkim.DKIMException, ValueError, TypeError, IndexError) as exc:
+            raise SenderFailure(f"DKIM signing with the key of selector {self.selector!r} failed: {' '.join(str(exc).split())}") from exc
+
+    def probe(self) -> None:
+        """Sign a probe message and verify it against this key's own public half; SenderFailure if it fails.
+
+        Catches a public key, a damaged key or garbage before any recipient is claimed.
+        """
+        import dkim  # imported only when signing is configured
+        from dkim import crypto
+
+        try:
+            private = crypto.parse_pem_private_key(self.private_key)
+        except (crypto.UnparsableKeyError, ValueError, TypeError, IndexError) as exc:
+            raise SenderFailure(f"not an RSA private key in PEM format ({' '.join(str(exc).split())})") from exc
+        public = _der_sequence(_der_integer(private["modulus"]), _der_integer(private["publicExponent"]))
+        record = b"v=DKIM1; k=rsa; p=" + binascii.b2a_base64(public, newline=False)
+        probe = (f"From: <probe@{self.domain}>\r\nTo: <probe@{self.domain}>\r\nSubject: probe\r\n"
+                 "Date: Thu, 01 Jan 2026 00:00:00 +0000\r\nMessage-ID: <probe@soc-bulletin>\r\n\r\nprobe\r\n").encode()
+        signed = self.sign(probe) + probe
+        try:
+            verified = dkim.verify(signed, dnsfunc=lambda name, timeout=5: record)
+        except (dkim.DKIMException, ValueError, TypeError, IndexError) as exc:
+            raise SenderFailure(f"a probe signature does not verify ({' '.join(str(exc).split())})") from exc
+        if not verified:
+            raise SenderFailure("a probe signature does not verify against the key's public half")
+
+
+def _der_integer(value: int) -> bytes:
+    body = value.to_bytes(value.bit_length() // 8 + 1, "big")  # a leading zero keeps it positive
+    return b"\x02" + _der_length(len(body)) + body
+
+
+def _der_sequence(*parts: bytes) -> bytes:
+    body = b"".join(parts)
+    return b"\x30" + _der_length(len(body)) + body
+
+
+def _der_length(length: int) -> bytes:
+    if length < 0x80:
+        return bytes([length])
+    raw = length.to_bytes((length.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(raw)]) + raw
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """One message ready for a transport: envelope and RFC 5322 bytes."""
+
+    envelope_from: str
+    recipient: str
+    message_id: str
+    data: bytes
+
+
+class _EncodedPart:
+    """One text part, QP-encoded once, with the places where values are spliced in."""
+
+    def __init__(self, content: str) -> None:
+        pieces = _SPLIT.split(content)
+        self.static = [_qp(p) for p in pieces[0::2]]
+        self.slots = [_TOKEN_NAME[t] for t in pieces[1::2]]
+
+    def chunks(self, values: dict[str, str], /) -> list[bytes]:
+        """The encoded part with ``values`` spliced in, as chunks to join once."""
+        out = [self.static[0]]
+        for slot, chunk in zip(self.slots, self.static[1:]):
+            out += (b"=\r\n", _qp(values[slot]), b"=\r\n", chunk)
+        return out
+
+
+class MessageTemplate:
+    """Everything of one edition's messages that is the same for every recipient.
+
+    ``images`` maps each local image ``src`` used by the HTML to its file;
+    they travel as inline parts (``cid:``) in a multipart/related.
+    """
+
+    def __init__(
+        self,
+        edition: Edition,
+        /,
+        *,
+        sender: Sender,
+        unsubscribe: Unsubscribe,
+        images: dict[str, Path] | None = None,
+        dkim: DkimKey | None = None,
+        issue_id: str = "",
+    ) -> None:
+        self.sender = sender
+        self.dkim = dkim
+        self.unsubscribe = unsubscribe
+        self.domain = sender.from_address.rsplit("@", 1)[1]
+        self.key = re.sub(r"[^A-Za-z0-9._-]+", "-", issue_id or edition.issue.key)  # Message-IDs derive from it
+        digest = hashlib.sha256(f"{self.key}|{sender.list_id}".encode()).hexdigest()[:12]
+        self._boundary = f"=_soc_{digest}"
+        html_text = edition.html
+        related: list[bytes] = []
+        for n, (src, path) in enumerate(sorted((images or {}).items()), 1):
+            cid = f"img{n}.{digest}@{self.domain}"
+            html_text = html_text.replace(f'src="{src}"', f'src="cid:{cid}"')
+            related.append(self._image_part(path, cid))
+        self._text = _EncodedPart(edition.text)
+        self._html = _EncodedPart(html_text)
+        self._static_headers = b"".join([
+            _address_header("From", sender.from_name, sender.from_address),
+            _header("Reply-To", sender.reply_to),
+            _header("Subject", clean_header_text(edition.subject)),
+            _header("List-Id", f"<{sender.list_id}>"),
+            b"MIME-Version: 1.0\r\n",
+            f'Content-Type: multipart/alternative; boundary="{self._boundary}a"\r\n'.encode(),
+        ])
+        self._one_click = bool(unsubscribe.base_url)
+        boundary = self._boundary
+        qp_headers = b"Content-Type: text/%s; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+        self._text_head = CRLF + f"--{boundary}a\r\n".encode() + qp_headers % b"plain"
+        self._html_head = CRLF + f"--{boundary}a\r\n".encode()
+        self._tail = CRLF
+        if related:
+            self._html_head += f'Content-Type: multipart/related; type="text/html"; boundary="{boundary}r"\r\n\r\n--{boundary}r\r\n'.encode()
+            self._tail += b"".join(f"--{boundary}r\r\n".encode() + part for part in related)
+            self._tail += f"--{boundary}r--\r\n".encode()
+        self._html_head += qp_headers % b"html"
+        self._tail += f"--{boundary}a--\r\n".encode()
+        self._date_cache = (0, b"")
+
+    def _image_part(self, path: Path, cid: str) -> bytes:
+        ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        body = binascii.b2a_base64(path.read_bytes(), newline=False)
+        lines = CRLF.join(body[i : i + 76] for i in range(0, len(body), 76))
+        return (
+            f"Content-Type: {ctype}\r\nContent-Transfer-Encoding: base64\r\n"
+            f'Content-ID: <{cid}>\r\nContent-Disposition: inline; filename="{re.sub(r"[^A-Za-z0-9._-]", "_", path.name)}"\r\n\r\n'
+        ).encode() + lines + CRLF
+
+    #: mixed into Message-IDs; a proof copy sets it so it never shares a real message's ID
+    id_salt: str = ""
+
+    def message_id(self, address: str, /) -> str:
+        """The Message-ID of this issue for ``address``: the same on every retry."""
+        digest = hashlib.sha256(f"{self.key}|{self.sender.list_id}|{address.casefold()}|{self.id_salt}".encode()).hexdigest()[:24]
+        return f"<{self.key}.{digest}@{self.domain}>"
+
+    def _date(self) -> bytes:
+        now = int(time.time())
+        if self._date_cache[0] != now:
+            stamp = format_datetime(datetime.fromtimestamp(now, timezone.utc), usegmt=True)
+            self._date_cache = (now, f"Date: {stamp}\r\n".encode())
+        return self._date_cache[1]
+
+    def build(self, address: str, name: str = "", /) -> OutgoingMessage:
+        """The message for one recipient; RecipientRefused when the address cannot be carried."""
+        try:
+            _check_address(address, "the recipient address")
+        except ConfigError as exc:
+            raise RecipientRefused(str(exc), recipient=address) from exc
+        name = clean_header_text(name)
+        links = self.unsubscribe.links(address)
+        message_id = self.message_id(address)
+        greeting = f"Dear {name}," if name else "Hello,"
+        if links.https:
+            list_unsubscribe = f"List-Unsubscribe: <{links.https}>,\r\n <{links.mailto}>\r\n"
+        else:
+            list_unsubscribe = f"List-Unsubscribe: <{links.mailto}>\r\n"
+        headers = [
+            _address_header("To", name, address),
+            self._date(),
+            f"Message-ID: {message_id}\r\n{list_unsubscribe}".encode("ascii"),
+        ]
+        if self._one_click:
+            headers.append(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n")
+        text = self._text.chunks({"greeting": greeting, "unsubscribe_url": links.preferred})
+        body_html = self._html.chunks({"greeting": html.escape(greeting), "unsubscribe_url": html.escape(links.preferred)})
+        data = b"".join([self._static_headers, *headers, self._text_head, *text, self._html_head, *body_html, self._tail])
+        if self.dkim is not None:
+            data = self.dkim.sign(data) + data
+        return OutgoingMessage(self.sender.envelope_sender, address, message_id, data)

@@ -1,0 +1,316 @@
+"""Transports: where finished messages go. One small interface, two implementations.
+
+``OutboxTransport`` writes one ``.eml`` file per message (the default, so the
+main job needs no server); ``SMTPTransport`` keeps a small pool of aiosmtplib
+connections and maps every SMTP outcome to success or a :class:`SendError`
+that says whether to retry (4xx, dropped connection, timeout), give up on
+the recipient (5xx) or stop the whole send (authentication, TLS).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import ssl
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import aiosmtplib
+
+from ..errors import ConfigError, MessageRefused, RecipientRefused, SendError, SenderFailure, TemporaryFailure
+from .message import OutgoingMessage
+
+__all__ = ["OutboxTransport", "SMTPSettings", "SMTPTransport", "Transport", "USER_ENV", "PASSWORD_ENV"]
+
+USER_ENV = "SOC_BULLETIN_SMTP_USER"
+PASSWORD_ENV = "SOC_BULLETIN_SMTP_PASSWORD"
+
+
+class Transport(ABC):
+    """Delivers messages; ``send`` returns the server's reply or raises SendError."""
+
+    @abstractmethod
+    async def send(self, message: OutgoingMessage, /) -> str:
+        """Hand over one message; return the acceptance reply."""
+
+    async def probe(self, envelope_from: str, /) -> None:
+        """Prove, before any recipient is claimed, that messages from ``envelope_from`` can be handed over."""
+
+    async def close(self) -> None:
+        """Release connections."""
+
+
+class OutboxTransport(Transport):
+    """Writes each message to ``DIR/<message-id>.eml``; a retry overwrites, never duplicates."""
+
+    def __init__(self, directory: str | Path, /) -> None:
+        self.directory = Path(directory)
+
+    async def probe(self, envelope_from: str, /) -> None:
+        """The folder can be created and written to."""
+        test = self.directory / f".probe-{os.getpid()}"
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            test.write_bytes(b"")
+            test.unlink()
+        except OSError as exc:
+            raise SenderFailure(f"cannot write to the outbox {self.directory}: {exc.strerror or exc}") from exc
+
+    def path_for(self, message: OutgoingMessage, /) -> Path:
+        """The file a message is written to."""
+        return self.directory / (re.sub(r"[^A-Za-z0-9._-]", "_", message.message_id.strip("<>")) + ".eml")
+
+    async def send(self, message: OutgoingMessage, /) -> str:
+        path = self.path_for(message)
+        try:
+            await asyncio.to_thread(_write_durably, path, message.data)
+        except OSError as exc:
+            raise SenderFailure(f"cannot write {path}: {exc.strerror or exc}", recipient=message.recipient) from exc
+        return f"written to {path}"
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    """Write ``data`` beside ``path``, fsync it, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, path)
+
+
+@dataclass(frozen=True, slots=True)
+class SMTPSettings:
+    """How to reach the relay. ``tls``: "starttls" (when offered), "starttls-required", "tls" or "none"."""
+
+    host: str
+    port: int
+    tls: str = "starttls"
+    username: str = ""
+    password: str = ""
+    timeout: float = 30.0
+    cafile: str = ""
+
+    @classmethod
+    def from_url(cls, url: str, /, *, starttls: bool = False, timeout: float = 30.0, cafile: str = "") -> SMTPSettings:
+        """``smtp://host:port`` or ``smtps://host:port``; credentials only from the environment."""
+        try:
+            parts = urlsplit(url)
+            hostname = parts.hostname
+        except ValueError as exc:
+            raise ConfigError(f"--smtp must look like smtp://host:port or smtps://host:port, not {url!r} ({exc})") from exc
+        if parts.scheme not in ("smtp", "smtps") or not hostname or any(c.isspace() or not c.isprintable() for c in url):
+            raise ConfigError(f"--smtp must look like smtp://host:port or smtps://host:port, not {url!r}")
+        if parts.username or parts.password:
+            raise ConfigError(f"put no credentials in the SMTP URL; set {USER_ENV} and {PASSWORD_ENV} instead")
+        try:
+            port = parts.port or (465 if parts.scheme == "smtps" else 587)
+        except ValueError as exc:
+            raise ConfigError(f"bad port in {url!r}") from exc
+        tls = "tls" if parts.scheme == "smtps" else "starttls-required" if starttls else "starttls"
+        return cls(
+            host=unquote(hostname), port=port, tls=tls, username=os.environ.get(USER_ENV, ""),
+            password=os.environ.get(PASSWORD_ENV, ""), timeout=timeout, cafile=cafile,
+        )
+
+
+class SMTPTransport(Transport):
+    """A pool of up to ``size`` reused SMTP connections to one relay."""
+
+    def __init__(self, settings: SMTPSettings, /, *, size: int = 4) -> None:
+        self.settings = settings
+        self._idle: list[aiosmtplib.SMTP] = []
+        self._slots = asyncio.Semaphore(size)
+
+    def _client(self) -> aiosmtplib.SMTP:
+        s = self.settings
+        context = ssl.create_default_context(cafile=s.cafile or None)
+        return aiosmtplib.SMTP(
+            hostname=s.host, port=s.port, timeout=s.timeout, use_tls=s.tls == "tls",
+            start_tls=True if s.tls == "starttls-required" else False if s.tls in ("tls", "none") else None,
+            tls_context=context,
+        )
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        client = self._client()
+        try:
+            await client.connect()
+            if self.settings.username:
+                await client.login(self.settings.username, self.settings.password)
+        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+            client.close()
+            raise _classify(exc, None, "connect") from exc  # a 5xx greeting or EHLO: nobody can be sent to
+        return client
+
+    async def probe(self, envelope_from: str, /) -> None:
+        """Connect (TLS and login as configured) and see MAIL FROM accepted, then RSET; keep the connection."""
+        async with self._slots:
+            client = await self._connect()
+            try:
+                if client.is_ehlo_or_helo_needed:
+                    await client.ehlo()
+                response = await client.execute_command(b"MAIL", b"FROM:<" + envelope_from.encode() + b">")
+                if response.code != 250:
+                    raise aiosmtplib.SMTPSenderRefused(response.code, response.message, envelope_from)
+                await client.rset()
+            except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+                client.close()
+                raise _classify(exc, None, "mail") from exc
+            self._idle.append(client)
+
+    async def send(self, message: OutgoingMessage, /) -> str:
+        async with self._slots:
+            reused = bool(self._idle)
+            client = self._idle.pop() if reused else await self._connect()
+            try:
+                try:
+                    reply = await _transaction(client, message)
+                except _StaleConnection:
+                    if not reused:
+                        raise
+                    client.close()  # the relay closed an idle connection before MAIL: reconnect once
+                    client = await self._connect()
+                    reply = await _transaction(client, message)
+            except aiosmtplib.SMTPResponseException as exc:
+                if exc.code < 500 or not await _reset(client):
+                    client.close()
+                    raise _classify(exc, message.recipient) from exc
+                self._idle.append(client)  # a refused recipient leaves the connection usable
+                raise _classify(exc, message.recipient) from exc
+            except SendError:
+                client.close()
+                raise
+            except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+                client.close()
+                raise _classify(exc, message.recipient) from exc
+            except BaseException:  # cancelled mid-transaction: the connection's state is unknown
+                client.close()
+                raise
+            self._idle.append(client)
+            return reply
+
+    async def close(self) -> None:
+        idle, self._idle = self._idle, []
+        for client in idle:
+            try:
+                await client.quit()
+            except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError):
+                client.close()
+
+
+class _StaleConnection(aiosmtplib.SMTPServerDisconnected):
+    """The connection was closed before the transaction began: nothing was sent."""
+
+
+async def _transaction(client: aiosmtplib.SMTP, message: OutgoingMessage) -> str:
+    """MAIL, RCPT, DATA for one message, sending its bytes as they are.
+
+    aiosmtplib's ``sendmail`` re-normalises line endings and dot-stuffs every
+    message with regular expressions, which costs more than building it;
+    :class:`MessageTemplate` output already has CRLF line ends and no line
+    starting with a dot, so the bytes go out unchanged.
+    """
+    try:
+        if client.is_ehlo_or_helo_needed:
+            await client.ehlo()
+        response = await client.execute_command(b"MAIL", b"FROM:<" + message.envelope_from.encode() + b">")
+    except aiosmtplib.SMTPServerDisconnected as exc:
+        raise _StaleConnection(str(exc)) from exc
+    if response.code != 250:
+        raise aiosmtplib.SMTPSenderRefused(response.code, response.message, message.envelope_from)
+    response = await client.execute_command(b"RCPT", b"TO:<" + message.recipient.encode() + b">")
+    if response.code not in (250, 251):
+        raise aiosmtplib.SMTPRecipientRefused(response.code, response.message, message.recipient)
+    protocol = client.protocol
+    if protocol is None or protocol._command_lock is None:
+        raise aiosmtplib.SMTPServerDisconnected("connection lost")
+    async with protocol._command_lock:  # aiosmtplib's DATA, less its per-message rewriting
+        protocol._response_pending = True
+        protocol.write(b"DATA\r\n")
+        response = await protocol.read_response(timeout=client.timeout)
+        if response.code != 354:
+            raise aiosmtplib.SMTPDataError(response.code, response.message)
+        protocol._response_pending = True
+        protocol.write(message.data + b".\r\n")
+        response = await protocol.read_response(timeout=client.timeout)
+    if response.code != 250:
+        raise aiosmtplib.SMTPDataError(response.code, response.message)
+    return f"{response.code} {response.message}"
+
+
+async def _reset(client: aiosmtplib.SMTP) -> bool:
+    """RSET after a refused transaction; False when the connection is no longer usable."""
+    try:
+        await client.rset()
+    except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError):
+        return False
+    return True
+
+
+def _enhanced(reply: str) -> tuple[int, int, int] | None:
+    """The RFC 3463 enhanced status code at the start of a reply ("5.1.1 ..."), if any."""
+    match = _ENHANCED.match(reply)
+    return (int(match[1]), int(match[2]), int(match[3])) if match else None
+
+
+_ENHANCED = re.compile(r"\s*([245])\.(\d{1,3})\.(\d{1,3})\b")
+
+#: enhanced codes after DATA that name the mailbox, not the message (RFC 3463 5.1.x, 5.2.1, 5.2.2)
+_MAILBOX_CODES = frozenset({(5, 2, 1), (5, 2, 2)})
+
+
+def classify_reply(code: int, reply: str, /, *, stage: str) -> type[SendError] | None:
+    """Whose fault a refusal is, from the reply code, its enhanced status code and the SMTP stage.
+
+    ``stage`` is "connect", "mail", "rcpt" or "data". Returns None for a success
+    (2xx/3xx). At RCPT a 5xx is the recipient's unless its enhanced code is
+    about policy or the mail system (5.7.x, 5.3.x): then it is the sender's.
+    After DATA only mailbox codes (5.1.x, 5.2.1, 5.2.2) are the recipient's;
+    anything else is the message's. A pure function: the policy in one place.
+    """
+    if code < 400:
+        return None
+    if code < 500:
+        return TemporaryFailure
+    if stage in ("connect", "mail"):
+        return SenderFailure
+    enhanced = _enhanced(reply)
+    if stage == "rcpt":  # a policy or system refusal (5.7.1 relaying denied) is ours, not the recipient's
+        return SenderFailure if enhanced is not None and enhanced[1] in (3, 7) else RecipientRefused
+    if enhanced is not None and (enhanced[1] == 1 or enhanced in _MAILBOX_CODES):
+        return RecipientRefused
+    return MessageRefused
+
+
+def _classify(exc: BaseException, recipient: str | None, stage: str = "data") -> SendError:
+    """Turn an aiosmtplib or socket error into a SendError whose type says what to do next."""
+    tls_failure = next((e for e in (exc, exc.__cause__, exc.__context__) if isinstance(e, ssl.SSLError)), None)
+    if tls_failure is not None:
+        return SenderFailure(f"TLS with the SMTP server failed: {tls_failure}", recipient=recipient)
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) and exc.recipients:
+        exc = exc.recipients[0]
+    if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
+        return SenderFailure(f"the SMTP server refused the login: {exc.code} {exc.message}", code=exc.code, reply=exc.message)
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        if isinstance(exc, aiosmtplib.SMTPSenderRefused):
+            stage = "mail"
+        elif isinstance(exc, aiosmtplib.SMTPRecipientRefused):
+            stage = "rcpt"
+        kind = classify_reply(exc.code, exc.message, stage=stage) or TemporaryFailure
+        what = {SenderFailure: "the SMTP server refused the sender", MessageRefused: "the SMTP server refused the message"}
+        prefix = what.get(kind, "")
+        text = f"{prefix}: {exc.code} {exc.message}" if prefix else f"{exc.code} {exc.message}"
+        return kind(text, recipient=recipient, code=exc.code, reply=exc.message)
+    if isinstance(exc, (aiosmtplib.SMTPTimeoutError, asyncio.TimeoutError)):
+        return TemporaryFailure(f"the SMTP server did not answer in time: {exc}", recipient=recipient)
+    if isinstance(exc, aiosmtplib.SMTPServerDisconnected):
+        return TemporaryFailure(f"the SMTP server closed the connection: {exc}", recipient=recipient)
+    if isinstance(exc, aiosmtplib.SMTPConnectError):
+        return TemporaryFailure(f"cannot connect: {exc}", recipient=recipient)
+    if isinstance(exc, aiosmtplib.SMTPException):  # e.g. STARTTLS required but not offered
+        return SenderFailure(f"SMTP error: {exc}", recipient=recipient)
+    return TemporaryFailure(f"cannot reach the SMTP server: {exc}", recipient=recipient)

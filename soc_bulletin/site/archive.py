@@ -1,0 +1,159 @@
+"""The static web archive: every issue as a web page, and an index of them, newest first.
+
+Layout of a site::
+
+    SITE_DIR/index.html              every issue: title, number, date, articles and standfirsts
+    SITE_DIR/<folder>/index.html     the email HTML (greeting and unsubscribe filled for the web)
+    SITE_DIR/<folder>/index.txt      the text edition (UTF-8)
+    SITE_DIR/<folder>/text.html      the text edition as a page
+    SITE_DIR/<folder>/images/...     the issue's local images
+
+``<folder>`` is the issue folder's name (``2019-08``), so an issue's URL never
+changes: :func:`web_url` gives the "view in browser" link a sender puts in the
+email. Pages carry no scripts, web fonts or trackers.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+from urllib.parse import quote
+
+import jinja2
+
+from ..render.build import image_files
+from ..errors import ConfigError, ContentError, RenderError
+from ..content.load import ISSUE_FILE, load_issue
+from ..content.model import Issue
+from ..problems import Problem
+from ..render.renderer import DEFAULT_LAYOUTS, fill_placeholders, render
+
+__all__ = ["ArchiveResult", "build_archive", "issue_folders", "web_placeholders", "web_url"]
+
+log = logging.getLogger(__name__)
+
+INDEX_TEMPLATE = "archive.html.j2"
+TEXT_TEMPLATE = "archive-text.html.j2"
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveResult:
+    """What :func:`build_archive` wrote: the files, and the issue folders newest first."""
+
+    files: list[Path] = field(default_factory=list)
+    issues: list[str] = field(default_factory=list)
+
+
+def web_url(base_url: str, issue_folder_name: str, /) -> str:
+    """The issue's page in the archive published at ``base_url`` ("" when there is none).
+
+    ``web_url("https://bulletin.example.org/", "2019-08")`` is
+    ``"https://bulletin.example.org/2019-08/"``: pass it to ``render(..., web_url=...)``.
+    """
+    if not base_url:
+        return ""
+    return f"{base_url.rstrip('/')}/{quote(issue_folder_name)}/"
+
+
+def web_placeholders(issue: Issue, /) -> dict[str, str]:
+    """Placeholder values for a page anyone may read: no name, unsubscribe by writing to the team."""
+    return {"greeting": "Hello,", "unsubscribe_url": f"mailto:{issue.mailbox}?subject=Unsubscribe"}
+
+
+def issue_folders(issues_dir: str | Path, /) -> list[Path]:
+    """The subfolders of ``issues_dir`` that hold an ``issue.yaml``, sorted by name."""
+    issues_dir = Path(issues_dir)
+    return sorted(p for p in issues_dir.iterdir() if p.is_dir() and (p / ISSUE_FILE).is_file())
+
+
+def _environment(layouts: Path) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(layouts), autoescape=True, undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def _page(env: jinja2.Environment, name: str, /, **context: object) -> str:
+    try:
+        return env.get_template(name).render(**context)
+    except (OSError, jinja2.TemplateError) as exc:
+        raise RenderError(f"layout error in {name}: {exc}") from exc
+
+
+def _with_canonical(html: str, url: str, /) -> str:
+    if not url:
+        return html
+    return html.replace("</head>", f'<link rel="canonical" href="{escape(url)}">\n</head>', 1)
+
+
+def _write(path: Path, content: str, files: list[Path]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content, encoding="utf-8", newline="\n")
+    files.append(path)
+
+
+def build_archive(
+    issues_dir: str | Path, site_dir: str | Path, /, *, base_url: str = "", layouts: Path | None = None,
+) -> ArchiveResult:
+    """Write the web archive of every issue folder in ``issues_dir`` to ``site_dir``.
+
+    Every issue is loaded first; if any has errors, :class:`ContentError`
+    carries all of them and nothing is written. ``base_url`` (where the site
+    is published) only adds canonical links: the pages link to each other by
+    relative URLs, so the site works from any address or from disk.
+    """
+    issues_dir, site_dir = Path(issues_dir), Path(site_dir)
+    layouts = layouts or DEFAULT_LAYOUTS
+    if base_url and not base_url.lower().startswith(("https://", "http://")) or any(c in base_url for c in "\"'<> \t\r\n"):
+        raise ConfigError(f"the archive's base URL {base_url!r} must be an https:// address, such as https://bulletin.example.org/")
+    if not issues_dir.is_dir():
+        raise ContentError([Problem(str(issues_dir), 0, 0, "SB005", f"The folder {issues_dir} does not exist.")])
+    folders = issue_folders(issues_dir)
+    if not folders:
+        raise ContentError([Problem(str(issues_dir), 0, 0, "SB005", f"No folder in {issues_dir} holds an {ISSUE_FILE}.")])
+    loaded: list[tuple[Path, Issue]] = []
+    problems: list[Problem] = []
+    for folder in folders:
+        try:
+            loaded.append((folder, load_issue(folder)))
+        except ContentError as exc:
+            problems += exc.problems
+    images: dict[Path, dict[str, Path]] = {}
+    for folder, issue in loaded:
+        images[folder], missing = image_files(issue, folder)
+        problems += missing
+    if problems:
+        raise ContentError(problems)
+
+    loaded.sort(key=lambda item: (item[1].date, item[1].number), reverse=True)
+    env = _environment(layouts)
+    result = ArchiveResult()
+    entries = []
+    for folder, issue in loaded:
+        name = folder.name
+        url = web_url(base_url, name)
+        edition = render(issue, layouts=layouts)
+        out = site_dir / name
+        _write(out / "index.html", _with_canonical(fill_placeholders(edition.html, web_placeholders(issue)), url), result.files)
+        text = fill_placeholders(edition.text, web_placeholders(issue))
+        _write(out / "index.txt", text, result.files)
+        page = _page(env, TEXT_TEMPLATE, issue=issue, text=text, canonical=url and f"{url}text.html")
+        _write(out / "text.html", page, result.files)
+        for src, source in images[folder].items():
+            target = out / src
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+            result.files.append(target)
+        entries.append({
+            "folder": name, "issue": issue,
+            "href": f"{quote(name)}/index.html", "text_href": f"{quote(name)}/text.html",
+        })
+        result.issues.append(name)
+        log.info("archived %s (issue %d)", name, issue.number)
+    title = loaded[0][1].title
+    canonical = f"{base_url.rstrip('/')}/" if base_url else ""
+    _write(site_dir / "index.html", _page(env, INDEX_TEMPLATE, title=title, entries=entries, canonical=canonical), result.files)
+    return result
