@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from .smtp import FaultyController, RecordingHandler
 
 REPO = Path(__file__).resolve().parent.parent
 ISSUE_11 = REPO / "issues" / "2019-08"
@@ -52,3 +54,25 @@ def issue_dir(tmp_path: Path) -> Callable[..., Path]:
         return root
 
     return make
+
+
+@pytest.fixture
+def smtp() -> Iterator[FaultyController]:
+    controller = FaultyController(RecordingHandler())
+    controller.start()
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SOC_BULLETIN_SMTP_USER", raising=False)
+    monkeypatch.delenv("SOC_BULLETIN_SMTP_PASSWORD", raising=False)
+    issue = tmp_path / "issue"
+    (issue / "articles").mkdir(parents=True)
+    (issue / "issue.yaml").write_text(MINIMAL_ISSUE, encoding="utf-8")
+    (issue / "articles" / "first.yaml").write_text(MINIMAL_ARTICLE, encoding="utf-8")
+    (tmp_path / "segments.yaml").write_text("police: {segments: [police]}\n", encoding="utf-8")
+    (tmp_path / "suppressed.csv").write_text("address,reason,date\n", encoding="utf-8")
+    return tmp_path

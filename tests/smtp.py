@@ -21,7 +21,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 
-def free_port() -> int:
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (bound, then released: for "connection refused" only)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -115,9 +116,19 @@ class _FaultySMTP(SMTP):
 
 
 class FaultyController(Controller):
+    """The server binds port 0 itself and reads the port it got: no race with another test for a port."""
+
     def __init__(self, handler: RecordingHandler, **kwargs: Any) -> None:
-        super().__init__(handler, hostname="127.0.0.1", port=free_port(), **kwargs)
+        super().__init__(handler, hostname="127.0.0.1", port=0, **kwargs)
         self.recorder = handler
+
+    def _create_server(self) -> Any:
+        return self._bind()
+
+    async def _bind(self) -> asyncio.AbstractServer:
+        server = await self.loop.create_server(self._factory_invoker, host=self.hostname, port=0, ssl=self.ssl_context)
+        self.port = int(server.sockets[0].getsockname()[1])
+        return server
 
     def factory(self) -> SMTP:
         server = _FaultySMTP(self.handler, **self.SMTP_kwargs)

@@ -152,10 +152,10 @@ BAD_SENDING = [
                  "[sending] from must be text in quotes, not a date or time", id="from-date"),
     pytest.param("frm = 'x'",
                  "[sending] unknown setting 'frm'; did you mean 'from'? (allowed: dkim_key, dkim_selector, envelope_sender, "
-                 "from, list_id, segments, stale_after_days, suppressed, unsubscribe_base_url)", id="unknown-key"),
+                 "from, ledger, list_id, outbox, segments, stale_after_days, subscribers, suppressed, unsubscribe_base_url)", id="unknown-key"),
     pytest.param('"\\u001b[31mred" = "x"',
                  "[sending] unknown setting '\\x1b[31mred'; (allowed: dkim_key, dkim_selector, envelope_sender, "
-                 "from, list_id, segments, stale_after_days, suppressed, unsubscribe_base_url)", id="unknown-key-escape"),
+                 "from, ledger, list_id, outbox, segments, stale_after_days, subscribers, suppressed, unsubscribe_base_url)", id="unknown-key-escape"),
 ]
 
 
@@ -224,9 +224,9 @@ def test_every_problem_is_reported_at_once_in_line_order(tmp_path: Path) -> None
         f"{path}:7: [sending] unsubscribe_base_url must start with https:// (plain http:// is only for localhost): "
         "'http://bulletin.example.org/u'",
         f"{path}:8: [sending] stale_after_days must be from 1 to 3650 (days), not 0",
-        f"{path}:9: [sending] unknown setting 'colour'; (allowed: dkim_key, dkim_selector, envelope_sender, from, list_id, "
-        "segments, stale_after_days, suppressed, unsubscribe_base_url)",
-        f"{path}:10: unknown section [smtp] (allowed: [site], [sending])",
+        f"{path}:9: [sending] unknown setting 'colour'; (allowed: dkim_key, dkim_selector, envelope_sender, from, ledger, list_id, "
+        "outbox, segments, stale_after_days, subscribers, suppressed, unsubscribe_base_url)",
+        f"{path}:10: unknown section [smtp] (allowed: [site], [sending], [render])",
     ]
 
 
@@ -302,6 +302,7 @@ def test_valid_settings_load_with_every_value(tmp_path: Path) -> None:
             dkim_key="/etc/soc-bulletin/dkim.pem", stale_after_days=30,
         ),
         path=path,
+        root=tmp_path,
     )
 
 

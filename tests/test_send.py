@@ -21,28 +21,6 @@ from .smtp import FaultyController, RecordingHandler, authenticator
 ADDRESS = re.compile(rb"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
 
-@pytest.fixture
-def smtp() -> Iterator[FaultyController]:
-    controller = FaultyController(RecordingHandler())
-    controller.start()
-    yield controller
-    controller.stop()
-
-
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("SOC_BULLETIN_SMTP_USER", raising=False)
-    monkeypatch.delenv("SOC_BULLETIN_SMTP_PASSWORD", raising=False)
-    issue = tmp_path / "issue"
-    (issue / "articles").mkdir(parents=True)
-    (issue / "issue.yaml").write_text(MINIMAL_ISSUE, encoding="utf-8")
-    (issue / "articles" / "first.yaml").write_text(MINIMAL_ARTICLE, encoding="utf-8")
-    (tmp_path / "segments.yaml").write_text("police: {segments: [police]}\n", encoding="utf-8")
-    (tmp_path / "suppressed.csv").write_text("address,reason,date\n", encoding="utf-8")
-    return tmp_path
-
-
 def write_list(path: Path, count: int) -> list[str]:
     addresses = [f"partner{n:04d}@example.org" for n in range(count)]
     lines = ["email,name,organisation,segments"]
@@ -228,8 +206,8 @@ def test_starttls_with_a_self_signed_certificate(workdir: Path, tls_server: tupl
 
 def test_unreachable_server_pauses_without_losing_anyone(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write_list(workdir / "list.csv", 40)
-    from .smtp import free_port
-    assert send(workdir, "--smtp", f"smtp://127.0.0.1:{free_port()}", "--max-attempts", "2") == 1
+    from .smtp import closed_port
+    assert send(workdir, "--smtp", f"smtp://127.0.0.1:{closed_port()}", "--max-attempts", "2") == 1
     err = capsys.readouterr().err
     assert re.search(r"soc-bulletin: error: cannot connect: .*Connect call failed", err) and "Traceback" not in err
     assert not (workdir / "ledger").exists(), "nobody is claimed while the server cannot be reached"

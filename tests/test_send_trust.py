@@ -25,9 +25,7 @@ from soc_bulletin.cli.main import main
 
 from .conftest import MINIMAL_ISSUE
 from .smtp import FaultyController
-from .test_send import ledger_states, send, smtp, workdir, write_list
-
-__all__ = ["smtp", "workdir"]  # fixtures used here
+from .test_send import ledger_states, send, write_list
 
 SEGMENTS = "police: {segments: [police]}\npolice-wales: {segments: [police], region: [Wales]}\n"
 
@@ -194,7 +192,7 @@ def test_a_missing_default_suppression_file_is_a_visible_warning(workdir: Path, 
     write_list(workdir / "list.csv", 2)
     code = main(["send", str(workdir / "issue"), "--subscribers", str(workdir / "list.csv"), "--ledger-dir", str(workdir / "ledger"), "--no-progress"])
     assert code == 0
-    assert "warning: no suppression list at subscribers/suppressed.csv; nobody is suppressed" in capsys.readouterr().err
+    assert f"warning: no suppression list at {workdir / 'subscribers' / 'suppressed.csv'}; nobody is suppressed" in capsys.readouterr().err
 
 
 def test_a_suppression_row_written_with_a_name_still_suppresses_and_says_so(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:

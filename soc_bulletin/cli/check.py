@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 
 from ..terminal import printable, printable_json
+from .exits import Exit
 
 __all__ = ["register"]
 
-EXIT_OK, EXIT_PROBLEMS = 0, 1
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], /) -> None:
@@ -52,7 +52,7 @@ def _check(args: argparse.Namespace) -> int:
     else:
         output = format_github(report, root=Path.cwd()) if args.format == "github" else format_text(report)
         sys.stdout.write("\n".join(printable(line) for line in output.split("\n")))
-    return EXIT_PROBLEMS if report.failed(strict=args.strict) else EXIT_OK
+    return Exit.PROBLEMS if report.failed(strict=args.strict) else Exit.OK
 
 
 def _new_article(args: argparse.Namespace) -> int:
@@ -62,4 +62,4 @@ def _new_article(args: argparse.Namespace) -> int:
     print(printable(f"wrote {created.article}"))
     print(printable(f"added '{args.slug}' to {created.issue_file}"))
     print(printable(f"edit {created.article}, then run: soc-bulletin check {args.issue_dir}"))
-    return EXIT_OK
+    return Exit.OK

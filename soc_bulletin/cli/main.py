@@ -20,10 +20,10 @@ from typing import NoReturn, cast
 
 from ..errors import BulletinError, ConfigError, ContentError, SubscriberError
 from ..terminal import printable
+from .exits import Exit
 
 __all__ = ["describe_os_error", "main"]
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_SOFTWARE, EXIT_INTERRUPTED = 0, 1, 2, 70, 130
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -33,26 +33,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {printable(message)}\n")
-
-
-def _cmd_build(args: argparse.Namespace) -> int:
-    from ..render.build import build_dir
-
-    issue_dir = Path(args.issue_dir)
-    out_dir = Path(args.output) if args.output else Path("build") / issue_dir.resolve().name
-    result = build_dir(issue_dir, out_dir)
-    for path in result.files:
-        print(printable(f"wrote {path}"))
-    print(f"HTML size: {result.html_bytes:,} bytes ({result.html_bytes / 1024:.1f} KiB)")
-    return EXIT_OK
-
-
-def _add_build(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("build", help="render an issue to index.html, index.txt and index.mjml")
-    p.add_argument("issue_dir", metavar="ISSUE_DIR", help="an issue folder such as issues/2019-08")
-    p.add_argument("-o", "--output", metavar="OUT_DIR", help="default: build/<issue folder name>")
-    p.set_defaults(handler=_cmd_build)
+        self.exit(Exit.USAGE, f"{self.prog}: error: {printable(message)}\n")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -66,7 +47,6 @@ def _parser() -> argparse.ArgumentParser:
         "argparse._SubParsersAction[argparse.ArgumentParser]",
         parser.add_subparsers(dest="command", metavar="COMMAND", required=True),
     )
-    _add_build(sub)
     for register in _registrars():
         register(sub)
     return parser
@@ -74,9 +54,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _registrars() -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]]:
     """Commands that live in their own modules, each with a ``register(subparsers)``."""
-    from . import check as cli_check, send as cli_send, site as cli_site, subscribers as cli_subscribers
+    from . import build as cli_build, check as cli_check, send as cli_send, site as cli_site, subscribers as cli_subscribers
 
-    return [cli_check.register, cli_subscribers.register, cli_send.register, cli_site.register]
+    return [cli_build.register, cli_check.register, cli_subscribers.register, cli_send.register, cli_site.register]
 
 
 def _error(message: str) -> None:
@@ -173,26 +153,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(printable(str(problem)), file=sys.stderr)
         print(f"{len(exc.problems)} problem(s) found.", file=sys.stderr)
-        return EXIT_PROBLEMS
+        return Exit.PROBLEMS
     except ConfigError as exc:
         _error(str(exc))
-        return EXIT_USAGE
+        return Exit.USAGE
     except BulletinError as exc:
         _error(str(exc))
-        return EXIT_PROBLEMS
+        return Exit.PROBLEMS
     except KeyboardInterrupt:
         print("soc-bulletin: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return Exit.INTERRUPTED
     except BrokenPipeError:
         _silence_stdout()
-        return EXIT_PROBLEMS
+        return Exit.PROBLEMS
     except OSError as exc:
         if debug:
             _traceback()
         if exc.filename is None and _stdout_broken():
             exc = OSError(exc.errno, exc.strerror, "standard output")
         _error(describe_os_error(exc))
-        return EXIT_USAGE
+        return Exit.USAGE
     except Exception as exc:  # a bug: one line, or the traceback with --debug
         if debug:
             _traceback()
@@ -202,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             detail = detail if len(detail) <= 300 else detail[:300] + "..."
             print(printable(f"soc-bulletin: internal error (a bug, please report it): {type(exc).__name__}: {detail}; "
                             "run again with --debug for the details"), file=sys.stderr)
-        return EXIT_SOFTWARE
+        return Exit.SOFTWARE
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,28 +16,28 @@ from email_validator import EmailNotValidError, validate_email
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from ..send.campaign import DEFAULT_LEDGER_DIR, Campaign, SendResult, send_status
+from ..send.campaign import Campaign, SendResult
+from ..send.status import send_status
 from ..config import load_settings
 from ..send.engine import DeliveryOptions, DeliveryReport, RateLimit
 from ..errors import ConfigError
 from ..send.ledger import RunTargets
 from ..terminal import printable
 from ..send.transports import OutboxTransport, SMTPSettings, SMTPTransport, Transport
+from .exits import Exit
 
 __all__ = ["register"]
 
-DEFAULT_SUBSCRIBERS = "subscribers/example.csv"
-EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``send`` and ``status`` commands."""
     p = sub.add_parser("send", help="send an issue to a segment, through an outbox folder or SMTP")
     p.add_argument("issue_dir", metavar="ISSUE_DIR")
-    p.add_argument("--subscribers", nargs="+", metavar="FILE", default=[DEFAULT_SUBSCRIBERS], help=f"subscriber lists (default {DEFAULT_SUBSCRIBERS})")
+    p.add_argument("--subscribers", nargs="+", metavar="FILE", default=[], help="subscriber lists (default from settings: subscribers/example.csv)")
     p.add_argument("--segment", default="all", help="the segment to send to (default: all)")
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--outbox", metavar="DIR", help="write .eml files here (default when no --smtp: outbox/<issue>/<segment>)")
+    where.add_argument("--outbox", metavar="DIR", help="write .eml files here (default when no --smtp: <project>/outbox/<issue>/<segment>)")
     where.add_argument("--smtp", metavar="URL", help="smtp://host:port or smtps://host:port; login from SOC_BULLETIN_SMTP_USER/_PASSWORD")
     p.add_argument("--starttls", action="store_true", help="refuse to send unless the server offers STARTTLS")
     p.add_argument("--cafile", default="", help="CA certificates to trust for the SMTP server's TLS")
@@ -55,12 +55,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--config", help="settings file (default ./soc-bulletin.toml if present)")
     p.add_argument("--segments", help="segment definitions (default from settings: subscribers/segments.yaml)")
     p.add_argument("--suppressed", help="suppression list, which must exist (default from settings: subscribers/suppressed.csv)")
-    p.add_argument("--ledger-dir", default=str(DEFAULT_LEDGER_DIR), help="where ledgers are kept (default .ledger)")
+    p.add_argument("--ledger-dir", help="where ledgers are kept (default from settings: <project>/.ledger)")
     p.set_defaults(handler=_send)
 
     s = sub.add_parser("status", help="show how far the send of an issue got")
     s.add_argument("issue_dir", metavar="ISSUE_DIR")
-    s.add_argument("--ledger-dir", default=str(DEFAULT_LEDGER_DIR), help="where ledgers are kept (default .ledger)")
+    s.add_argument("--ledger-dir", help="where ledgers are kept (default from settings: <project>/.ledger)")
+    s.add_argument("--config", help="settings file (default: the soc-bulletin.toml found from the issue folder)")
     s.add_argument("--failed", action="store_true", help="list the failed recipients with the server's replies")
     s.add_argument("--format", choices=("text", "csv"), default="text", help="with --failed: text or csv")
     s.set_defaults(handler=_status)
@@ -70,20 +71,22 @@ def _err(text: str) -> None:
     print(printable(text), file=sys.stderr)
 
 
-def _transport(args: argparse.Namespace, folder: Path) -> tuple[Transport, str]:
+def _transport(args: argparse.Namespace, folder: Path, campaign: Campaign) -> tuple[Transport, str]:
     if args.concurrency < 1:
         raise ConfigError("--concurrency must be at least 1")
     if args.max_attempts < 1:
         raise ConfigError("--max-attempts must be at least 1")
     if args.smtp:
-        settings = SMTPSettings.from_url(args.smtp, starttls=args.starttls, timeout=args.timeout, cafile=args.cafile)
+        env = campaign.settings.env
+        settings = SMTPSettings.from_url(args.smtp, starttls=args.starttls, timeout=args.timeout, cafile=args.cafile,
+                                         username=env.smtp_user, password=env.smtp_password)
         return SMTPTransport(settings, size=args.concurrency), args.smtp
     return OutboxTransport(folder), f"outbox {folder}/"
 
 
 def _send(args: argparse.Namespace) -> int:
     campaign = Campaign.prepare(
-        args.issue_dir, lists=args.subscribers, segment=args.segment, settings=load_settings(args.config),
+        args.issue_dir, lists=args.subscribers, segment=args.segment, settings=load_settings(args.config, start=args.issue_dir),
         segments_file=args.segments, suppressed_file=args.suppressed, ledger_dir=args.ledger_dir,
     )
     for warning in campaign.warnings:
@@ -91,17 +94,18 @@ def _send(args: argparse.Namespace) -> int:
     editions = ", ".join(f"{key} ({count})" for key, count in campaign.per_edition().items())
     if args.dry_run:
         return _dry_run(campaign, editions)
-    outbox = Path(args.outbox) if args.outbox else Path("outbox") / campaign.identity / args.segment
+    outboxes = campaign.settings.resolve(campaign.settings.sending.outbox) / campaign.identity
+    outbox = Path(args.outbox) if args.outbox else outboxes / args.segment
     if args.test_to:
         try:
             address = validate_email(args.test_to, check_deliverability=False).normalized
         except EmailNotValidError as exc:
             raise ConfigError(f"--test-to {args.test_to!r} is not an email address: {exc}") from exc
-        transport, where = _transport(args, outbox / "proofs" if args.outbox else Path("outbox") / campaign.identity / "proofs")
+        transport, where = _transport(args, outbox / "proofs" if args.outbox else outboxes / "proofs", campaign)
         for key, reply in asyncio.run(campaign.proof(address, transport)):
             print(printable(f"Proof of edition '{key}' sent to {address} via {where}: {reply}"))
-        return EXIT_OK
-    transport, where = _transport(args, outbox)
+        return Exit.OK
+    transport, where = _transport(args, outbox, campaign)
     options = DeliveryOptions(concurrency=args.concurrency, rate=args.rate, max_attempts=args.max_attempts, backoff_base=args.backoff)
     print(f"Sending {campaign.issue.email_subject} to segment '{campaign.segment}': {len(campaign.recipients)} "
           f"recipient(s) ({campaign.suppressed} suppressed), edition(s): {editions}; via {where}")
@@ -111,8 +115,8 @@ def _send(args: argparse.Namespace) -> int:
         _write_report(Path(args.report), result, campaign)
     report = result.report
     if report.stopped == "interrupted":
-        return EXIT_INTERRUPTED
-    return EXIT_OK if not report.failed and not report.stopped and report.counts.pending + report.counts.sending == 0 else EXIT_FAILED
+        return Exit.INTERRUPTED
+    return Exit.OK if not report.failed and not report.stopped and report.counts.pending + report.counts.sending == 0 else Exit.PROBLEMS
 
 
 def _dry_run(campaign: Campaign, editions: str) -> int:
@@ -122,7 +126,7 @@ def _dry_run(campaign: Campaign, editions: str) -> int:
     if dry.recipients:
         print(f"Message sizes: {dry.sizes[0]:,}-{dry.sizes[1]:,} bytes. Sample headers:")
         print("  " + dry.sample_headers.replace("\r\n", "\n  "))
-    return EXIT_OK
+    return Exit.OK
 
 
 async def _deliver(campaign: Campaign, transport: Transport, options: DeliveryOptions, args: argparse.Namespace) -> SendResult:
@@ -191,10 +195,12 @@ def _write_report(path: Path, result: SendResult, campaign: Campaign) -> None:
 
 
 def _status(args: argparse.Namespace) -> int:
-    status = send_status(args.issue_dir, ledger_dir=args.ledger_dir)
+    settings = load_settings(args.config, start=args.issue_dir)
+    ledger_dir = Path(args.ledger_dir) if args.ledger_dir else settings.resolve(settings.sending.ledger)
+    status = send_status(args.issue_dir, ledger_dir=ledger_dir)
     if status is None:
-        print(f"No send of issue {Path(args.issue_dir).resolve().name} has started (no ledger in {args.ledger_dir}).")
-        return EXIT_OK
+        print(f"No send of issue {Path(args.issue_dir).resolve().name} has started (no ledger in {ledger_dir}).")
+        return Exit.OK
     if args.failed:
         if args.format == "csv":
             writer = csv.writer(sys.stdout, lineterminator="\n")
@@ -204,7 +210,7 @@ def _status(args: argparse.Namespace) -> int:
         else:
             for row in status.failed:
                 print(printable(f"{row.state.value}: {row.address} ({row.segment}, {row.edition}): {row.reply}"))
-        return EXIT_OK
+        return Exit.OK
     print(f"Issue {status.identity}: ledger {status.path}" + (f", send started {status.started}" if status.started else ""))
     print(f"{'segment':<20}{'edition':<20}{'total':>7}{'sent':>7}{'pending':>9}{'failed-t':>9}{'failed-p':>9}{'suppr.':>8}{'skipped':>9}")
     for (segment, edition), c in status.groups.items():
@@ -219,4 +225,4 @@ def _status(args: argparse.Namespace) -> int:
         print(printable(f"  {row.state.value}: {row.address}: {row.reply}"))
     if len(status.failed) > 10:
         print(f"  ... {len(status.failed) - 10} more: soc-bulletin status {args.issue_dir} --failed --format csv")
-    return EXIT_OK
+    return Exit.OK

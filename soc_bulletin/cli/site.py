@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 from ..config import load_settings
+from .exits import Exit
 
 __all__ = ["register"]
 
-EXIT_OK, EXIT_USAGE = 0, 2
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,13 +24,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     preview.add_argument("issue_dir", metavar="ISSUE_DIR", help="an issue folder such as issues/2019-08")
     preview.add_argument("--port", type=_port, default=8000, help="default 8000; 0 picks any free port")
     preview.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (this machine only)")
+    preview.add_argument("--config", metavar="PATH", help="settings file (default: the soc-bulletin.toml found from the issue folder)")
     preview.set_defaults(handler=_preview)
 
     archive = subparsers.add_parser("archive", help="write the static web archive of every issue")
     archive.add_argument("issues_dir", metavar="ISSUES_DIR", help="the folder of issue folders, such as issues")
     archive.add_argument("-o", "--output", metavar="SITE_DIR", required=True, help="where to write the site")
     archive.add_argument("--base-url", help="where the site is published (default: [site] base_url of the settings)")
-    archive.add_argument("--config", metavar="PATH", help="settings file (default: ./soc-bulletin.toml if present)")
+    archive.add_argument("--config", metavar="PATH", help="settings file (default: the soc-bulletin.toml found from ISSUES_DIR)")
     archive.set_defaults(handler=_archive)
 
 
@@ -50,12 +51,13 @@ def _preview(args: argparse.Namespace) -> int:
 
     if not Path(args.issue_dir).is_dir():
         print(f"soc-bulletin: error: {args.issue_dir} is not a folder", file=sys.stderr)
-        return EXIT_USAGE
+        return Exit.USAGE
     try:
-        server = serve_preview(args.issue_dir, port=args.port, host=args.host)
+        settings = load_settings(args.config, start=args.issue_dir)
+        server = serve_preview(args.issue_dir, port=args.port, host=args.host, layouts=settings.layouts)
     except OSError as exc:
         print(f"soc-bulletin: error: cannot serve on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return Exit.USAGE
     build = server.build
     print(f"Previewing {args.issue_dir} at {server.url} (Ctrl-C stops)", flush=True)
     if build.problems:
@@ -64,14 +66,15 @@ def _preview(args: argparse.Namespace) -> int:
         server.serve_until_interrupted()
     except KeyboardInterrupt:
         print("stopped", file=sys.stderr)
-    return EXIT_OK
+    return Exit.OK
 
 
 def _archive(args: argparse.Namespace) -> int:
     from ..site.archive import build_archive
 
-    base_url = args.base_url if args.base_url is not None else load_settings(args.config).site.base_url
-    result = build_archive(args.issues_dir, args.output, base_url=base_url)
+    settings = load_settings(args.config, start=args.issues_dir)
+    base_url = args.base_url if args.base_url is not None else settings.site.base_url
+    result = build_archive(args.issues_dir, args.output, base_url=base_url, layouts=settings.layouts)
     print(f"Archived {len(result.issues)} issue(s), newest first: {', '.join(result.issues)}")
     print(f"wrote {len(result.files)} files; open {Path(args.output) / 'index.html'}")
-    return EXIT_OK
+    return Exit.OK

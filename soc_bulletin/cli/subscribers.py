@@ -17,10 +17,10 @@ from ..audience.segments import load_segments, select_recipients
 from ..audience.subscribers import ROW_CODES, SubscriberReport, extra_columns, read_subscribers, write_subscribers
 from ..audience.suppression import load_suppressions
 from ..terminal import printable
+from .exits import Exit
 
 __all__ = ["register"]
 
-EXIT_OK, EXIT_PROBLEMS = 0, 1
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -76,7 +76,7 @@ def _check(args: argparse.Namespace) -> int:
     for merge in report.merged:
         print(printable(str(merge)))
     print(_summary(report))
-    return EXIT_PROBLEMS if report.errors else EXIT_OK
+    return Exit.PROBLEMS if report.errors else Exit.OK
 
 
 def _stats(args: argparse.Namespace) -> int:
@@ -102,7 +102,7 @@ def _stats(args: argparse.Namespace) -> int:
     print("\nrecipients per segment, after suppression:")
     for name, segment in segments.items():
         print(f"{printable(name):<{width}}{len(select_recipients(report.subscribers, segment, suppressions)):>7,}")
-    return EXIT_PROBLEMS if _unusable(report) else EXIT_OK
+    return Exit.PROBLEMS if _unusable(report) else Exit.OK
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -113,7 +113,7 @@ def _import(args: argparse.Namespace) -> int:
         print(printable(str(merge)), file=sys.stderr)
     if _unusable(report):
         print("Nothing written.", file=sys.stderr)
-        return EXIT_PROBLEMS
+        return Exit.PROBLEMS
     columns = extra_columns(args.file)
     neutralised: list[tuple[int, str]] = []
     if args.output:
@@ -133,7 +133,7 @@ def _import(args: argparse.Namespace) -> int:
     if neutralised:
         print(f"{len(neutralised)} cell(s) that a spreadsheet would run as a formula (starting with = + - @) "
               "were written with a ' in front; check those values.", file=sys.stderr)
-    return EXIT_PROBLEMS if report.invalid else EXIT_OK
+    return Exit.PROBLEMS if report.invalid else Exit.OK
 
 
 def _write_file(path: Path, report: SubscriberReport, columns: list[str], neutralised: list[tuple[int, str]]) -> None:

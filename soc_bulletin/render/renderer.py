@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import css_inline
 import jinja2
@@ -34,9 +35,10 @@ __all__ = [
     "Edition",
     "PLACEHOLDERS",
     "Renderer",
-    "filter_sections",
     "fill_placeholders",
+    "filter_sections",
     "render",
+    "web_url",
 ]
 
 
@@ -232,3 +234,14 @@ def render(
     """Render ``issue`` to an :class:`Edition`; layouts are compiled once per folder."""
     renderer = _renderer(layouts or DEFAULT_LAYOUTS)
     return renderer.render(issue, audience=None if audience is None else frozenset(audience), web_url=web_url)
+
+
+def web_url(base_url: str, issue_folder_name: str, /) -> str:
+    """The issue's page in the archive published at ``base_url`` ("" when there is none).
+
+    ``web_url("https://bulletin.example.org/", "2019-08")`` is
+    ``"https://bulletin.example.org/2019-08/"``: pass it to ``render(..., web_url=...)``.
+    """
+    if not base_url:
+        return ""
+    return f"{base_url.rstrip('/')}/{quote(issue_folder_name)}/"

@@ -20,13 +20,12 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
+from ..config import Environment
 from ..errors import ConfigError, MessageRefused, RecipientRefused, SendError, SenderFailure, TemporaryFailure
 from .message import OutgoingMessage
 
-__all__ = ["OutboxTransport", "SMTPSettings", "SMTPTransport", "Transport", "USER_ENV", "PASSWORD_ENV"]
+__all__ = ["OutboxTransport", "SMTPSettings", "SMTPTransport", "Transport"]
 
-USER_ENV = "SOC_BULLETIN_SMTP_USER"
-PASSWORD_ENV = "SOC_BULLETIN_SMTP_PASSWORD"
 
 
 class Transport(ABC):
@@ -96,8 +95,9 @@ class SMTPSettings:
     cafile: str = ""
 
     @classmethod
-    def from_url(cls, url: str, /, *, starttls: bool = False, timeout: float = 30.0, cafile: str = "") -> SMTPSettings:
-        """``smtp://host:port`` or ``smtps://host:port``; credentials only from the environment."""
+    def from_url(cls, url: str, /, *, starttls: bool = False, timeout: float = 30.0, cafile: str = "",
+                 username: str = "", password: str = "") -> SMTPSettings:
+        """``smtp://host:port`` or ``smtps://host:port``; credentials never in the URL (the settings read them from the environment)."""
         try:
             parts = urlsplit(url)
             hostname = parts.hostname
@@ -106,15 +106,15 @@ class SMTPSettings:
         if parts.scheme not in ("smtp", "smtps") or not hostname or any(c.isspace() or not c.isprintable() for c in url):
             raise ConfigError(f"--smtp must look like smtp://host:port or smtps://host:port, not {url!r}")
         if parts.username or parts.password:
-            raise ConfigError(f"put no credentials in the SMTP URL; set {USER_ENV} and {PASSWORD_ENV} instead")
+            raise ConfigError(f"put no credentials in the SMTP URL; set {Environment.SMTP_USER} and {Environment.SMTP_PASSWORD} instead")
         try:
             port = parts.port or (465 if parts.scheme == "smtps" else 587)
         except ValueError as exc:
             raise ConfigError(f"bad port in {url!r}") from exc
         tls = "tls" if parts.scheme == "smtps" else "starttls-required" if starttls else "starttls"
         return cls(
-            host=unquote(hostname), port=port, tls=tls, username=os.environ.get(USER_ENV, ""),
-            password=os.environ.get(PASSWORD_ENV, ""), timeout=timeout, cafile=cafile,
+            host=unquote(hostname), port=port, tls=tls, username=username,
+            password=password, timeout=timeout, cafile=cafile,
         )
 
 

@@ -1,7 +1,7 @@
 """Per-recipient unsubscribe links: a ``mailto:`` always, an ``https:`` one when configured.
 
 Tokens are HMAC-SHA256 of the list and the address, keyed by the secret in
-``SOC_BULLETIN_UNSUBSCRIBE_SECRET``, so an unsubscribe endpoint can verify a
+``SOC_BULLETIN_UNSUBSCRIBE_SECRET`` (passed in from the settings), so an unsubscribe endpoint can verify a
 link without a database. Without a secret (no https link configured) the
 mailto token is a plain digest: it identifies the recipient, it proves nothing.
 """
@@ -11,17 +11,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from ..config import check_url
+from ..config import Environment, check_url
 from ..errors import ConfigError
 from ..terminal import printable
 
-__all__ = ["SECRET_ENV", "Unsubscribe", "UnsubscribeLinks"]
+__all__ = ["Unsubscribe", "UnsubscribeLinks"]
 
-SECRET_ENV = "SOC_BULLETIN_UNSUBSCRIBE_SECRET"
 
 
 def _b64(data: bytes) -> str:
@@ -44,13 +42,12 @@ class UnsubscribeLinks:
 class Unsubscribe:
     """Makes and verifies unsubscribe links for one list."""
 
-    def __init__(self, *, list_id: str, mailbox: str, base_url: str = "", secret: str | None = None) -> None:
+    def __init__(self, *, list_id: str, mailbox: str, base_url: str = "", secret: str = "") -> None:
         why = check_url(base_url) if base_url else None
         if why:
             raise ConfigError(f"unsubscribe_base_url {why} (got {printable(repr(base_url[:80]))})")
-        secret = os.environ.get(SECRET_ENV, "") if secret is None else secret
         if base_url and len(secret) < 16:
-            raise ConfigError(f"an https unsubscribe link needs a secret of at least 16 characters in {SECRET_ENV}")
+            raise ConfigError(f"an https unsubscribe link needs a secret of at least 16 characters in {Environment.UNSUBSCRIBE_SECRET}")
         self.list_id = list_id
         self.mailbox = mailbox
         self.base_url = base_url.rstrip("/")

@@ -29,7 +29,7 @@ from ..errors import ConfigError, ContentError, RenderError
 from ..content.load import ISSUE_FILE, load_issue
 from ..content.model import Issue
 from ..problems import Problem
-from ..render.renderer import DEFAULT_LAYOUTS, fill_placeholders, render
+from ..render.renderer import DEFAULT_LAYOUTS, fill_placeholders, render, web_url
 
 __all__ = ["ArchiveResult", "build_archive", "issue_folders", "web_placeholders", "web_url"]
 
@@ -45,17 +45,6 @@ class ArchiveResult:
 
     files: list[Path] = field(default_factory=list)
     issues: list[str] = field(default_factory=list)
-
-
-def web_url(base_url: str, issue_folder_name: str, /) -> str:
-    """The issue's page in the archive published at ``base_url`` ("" when there is none).
-
-    ``web_url("https://bulletin.example.org/", "2019-08")`` is
-    ``"https://bulletin.example.org/2019-08/"``: pass it to ``render(..., web_url=...)``.
-    """
-    if not base_url:
-        return ""
-    return f"{base_url.rstrip('/')}/{quote(issue_folder_name)}/"
 
 
 def web_placeholders(issue: Issue, /) -> dict[str, str]:

@@ -1,12 +1,19 @@
-"""Project settings from ``soc-bulletin.toml`` (all optional), and secrets from the environment.
+"""The one settings object: ``soc-bulletin.toml`` found from anywhere, and secrets from the environment.
 
-Settings that are not secret live in the TOML file, committed with the
-project; passwords and keys come only from environment variables.
+The settings file marks the project's root: it is found by walking up from the
+issue folder (or the working directory), as ruff and pytest find theirs, and
+every relative path in it (layouts, lists, segments, suppression, ledger,
+outbox) resolves against that root. Settings that are not secret live in the
+file, committed with the project; the SMTP login and the unsubscribe key come
+only from environment variables, read here and nowhere else.
 
 .. code-block:: toml
 
     [site]
     base_url = "https://bulletin.example.org"     # web archive: "view in browser" links
+
+    [render]
+    layouts = "layouts"                            # default: the layouts inside the package
 
     [sending]
     from = "SOC Partnerships <SCOC.localpartnerships@homeoffice.gov.uk>"
@@ -18,6 +25,9 @@ project; passwords and keys come only from environment variables.
     dkim_selector = "bulletin"
     dkim_key = "/etc/soc-bulletin/dkim.pem"
     stale_after_days = 7                           # a send older than this is refused
+    subscribers = "subscribers/example.csv"        # the list when send names none
+    ledger = ".ledger"                             # one ledger file per issue
+    outbox = "outbox"                              # .eml files when sending to no SMTP server
 
 The file is validated when it is loaded: every problem is reported at once,
 one line each as ``file:line: message``, in a single :class:`ConfigError`.
@@ -34,45 +44,23 @@ import difflib
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from email_validator import EmailNotValidError, validate_email
-
-from .errors import ConfigError
-from .terminal import printable
+from ..errors import ConfigError
+from ..terminal import printable
+from .values import MAX_PATH, MAX_STALE_DAYS, DNS_NAME, check_list_id, check_url, control_problem, parse_mailbox, shown
 
 __all__ = [
-    "DEFAULT_CONFIG",
-    "SendingSettings",
-    "Settings",
-    "SiteSettings",
-    "check_list_id",
-    "check_url",
-    "env_flag",
+    "CONFIG_NAME", "Environment", "RenderSettings", "SendingSettings", "Settings", "SiteSettings", "find_settings",
     "load_settings",
-    "parse_mailbox",
 ]
 
-DEFAULT_CONFIG = Path("soc-bulletin.toml")
-
+CONFIG_NAME = "soc-bulletin.toml"
 #: a settings file larger than this is not a settings file (and ``/dev/zero`` must not hang)
 MAX_FILE_BYTES = 1024 * 1024
-MAX_URL = 500  # the unsubscribe URL goes into a header line of at most 998 octets with the token
-MAX_PATH = 4096
-MAX_NAME = 200
-MAX_STALE_DAYS = 3650
-
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_URL_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
-# RFC 2919's list-label "." list-id-namespace is a dot-atom; this is the safe part of it that real ids use
-_LIST_ID = re.compile(r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)+")
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_DNS_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
-_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
-
 
 @dataclass(frozen=True, slots=True)
 class SiteSettings:
@@ -94,123 +82,57 @@ class SendingSettings:
     dkim_selector: str = ""
     dkim_key: str = ""
     stale_after_days: int = 7
+    subscribers: str = "subscribers/example.csv"
+    ledger: str = ".ledger"
+    outbox: str = "outbox"
+
+
+@dataclass(frozen=True, slots=True)
+class RenderSettings:
+    """Where the layouts are; empty means the layouts shipped inside the package."""
+
+    layouts: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Environment:
+    """What comes from environment variables: secrets only."""
+
+    smtp_user: str = ""
+    smtp_password: str = ""
+    unsubscribe_secret: str = ""
+
+    SMTP_USER = "SOC_BULLETIN_SMTP_USER"
+    SMTP_PASSWORD = "SOC_BULLETIN_SMTP_PASSWORD"
+    UNSUBSCRIBE_SECRET = "SOC_BULLETIN_UNSUBSCRIBE_SECRET"
+
+    @classmethod
+    def read(cls, environ: Mapping[str, str] | None = None, /) -> Environment:
+        """The variables as they are now (``os.environ`` by default)."""
+        env = os.environ if environ is None else environ
+        return cls(env.get(cls.SMTP_USER, ""), env.get(cls.SMTP_PASSWORD, ""), env.get(cls.UNSUBSCRIBE_SECRET, ""))
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """All settings; every field has a working default."""
+    """All settings; every field has a working default. ``root`` is the project's folder."""
 
     site: SiteSettings = field(default_factory=SiteSettings)
     sending: SendingSettings = field(default_factory=SendingSettings)
+    render: RenderSettings = field(default_factory=RenderSettings)
     path: Path | None = None
+    root: Path = field(default_factory=Path.cwd)
+    env: Environment = field(default_factory=Environment.read)
 
+    def resolve(self, value: str | Path, /) -> Path:
+        """A path from the settings, relative to the project's root unless absolute."""
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else self.root / path
 
-# --- value checks, shared with the message builder ---------------------------------------------
-
-
-def _shown(value: str, limit: int = 60) -> str:
-    """A value quoted for an error message: printable and cut short."""
-    text = value if len(value) <= limit else value[:limit] + "..."
-    return printable(repr(text))
-
-
-def _control(value: str) -> str | None:
-    found = _CONTROL.search(value)
-    if found is None:
-        return None
-    what = {"\r": "a carriage return (CR)", "\n": "a line feed (LF)", "\t": "a tab"}.get(found[0], f"the control character {printable(found[0])}")
-    return f"holds {what}; it must be one line with no control characters"
-
-
-def _address(value: str) -> tuple[str | None, str | None]:
-    """``(normalised address, None)`` or ``(None, why not)`` for a bare ASCII address."""
-    if "=?" in value:
-        return None, "has '=?' in the address, which mail programs would decode as an encoded-word"
-    if not value.isascii():
-        return None, "has non-ASCII characters, which SMTP without SMTPUTF8 cannot carry (write the domain in its xn-- form)"
-    try:
-        checked = validate_email(value, check_deliverability=False, allow_smtputf8=False)
-    except EmailNotValidError as exc:
-        return None, f"is not a valid email address: {exc}"
-    return checked.normalized, None
-
-
-def parse_mailbox(value: str, /, *, display_name: bool = True) -> tuple[str, str]:
-    """``(display name, address)`` from ``"Name <address>"`` or a bare address; ConfigError if not exactly one.
-
-    The address must be plain ASCII and valid for email-validator (offline);
-    the display name may be quoted (``"Smith, Jo" <jo@example.org>``) and
-    never holds a control character.
-    """
-    problem = _control(value)
-    if problem:
-        raise ConfigError(problem)
-    match = re.fullmatch(r"\s*(?:(?P<name>[^<>]*?)\s*<(?P<angle>[^<>]*)>|(?P<bare>[^<>\s]+))\s*", value)
-    if match is None:
-        raise ConfigError("must be exactly one address, such as 'Team <team@example.org>'")
-    name, address = (match["name"] or "").strip(), match["angle"] if match["bare"] is None else match["bare"]
-    if name and not display_name:
-        raise ConfigError("must be a bare address such as 'bounces@example.org', with no display name")
-    if name.startswith('"') and name.endswith('"') and len(name) >= 2:
-        inner = name[1:-1]
-        if re.search(r'(?<!\\)(?:\\\\)*"', inner):
-            raise ConfigError("has a quote inside the quoted display name; write it as \\\"")
-        name = re.sub(r"\\(.)", r"\1", inner)
-    elif re.search(r'[",;:@()\[\]\\]', name):
-        raise ConfigError("has a display name with , ; : @ ( ) [ ] \\ or \" in it; put the name in double quotes")
-    if len(name) > MAX_NAME:
-        raise ConfigError(f"has a display name of {len(name)} characters; at most {MAX_NAME}")
-    normalised, why = _address(address.strip())
-    if normalised is None:
-        raise ConfigError(f"{why}")
-    return name, normalised
-
-
-def check_url(value: str, /) -> str | None:
-    """Why ``value`` is not a safe URL to publish (``https:``, or ``http:`` on localhost), or None."""
-    problem = _control(value)
-    if problem:
-        return problem
-    if len(value) > MAX_URL:
-        return f"is {len(value)} characters long; at most {MAX_URL}"
-    if not value.isascii():
-        return "has non-ASCII characters; percent-encode them (and write the domain in its xn-- form)"
-    if not _URL_CHARS.fullmatch(value):
-        bad = sorted({c for c in value if not _URL_CHARS.fullmatch(c)})
-        return f"has characters a URL cannot hold ({printable(' '.join(repr(c) for c in bad))}); percent-encode them"
-    try:
-        parts = urlsplit(value)
-        host = parts.hostname or ""
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
-    except ValueError as exc:
-        return f"is not a valid URL ({exc})"
-    scheme = parts.scheme.lower()
-    if scheme == "http":
-        if host not in _LOCAL_HOSTS:
-            return "must start with https:// (plain http:// is only for localhost)"
-    elif scheme != "https":
-        return "must start with https://" + (f" (not {scheme}:)" if scheme else "")
-    if not host:
-        return "has no host name, such as https://bulletin.example.org"
-    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
-        return "has a user name or password in it; put no credentials in a URL"
-    if parts.fragment or value.endswith("#"):
-        return "has a #fragment; leave it out"
-    if host not in _LOCAL_HOSTS and not (_DNS_NAME.fullmatch(host) and "." in host):
-        return f"has the host {_shown(host)}, which is not a domain name"
-    return None
-
-
-def check_list_id(value: str, /) -> str | None:
-    """Why ``value`` is not an RFC 2919 list id (``list-label.namespace``), or None."""
-    problem = _control(value)
-    if problem:
-        return problem
-    if len(value) > 255:
-        return f"is {len(value)} characters long; at most 255"
-    if not _LIST_ID.fullmatch(value):
-        return "must be a list id such as 'soc-partnerships.example.org' (letters, digits, - and dots; no spaces or <>)"
-    return None
+    @property
+    def layouts(self) -> Path | None:
+        """The configured layouts folder, or None for the package's own."""
+        return self.resolve(self.render.layouts) if self.render.layouts else None
 
 
 # --- reading the file --------------------------------------------------------------------------
@@ -314,32 +236,45 @@ def _parse(text: str, path: Path) -> dict[str, Any]:
         raise ConfigError(f"{printable(str(path))}: TOML nested too deeply") from exc
 
 
-def load_settings(path: str | Path | None = None, /) -> Settings:
-    """Read settings from ``path``, or from ./soc-bulletin.toml when it exists, else defaults.
+def find_settings(*starts: str | Path) -> Path | None:
+    """The nearest ``soc-bulletin.toml`` in each start folder or its parents, in order; None if none."""
+    for start in starts:
+        folder = Path(start).resolve()
+        for candidate in (folder, *folder.parents):
+            found = candidate / CONFIG_NAME
+            if found.is_file():
+                return found
+    return None
 
+
+def load_settings(path: str | Path | None = None, /, *, start: str | Path | None = None) -> Settings:
+    """Read ``path``; or the settings found from ``start`` (an issue folder), then from the working directory.
+
+    Without a settings file, the defaults with the working directory as root.
     Raises one ConfigError listing every problem, one ``file:line: message`` per line.
     """
     if path is None:
-        if not DEFAULT_CONFIG.is_file():
+        path = find_settings(*([start] if start is not None else []), Path.cwd())
+        if path is None:
             return Settings()
-        path = DEFAULT_CONFIG
     path = Path(path)
     text = _read_text(path)
     data = _parse(text, path)
     lines = _Lines(text)
     problems = _Problems(path)
+    sections = {"site": SiteSettings, "sending": SendingSettings, "render": RenderSettings}
     for name in data:
-        if name not in ("site", "sending"):
-            problems.add(lines.of(name), f"unknown section [{printable(name)}] (allowed: [site], [sending])")
-    site = _table(SiteSettings, data.get("site", {}), "site", lines, problems)
-    sending = _table(SendingSettings, data.get("sending", {}), "sending", lines, problems)
+        if name not in sections:
+            problems.add(lines.of(name), f"unknown section [{printable(name)}] (allowed: {', '.join(f'[{n}]' for n in sections)})")
+    tables = {name: _table(cls, data.get(name, {}), name, lines, problems) for name, cls in sections.items()}
     raw = data.get("sending")
     if isinstance(raw, dict) and bool(raw.get("dkim_selector")) != bool(raw.get("dkim_key")):
         given, missing = ("dkim_selector", "dkim_key") if raw.get("dkim_selector") else ("dkim_key", "dkim_selector")
         problems.add(lines.of("sending", given), f"[sending] DKIM signing needs both dkim_selector and dkim_key; {missing} is missing")
     problems.raise_if_any()
-    assert isinstance(site, SiteSettings) and isinstance(sending, SendingSettings)
-    return Settings(site=site, sending=sending, path=path)
+    site, sending, render = tables["site"], tables["sending"], tables["render"]
+    assert isinstance(site, SiteSettings) and isinstance(sending, SendingSettings) and isinstance(render, RenderSettings)
+    return Settings(site=site, sending=sending, render=render, path=path, root=path.resolve().parent)
 
 
 def _table(cls: type, data: Any, section: str, lines: _Lines, problems: _Problems) -> object:
@@ -370,7 +305,7 @@ def _table(cls: type, data: Any, section: str, lines: _Lines, problems: _Problem
             continue
         why = _check_value(key, value)
         if why:
-            problems.add(line, f"{where} {why}: {_shown(value)}")
+            problems.add(line, f"{where} {why}: {shown(value)}")
             continue
         values[spec.name] = value
     return cls(**values)
@@ -378,10 +313,10 @@ def _table(cls: type, data: Any, section: str, lines: _Lines, problems: _Problem
 
 def _check_value(key: str, value: str) -> str | None:
     """Why the string setting ``key`` cannot be ``value``, or None."""
-    if key in ("suppressed", "segments"):
+    if key in ("suppressed", "segments", "subscribers", "ledger", "outbox", "layouts"):
         if not value.strip():
             return "is empty; leave the key out for the default"
-        return _control(value) or (f"is {len(value)} characters long; at most {MAX_PATH}" if len(value) > MAX_PATH else None)
+        return control_problem(value) or (f"is {len(value)} characters long; at most {MAX_PATH}" if len(value) > MAX_PATH else None)
     if not value:
         return None  # the other settings are optional: empty means not set
     if key == "from":
@@ -401,25 +336,12 @@ def _check_value(key: str, value: str) -> str | None:
     if key == "list_id":
         return check_list_id(value)
     if key == "dkim_selector":
-        problem = _control(value)
+        problem = control_problem(value)
         if problem:
             return problem
-        if len(value) > 253 or not _DNS_NAME.fullmatch(value):
+        if len(value) > 253 or not DNS_NAME.fullmatch(value):
             return "must be a DNS label such as 'bulletin' (letters, digits and -, at most 63 each, dots between labels)"
         return None
     if key == "dkim_key":
-        return _control(value) or (f"is {len(value)} characters long; at most {MAX_PATH}" if len(value) > MAX_PATH else None)
+        return control_problem(value) or (f"is {len(value)} characters long; at most {MAX_PATH}" if len(value) > MAX_PATH else None)
     return None
-
-
-def env_flag(name: str, /, default: bool = False) -> bool:
-    """A boolean environment variable: 1/true/yes/on or 0/false/no/off (``"0"`` is false)."""
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    value = raw.strip().lower()
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"0", "false", "no", "off"}:
-        return False
-    raise ConfigError(f"environment variable {name}={printable(repr(raw))} is not a boolean (use 1 or 0)")

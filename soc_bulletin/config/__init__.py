@@ -1,0 +1,20 @@
+"""Settings: the project's ``soc-bulletin.toml``, found from anywhere, and the environment's secrets."""
+
+from .settings import (
+    CONFIG_NAME, Environment, RenderSettings, SendingSettings, Settings, SiteSettings, find_settings, load_settings,
+)
+from .values import check_list_id, check_url, parse_mailbox
+
+__all__ = [
+    "CONFIG_NAME",
+    "Environment",
+    "RenderSettings",
+    "SendingSettings",
+    "Settings",
+    "SiteSettings",
+    "check_list_id",
+    "check_url",
+    "find_settings",
+    "load_settings",
+    "parse_mailbox",
+]

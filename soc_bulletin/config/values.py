@@ -1,0 +1,136 @@
+"""Checks of single setting values, shared by the settings file and the message builder.
+
+Addresses are parsed strictly (one address, no control characters, valid for
+email-validator offline), URLs must be ``https:`` (``http:`` only for
+localhost) without credentials, ``list_id`` is an RFC 2919 list id.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from email_validator import EmailNotValidError, validate_email
+
+from ..errors import ConfigError
+from ..terminal import printable
+
+__all__ = ["check_list_id", "check_url", "parse_mailbox"]
+
+MAX_URL = 500  # the unsubscribe URL goes into a header line of at most 998 octets with the token
+MAX_PATH = 4096
+MAX_NAME = 200
+MAX_STALE_DAYS = 3650
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_URL_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
+# RFC 2919's list-label "." list-id-namespace is a dot-atom; this is the safe part of it that real ids use
+_LIST_ID = re.compile(r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)+")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+DNS_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def shown(value: str, limit: int = 60) -> str:
+    """A value quoted for an error message: printable and cut short."""
+    text = value if len(value) <= limit else value[:limit] + "..."
+    return printable(repr(text))
+
+
+def control_problem(value: str) -> str | None:
+    found = _CONTROL.search(value)
+    if found is None:
+        return None
+    what = {"\r": "a carriage return (CR)", "\n": "a line feed (LF)", "\t": "a tab"}.get(found[0], f"the control character {printable(found[0])}")
+    return f"holds {what}; it must be one line with no control characters"
+
+
+def _address(value: str) -> tuple[str | None, str | None]:
+    """``(normalised address, None)`` or ``(None, why not)`` for a bare ASCII address."""
+    if "=?" in value:
+        return None, "has '=?' in the address, which mail programs would decode as an encoded-word"
+    if not value.isascii():
+        return None, "has non-ASCII characters, which SMTP without SMTPUTF8 cannot carry (write the domain in its xn-- form)"
+    try:
+        checked = validate_email(value, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as exc:
+        return None, f"is not a valid email address: {exc}"
+    return checked.normalized, None
+
+
+def parse_mailbox(value: str, /, *, display_name: bool = True) -> tuple[str, str]:
+    """``(display name, address)`` from ``"Name <address>"`` or a bare address; ConfigError if not exactly one.
+
+    The address must be plain ASCII and valid for email-validator (offline);
+    the display name may be quoted (``"Smith, Jo" <jo@example.org>``) and
+    never holds a control character.
+    """
+    problem = control_problem(value)
+    if problem:
+        raise ConfigError(problem)
+    match = re.fullmatch(r"\s*(?:(?P<name>[^<>]*?)\s*<(?P<angle>[^<>]*)>|(?P<bare>[^<>\s]+))\s*", value)
+    if match is None:
+        raise ConfigError("must be exactly one address, such as 'Team <team@example.org>'")
+    name, address = (match["name"] or "").strip(), match["angle"] if match["bare"] is None else match["bare"]
+    if name and not display_name:
+        raise ConfigError("must be a bare address such as 'bounces@example.org', with no display name")
+    if name.startswith('"') and name.endswith('"') and len(name) >= 2:
+        inner = name[1:-1]
+        if re.search(r'(?<!\\)(?:\\\\)*"', inner):
+            raise ConfigError("has a quote inside the quoted display name; write it as \\\"")
+        name = re.sub(r"\\(.)", r"\1", inner)
+    elif re.search(r'[",;:@()\[\]\\]', name):
+        raise ConfigError("has a display name with , ; : @ ( ) [ ] \\ or \" in it; put the name in double quotes")
+    if len(name) > MAX_NAME:
+        raise ConfigError(f"has a display name of {len(name)} characters; at most {MAX_NAME}")
+    normalised, why = _address(address.strip())
+    if normalised is None:
+        raise ConfigError(f"{why}")
+    return name, normalised
+
+
+def check_url(value: str, /) -> str | None:
+    """Why ``value`` is not a safe URL to publish (``https:``, or ``http:`` on localhost), or None."""
+    problem = control_problem(value)
+    if problem:
+        return problem
+    if len(value) > MAX_URL:
+        return f"is {len(value)} characters long; at most {MAX_URL}"
+    if not value.isascii():
+        return "has non-ASCII characters; percent-encode them (and write the domain in its xn-- form)"
+    if not _URL_CHARS.fullmatch(value):
+        bad = sorted({c for c in value if not _URL_CHARS.fullmatch(c)})
+        return f"has characters a URL cannot hold ({printable(' '.join(repr(c) for c in bad))}); percent-encode them"
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError as exc:
+        return f"is not a valid URL ({exc})"
+    scheme = parts.scheme.lower()
+    if scheme == "http":
+        if host not in _LOCAL_HOSTS:
+            return "must start with https:// (plain http:// is only for localhost)"
+    elif scheme != "https":
+        return "must start with https://" + (f" (not {scheme}:)" if scheme else "")
+    if not host:
+        return "has no host name, such as https://bulletin.example.org"
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        return "has a user name or password in it; put no credentials in a URL"
+    if parts.fragment or value.endswith("#"):
+        return "has a #fragment; leave it out"
+    if host not in _LOCAL_HOSTS and not (DNS_NAME.fullmatch(host) and "." in host):
+        return f"has the host {shown(host)}, which is not a domain name"
+    return None
+
+
+def check_list_id(value: str, /) -> str | None:
+    """Why ``value`` is not an RFC 2919 list id (``list-label.namespace``), or None."""
+    problem = control_problem(value)
+    if problem:
+        return problem
+    if len(value) > 255:
+        return f"is {len(value)} characters long; at most 255"
+    if not _LIST_ID.fullmatch(value):
+        return "must be a list id such as 'soc-partnerships.example.org' (letters, digits, - and dots; no spaces or <>)"
+    return None

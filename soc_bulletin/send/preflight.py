@@ -1,0 +1,206 @@
+"""The preflight of a send: every check that can refuse it, and the pieces a :class:`Campaign` is made of.
+
+Content passes ``check``; lists are usable; the segment selects somebody; a
+named suppression list exists; the sender and a DKIM key are proven; editions
+are rendered once per audience and fingerprinted for the freeze.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..audience.segments import Segments, load_segments
+from ..audience.subscribers import ROW_CODES, Subscriber, read_subscribers
+from ..audience.suppression import Suppressions, load_suppressions
+from ..config import Settings
+from ..content.model import Issue
+from ..errors import ConfigError, ContentError, SenderFailure
+from ..problems import Severity
+from ..render.build import local_images
+from ..render.renderer import Edition, Renderer, filter_sections
+from .ledger import State
+from .sqlite_ledger import SQLiteLedger
+from .message import DkimKey, MessageTemplate, Sender
+from .unsubscribe import Unsubscribe
+
+__all__ = [
+    "EVERYONE", "Fingerprint", "audiences", "changed_articles", "check_content", "dkim_key", "done_keys", "edition_key",
+    "fingerprint", "issue_identity", "ledger_path", "message_templates", "nobody_to_send", "read_lists", "render_edition",
+    "segments_for", "suppressions_for",
+]
+
+EVERYONE = "everyone"  # the edition key when an issue has no targeted content
+
+
+def audiences(issue: Issue, /) -> frozenset[str]:
+    """Every segment name an article or section of ``issue`` is targeted at."""
+    names = {n for s in issue.sections for n in s.audience}
+    names.update(n for a in issue.articles for n in a.audience)
+    return frozenset(names)
+
+
+def edition_key(names: frozenset[str], /) -> str:
+    """The ledger's name for the edition seen by members of ``names``."""
+    return "+".join(sorted(names)) if names else EVERYONE
+
+
+def issue_identity(issue_dir: str | Path, /) -> str:
+    """An issue's identity: the name of its folder (two issues of one month are two issues)."""
+    name = Path(issue_dir).resolve().name
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
+        raise ConfigError(f"the issue folder name {name!r} may use only letters, digits, '.', '_' and '-'")
+    return name
+
+
+def ledger_path(ledger_dir: str | Path, identity: str, /) -> Path:
+    """Where the ledger of the issue ``identity`` lives: one file per issue."""
+    return Path(ledger_dir) / f"{identity}.sqlite3"
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """An edition's content digest and its articles' digests (by slug)."""
+
+    digest: str
+    articles: dict[str, str]
+
+
+def nobody_to_send(segment: str, subscribers: int, in_segment: int, suppressed: int, lists: Sequence[str | Path]) -> str:
+    names = ", ".join(str(p) for p in lists)
+    if not subscribers:
+        return f"nothing to send: the lists ({names}) hold no valid subscriber"
+    if not in_segment:
+        return f"nothing to send: segment '{segment}' selects none of the {subscribers} subscribers in {names}"
+    return f"nothing to send: all {suppressed} subscriber(s) of segment '{segment}' are on the suppression list"
+
+
+def check_content(issue_dir: Path) -> list[str]:
+    """Run ``check`` on the issue: errors refuse the send, warnings are returned."""
+    from ..check import check_paths
+
+    if not issue_dir.is_dir():
+        raise ConfigError(f"{issue_dir} is not an issue folder")
+    report = check_paths([issue_dir])
+    if report.errors:
+        raise ContentError(report.errors)
+    return [str(p) for p in report.warnings]
+
+
+def read_lists(lists: Sequence[str | Path]) -> tuple[tuple[Subscriber, ...], list[str]]:
+    """Every named list must be usable; rows that are not are left out, with a warning."""
+    if not lists:
+        raise ConfigError("give at least one subscriber list")
+    report = read_subscribers(*lists)
+    fatal = [p for p in report.problems if p.severity is Severity.ERROR and p.code not in ROW_CODES]
+    if fatal:
+        raise ConfigError("; ".join(f"cannot use the list {p}" for p in fatal))
+    warnings = [str(p) for p in report.problems]
+    if report.invalid:
+        warnings.append(f"{report.invalid} invalid subscriber row(s) left out (see above).")
+    return report.subscribers, warnings
+
+
+def segments_for(segments_file: str | Path | None, settings: Settings) -> Segments:
+    """The named segments file, or the project's (only ``all`` when it has none)."""
+    if segments_file is not None:
+        return load_segments(segments_file)
+    default = settings.resolve(settings.sending.segments)
+    return load_segments(default if default.exists() else None)
+
+
+def suppressions_for(named: str | Path | None, settings: Settings) -> tuple[Suppressions, Path, list[str]]:
+    """The suppression list: a named one must exist; a missing default one is a warning."""
+    warnings = []
+    if named is not None:
+        path = Path(named)
+        if not path.is_file():
+            raise ConfigError(f"the suppression list {path} does not exist (or is not a file)")
+    else:
+        path = settings.resolve(settings.sending.suppressed)
+        if not path.exists():
+            warnings.append(f"warning: no suppression list at {path}; nobody is suppressed (it is created at the first bounce)")
+    suppressions = load_suppressions(path)
+    warnings += [str(p) for p in suppressions.problems]
+    return suppressions, path, warnings
+
+
+def render_edition(issue: Issue, key: str, renderer: Renderer, url: str) -> Edition:
+    """The edition named ``key`` (see :func:`edition_key`)."""
+    audience = None if not audiences(issue) else frozenset() if key == EVERYONE else frozenset(key.split("+"))
+    return renderer.render(issue, audience=audience, web_url=url)
+
+
+def message_templates(editions: dict[str, Edition], /, *, issue_dir: Path, identity: str, settings: Settings) -> dict[str, MessageTemplate]:
+    """A message template per edition, with sender, unsubscribe links, inline images and a checked DKIM key."""
+    templates = {}
+    sending = settings.sending
+    for key, edition in editions.items():
+        issue = edition.issue
+        sender = Sender.parse(sending.from_, mailbox=issue.mailbox, envelope_sender=sending.envelope_sender, list_id=sending.list_id)
+        unsubscribe = Unsubscribe(list_id=sender.list_id, mailbox=issue.mailbox, base_url=sending.unsubscribe_base_url,
+                                  secret=settings.env.unsubscribe_secret)
+        images = {src: issue_dir / src for src in local_images(issue)}
+        for src, path in images.items():
+            if not path.is_file():
+                raise ConfigError(f"the image {path} does not exist")
+        templates[key] = MessageTemplate(edition, sender=sender, unsubscribe=unsubscribe, images=images,
+                                         dkim=dkim_key(settings, sender), issue_id=identity)
+    return templates
+
+
+def dkim_key(settings: Settings, sender: Sender) -> DkimKey | None:
+    """The DKIM key from settings, proven to sign; None when signing is not configured."""
+    selector, key_path = settings.sending.dkim_selector, settings.sending.dkim_key
+    if not selector and not key_path:
+        return None
+    if not (selector and key_path):
+        raise ConfigError("DKIM signing needs both dkim_selector and dkim_key in the settings")
+    try:
+        key = settings.resolve(key_path).read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the DKIM key {key_path}: {exc.strerror or exc}") from exc
+    dkim_key = DkimKey(selector, sender.from_address.rsplit("@", 1)[1], key)
+    try:
+        dkim_key.probe()
+    except SenderFailure as exc:
+        raise ConfigError(f"the DKIM key {key_path} cannot be used: {exc}") from exc
+    return dkim_key
+
+
+def fingerprint(edition: Edition, issue_dir: Path) -> Fingerprint:
+    """Digests of what recipients of ``edition`` see: the whole edition, and each article."""
+    images = {src: hashlib.sha256((issue_dir / src).read_bytes()).hexdigest() for src in local_images(edition.issue)}
+    whole = hashlib.sha256()
+    for part in (edition.subject, edition.html, edition.text, *sorted(images.values())):
+        whole.update(part.encode() + b"\0")
+    articles = {}
+    for section in filter_sections(edition.issue, edition.audience):
+        for article in section.articles:
+            digest = hashlib.sha256(repr(article).encode())
+            for src in sorted(images):
+                if f"src={src!r}" in repr(article):
+                    digest.update(images[src].encode())
+            articles[article.slug] = digest.hexdigest()
+    return Fingerprint(whole.hexdigest(), articles)
+
+
+def changed_articles(before: Mapping[str, str], now: dict[str, str]) -> str:
+    changed = [f"'{s}' changed" for s in now if s in before and before[s] != now[s]]
+    changed += [f"'{s}' added" for s in now if s not in before]
+    changed += [f"'{s}' removed" for s in before if s not in now]
+    return ", ".join(changed) if changed else "the layout, settings or issue details changed"
+
+
+def done_keys(path: Path, identity: str) -> set[str]:
+    """Keys of people the ledger says have had the issue (sent or refused for good); none if no ledger."""
+    if not path.exists():
+        return set()
+    ledger = SQLiteLedger(path, identity=identity, create=False, lock=False)
+    try:
+        return {row.key for row in ledger.rows() if row.state in (State.SENT, State.FAILED_PERMANENT)}
+    finally:
+        ledger.close()
