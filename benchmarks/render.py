@@ -25,8 +25,8 @@ from typing import TypeVar
 
 import mjml
 
-from soc_bulletin.render.build import build
 from soc_bulletin.content.load import load_issue
+from soc_bulletin.render.build import build
 from soc_bulletin.render.renderer import Renderer, filter_sections
 
 ISSUE_DIR = Path(__file__).resolve().parent.parent / "issues" / "2019-08"
@@ -48,11 +48,11 @@ def run(n: int) -> tuple[dict[str, list[float]], str, int]:
         for _ in range(n):
             issue = timed(times, "load", lambda: load_issue(ISSUE_DIR))
             sections = filter_sections(issue, None)
-            mjml_source = timed(times, "templates", lambda: renderer.mjml(issue, sections))
-            raw = timed(times, "mjml-python", lambda: mjml.mjml2html(mjml_source, disable_comments=True, fonts={}))
-            html = timed(times, "inline-css", lambda: renderer.inliner.inline(raw))
-            timed(times, "text", lambda: renderer.text(issue, sections))
-            timed(times, "build (all, incl. write)", lambda: build(issue, out, root=ISSUE_DIR))
+            mjml_source = timed(times, "templates", lambda i=issue, s=sections: renderer.mjml(i, s))
+            raw = timed(times, "mjml-python", lambda m=mjml_source: mjml.mjml2html(m, disable_comments=True, fonts={}))
+            html = timed(times, "inline-css", lambda r=raw: renderer.inliner.inline(r))
+            timed(times, "text", lambda i=issue, s=sections: renderer.text(i, s))
+            timed(times, "build (all, incl. write)", lambda i=issue: build(i, out, root=ISSUE_DIR))
             html_bytes = len(html.encode())
     return times, mjml_source, html_bytes
 

@@ -20,8 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from soc_bulletin.send.campaign import Campaign
 from soc_bulletin.config import Settings
+from soc_bulletin.send.campaign import Campaign
 from soc_bulletin.send.engine import DeliveryOptions
 from soc_bulletin.send.transports import OutboxTransport, SMTPSettings, SMTPTransport, Transport
 

@@ -27,7 +27,6 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from soc_bulletin.render.build import build
 from soc_bulletin.content.model import (
     Article,
     BulletList,
@@ -43,6 +42,7 @@ from soc_bulletin.content.model import (
     Text,
     Welcome,
 )
+from soc_bulletin.render.build import build
 
 #: The issue folder: where ``images/...`` paths are found.
 ROOT = Path(__file__).resolve().parent.parent / "issues" / "2019-08"

@@ -4,18 +4,53 @@ from .audience import Segments, Subscriber, Suppressions, load_segments, load_su
 from .check import CheckReport, check_paths
 from .config import Settings, load_settings
 from .content import (
-    Article, BulletList, Callout, Contact, Contacts, Figure, Figures, Image, Issue, Link, Quote, Section, Text, Welcome,
-    load_article, load_issue, read_issue,
+    Article,
+    BulletList,
+    Callout,
+    Contact,
+    Contacts,
+    Figure,
+    Figures,
+    Image,
+    Issue,
+    Link,
+    Quote,
+    Section,
+    Text,
+    Welcome,
+    load_article,
+    load_issue,
+    read_issue,
 )
 from .errors import (
-    BulletinError, ConfigError, ContentError, LedgerError, MessageRefused, RecipientRefused, RefusedError, RenderError,
-    SendError, SenderFailure, SubscriberError, TemporaryFailure,
+    BulletinError,
+    ConfigError,
+    ContentError,
+    LedgerError,
+    MessageRefused,
+    RecipientRefused,
+    RefusedError,
+    RenderError,
+    SenderFailure,
+    SendError,
+    SubscriberError,
+    TemporaryFailure,
 )
 from .problems import Problem, Severity
 from .render import BuildResult, Edition, Renderer, build, build_dir, render
 from .send import (
-    Campaign, DeliveryOptions, DeliveryReport, DryRun, OutboxTransport, RateLimit, SendResult, SendStatus, SMTPSettings,
-    SMTPTransport, Transport, send_status,
+    Campaign,
+    DeliveryOptions,
+    DeliveryReport,
+    DryRun,
+    OutboxTransport,
+    RateLimit,
+    SendResult,
+    SendStatus,
+    SMTPSettings,
+    SMTPTransport,
+    Transport,
+    send_status,
 )
 from .site import build_archive, serve_preview
 

@@ -6,7 +6,6 @@ nothing was written that must not be. No input may give a traceback.
 
 from __future__ import annotations
 
-import codecs
 import errno
 import os
 import random
@@ -19,9 +18,9 @@ from pathlib import Path
 import pytest
 
 import soc_bulletin.render.build  # noqa: F401 - the module, for monkeypatching build_dir
+from soc_bulletin.audience.subscribers import read_subscribers
 from soc_bulletin.cli.main import describe_os_error, main
 from soc_bulletin.errors import SenderFailure
-from soc_bulletin.audience.subscribers import read_subscribers
 
 from .conftest import ISSUE_11, MINIMAL_ISSUE
 

@@ -24,14 +24,27 @@ from pathlib import Path
 import pytest
 
 from soc_bulletin import ContentError, load_issue
-from soc_bulletin.site.archive import build_archive
-from soc_bulletin.render.build import build
 from soc_bulletin.cli.main import main
 from soc_bulletin.content.model import (
-    Article, BulletList, Callout, Contact, Contacts, Figure, Figures, Image, Issue, Link, Quote, Section, Text, Welcome,
+    Article,
+    BulletList,
+    Callout,
+    Contact,
+    Contacts,
+    Figure,
+    Figures,
+    Image,
+    Issue,
+    Link,
+    Quote,
+    Section,
+    Text,
+    Welcome,
 )
-from soc_bulletin.site.preview import build_preview
+from soc_bulletin.render.build import build
 from soc_bulletin.render.renderer import DEFAULT_LAYOUTS, PLACEHOLDERS, render
+from soc_bulletin.site.archive import build_archive
+from soc_bulletin.site.preview import build_preview
 
 SECRET = "TOP-SECRET-7f1c"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)

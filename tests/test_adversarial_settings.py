@@ -280,19 +280,19 @@ def test_unreadable_paths(tmp_path: Path) -> None:
 
 def test_valid_settings_load_with_every_value(tmp_path: Path) -> None:
     path = write(tmp_path, codecs.BOM_UTF8 + (
-        "[site]\n"
-        'base_url = "https://bulletin.example.org/archive"\n'
-        "[sending]\n"
-        'from = "\\"Smith, Jo\\" <Jo.Smith@Example.ORG>"\n'
-        'envelope_sender = "bounces@example.org"\n'
-        'list_id = "soc-partnerships.example.org"\n'
-        'unsubscribe_base_url = "http://localhost:8000/unsubscribe?list=soc"\n'
-        'suppressed = "lists/suppressed.csv"\n'
-        'segments = "lists/segments.yaml"\n'
-        'dkim_selector = "bulletin.2024"\n'
-        'dkim_key = "/etc/soc-bulletin/dkim.pem"\n'
-        "stale_after_days = 30\n"
-    ).encode())
+        b"[site]\n"
+        b'base_url = "https://bulletin.example.org/archive"\n'
+        b"[sending]\n"
+        b'from = "\\"Smith, Jo\\" <Jo.Smith@Example.ORG>"\n'
+        b'envelope_sender = "bounces@example.org"\n'
+        b'list_id = "soc-partnerships.example.org"\n'
+        b'unsubscribe_base_url = "http://localhost:8000/unsubscribe?list=soc"\n'
+        b'suppressed = "lists/suppressed.csv"\n'
+        b'segments = "lists/segments.yaml"\n'
+        b'dkim_selector = "bulletin.2024"\n'
+        b'dkim_key = "/etc/soc-bulletin/dkim.pem"\n'
+        b"stale_after_days = 30\n"
+    ))
     assert load_settings(path) == Settings(
         site=SiteSettings("https://bulletin.example.org/archive"),
         sending=SendingSettings(

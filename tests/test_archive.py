@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from soc_bulletin import ContentError, load_issue
-from soc_bulletin.site.archive import build_archive, issue_folders, web_url
 from soc_bulletin.cli.main import main
+from soc_bulletin.site.archive import build_archive, issue_folders, web_url
 
 from .browser import write_sample_issue
 

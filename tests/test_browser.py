@@ -19,10 +19,10 @@ import pytest
 from email_validator import EmailNotValidError, validate_email
 
 from soc_bulletin import Contacts, Issue, load_issue
-from soc_bulletin.site.archive import build_archive, web_url
 from soc_bulletin.render.build import local_images
-from soc_bulletin.site.preview import serve_preview
 from soc_bulletin.render.renderer import fill_placeholders, render
+from soc_bulletin.site.archive import build_archive, web_url
+from soc_bulletin.site.preview import serve_preview
 
 from .browser import ISSUE_11, SCREENSHOTS, TIMEOUT_MS, chromium, issue_11_ready, new_page, serve_directory, write_sample_issue
 from .test_accessibility import contrast

@@ -12,7 +12,6 @@ import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -121,7 +120,7 @@ def _line(location: str, code: str, message: str) -> str:
     return f"check_corpus/issue/{location}: {code} {message}"
 
 
-@pytest.mark.parametrize(("location", "code", "message"), EXPECTED, ids=[f"{c}-{l}" for l, c, _ in EXPECTED])
+@pytest.mark.parametrize(("location", "code", "message"), EXPECTED, ids=[f"{c}-{where}" for where, c, _ in EXPECTED])
 def test_each_problem_at_its_place(run: subprocess.CompletedProcess[str], location: str, code: str, message: str) -> None:
     assert _line(location, code, message) in run.stdout.splitlines()
 

@@ -45,7 +45,8 @@ indented:
 )
 def test_position_of_offset(key: str, line: int, column: int) -> None:
     root = yaml.compose(DOC, Loader=yaml.SafeLoader)
-    mapping = dict((k.value, v) for k, v in root.value)
+    assert root is not None
+    mapping = {k.value: v for k, v in root.value}
     node = mapping[key]
     if key == "indented":
         node = node.value[0][1]
@@ -55,7 +56,8 @@ def test_position_of_offset(key: str, line: int, column: int) -> None:
 
 def test_position_of_offset_zero_is_the_value_start() -> None:
     root = yaml.compose(DOC, Loader=yaml.SafeLoader)
-    mapping = dict((k.value, v) for k, v in root.value)
+    assert root is not None
+    mapping = {k.value: v for k, v in root.value}
     assert position(mapping["plain"], 0, lines=DOC.splitlines()) == (4, 8)
     assert position(mapping["literal"], 0, lines=DOC.splitlines()) == (2, 3)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from soc_bulletin.errors import MessageRefused, RecipientRefused, SenderFailure, SendError, TemporaryFailure
 from soc_bulletin.send.engine import DeliveryOptions, Step, backoff, next_step
-from soc_bulletin.errors import MessageRefused, RecipientRefused, SendError, SenderFailure, TemporaryFailure
 from soc_bulletin.send.transports import classify_reply
 
 CLASSIFY = [

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from soc_bulletin import Contacts, build_dir, load_issue, render
+from soc_bulletin import Callout, Contacts, Issue, build_dir, load_issue, render
 from soc_bulletin.cli.main import main
 
 from .conftest import ISSUE_11, REPO
@@ -19,12 +19,14 @@ from .seed import html_words, missing_pieces, seed_addresses, seed_pieces
 GMAIL_CLIP_BYTES = 102 * 1024
 
 
-def example_issue_11():  # type: ignore[no-untyped-def]
+def example_issue_11() -> Issue:
     spec = importlib.util.spec_from_file_location("issue_11_example", REPO / "examples" / "issue_11.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.issue_11()
+    issue = module.issue_11()
+    assert isinstance(issue, Issue)
+    return issue
 
 
 def test_structure_matches_the_seed() -> None:
@@ -35,7 +37,7 @@ def test_structure_matches_the_seed() -> None:
         "Tackling Vulnerability", "Economic Crime",
     ]
     assert [len(s.articles) for s in issue.sections] == [1, 2, 1, 2, 3, 2]
-    callouts = [b for a in issue.articles for b in a.blocks if type(b).__name__ == "Callout"]
+    callouts = [b for a in issue.articles for b in a.blocks if isinstance(b, Callout)]
     assert [c.title for c in callouts] == ["What is Participatory Budgeting?"]
 
 

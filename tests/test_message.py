@@ -15,8 +15,8 @@ import pytest
 
 from soc_bulletin import Article, ConfigError, Image, Issue, Section, Text, Welcome, render
 from soc_bulletin.errors import RecipientRefused
-from soc_bulletin.send.message import MessageTemplate, Sender
 from soc_bulletin.render.renderer import fill_placeholders
+from soc_bulletin.send.message import MessageTemplate, Sender
 from soc_bulletin.send.unsubscribe import Unsubscribe
 
 ISSUE = Issue(

@@ -10,9 +10,9 @@ import pytest
 
 from soc_bulletin.check import check_paths
 from soc_bulletin.cli.main import main
-from soc_bulletin.errors import ConfigError
 from soc_bulletin.content.load import BLOCK_KINDS, load_article, read_issue
 from soc_bulletin.content.new_article import add_to_issue, article_template
+from soc_bulletin.errors import ConfigError
 
 from .conftest import ISSUE_11, MINIMAL_ISSUE
 

@@ -25,8 +25,8 @@ import pytest
 
 from soc_bulletin import Problem
 from soc_bulletin.cli.main import main
-from soc_bulletin.site.preview import PreviewServer, serve_preview
 from soc_bulletin.render.renderer import DEFAULT_LAYOUTS
+from soc_bulletin.site.preview import PreviewServer, serve_preview
 
 from .browser import write_sample_issue
 

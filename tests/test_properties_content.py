@@ -28,11 +28,25 @@ from soc_bulletin import ContentError, load_issue
 from soc_bulletin.check import check_paths
 from soc_bulletin.content.load import load_article
 from soc_bulletin.content.model import (
-    UNSAFE_CHARACTERS, Article, Block, BulletList, Callout, Contact, Contacts, Figure, Figures, Image, Issue, Link,
-    Quote, Section, Text, Welcome,
+    UNSAFE_CHARACTERS,
+    Article,
+    Block,
+    BulletList,
+    Callout,
+    Contact,
+    Contacts,
+    Figure,
+    Figures,
+    Image,
+    Issue,
+    Link,
+    Quote,
+    Section,
+    Text,
+    Welcome,
 )
-from soc_bulletin.render.renderer import PLACEHOLDERS, render
 from soc_bulletin.content.yamlfile import read_yaml
+from soc_bulletin.render.renderer import PLACEHOLDERS, render
 
 BUDGET = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 RENDER_BUDGET = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

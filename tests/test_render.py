@@ -7,8 +7,21 @@ import re
 from html.parser import HTMLParser
 
 from soc_bulletin import (
-    Article, BulletList, Callout, Contact, Contacts, Figure, Figures, Image, Issue, Link, Quote,
-    Section, Text, Welcome, render,
+    Article,
+    BulletList,
+    Callout,
+    Contact,
+    Contacts,
+    Figure,
+    Figures,
+    Image,
+    Issue,
+    Link,
+    Quote,
+    Section,
+    Text,
+    Welcome,
+    render,
 )
 from soc_bulletin.render.renderer import PLACEHOLDERS, fill_placeholders
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from soc_bulletin.errors import ConfigError, SubscriberError
-from soc_bulletin.problems import Problem, Severity
 from soc_bulletin.audience.segments import ALL, Criteria, Segment, load_segments, select_recipients
 from soc_bulletin.audience.subscribers import Subscriber, read_subscribers
 from soc_bulletin.audience.suppression import Suppression, Suppressions, load_suppressions
+from soc_bulletin.errors import ConfigError, SubscriberError
+from soc_bulletin.problems import Problem, Severity
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -37,15 +37,15 @@ def names(subscribers: list[Subscriber]) -> list[str]:
     ("segment", "expected"),
     [
         (ALL, ["Jane", "Ifan", "Ross", "Omar", ""]),
-        (Segment("police", Criteria(tags={"police"})), ["Jane", "Ross"]),
-        (Segment("police-wales", Criteria(tags={"police"}, regions={"Wales"})), ["Jane"]),
-        (Segment("any-of", Criteria(tags={"POLICE", "charity"})), ["Jane", "Ross", "Omar"]),
-        (Segment("wales", Criteria(regions={"  wales "})), ["Jane", "Ifan"]),
-        (Segment("org", Criteria(organisations={"glanafon council", "dalesby trust"})), ["Ifan", "Omar"]),
-        (Segment("not-police", exclude=Criteria(tags={"police"})), ["Ifan", "Omar", ""]),
-        (Segment("wales-not-board", Criteria(regions={"Wales"}), Criteria(tags={"soc-board"})), ["Ifan"]),
+        (Segment("police", Criteria(tags=frozenset({"police"}))), ["Jane", "Ross"]),
+        (Segment("police-wales", Criteria(tags=frozenset({"police"}), regions=frozenset({"Wales"}))), ["Jane"]),
+        (Segment("any-of", Criteria(tags=frozenset({"POLICE", "charity"}))), ["Jane", "Ross", "Omar"]),
+        (Segment("wales", Criteria(regions=frozenset({"  wales "}))), ["Jane", "Ifan"]),
+        (Segment("org", Criteria(organisations=frozenset({"glanafon council", "dalesby trust"}))), ["Ifan", "Omar"]),
+        (Segment("not-police", exclude=Criteria(tags=frozenset({"police"}))), ["Ifan", "Omar", ""]),
+        (Segment("wales-not-board", Criteria(regions=frozenset({"Wales"})), Criteria(tags=frozenset({"soc-board"}))), ["Ifan"]),
         # under exclude, any one criterion is enough to leave a subscriber out
-        (Segment("x", exclude=Criteria(tags={"charity"}, regions={"Scotland"})), ["Jane", "Ifan", ""]),
+        (Segment("x", exclude=Criteria(tags=frozenset({"charity"}), regions=frozenset({"Scotland"}))), ["Jane", "Ifan", ""]),
     ],
 )
 def test_matching(segment: Segment, expected: list[str]) -> None:
@@ -54,7 +54,7 @@ def test_matching(segment: Segment, expected: list[str]) -> None:
 
 def test_suppression_wins_over_every_segment() -> None:
     suppressions = Suppressions((Suppression("JANE@example.org", "unsubscribed"),))
-    police = Segment("police", Criteria(tags={"police"}))
+    police = Segment("police", Criteria(tags=frozenset({"police"})))
     assert names(select_recipients(EVERYONE, police, suppressions)) == ["Ross"]
     assert "Jane" not in names(select_recipients(EVERYONE, ALL, suppressions))
 
@@ -74,7 +74,7 @@ def test_load_definitions(tmp_path: Path) -> None:
     segments = load_segments(path)
     assert list(segments) == ["all", "police-wales", "community"]
     assert segments["police-wales"] == Segment(
-        "police-wales", Criteria(tags={"police"}, regions={"wales"}), description="Police forces in Wales."
+        "police-wales", Criteria(tags=frozenset({"police"}), regions=frozenset({"wales"})), description="Police forces in Wales."
     )
     assert names(select_recipients(EVERYONE, segments["community"])) == ["Ifan", ""]
     assert segments.segment("all") is ALL

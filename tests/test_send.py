@@ -6,7 +6,7 @@ import json
 import re
 import sqlite3
 import ssl
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ import trustme
 from soc_bulletin.cli.main import main
 from soc_bulletin.send.unsubscribe import Unsubscribe
 
-from .conftest import ISSUE_11, MINIMAL_ARTICLE, MINIMAL_ISSUE
+from .conftest import ISSUE_11, MINIMAL_ISSUE
 from .smtp import FaultyController, RecordingHandler, authenticator
 
 ADDRESS = re.compile(rb"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")

@@ -32,7 +32,8 @@ SEGMENTS = "police: {segments: [police]}\npolice-wales: {segments: [police], reg
 
 def regional_list(path: Path) -> dict[str, list[str]]:
     """30 partners: every third is police, and of those every other one is in Wales."""
-    rows, groups = ["email,name,region,segments"], {"police": [], "police-wales": [], "all": []}
+    rows = ["email,name,region,segments"]
+    groups: dict[str, list[str]] = {"police": [], "police-wales": [], "all": []}
     for n in range(30):
         address = f"p{n:02d}@example.org"
         police, wales = n % 3 == 0, n % 2 == 0
@@ -443,8 +444,8 @@ def test_a_ledger_folder_that_cannot_be_made_refuses(workdir: Path, smtp: Faulty
 
 
 def test_a_ledger_deleted_mid_send_stops_the_send(tmp_path: Path) -> None:
-    from .test_send_crash import _command, _setup, slow_smtp  # noqa: F401  (the same slow server)
     from .smtp import RecordingHandler
+    from .test_send_crash import _command, _setup, slow_smtp  # noqa: F401  (the same slow server)
 
     _setup(tmp_path)
     server = FaultyController(RecordingHandler())

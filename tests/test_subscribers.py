@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from soc_bulletin.audience.csvsource import sniff
-from soc_bulletin.problems import Problem, Severity
 from soc_bulletin.audience.subscribers import (
     Subscriber,
     extra_columns,
@@ -18,6 +17,7 @@ from soc_bulletin.audience.subscribers import (
     read_subscribers,
     write_subscribers,
 )
+from soc_bulletin.problems import Problem, Severity
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "subscribers" / "example.csv"

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from soc_bulletin.errors import SubscriberError
-from soc_bulletin.problems import Problem, Severity
 from soc_bulletin.audience.subscribers import Subscriber, read_subscribers
 from soc_bulletin.audience.suppression import Suppression, Suppressions, add_suppression, load_suppressions
+from soc_bulletin.errors import SubscriberError
+from soc_bulletin.problems import Problem, Severity
 
 REPO = Path(__file__).resolve().parent.parent
 

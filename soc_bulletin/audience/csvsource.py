@@ -104,7 +104,7 @@ def iter_rows(path: str | Path, /, *, name: str | None = None) -> Iterator[tuple
     name = str(path) if name is None else name
     try:
         fmt = sniff(path)
-        raw = Path(path).open("rb")
+        raw = Path(path).open("rb")  # noqa: SIM115 - closed by the "with raw" below, after the OSError check
     except OSError as exc:
         yield 0, Problem(name, 0, 0, "SB600", f"The file cannot be read: {exc.strerror or exc}.")
         return

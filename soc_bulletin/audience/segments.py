@@ -27,11 +27,11 @@ from pathlib import Path
 
 import yaml
 
+from ..content.yamlfile import Fields, NodeReader, read_yaml
 from ..errors import ConfigError, SubscriberError
 from ..problems import Problem, Severity
 from .subscribers import Subscriber
 from .suppression import Suppressions
-from ..content.yamlfile import Fields, NodeReader, read_yaml
 
 __all__ = ["ALL", "DEFAULT_SEGMENTS", "Criteria", "Segment", "Segments", "load_segments", "select_recipients"]
 

@@ -24,8 +24,8 @@ from typing import TextIO
 
 from email_validator import EmailNotValidError, validate_email
 
-from .csvsource import iter_rows, spreadsheet_safe
 from ..problems import Problem, Severity
+from .csvsource import iter_rows, spreadsheet_safe
 
 __all__ = [
     "CANONICAL_COLUMNS",
@@ -273,7 +273,7 @@ def write_subscribers(
         line += 1
         tags = ";".join(sorted(s.tags))
         values = [s.email, s.name, s.organisation, s.region, tags, *(s.attribute(c) for c in extras)]
-        writer.writerow([_safe_cell(value, line, title, neutralised) for value, title in zip(values, header)])
+        writer.writerow([_safe_cell(value, line, title, neutralised) for value, title in zip(values, header, strict=True)])
         line += sum(value.count("\n") + value.count("\r") - value.count("\r\n") for value in values)
         count += 1
     return count

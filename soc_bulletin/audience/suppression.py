@@ -10,6 +10,7 @@ Problem codes: SB640-SB643.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -23,9 +24,9 @@ from types import MappingProxyType
 
 from email_validator import EmailNotValidError, validate_email
 
-from .csvsource import CsvFormat, iter_rows, sniff, spreadsheet_safe
 from ..errors import SubscriberError
 from ..problems import Problem, Severity
+from .csvsource import CsvFormat, iter_rows, sniff, spreadsheet_safe
 from .subscribers import Subscriber
 
 __all__ = ["DEFAULT_SUPPRESSIONS", "Suppression", "Suppressions", "add_suppression", "load_suppressions"]
@@ -130,10 +131,8 @@ def add_suppression(path: str | Path, address: str, reason: str, *, date: dt.dat
         raise ValueError(f"Cannot suppress {address!r}: give one email address.")
     if not reason:
         raise ValueError("Give a reason, such as 'unsubscribed', 'bounced' or 'complained'.")
-    try:
+    with contextlib.suppress(EmailNotValidError):  # else as written: a bounce may report an address we would not accept
         address = validate_email(address, check_deliverability=False).normalized
-    except EmailNotValidError:
-        pass  # suppress it as written: a bounce may report an address we would not accept
     if date is None:
         date = dt.date.today()
     entry = Suppression(address, reason, date if isinstance(date, str) else date.isoformat())
@@ -159,10 +158,8 @@ def add_suppression(path: str | Path, address: str, reason: str, *, date: dt.dat
 
 def _key(address: str) -> str:
     address = address.strip()
-    try:
+    with contextlib.suppress(EmailNotValidError):
         address = validate_email(address, check_deliverability=False).normalized
-    except EmailNotValidError:
-        pass
     return address.casefold()
 
 

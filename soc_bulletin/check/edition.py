@@ -9,11 +9,11 @@ import re
 from collections.abc import Sequence
 from urllib.parse import unquote
 
-from ..errors import BulletinError
 from ..content.model import Issue
+from ..content.yamlfile import node_at
+from ..errors import BulletinError
 from ..problems import Problem, Severity
 from ..render.renderer import Edition, render
-from ..content.yamlfile import node_at
 from .codes import Verdict
 from .locate import SourceFile, find_text
 

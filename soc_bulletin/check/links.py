@@ -10,6 +10,7 @@ site; and link words that name another site than the link goes to mislead.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 from urllib.parse import unquote, urlsplit
@@ -150,10 +151,8 @@ def _same_site(shown: str, target: str) -> bool:
     """Whether the site named in the words is the target's own or a parent domain of it (``gov.uk`` for ``www.gov.uk``)."""
     def normal(host: str) -> str:
         host = host.lower().rstrip(".")
-        try:
+        with contextlib.suppress(UnicodeError):
             host = host.encode("idna").decode("ascii")
-        except UnicodeError:
-            pass
         return host.removeprefix("www.")
 
     shown, target = normal(shown), normal(target)

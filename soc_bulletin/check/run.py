@@ -16,11 +16,11 @@ from urllib.parse import unquote
 
 import yaml
 
-from ..errors import ConfigError
 from ..content.load import ARTICLES_DIR, ISSUE_FILE, issue_folder_of, load_article, read_issue
 from ..content.model import Issue
-from ..problems import Problem
 from ..content.yamlfile import node_at, read_yaml
+from ..errors import ConfigError
+from ..problems import Problem
 from . import images, links
 from .addresses import AddressChecker
 from .codes import Verdict

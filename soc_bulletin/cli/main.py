@@ -15,7 +15,6 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import NoReturn, cast
 
 from ..errors import BulletinError, ConfigError, ContentError, SubscriberError
@@ -54,7 +53,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def _registrars() -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]]:
     """Commands that live in their own modules, each with a ``register(subparsers)``."""
-    from . import build as cli_build, check as cli_check, send as cli_send, site as cli_site, subscribers as cli_subscribers
+    from . import build as cli_build
+    from . import check as cli_check
+    from . import send as cli_send
+    from . import site as cli_site
+    from . import subscribers as cli_subscribers
 
     return [cli_build.register, cli_check.register, cli_subscribers.register, cli_send.register, cli_site.register]
 

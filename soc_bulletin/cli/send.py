@@ -16,14 +16,14 @@ from email_validator import EmailNotValidError, validate_email
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from ..send.campaign import Campaign, SendResult
-from ..send.status import send_status
 from ..config import load_settings
-from ..send.engine import DeliveryOptions, DeliveryReport, RateLimit
 from ..errors import ConfigError
+from ..send.campaign import Campaign, SendResult
+from ..send.engine import DeliveryOptions, DeliveryReport, RateLimit
 from ..send.ledger import RunTargets
-from ..terminal import printable
+from ..send.status import send_status
 from ..send.transports import OutboxTransport, SMTPSettings, SMTPTransport, Transport
+from ..terminal import printable
 from .exits import Exit
 
 __all__ = ["register"]

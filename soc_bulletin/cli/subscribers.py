@@ -11,11 +11,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..errors import ConfigError
-from ..problems import Problem, Severity
 from ..audience.segments import load_segments, select_recipients
 from ..audience.subscribers import ROW_CODES, SubscriberReport, extra_columns, read_subscribers, write_subscribers
 from ..audience.suppression import load_suppressions
+from ..errors import ConfigError
+from ..problems import Problem, Severity
 from ..terminal import printable
 from .exits import Exit
 

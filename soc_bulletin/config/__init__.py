@@ -1,7 +1,14 @@
 """Settings: the project's ``soc-bulletin.toml``, found from anywhere, and the environment's secrets."""
 
 from .settings import (
-    CONFIG_NAME, Environment, RenderSettings, SendingSettings, Settings, SiteSettings, find_settings, load_settings,
+    CONFIG_NAME,
+    Environment,
+    RenderSettings,
+    SendingSettings,
+    Settings,
+    SiteSettings,
+    find_settings,
+    load_settings,
 )
 from .values import check_list_id, check_url, parse_mailbox
 

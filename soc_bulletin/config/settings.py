@@ -51,7 +51,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..terminal import printable
-from .values import MAX_PATH, MAX_STALE_DAYS, DNS_NAME, check_list_id, check_url, control_problem, parse_mailbox, shown
+from .values import DNS_NAME, MAX_PATH, MAX_STALE_DAYS, check_list_id, check_url, control_problem, parse_mailbox, shown
 
 __all__ = [
     "CONFIG_NAME", "Environment", "RenderSettings", "SendingSettings", "Settings", "SiteSettings", "find_settings",

@@ -2,7 +2,20 @@
 
 from .load import load_article, load_issue, read_issue
 from .model import (
-    Article, BulletList, Callout, Contact, Contacts, Figure, Figures, Image, Issue, Link, Quote, Section, Text, Welcome,
+    Article,
+    BulletList,
+    Callout,
+    Contact,
+    Contacts,
+    Figure,
+    Figures,
+    Image,
+    Issue,
+    Link,
+    Quote,
+    Section,
+    Text,
+    Welcome,
 )
 
 __all__ = [

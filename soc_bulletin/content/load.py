@@ -22,11 +22,28 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from ..errors import ContentError
-from .model import (
-    LOCAL_IMAGE_PATH, PLACEHOLDER_SYNTAX, UNSAFE_CHARACTERS, Article, Block, BulletList, Callout, Contact, Contacts, Figure,
-    Figures, Image, Issue, Link, Quote, Section, Text, Welcome, slugify,
-)
 from ..problems import Problem, Severity
+from .model import (
+    LOCAL_IMAGE_PATH,
+    PLACEHOLDER_SYNTAX,
+    UNSAFE_CHARACTERS,
+    Article,
+    Block,
+    BulletList,
+    Callout,
+    Contact,
+    Contacts,
+    Figure,
+    Figures,
+    Image,
+    Issue,
+    Link,
+    Quote,
+    Section,
+    Text,
+    Welcome,
+    slugify,
+)
 from .yamlfile import Fields, NodeReader, character_name, read_yaml
 
 __all__ = [

@@ -10,8 +10,8 @@ loader reports them).
 
 from __future__ import annotations
 
-from html import unescape
 from functools import lru_cache
+from html import unescape
 
 import nh3
 from markdown_it import MarkdownIt

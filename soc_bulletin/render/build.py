@@ -6,9 +6,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ContentError
 from ..content.load import image_path_problem, load_issue
 from ..content.model import Image, Issue
+from ..errors import ContentError
 from ..problems import Problem
 from .renderer import is_safe_src, render
 

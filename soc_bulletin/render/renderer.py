@@ -25,9 +25,9 @@ import mjml
 import yaml
 from markupsafe import Markup, escape
 
-from ..errors import RenderError
 from ..content.markdown import markdown_html, markdown_inline_html
 from ..content.model import LOCAL_IMAGE_PATH, Block, Image, Issue, Link, Section, strip_unsafe
+from ..errors import RenderError
 from .text import render_text
 
 __all__ = [

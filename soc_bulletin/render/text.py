@@ -11,10 +11,22 @@ from __future__ import annotations
 
 import re
 
-from ..content.model import (
-    Article, Block, BulletList, Callout, Contacts, Figures, Image, Issue, Link, Quote, Section, Text, strip_unsafe,
-)
 from ..content.markdown import markdown_inline_text, markdown_text, wrap
+from ..content.model import (
+    Article,
+    Block,
+    BulletList,
+    Callout,
+    Contacts,
+    Figures,
+    Image,
+    Issue,
+    Link,
+    Quote,
+    Section,
+    Text,
+    strip_unsafe,
+)
 
 __all__ = ["WIDTH", "defuse_text", "render_text"]
 

@@ -39,12 +39,25 @@ from ..problems import Problem
 from ..render.renderer import Edition, Renderer, web_url
 from .engine import DeliveryOptions, DeliveryReport, backoff, deliver
 from .ledger import EditionVersion, LedgerRow, RunTargets, State
-from .sqlite_ledger import SQLiteLedger
 from .message import MessageTemplate
 from .preflight import (
-    Fingerprint, audiences, changed_articles, check_content, done_keys, edition_key, fingerprint, issue_identity, ledger_path,
-    message_templates, nobody_to_send, read_lists, render_edition, segments_for, suppressions_for,
+    Fingerprint,
+    audiences,
+    changed_articles,
+    check_content,
+    done_keys,
+    edition_key,
+    fingerprint,
+    issue_identity,
+    ledger_path,
+    message_templates,
+    nobody_to_send,
+    read_lists,
+    render_edition,
+    segments_for,
+    suppressions_for,
 )
+from .sqlite_ledger import SQLiteLedger
 from .transports import Transport
 
 __all__ = ["Campaign", "DryRun", "SendResult"]
@@ -52,6 +65,7 @@ __all__ = ["Campaign", "DryRun", "SendResult"]
 log = logging.getLogger(__name__)
 
 DAY = 86_400.0
+DEFAULT_OPTIONS = DeliveryOptions()
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +211,7 @@ class Campaign:
     # -- the send -------------------------------------------------------------------------------
 
     async def send(
-        self, transport: Transport, /, *, options: DeliveryOptions = DeliveryOptions(),
+        self, transport: Transport, /, *, options: DeliveryOptions = DEFAULT_OPTIONS,
         accept_changes: bool = False, resume_stale: bool = False,
         on_start: Callable[[RunTargets], None] = lambda targets: None,
         on_progress: Callable[[DeliveryReport], None] = lambda report: None,
@@ -255,7 +269,7 @@ class Campaign:
         days = (time.time() - float(started)) / DAY
         limit = self.settings.sending.stale_after_days
         if days > limit and not resume_stale:
-            when = dt.datetime.fromtimestamp(float(started), dt.timezone.utc).strftime("%Y-%m-%d")
+            when = dt.datetime.fromtimestamp(float(started), dt.UTC).strftime("%Y-%m-%d")
             raise RefusedError(
                 f"this send of issue {self.identity} started on {when}, {days:.0f} days ago (more than {limit}); "
                 f"{waiting} recipient(s) have not had it. Pass --resume-stale to send it to them anyway")

@@ -16,16 +16,16 @@ from __future__ import annotations
 
 import asyncio
 import enum
-from concurrent.futures import Future, ThreadPoolExecutor
 import logging
 import random
 import re
 import time
 from collections.abc import Callable, Mapping
-from typing import TypeVar
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from ..errors import BulletinError, ConfigError, MessageRefused, RecipientRefused, SendError, SenderFailure
+from ..errors import BulletinError, ConfigError, MessageRefused, RecipientRefused, SenderFailure, SendError
 from .ledger import Counts, Ledger, LedgerRow, State
 from .message import MessageTemplate
 from .transports import Transport

@@ -24,9 +24,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
-from pathlib import Path
-
+from enum import StrEnum
 
 __all__ = [
     "Counts", "EditionVersion", "Ledger", "LedgerRow", "RunTargets", "State", "UNSENT",
@@ -34,7 +32,7 @@ __all__ = [
 
 
 
-class State(str, Enum):
+class State(StrEnum):
     """Where one recipient stands."""
 
     PENDING = "pending"

@@ -22,8 +22,8 @@ import mimetypes
 import re
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.utils import format_datetime, formataddr
-from datetime import datetime, timezone
 from pathlib import Path
 
 from ..config import check_list_id, parse_mailbox
@@ -246,7 +246,7 @@ class _EncodedPart:
     def chunks(self, values: dict[str, str], /) -> list[bytes]:
         """The encoded part with ``values`` spliced in, as chunks to join once."""
         out = [self.static[0]]
-        for slot, chunk in zip(self.slots, self.static[1:]):
+        for slot, chunk in zip(self.slots, self.static[1:], strict=True):
             out += (b"=\r\n", _qp(values[slot]), b"=\r\n", chunk)
         return out
 
@@ -326,7 +326,7 @@ class MessageTemplate:
     def _date(self) -> bytes:
         now = int(time.time())
         if self._date_cache[0] != now:
-            stamp = format_datetime(datetime.fromtimestamp(now, timezone.utc), usegmt=True)
+            stamp = format_datetime(datetime.fromtimestamp(now, UTC), usegmt=True)
             self._date_cache = (now, f"Date: {stamp}\r\n".encode())
         return self._date_cache[1]
 

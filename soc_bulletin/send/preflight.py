@@ -23,8 +23,8 @@ from ..problems import Severity
 from ..render.build import local_images
 from ..render.renderer import Edition, Renderer, filter_sections
 from .ledger import State
-from .sqlite_ledger import SQLiteLedger
 from .message import DkimKey, MessageTemplate, Sender
+from .sqlite_ledger import SQLiteLedger
 from .unsubscribe import Unsubscribe
 
 __all__ = [
@@ -144,7 +144,7 @@ def message_templates(editions: dict[str, Edition], /, *, issue_dir: Path, ident
         unsubscribe = Unsubscribe(list_id=sender.list_id, mailbox=issue.mailbox, base_url=sending.unsubscribe_base_url,
                                   secret=settings.env.unsubscribe_secret)
         images = {src: issue_dir / src for src in local_images(issue)}
-        for src, path in images.items():
+        for path in images.values():
             if not path.is_file():
                 raise ConfigError(f"the image {path} does not exist")
         templates[key] = MessageTemplate(edition, sender=sender, unsubscribe=unsubscribe, images=images,

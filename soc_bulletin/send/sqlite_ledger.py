@@ -56,7 +56,7 @@ class SQLiteLedger(Ledger):
     def _take_lock(self) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._lock = open(self.path.with_name(self.path.name + ".lock"), "w")
+            self._lock = open(self.path.with_name(self.path.name + ".lock"), "w")  # noqa: SIM115 - held for the send
         except OSError as exc:
             raise LedgerError(f"cannot create the ledger in {self.path.parent}: {exc.strerror or exc}") from exc
         try:
@@ -122,8 +122,8 @@ class SQLiteLedger(Ledger):
                 known[row.key] = State.SENT if state is State.SENT else State.PENDING
             gone: list[str] = []
             blocked: list[str] = []
-            for key, address in db.execute(
-                "SELECT key, address FROM recipients WHERE state IN ('pending', 'failed-temporary') AND run IS NOT ?"
+            for (address,) in db.execute(
+                "SELECT address FROM recipients WHERE state IN ('pending', 'failed-temporary') AND run IS NOT ?"
                 " ORDER BY seq", (run,)).fetchall():
                 if suppressed(address):
                     blocked.append(address)

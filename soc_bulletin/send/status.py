@@ -8,8 +8,8 @@ from pathlib import Path
 
 from ..config import Settings, load_settings
 from .ledger import Counts, LedgerRow, State
-from .sqlite_ledger import SQLiteLedger
 from .preflight import issue_identity, ledger_path
+from .sqlite_ledger import SQLiteLedger
 
 __all__ = ["SendStatus", "send_status"]
 
@@ -53,6 +53,6 @@ def send_status(issue_dir: str | Path, /, *, ledger_dir: str | Path | None = Non
     groups = {group: Counts(**tally) for group, tally in sorted(tallies.items())}
     received = [(v.edition, v.version, sum(1 for r in rows if r.state is State.SENT and r.edition == v.edition and r.version == v.version))
                 for v in versions]
-    when = dt.datetime.fromtimestamp(float(started), dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if started else ""
+    when = dt.datetime.fromtimestamp(float(started), dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if started else ""
     failed = [r for r in rows if r.state in (State.FAILED_TEMPORARY, State.FAILED_PERMANENT)]
     return SendStatus(identity, path, when, groups, received, failed)

@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 import aiosmtplib
 
 from ..config import Environment
-from ..errors import ConfigError, MessageRefused, RecipientRefused, SendError, SenderFailure, TemporaryFailure
+from ..errors import ConfigError, MessageRefused, RecipientRefused, SenderFailure, SendError, TemporaryFailure
 from .message import OutgoingMessage
 
 __all__ = ["OutboxTransport", "SMTPSettings", "SMTPTransport", "Transport"]
@@ -35,10 +35,10 @@ class Transport(ABC):
     async def send(self, message: OutgoingMessage, /) -> str:
         """Hand over one message; return the acceptance reply."""
 
-    async def probe(self, envelope_from: str, /) -> None:
+    async def probe(self, envelope_from: str, /) -> None:  # noqa: B027 - nothing to prove by default
         """Prove, before any recipient is claimed, that messages from ``envelope_from`` can be handed over."""
 
-    async def close(self) -> None:
+    async def close(self) -> None:  # noqa: B027 - nothing to release by default
         """Release connections."""
 
 
@@ -141,7 +141,7 @@ class SMTPTransport(Transport):
             await client.connect()
             if self.settings.username:
                 await client.login(self.settings.username, self.settings.password)
-        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             client.close()
             raise _classify(exc, None, "connect") from exc  # a 5xx greeting or EHLO: nobody can be sent to
         return client
@@ -157,7 +157,7 @@ class SMTPTransport(Transport):
                 if response.code != 250:
                     raise aiosmtplib.SMTPSenderRefused(response.code, response.message, envelope_from)
                 await client.rset()
-            except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
                 client.close()
                 raise _classify(exc, None, "mail") from exc
             self._idle.append(client)
@@ -184,7 +184,7 @@ class SMTPTransport(Transport):
             except SendError:
                 client.close()
                 raise
-            except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
                 client.close()
                 raise _classify(exc, message.recipient) from exc
             except BaseException:  # cancelled mid-transaction: the connection's state is unknown
@@ -198,7 +198,7 @@ class SMTPTransport(Transport):
         for client in idle:
             try:
                 await client.quit()
-            except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError):
+            except (TimeoutError, aiosmtplib.SMTPException, OSError):
                 client.close()
 
 
@@ -246,7 +246,7 @@ async def _reset(client: aiosmtplib.SMTP) -> bool:
     """RSET after a refused transaction; False when the connection is no longer usable."""
     try:
         await client.rset()
-    except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError):
+    except (TimeoutError, aiosmtplib.SMTPException, OSError):
         return False
     return True
 

@@ -24,11 +24,11 @@ from urllib.parse import quote
 
 import jinja2
 
-from ..render.build import image_files
-from ..errors import ConfigError, ContentError, RenderError
 from ..content.load import ISSUE_FILE, load_issue
 from ..content.model import Issue
+from ..errors import ConfigError, ContentError, RenderError
 from ..problems import Problem
+from ..render.build import image_files
 from ..render.renderer import DEFAULT_LAYOUTS, fill_placeholders, render, web_url
 
 __all__ = ["ArchiveResult", "build_archive", "issue_folders", "web_placeholders", "web_url"]

@@ -16,6 +16,7 @@ server never stops because of content.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import logging
@@ -30,8 +31,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ..errors import BulletinError
 from ..content.load import read_issue
+from ..errors import BulletinError
 from ..problems import Problem, Severity
 from ..render.renderer import DEFAULT_LAYOUTS, Renderer, fill_placeholders
 
@@ -268,10 +269,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the page reloaded mid-answer
             self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):  # the page reloaded mid-answer
-            pass
 
 
 _NOTHING_YET = (
