@@ -1,39 +1,31 @@
-"""Find the values worth checking in an issue or article file, by their role.
+"""Find the values worth checking in an issue or article file, by the role the schema gives them.
 
-The walk follows the file format on the YAML nodes themselves, tolerantly:
-a value of the wrong shape is skipped (the loader reports it), so a file
-with one broken block still has every other block checked.
+The walk follows :mod:`soc_bulletin.content.schema` (the loader's own
+description of the format) on the YAML nodes themselves, tolerantly: a value
+of the wrong shape is skipped (the loader reports it), so a file with one
+broken block still has every other block checked.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import Enum
 from typing import TypeGuard
 
 import yaml
 
+from ..content.schema import ARTICLE, BLOCKS, ISSUE, Mapping, Role, Scalar, Sequence, Value
 from ..content.yamlfile import NULL_TAG, node_at
 
 __all__ = ["Item", "Role", "article_items", "issue_items"]
-
-
-class Role(Enum):
-    """What a value is, which decides how it is checked."""
-
-    ADDRESS = "address"      # an email address on its own
-    URL = "url"              # a link block's target
-    MARKDOWN = "markdown"    # block Markdown (paragraphs, lists, headings)
-    INLINE = "inline"        # inline Markdown (a list item)
-    IMAGE = "image"          # an image block's mapping (src, alt)
 
 
 @dataclass(frozen=True, slots=True)
 class Item:
     """One value to check: its role, its node and what to call it in messages.
 
-    ``label`` is a link block's ``text`` node, judged against its URL.
+    ``label`` is a link's visible words, judged against its URL. For an
+    image, ``node`` is the image's whole mapping (its path and alt text).
     """
 
     role: Role
@@ -47,74 +39,39 @@ def _text(node: yaml.Node | None) -> TypeGuard[yaml.ScalarNode]:
     return isinstance(node, yaml.ScalarNode) and node.tag != NULL_TAG and isinstance(node.value, str) and bool(node.value.strip())
 
 
-def _items(node: yaml.Node | None) -> list[yaml.Node]:
-    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
-
-
 def issue_items(root: yaml.Node, /) -> Iterator[Item]:
-    """The team mailbox and the welcome text of ``issue.yaml``."""
-    if _text(mailbox := node_at(root, "mailbox")):
-        yield Item(Role.ADDRESS, mailbox, "team mailbox address")
-    if _text(body := node_at(root, "welcome", "body")):
-        yield Item(Role.MARKDOWN, body, "welcome text")
+    """Every value of ``issue.yaml`` with a role (the team mailbox, the welcome text)."""
+    yield from _walk(root, ISSUE, None)
 
 
 def article_items(root: yaml.Node, /) -> Iterator[Item]:
-    """Every Markdown text, address, link and image of an article file, in file order."""
-    for block in _items(node_at(root, "blocks")):
-        if not isinstance(block, yaml.MappingNode) or len(block.value) != 1:
-            continue
-        key, value = block.value[0]
-        yield from _BLOCKS.get(str(key.value), _nothing)(value)
+    """Every value with a role in an article file: the blocks in file order, then the article's own fields."""
+    blocks = node_at(root, "blocks")
+    for block in blocks.value if isinstance(blocks, yaml.SequenceNode) else []:
+        if isinstance(block, yaml.MappingNode) and len(block.value) == 1:
+            key, value = block.value[0]
+            shape = BLOCKS.get(str(key.value))
+            if shape is not None:
+                yield from _walk(value, shape, None)
+    yield from _walk(root, ARTICLE, None)
 
 
-def _nothing(node: yaml.Node) -> Iterator[Item]:
-    return iter(())
-
-
-def _text_block(node: yaml.Node) -> Iterator[Item]:
-    if _text(node):
-        yield Item(Role.MARKDOWN, node, "text")
-
-
-def _list_block(node: yaml.Node) -> Iterator[Item]:
-    for item in _items(node) if isinstance(node, yaml.SequenceNode) else [node]:
-        if _text(item):
-            yield Item(Role.INLINE, item, "list item")
-
-
-def _callout_block(node: yaml.Node) -> Iterator[Item]:
-    if _text(body := node_at(node, "body")):
-        yield Item(Role.MARKDOWN, body, "callout text")
-
-
-def _image_block(node: yaml.Node) -> Iterator[Item]:
-    if isinstance(node, yaml.MappingNode):
-        yield Item(Role.IMAGE, node, "image")
-
-
-def _link_block(node: yaml.Node) -> Iterator[Item]:
-    if _text(url := node_at(node, "url")):
-        text = node_at(node, "text")
-        yield Item(Role.URL, url, "link", label=text if _text(text) else None)
-
-
-def _contact(node: yaml.Node) -> Iterator[Item]:
-    if _text(email := node_at(node, "email")):
-        yield Item(Role.ADDRESS, email, "contact address")
-
-
-def _contacts_block(node: yaml.Node) -> Iterator[Item]:
-    for person in _items(node_at(node, "people")):
-        yield from _contact(person)
-
-
-_BLOCKS = {
-    "text": _text_block,
-    "list": _list_block,
-    "callout": _callout_block,
-    "image": _image_block,
-    "link": _link_block,
-    "contact": _contact,
-    "contacts": _contacts_block,
-}
+def _walk(node: yaml.Node, value: Value, parent: yaml.Node | None) -> Iterator[Item]:
+    if isinstance(value, Scalar):
+        if value.role is None or not _text(node):
+            return
+        if value.role is Role.IMAGE and isinstance(parent, yaml.MappingNode):
+            yield Item(Role.IMAGE, parent, value.what)
+        elif value.role is not Role.IMAGE:
+            label = node_at(parent, value.label) if value.label and parent is not None else None
+            yield Item(value.role, node, value.what, label=label if _text(label) else None)
+    elif isinstance(value, Sequence):
+        items = node.value if isinstance(node, yaml.SequenceNode) else [node]  # a lone value is a list of one
+        for item in items:
+            yield from _walk(item, value.item, node)
+    elif isinstance(node, yaml.MappingNode):
+        assert isinstance(value, Mapping)
+        for field in value.fields:
+            child = node_at(node, field.name)
+            if child is not None:
+                yield from _walk(child, field.value, node)

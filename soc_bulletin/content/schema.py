@@ -1,0 +1,123 @@
+"""The file format, described once: every key of ``issue.yaml`` and of an article file, and what each value is.
+
+The loader takes its allowed and required keys from here; ``check`` walks the
+same description to find every value with a :class:`Role` (an address, a URL,
+Markdown, an image), so a field renamed or added here is loaded and checked
+alike. A value is a :class:`Scalar`, a :class:`Sequence` of values, or a
+:class:`Mapping` of named :class:`Field` s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = [
+    "ARTICLE", "BLOCKS", "BLOCK_KINDS", "CONTACT", "FIGURE", "ISSUE", "SECTION", "WELCOME", "Field", "Mapping", "Role",
+    "Scalar", "Sequence", "Value",
+]
+
+
+class Role(StrEnum):
+    """What a value is, which decides how ``check`` judges it (plain values have none)."""
+
+    ADDRESS = "address"      # an email address on its own
+    URL = "url"              # a link's target
+    MARKDOWN = "markdown"    # block Markdown (paragraphs, lists, headings)
+    INLINE = "inline"        # inline Markdown (a list item)
+    IMAGE = "image"          # an image's path or URL (judged with the image's other fields)
+
+
+@dataclass(frozen=True, slots=True)
+class Scalar:
+    """One value. ``what`` names it in messages ("contact address"); ``label``: the sibling field holding a link's words."""
+
+    role: Role | None = None
+    what: str = ""
+    multiline: bool = False
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Sequence:
+    """A list of values of one shape."""
+
+    item: Value
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """A key of a mapping, whether it must be there, and its value."""
+
+    name: str
+    value: Value
+    required: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Mapping:
+    """A mapping with known keys; ``what`` names it in messages ("a quote")."""
+
+    what: str
+    fields: tuple[Field, ...]
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """The keys that must be there."""
+        return tuple(f.name for f in self.fields if f.required)
+
+    @property
+    def optional(self) -> tuple[str, ...]:
+        """The keys that may be there."""
+        return tuple(f.name for f in self.fields if not f.required)
+
+    def __getitem__(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+
+Value = Scalar | Sequence | Mapping
+
+_PLAIN = Scalar()
+_TEXTS = Sequence(_PLAIN)
+
+CONTACT = Mapping("a contact", (
+    Field("email", Scalar(Role.ADDRESS, "contact address"), required=True),
+    Field("name", _PLAIN), Field("role", _PLAIN), Field("organisation", _PLAIN),
+))
+FIGURE = Mapping("a key figure", (Field("value", _PLAIN, required=True), Field("label", _PLAIN, required=True)))
+
+#: The blocks of an article: each is a one-key mapping ``{kind: value}``, in this order in the documentation.
+BLOCKS: dict[str, Value] = {
+    "text": Scalar(Role.MARKDOWN, "text", multiline=True),
+    "list": Sequence(Scalar(Role.INLINE, "list item", multiline=True)),
+    "figures": Sequence(FIGURE),
+    "quote": Mapping("a quote", (
+        Field("text", Scalar(what="quote", multiline=True), required=True), Field("speaker", _PLAIN), Field("role", _PLAIN),
+    )),
+    "callout": Mapping("a callout", (
+        Field("title", _PLAIN, required=True), Field("body", Scalar(Role.MARKDOWN, "callout text", multiline=True), required=True),
+    )),
+    "image": Mapping("an image", (
+        Field("src", Scalar(Role.IMAGE, "image"), required=True), Field("alt", _PLAIN, required=True),
+        Field("caption", Scalar(multiline=True)), Field("width", _PLAIN),
+    )),
+    "link": Mapping("a link", (Field("url", Scalar(Role.URL, "link", label="text"), required=True), Field("text", _PLAIN))),
+    "contact": CONTACT,
+    "contacts": Mapping("a contacts block", (Field("people", Sequence(CONTACT), required=True), Field("title", _PLAIN))),
+}
+BLOCK_KINDS = tuple(BLOCKS)
+
+ARTICLE = Mapping("the article", (
+    Field("title", _PLAIN, required=True),
+    Field("blocks", Sequence(_PLAIN), required=True),  # each item is one of BLOCKS
+    Field("standfirst", Scalar(multiline=True)),
+    Field("audience", _TEXTS),
+))
+WELCOME = Mapping("'welcome'", (Field("body", Scalar(Role.MARKDOWN, "welcome text", multiline=True), required=True), Field("title", _PLAIN)))
+SECTION = Mapping("a section", (Field("kind", _PLAIN, required=True), Field("articles", _TEXTS, required=True), Field("audience", _TEXTS)))
+ISSUE = Mapping("the issue file", (
+    Field("title", _PLAIN, required=True), Field("number", _PLAIN, required=True), Field("date", _PLAIN, required=True),
+    Field("mailbox", Scalar(Role.ADDRESS, "team mailbox address"), required=True), Field("welcome", WELCOME, required=True),
+    Field("sections", Sequence(SECTION), required=True),
+    Field("strapline", _PLAIN), Field("subject", _PLAIN), Field("preheader", _PLAIN), Field("slug", _PLAIN),
+))
