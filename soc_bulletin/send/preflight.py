@@ -20,7 +20,7 @@ from ..config import Settings
 from ..content.model import Issue
 from ..errors import ConfigError, ContentError, SenderFailure
 from ..problems import Severity
-from ..render.build import local_images
+from ..render.build import image_files, local_images
 from ..render.renderer import Edition, Renderer, filter_sections
 from .ledger import State
 from .message import DkimKey, MessageTemplate, Sender
@@ -143,10 +143,9 @@ def message_templates(editions: dict[str, Edition], /, *, issue_dir: Path, ident
         sender = Sender.parse(sending.from_, mailbox=issue.mailbox, envelope_sender=sending.envelope_sender, list_id=sending.list_id)
         unsubscribe = Unsubscribe(list_id=sender.list_id, mailbox=issue.mailbox, base_url=sending.unsubscribe_base_url,
                                   secret=settings.env.unsubscribe_secret)
-        images = {src: issue_dir / src for src in local_images(issue)}
-        for path in images.values():
-            if not path.is_file():
-                raise ConfigError(f"the image {path} does not exist")
+        images, problems = image_files(issue, issue_dir)
+        if problems:
+            raise ContentError(problems)
         templates[key] = MessageTemplate(edition, sender=sender, unsubscribe=unsubscribe, images=images,
                                          dkim=dkim_key(settings, sender), issue_id=identity)
     return templates
