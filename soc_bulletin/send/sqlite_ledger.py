@@ -154,7 +154,7 @@ class SQLiteLedger(Ledger):
         with self._tx() as db:
             db.executemany(
                 "UPDATE recipients SET state=?, reply=?, updated=?, version=CASE WHEN ?='sent' THEN"
-                " (SELECT MAX(version) FROM editions WHERE editions.edition=recipients.edition) ELSE version END"
+                " COALESCE((SELECT MAX(version) FROM editions WHERE editions.edition=recipients.edition), 0) ELSE version END"
                 " WHERE address=?",
                 ((state.value, reply, now, state.value, address) for address, state, reply in updates))
 
