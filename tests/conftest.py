@@ -69,10 +69,15 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("SOC_BULLETIN_SMTP_USER", raising=False)
     monkeypatch.delenv("SOC_BULLETIN_SMTP_PASSWORD", raising=False)
-    issue = tmp_path / "issue"
+    return send_folder(tmp_path)
+
+
+def send_folder(root: Path) -> Path:
+    """``root`` set up for a send: a minimal issue, a segments file (police) and an empty suppression list."""
+    issue = root / "issue"
     (issue / "articles").mkdir(parents=True)
     (issue / "issue.yaml").write_text(MINIMAL_ISSUE, encoding="utf-8")
     (issue / "articles" / "first.yaml").write_text(MINIMAL_ARTICLE, encoding="utf-8")
-    (tmp_path / "segments.yaml").write_text("police: {segments: [police]}\n", encoding="utf-8")
-    (tmp_path / "suppressed.csv").write_text("address,reason,date\n", encoding="utf-8")
-    return tmp_path
+    (root / "segments.yaml").write_text("police: {segments: [police]}\n", encoding="utf-8")
+    (root / "suppressed.csv").write_text("address,reason,date\n", encoding="utf-8")
+    return root

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import MINIMAL_ARTICLE, MINIMAL_ISSUE
+from .conftest import send_folder
 from .smtp import FaultyController, RecordingHandler
 from .test_send import write_list
 
@@ -39,12 +39,7 @@ def _command(tmp_path: Path, url: str) -> list[str]:
 
 
 def _setup(tmp_path: Path) -> list[str]:
-    issue = tmp_path / "issue"
-    (issue / "articles").mkdir(parents=True)
-    (issue / "issue.yaml").write_text(MINIMAL_ISSUE, encoding="utf-8")
-    (issue / "articles" / "first.yaml").write_text(MINIMAL_ARTICLE, encoding="utf-8")
-    (tmp_path / "segments.yaml").write_text("police: {segments: [police]}\n", encoding="utf-8")
-    (tmp_path / "suppressed.csv").write_text("address,reason,date\n", encoding="utf-8")
+    send_folder(tmp_path)
     return write_list(tmp_path / "list.csv", RECIPIENTS)
 
 
