@@ -62,9 +62,10 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
-def new_page(browser: Any, width: int, height: int = 900) -> Any:
-    """A page in a fresh context at ``width`` CSS pixels, with short timeouts."""
-    context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1)
+def new_page(browser: Any, width: int, height: int = 900, *, scheme: str = "light") -> Any:
+    """A page in a fresh context at ``width`` CSS pixels in the ``scheme`` colour scheme (Chromium's emulated
+    ``prefers-color-scheme``: ``light`` or ``dark``), with short timeouts."""
+    context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1, color_scheme=scheme)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.set_default_navigation_timeout(TIMEOUT_MS)

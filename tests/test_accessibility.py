@@ -13,6 +13,8 @@ import pytest
 import yaml
 
 from soc_bulletin import load_issue, render
+from soc_bulletin.render.colour import contrast as render_contrast
+from soc_bulletin.render.colour import dark_tint
 from soc_bulletin.render.renderer import DEFAULT_LAYOUTS
 
 from .browser import ISSUE_11, issue_11_ready, write_sample_issue
@@ -38,6 +40,21 @@ TEXT_PAIRS = [
     (WHITE, "#1d3557", "masthead, footer and buttons"),
     ("#dbe4f0", "#1d3557", "strapline"),
     ("#1d3557", "#eef0f3", "view in browser link"),
+]
+
+# The dark scheme (bulletin.mjml.j2, under prefers-color-scheme and Outlook's [data-ogsc] hooks).
+DARK_PAGE, DARK_CARD, DARK_CALLOUT, DARK_CONTACT = "#0f141a", "#1c232b", "#3b3113", "#27313c"
+DARK_PAIRS = [
+    ("#e6e9ed", DARK_CARD, "dark: body text"),
+    ("#a8c5ee", DARK_CARD, "dark: welcome and contents headings"),
+    ("#8cb4ff", DARK_CARD, "dark: links"),
+    ("#d5dbe1", DARK_CARD, "dark: standfirst and quotation"),
+    ("#b9c2cc", DARK_CARD, "dark: caption and quote attribution"),
+    ("#e6e9ed", DARK_CALLOUT, "dark: callout text"),
+    ("#8cb4ff", DARK_CALLOUT, "dark: links in a callout"),
+    ("#e6e9ed", DARK_CONTACT, "dark: contact card text"),
+    ("#8cb4ff", DARK_CONTACT, "dark: contact card links"),
+    ("#a8c5ee", DARK_PAGE, "dark: view in browser link"),
 ]
 
 
@@ -67,11 +84,24 @@ def test_section_colour_contrasts_with_white(kind: str, colour: str) -> None:
     assert contrast(colour, WHITE) >= 4.5, f"{kind} {colour}: {contrast(colour, WHITE):.2f}:1"
 
 
-@pytest.mark.parametrize(("text", "background", "where"), TEXT_PAIRS, ids=[p[2] for p in TEXT_PAIRS])
+@pytest.mark.parametrize(("text", "background", "where"), TEXT_PAIRS + DARK_PAIRS, ids=[p[2] for p in TEXT_PAIRS + DARK_PAIRS])
 def test_text_colours_contrast_with_their_background(text: str, background: str, where: str) -> None:
     for colour in (text, background):
         assert colour == WHITE or colour.lower() in LAYOUT_TEXT.lower(), f"{colour} is no longer in the layouts"
     assert contrast(text, background) >= 4.5, f"{where}: {contrast(text, background):.2f}:1"
+
+
+def test_section_colours_have_distinct_readable_tints_in_the_dark_scheme() -> None:
+    tints = {kind: dark_tint(colour, DARK_CARD) for kind, colour in COLOURS.items()}
+    for kind, tint in tints.items():
+        assert contrast(tint, DARK_CARD) >= 4.5, f"{kind} {tint}"
+    assert len(set(tints.values())) == len(tints), tints
+    assert contrast(DARK_CONTACT, DARK_CARD) > 1.1 and contrast(DARK_CALLOUT, DARK_CARD) > 1.1  # boxes still stand out
+
+
+def test_colour_helpers_agree_with_this_module() -> None:
+    assert render_contrast("#767676", WHITE) == pytest.approx(contrast("#767676", WHITE))
+    assert dark_tint("#1d3557", DARK_CARD) != "#1d3557" and dark_tint("#ffffff", DARK_CARD) == "#ffffff"
 
 
 class _Outline(HTMLParser):

@@ -151,11 +151,11 @@ BAD_SENDING = [
     pytest.param('from = 1979-05-27',
                  "[sending] from must be text in quotes, not a date or time", id="from-date"),
     pytest.param("frm = 'x'",
-                 "[sending] unknown setting 'frm'; did you mean 'from'? (allowed: dkim_key, dkim_selector, envelope_sender, "
-                 "from, ledger, list_id, outbox, segments, stale_after_days, subscribers, suppressed, unsubscribe_base_url)", id="unknown-key"),
+                 "[sending] unknown setting 'frm'; did you mean 'from'? (allowed: check_domain, dkim_key, dkim_selector, envelope_sender, "
+                 "from, ledger, list_id, nameservers, outbox, segments, soft_bounce_days, soft_bounce_limit, stale_after_days, subscribers, suppressed, unsubscribe_base_url)", id="unknown-key"),
     pytest.param('"\\u001b[31mred" = "x"',
-                 "[sending] unknown setting '\\x1b[31mred'; (allowed: dkim_key, dkim_selector, envelope_sender, "
-                 "from, ledger, list_id, outbox, segments, stale_after_days, subscribers, suppressed, unsubscribe_base_url)", id="unknown-key-escape"),
+                 "[sending] unknown setting '\\x1b[31mred'; (allowed: check_domain, dkim_key, dkim_selector, envelope_sender, "
+                 "from, ledger, list_id, nameservers, outbox, segments, soft_bounce_days, soft_bounce_limit, stale_after_days, subscribers, suppressed, unsubscribe_base_url)", id="unknown-key-escape"),
 ]
 
 
@@ -224,9 +224,9 @@ def test_every_problem_is_reported_at_once_in_line_order(tmp_path: Path) -> None
         f"{path}:7: [sending] unsubscribe_base_url must start with https:// (plain http:// is only for localhost): "
         "'http://bulletin.example.org/u'",
         f"{path}:8: [sending] stale_after_days must be from 1 to 3650 (days), not 0",
-        f"{path}:9: [sending] unknown setting 'colour'; (allowed: dkim_key, dkim_selector, envelope_sender, from, ledger, list_id, "
-        "outbox, segments, stale_after_days, subscribers, suppressed, unsubscribe_base_url)",
-        f"{path}:10: unknown section [smtp] (allowed: [site], [sending], [render])",
+        f"{path}:9: [sending] unknown setting 'colour'; (allowed: check_domain, dkim_key, dkim_selector, envelope_sender, from, ledger, list_id, "
+        "nameservers, outbox, segments, soft_bounce_days, soft_bounce_limit, stale_after_days, subscribers, suppressed, unsubscribe_base_url)",
+        f"{path}:10: unknown section [smtp] (allowed: [site], [sending], [render], [ledger])",
     ]
 
 
@@ -373,6 +373,6 @@ def test_send_refuses_header_injection_in_settings_and_sends_nothing(
     code = main(["send", str(ISSUE_11), "--subscribers", "list.csv", "--config", str(config), "--outbox", "out", "--no-progress"])
     err = capsys.readouterr().err
     assert code == 2
-    assert err.startswith(f"soc-bulletin: error: {config}:2: [sending] ")
+    assert err.startswith(f"soc-bulletin: error: {config.relative_to(tmp_path)}:2: [sending] ")  # paths relative to the working folder
     assert "holds a carriage return (CR)" in err and len(err.splitlines()) == 1
     assert not (tmp_path / "out").exists() and not (tmp_path / ".ledger").exists()

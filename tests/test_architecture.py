@@ -26,7 +26,8 @@ ALLOWED: dict[str, set[str]] = {
     "audience": {"content", "errors", "problems", "terminal", "config"},
     "send": {"content", "render", "check", "audience", "errors", "problems", "terminal", "config"},
     "site": {"content", "render", "check", "errors", "problems", "terminal", "config"},
-    "cli": {"content", "render", "check", "audience", "send", "site", "errors", "problems", "terminal", "config"},
+    "loop": {"content", "audience", "send", "errors", "problems", "terminal", "config"},
+    "cli": {"content", "render", "check", "audience", "send", "site", "loop", "errors", "problems", "terminal", "config"},
     "__init__": {"content", "render", "check", "audience", "send", "site", "errors", "problems", "terminal", "config"},
     "__main__": {"cli"},
 }

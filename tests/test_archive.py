@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from soc_bulletin import ContentError, load_issue
+from soc_bulletin import ConfigError, ContentError, load_issue
 from soc_bulletin.cli.main import main
 from soc_bulletin.site.archive import build_archive, issue_folders, web_url
 
@@ -159,8 +159,8 @@ def test_a_broken_issue_stops_the_archive_with_every_problem(issues: Path, tmp_p
     assert not site.exists()
 
 
-def test_no_issues_is_a_content_error(tmp_path: Path) -> None:
-    with pytest.raises(ContentError, match="holds an issue.yaml"):
+def test_no_issues_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="holds an issue.yaml"):
         build_archive(tmp_path, tmp_path / "site")
 
 

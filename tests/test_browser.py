@@ -2,8 +2,11 @@
 
 The email is Issue 11 (``issues/2019-08``) when it is in the tree, else the
 sample issue of tests/browser.py, rendered as a subscriber receives it ("view
-in browser" link, greeting and https unsubscribe filled). Full-page screenshots
-go to build/screenshots/ for people to look at.
+in browser" link, greeting and https unsubscribe filled), at 375 and 600 px in
+both colour schemes (Chromium's emulated ``prefers-color-scheme``). Full-page
+screenshots go to build/screenshots/ for people to look at:
+``issue-11-375.png``, ``issue-11-600.png`` and ``issue-11-375-dark.png``,
+``issue-11-600-dark.png``.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from .test_accessibility import contrast
 pytestmark = pytest.mark.browser
 
 WIDTHS = (375, 600)
+SCHEMES = ("light", "dark")
+VIEWS = [(width, scheme) for scheme in SCHEMES for width in WIDTHS]
 BASE_URL = "https://bulletin.example.org/"
 SUBSCRIBER = {"greeting": "Dear Alex Example,", "unsubscribe_url": "https://bulletin.example.org/unsubscribe?a=YQ&t=0123"}
 
@@ -96,10 +101,11 @@ def email_url(issue: Issue, issue_folder: Path, tmp_path_factory: pytest.TempPat
 
 @dataclass
 class Loaded:
-    """A page loaded at ``width``, with the URLs it asked for and those that failed."""
+    """A page loaded at ``width`` in a colour ``scheme``, with the URLs it asked for and those that failed."""
 
     page: Any
     width: int
+    scheme: str = "light"
     requests: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
 
@@ -107,16 +113,18 @@ class Loaded:
         return self.page.evaluate(script, arg)
 
 
-@pytest.fixture(scope="module", params=WIDTHS, ids=[f"{w}px" for w in WIDTHS])
+@pytest.fixture(scope="module", params=VIEWS, ids=[f"{w}px-{s}" for w, s in VIEWS])
 def email_page(request: pytest.FixtureRequest, browser: Any, email_url: str, issue: Issue) -> Iterator[Loaded]:
-    """The email loaded at one width, with every request it made; screenshot saved."""
-    width: int = request.param
-    loaded = Loaded(new_page(browser, width), width)
+    """The email loaded at one width in one colour scheme, with every request it made; screenshot saved."""
+    width, scheme = request.param
+    loaded = Loaded(new_page(browser, width, scheme=scheme), width, scheme)
     loaded.page.on("request", lambda r: loaded.requests.append(r.url))
     loaded.page.on("requestfailed", lambda r: loaded.failed.append(r.url))
     loaded.page.goto(email_url, wait_until="load")
+    assert loaded.evaluate(f"matchMedia('(prefers-color-scheme: {scheme})').matches")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    loaded.page.screenshot(path=str(SCREENSHOTS / f"issue-{issue.number}-{width}.png"), full_page=True)
+    suffix = "" if scheme == "light" else f"-{scheme}"
+    loaded.page.screenshot(path=str(SCREENSHOTS / f"issue-{issue.number}-{width}{suffix}.png"), full_page=True)
     yield loaded
     loaded.page.context.close()
 
@@ -152,7 +160,8 @@ def test_only_the_local_server_is_asked_for_anything(email_page: Loaded, email_u
 def test_every_link_is_https_or_mailto(email_page: Loaded) -> None:
     hrefs: list[str] = email_page.evaluate("[...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))")
     assert hrefs
-    bad = [h for h in hrefs if not h.startswith(("https:", "mailto:"))]
+    ids = set(email_page.evaluate("[...document.querySelectorAll('[id]')].map(e => e.id)"))
+    bad = [h for h in hrefs if not h.startswith(("https:", "mailto:")) and not (h.startswith("#") and h[1:] in ids)]
     assert not bad
     assert f"{BASE_URL}" in " ".join(hrefs)  # the "view in browser" link
     assert SUBSCRIBER["unsubscribe_url"] in hrefs
@@ -186,18 +195,52 @@ def test_text_is_readable_size(email_page: Loaded) -> None:
 
 
 def test_every_text_contrasts_with_its_background(email_page: Loaded) -> None:
+    """WCAG AA for every element with text of its own, in this colour scheme."""
+    texts = email_page.evaluate(TEXT_STYLES_JS)
+    assert len(texts) > 50
     failures = []
-    for t in email_page.evaluate(TEXT_STYLES_JS):
+    for t in texts:
         ratio = contrast(_hex(t["colour"]), _hex(t["background"]))
         large = t["size"] >= 24 or (t["size"] >= 18.66 and t["weight"] >= 700)
         if ratio < (3.0 if large else 4.5):
             failures.append((t["text"], t["colour"], t["background"], round(ratio, 2)))
-    assert not failures
+    assert not failures, f"{email_page.scheme} at {email_page.width} px: {failures}"
+
+
+def test_dark_scheme_darkens_the_page_and_keeps_sections_and_cards_distinct(email_page: Loaded) -> None:
+    page_background = _hex(email_page.evaluate("getComputedStyle(document.body).backgroundColor"))
+    cards = email_page.evaluate(
+        "[...document.querySelectorAll('.sb-contact td')].map(td => getComputedStyle(td).backgroundColor)")
+    article = _hex(email_page.evaluate("getComputedStyle(document.querySelector('.sb-card table')).backgroundColor"))
+    titles = email_page.evaluate(
+        "[...document.querySelectorAll('h3[id]')].map(h => [h.closest('[class*=sb-k-]').className, getComputedStyle(h).color])")
+    if email_page.scheme == "dark":
+        assert contrast(page_background, "#000000") < 1.5, page_background
+    else:
+        assert page_background == "#eef0f3"
+    card = next(iter({_hex(c) for c in cards}))
+    assert len({_hex(c) for c in cards}) == 1 and contrast(card, article) > 1.05, (card, article)  # contact cards stand out
+    by_section: dict[str, set[str]] = {}
+    for classes, colour in titles:
+        section = next(c for c in classes.split() if c.startswith("sb-k-"))
+        by_section.setdefault(section, set()).add(_hex(colour))
+    assert all(len(colours) == 1 for colours in by_section.values())
+    assert len({next(iter(c)) for c in by_section.values()}) == len(by_section), "two sections share a title colour"
 
 
 def test_article_anchors_are_there_for_the_archive(email_page: Loaded, issue: Issue) -> None:
     ids = set(email_page.evaluate("[...document.querySelectorAll('h3[id]')].map(h => h.id)"))
     assert {a.slug for a in issue.articles} <= ids
+
+
+def test_in_this_issue_links_every_article_and_jumps_to_it(email_page: Loaded, issue: Issue) -> None:
+    links = email_page.evaluate("[...document.querySelectorAll('.sb-toc a')].map(a => [a.getAttribute('href'), a.textContent])")
+    assert links == [[f"#{a.slug}", a.title] for a in issue.articles]
+    if email_page.width == 375 and email_page.scheme == "light":
+        last = issue.articles[-1]
+        email_page.page.click(f".sb-toc a[href='#{last.slug}']")
+        email_page.page.wait_for_function(f"Math.abs(document.getElementById({last.slug!r}).getBoundingClientRect().top) < 2")
+        email_page.page.evaluate("window.scrollTo(0, 0)")
 
 
 # -- the web archive -----------------------------------------------------------------

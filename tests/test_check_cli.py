@@ -114,8 +114,8 @@ def test_no_path_is_a_usage_error() -> None:
 
 
 def test_folder_without_issue_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check", str(tmp_path)]) == 1
-    assert f"{tmp_path}/issue.yaml: SB005 There is no issue.yaml in {tmp_path}; an issue folder needs one." in capsys.readouterr().out
+    assert main(["check", str(tmp_path)]) == 2  # not an issue folder: a usage error, as for every command
+    assert f"{tmp_path} is not an issue folder: it has no issue.yaml, and no issue folders in it" in capsys.readouterr().err
 
 
 def test_single_article_file(issue_dir: IssueDir) -> None:

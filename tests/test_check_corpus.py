@@ -86,9 +86,10 @@ EXPECTED = [
     ('articles/schema.yaml:13:11', 'SB012', 'A list block must be a list, not a mapping.'),
     ('articles/schema.yaml:15:14', 'SB011', "'email' must not be empty."),
     ('articles/schema.yaml:16:5', 'SB030', "Unknown block type 'txt'. Did you mean 'text'?"),
-    ('articles/tabs.yaml:3:1', 'SB003', 'YAML syntax error: found character that cannot start any token (while scanning for the next token).'),
+    ('articles/tabs.yaml:3:1', 'SB003', 'This line has a tab where YAML needs spaces; replace the tab with spaces.'),
     ('articles/utf16.yaml:1:1', 'SB001', 'The file is not UTF-8 (byte 0xff); save it as UTF-8.'),
-    ('articles/yaml-syntax.yaml:1:15', 'SB003', 'YAML syntax error: mapping values are not allowed in this context.'),
+    ('articles/yaml-syntax.yaml:1:8', 'SB003', "This value contains ': ' (a colon and a space), which YAML reads as the start of another key; "
+     'put the text in quotes: "Welcome: a new unit".'),
     ('issue.yaml', 'SB504', "The issue has no preheader; add 'preheader:' with one line that inboxes show after the subject. (warning)"),
     ('issue.yaml:4:1', 'SB010', "Unknown key 'subjcet' in the issue file. Did you mean 'subject'?"),
     ('issue.yaml:5:10', 'SB503', 'The subject is 82 characters; inboxes cut it at about 78, so shorten it. (warning)'),

@@ -93,7 +93,7 @@ def test_ten_defects_messages(tmp_path: Path) -> None:
     _inject(root)
     messages = sorted(f"{p.code} {p.message}" for p in check_paths([root]))
     assert messages == [
-        "SB003 YAML syntax error: found character that cannot start any token (while scanning for the next token).",
+        "SB003 This line has a tab where YAML needs spaces; replace the tab with spaces.",
         "SB010 Unknown key 'strapleine' in the issue file. Did you mean 'strapline'?",
         "SB101 The team mailbox address 'SCOC.localpartnerships@homeoffice..gov.uk' is not valid: An email address cannot have two periods in a row.",
         "SB102 The contact address 'JMLIT@NCA.gov.uk' is not in its normal form; write 'JMLIT@nca.gov.uk'.",

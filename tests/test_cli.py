@@ -19,7 +19,7 @@ IssueDir = Callable[..., Path]
 @pytest.mark.parametrize(
     ("article", "expected"),
     [
-        ("title: [broken\n", "articles/first.yaml:2:1: SB003 YAML syntax error"),
+        ("title: [broken\n", "articles/first.yaml:1:8: SB003 The list opened with '[' here is not closed"),
         ("title: T\nblocks: []\nsubtitle: x\n", "articles/first.yaml:3:1: SB010 Unknown key 'subtitle' in the article."),
         ("blocks: []\n", "articles/first.yaml:1:1: SB011 The article is missing the required key 'title'."),
     ],
@@ -43,8 +43,8 @@ def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_missing_issue_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["build", str(tmp_path / "nope")]) == 1
-    assert "SB005 There is no issue.yaml" in capsys.readouterr().err
+    assert main(["build", str(tmp_path / "nope")]) == 2  # a path that does not exist: exit 2, as for every command
+    assert f"{tmp_path / 'nope'} does not exist; give an issue folder" in capsys.readouterr().err
 
 
 def test_bad_settings_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], issue_dir: IssueDir) -> None:

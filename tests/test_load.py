@@ -48,7 +48,8 @@ def _problems(issue_dir: IssueDir, issue: str = MINIMAL_ISSUE, article: str | by
     [
         (
             "title: First\nblocks:\n  - text: [unclosed\n",
-            "articles/first.yaml:4:1: SB003 YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence).",
+            "articles/first.yaml:3:11: SB003 The list opened with '[' here is not closed; end it with ']' on the same line, "
+            "with commas between the items (put an item containing a comma in quotes).",
         ),
         (
             "title: First\ntitel: Again\nblocks:\n  - text: x\n",

@@ -146,7 +146,7 @@ def test_a_layout_change_rebuilds(issue: Path, tmp_path: Path) -> None:
         edit(layouts / "bulletin.mjml.j2", "{%- for section in sections %}", "{%- for section in sections ")
         wait_until(lambda: running.build.number > first + 1)
         status, _, page = get(running.url)
-        assert status == 200 and "SB000" in page and "layout" in page
+        assert status == 200 and "SB500" in page and "layout" in page
 
 
 def test_problems_of_the_check_stage_are_shown(issue: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -183,7 +183,7 @@ def test_preview_command_on_a_busy_port_is_a_usage_error(issue: Path, capsys: py
 
 def test_preview_command_needs_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["preview", str(tmp_path / "nowhere"), "--port", "0"]) == 2
-    assert "is not a folder" in capsys.readouterr().err
+    assert f"{tmp_path / 'nowhere'} does not exist; give an issue folder" in capsys.readouterr().err
 
 
 def test_preview_command_prints_its_url_serves_and_stops_on_ctrl_c(issue: Path) -> None:

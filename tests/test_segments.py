@@ -126,8 +126,8 @@ def test_yaml_syntax_errors_are_located(tmp_path: Path) -> None:
     with pytest.raises(SubscriberError) as caught:
         load_segments(path)
     [problem] = caught.value.problems
-    assert (problem.line, problem.column, problem.code) == (2, 1, "SB003")
-    assert problem.message.startswith("YAML syntax error: ")
+    assert (problem.line, problem.column, problem.code) == (1, 9, "SB003")  # where the '{' is never closed
+    assert problem.message.startswith("The mapping opened with '{' here is not closed; end it with '}' on the same line")
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:

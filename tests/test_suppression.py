@@ -82,12 +82,12 @@ def test_a_file_that_cannot_be_trusted_raises(tmp_path: Path, text: str, problem
 def test_add_creates_the_file_with_a_header(tmp_path: Path) -> None:
     path = tmp_path / "new" / "suppressed.csv"
     entry = add_suppression(path, " Jane.Jones@EXAMPLE.ORG ", "bounced", date=dt.date(2019, 8, 1))
-    assert entry == Suppression("Jane.Jones@example.org", "bounced", "2019-08-01")
+    assert entry == Suppression("Jane.Jones@example.org", "bounced", "2019-08-01", source="bounce")
     add_suppression(path, "omar@example.net", "unsubscribed")
     assert path.read_text() == (
-        "address,reason,date\n"
-        "Jane.Jones@example.org,bounced,2019-08-01\n"
-        f"omar@example.net,unsubscribed,{dt.date.today().isoformat()}\n"
+        "address,reason,date,source\n"
+        "Jane.Jones@example.org,bounced,2019-08-01,bounce\n"
+        f"omar@example.net,unsubscribed,{dt.date.today().isoformat()},manual\n"
     )
     assert "jane.jones@example.org" in load_suppressions(path)
 
@@ -96,8 +96,9 @@ def test_add_keeps_an_excel_files_format_and_column_order(tmp_path: Path) -> Non
     path = tmp_path / "suppressed.csv"
     path.write_bytes(codecs.BOM_UTF16_LE + "Date\tE-mail\tReason\r\n2019-01-01\tx@example.org\tbounced".encode("utf-16-le"))
     add_suppression(path, "jane@example.org", "complained, twice", date="2019-08-01")
-    assert path.read_bytes().decode("utf-16") == (
-        "Date\tE-mail\tReason\r\n2019-01-01\tx@example.org\tbounced\r\n2019-08-01\tjane@example.org\tcomplained, twice\r\n"
+    assert path.read_bytes().decode("utf-16") == (  # a source column is added to the header; the old row stays as it was
+        "Date\tE-mail\tReason\tsource\r\n2019-01-01\tx@example.org\tbounced\r\n"
+        "2019-08-01\tjane@example.org\tcomplained, twice\tmanual\r\n"
     )
     assert {entry.address for entry in load_suppressions(path)} == {"x@example.org", "jane@example.org"}
 
@@ -133,5 +134,5 @@ def test_suppressions_built_in_code() -> None:
 def test_an_appended_address_that_starts_a_formula_is_neutralised_and_reads_back(tmp_path: Path) -> None:
     path = tmp_path / "suppressed.csv"
     add_suppression(path, "=cmd@example.org", "bounced", date="2020-01-01")
-    assert path.read_text().splitlines()[1] == "'=cmd@example.org,bounced,2020-01-01"
+    assert path.read_text().splitlines()[1] == "'=cmd@example.org,bounced,2020-01-01,bounce"
     assert "=cmd@example.org" in load_suppressions(path)

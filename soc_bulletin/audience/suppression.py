@@ -1,9 +1,13 @@
 """The suppression list: addresses that must never be sent to, whatever list or segment.
 
 A CSV file (``subscribers/suppressed.csv`` by default) with the columns
-``address``, ``reason`` (unsubscribed, bounced, complained...) and ``date``.
-Sending appends to it with :func:`add_suppression` on hard bounces and
-unsubscribes.
+``address``, ``reason`` (unsubscribed, bounced, complained...), ``date`` and
+``source`` (who added it: one-click, mail, bounce, complaint, manual; files
+written before the column existed are read as they are, and get it at the next
+write). Sending, the unsubscribe service and bounce processing add to it with
+:func:`add_suppression`, safely at the same moment (:mod:`.lockedfile`); an
+address already on the list is not added twice. :func:`remove_suppression`
+takes back what one source added (the undo of a one-click unsubscribe).
 
 Problem codes: SB640-SB643.
 """
@@ -27,17 +31,25 @@ from email_validator import EmailNotValidError, validate_email
 from ..errors import SubscriberError
 from ..problems import Problem, Severity
 from .csvsource import CsvFormat, iter_rows, sniff, spreadsheet_safe
+from .lockedfile import locked, replace_contents
 from .subscribers import Subscriber
 
-__all__ = ["DEFAULT_SUPPRESSIONS", "Suppression", "Suppressions", "add_suppression", "load_suppressions"]
+__all__ = [
+    "DEFAULT_SUPPRESSIONS", "SOURCES", "Suppression", "Suppressions", "add_suppression", "load_suppressions",
+    "remove_suppression",
+]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SUPPRESSIONS = Path("subscribers") / "suppressed.csv"
-COLUMNS = ("address", "reason", "date")
+COLUMNS = ("address", "reason", "date")  # the columns every list has had (exports of other stores write these)
+HEADER = (*COLUMNS, "source")  # the header of a list this module creates
+#: who added an entry: the unsubscribe service, a mailed request, a bounce, a complaint, a person
+SOURCES = ("one-click", "mail", "bounce", "complaint", "manual")
+_SOURCE_OF_REASON = {"bounced": "bounce", "complained": "complaint"}
 _ALIASES = {
     "address": "address", "email": "address", "emailaddress": "address", "mail": "address",
-    "reason": "reason", "date": "date",
+    "reason": "reason", "date": "date", "source": "source",
 }
 
 
@@ -49,6 +61,7 @@ class Suppression:
     reason: str = ""
     date: str = ""
     line: int = 0
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,9 +107,20 @@ def load_suppressions(path: str | Path | None = None, /) -> Suppressions:
     since sending then might reach people who asked not to be.
     """
     path = Path(DEFAULT_SUPPRESSIONS if path is None else path)
+    if not path.exists():
+        log.info("no suppression list at %s", path)
+        return Suppressions(path=str(path))
+    try:
+        with locked(path, exclusive=False):  # never half a row that a writer is appending
+            return _load(path)
+    except OSError:  # a folder, no permission to open it: _load reports it as a problem of the file
+        return _load(path)
+
+
+def _load(path: Path) -> Suppressions:
+    """The list in ``path`` (the caller holds a lock, or none is possible)."""
     name = str(path)
     if not path.exists():
-        log.info("no suppression list at %s", name)
         return Suppressions(path=name)
     entries: list[Suppression] = []
     problems: list[Problem] = []
@@ -120,40 +144,116 @@ def load_suppressions(path: str | Path | None = None, /) -> Suppressions:
     return Suppressions(tuple(entries), name, tuple(problems))
 
 
-def add_suppression(path: str | Path, address: str, reason: str, *, date: dt.date | str | None = None) -> Suppression:
-    """Append one address to the suppression file, creating it with a header if needed.
+def add_suppression(path: str | Path, address: str, reason: str, *, date: dt.date | str | None = None,
+                    source: str | None = None) -> Suppression:
+    """Add one address to the suppression file, creating it with a header if needed; the entry is returned.
 
-    Keeps the file's encoding, delimiter, line ending and column order; the row
-    is written in one append, then flushed and fsynced. ``date`` defaults to today.
+    An address already suppressed is not added again: its entry is returned.
+    ``source`` is one of :data:`SOURCES` (default: ``bounce`` for the reason
+    ``bounced``, ``complaint`` for ``complained``, else ``manual``). Keeps the
+    file's encoding, delimiter, line ending and column order (a ``source``
+    column is added to a file without one); the row is written in one append
+    under an exclusive lock, then flushed and fsynced. ``date`` defaults to today.
     """
     address, reason = address.strip(), " ".join(reason.split())
     if not address or any(c in address for c in "\r\n"):
         raise ValueError(f"Cannot suppress {address!r}: give one email address.")
     if not reason:
         raise ValueError("Give a reason, such as 'unsubscribed', 'bounced' or 'complained'.")
+    source = source or _SOURCE_OF_REASON.get(reason, "manual")
+    if source not in SOURCES:
+        raise ValueError(f"Unknown source {source!r}; one of {', '.join(SOURCES)}.")
     with contextlib.suppress(EmailNotValidError):  # else as written: a bounce may report an address we would not accept
         address = validate_email(address, check_deliverability=False).normalized
     if date is None:
         date = dt.date.today()
-    entry = Suppression(address, reason, date if isinstance(date, str) else date.isoformat())
+    entry = Suppression(address, reason, date if isinstance(date, str) else date.isoformat(), source=source)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fmt, order, ends_with_newline = _existing(path)
-    values = {"address": entry.address, "reason": entry.reason, "date": entry.date}
-    text = io.StringIO()
-    writer = csv.writer(text, delimiter=fmt.delimiter, lineterminator=fmt.newline)
-    if order is None:
-        writer.writerow(COLUMNS)
-        order = list(COLUMNS)
-    elif not ends_with_newline:
-        text.write(fmt.newline)
-    writer.writerow([spreadsheet_safe(values.get(column, "")) for column in order])
-    with path.open("ab") as out:
-        out.write(text.getvalue().encode(fmt.encoding))
-        out.flush()
-        os.fsync(out.fileno())
-    log.info("suppressed %s (%s) in %s", entry.address, entry.reason, path)
+    with locked(path, exclusive=True) as out:
+        assert out is not None
+        existing = _load(path).get(entry.address)
+        if existing is not None:
+            return existing
+        fmt, order, ends_with_newline = _existing(path)
+        head = b""
+        if order is not None and "source" not in order:
+            head = _with_source_column(path, fmt)
+            if head:
+                order.append("source")
+        values = {"address": entry.address, "reason": entry.reason, "date": entry.date, "source": entry.source}
+        text = io.StringIO()
+        writer = csv.writer(text, delimiter=fmt.delimiter, lineterminator=fmt.newline)
+        if order is None:
+            writer.writerow(HEADER)
+            order = list(HEADER)
+        elif not ends_with_newline:
+            text.write(fmt.newline)
+        writer.writerow([spreadsheet_safe(values.get(column, "")) for column in order])
+        row = text.getvalue().encode(fmt.encoding)
+        if head:
+            replace_contents(path, head + row)
+        else:
+            out.write(row)
+            out.flush()
+            os.fsync(out.fileno())
+    log.info("suppressed %s (%s, %s) in %s", entry.address, entry.reason, entry.source, path)
     return entry
+
+
+def remove_suppression(path: str | Path, address: str, /, *, sources: tuple[str, ...] = ("one-click",)) -> int:
+    """Take ``address`` off the list where one of ``sources`` put it; returns the rows removed.
+
+    Rows added by other sources stay (an undo never lifts a bounce or a
+    complaint). The other rows are kept byte for byte; the file is rewritten
+    atomically under the exclusive lock.
+    """
+    path = Path(path)
+    if not path.exists():
+        return 0
+    key = _key(address)
+    with locked(path, exclusive=True):
+        fmt = sniff(path)
+        places: dict[str, int] | None = None
+        starts: list[int] = []
+        drop: set[int] = set()
+        for line, item in iter_rows(path):
+            if isinstance(item, Problem):
+                continue
+            if places is None:
+                places = _places(item)
+                continue
+            starts.append(line)
+            entry = _entry(item, places, str(path), line, [])
+            if entry is not None and _key(entry.address) == key and entry.source in sources:
+                drop.add(line)
+        if not drop:
+            return 0
+        raw = path.read_bytes()
+        lines = re.split(r"(?<=\r\n)|(?<=\n)|(?<=\r)(?!\n)", raw[fmt.bom:].decode(fmt.encoding))
+        ends = {start: (starts[i + 1] if i + 1 < len(starts) else len(lines) + 1) for i, start in enumerate(starts)}
+        gone = {n for start in drop for n in range(start, ends[start])}
+        kept = "".join(text for n, text in enumerate(lines, 1) if n not in gone)
+        replace_contents(path, raw[:fmt.bom] + kept.encode(fmt.encoding))
+    log.info("took %s off %s (%d row(s))", address, path, len(drop))
+    return len(drop)
+
+
+def _with_source_column(path: Path, fmt: CsvFormat) -> bytes:
+    """The file's bytes with ``source`` added to its header line; empty when the header cannot be extended safely."""
+    raw = path.read_bytes()
+    try:
+        text = raw[fmt.bom:].decode(fmt.encoding)
+    except UnicodeDecodeError:
+        return b""
+    lines = re.split(r"(?<=\r\n)|(?<=\n)|(?<=\r)(?!\n)", text)
+    index = 1 if fmt.sep_line else 0
+    if index >= len(lines) or not lines[index].strip() or lines[index].count('"') % 2:
+        return b""
+    header = lines[index]
+    body = header.rstrip("\r\n")
+    lines[index] = body + fmt.delimiter + "source" + header[len(body):]
+    return raw[:fmt.bom] + "".join(lines).encode(fmt.encoding)
 
 
 def _key(address: str) -> str:
@@ -196,7 +296,7 @@ def _entry(fields: list[str], places: dict[str, int], name: str, line: int, prob
             f"'{address}' is not a valid email address, but it is suppressed as written: {exc}",
             Severity.WARNING,
         ))
-    return Suppression(address, cell("reason"), cell("date"), line)
+    return Suppression(address, cell("reason"), cell("date"), line, cell("source"))
 
 
 def _existing(path: Path) -> tuple[CsvFormat, list[str] | None, bool]:

@@ -8,6 +8,8 @@ reported as not normalised.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from typing import Any
 
 from email_validator import EmailNotValidError, EmailUndeliverableError, caching_resolver, validate_email
@@ -15,7 +17,7 @@ from email_validator import EmailNotValidError, EmailUndeliverableError, caching
 from .codes import Verdict
 from .links import mixed_script
 
-__all__ = ["AddressChecker"]
+__all__ = ["AddressChecker", "address_attempts"]
 
 
 class AddressChecker:
@@ -25,9 +27,9 @@ class AddressChecker:
     (through one caching resolver for the whole run).
     """
 
-    def __init__(self, *, deliverability: bool = False) -> None:
+    def __init__(self, *, deliverability: bool = False, resolver: Any = None) -> None:
         self.deliverability = deliverability
-        self._resolver: Any = None
+        self._resolver: Any = resolver  # None: email-validator's caching resolver over the system's DNS
         self._cache: dict[str, tuple[str, Verdict | None]] = {}
 
     def check(self, address: str, /, *, what: str = "address") -> list[Verdict]:
@@ -73,3 +75,29 @@ class AddressChecker:
 def _braces(text: str) -> str:
     """``text`` safe inside a str.format template."""
     return text.replace("{", "{{").replace("}", "}}")
+
+
+#: What Markdown (markdown-it) makes a link of in ``<...>``; anything else with an @ in brackets shows as literal text.
+_AUTOLINK_EMAIL = re.compile(
+    r"[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*"
+)
+_ATTEMPT = re.compile(r"<(?P<angle>[^<>\s]*@[^<>\s]*)>|(?P<bare>[^\s<>()\[\]\"'`,;:@]+@+[^\s<>()\[\]\"'`,;]*\.[^\s<>()\[\]\"'`,;]+)")
+_LINKED = re.compile(r"\]\([^)]*\)|<[a-zA-Z][a-zA-Z0-9+.-]*:[^<>\s]*>|`[^`]*`")
+
+
+def address_attempts(text: str, /) -> Iterator[tuple[int, str, bool]]:
+    """Addresses written in Markdown ``text`` that Markdown does not turn into links.
+
+    Yields ``(offset, address, in_brackets)``: an ``<...@...>`` that is not a
+    valid autolink (shown as literal text), or a bare word with an @-sign;
+    link targets and code spans are left out. The caller judges each one.
+    """
+    skip = [found.span() for found in _LINKED.finditer(text)]
+    for found in _ATTEMPT.finditer(text):
+        if any(start <= found.start() < end for start, end in skip):
+            continue
+        if found["angle"] is not None:
+            if not _AUTOLINK_EMAIL.fullmatch(found["angle"]):
+                yield found.start("angle"), found["angle"], True
+        else:
+            yield found.start("bare"), found["bare"].rstrip("."), False

@@ -2,7 +2,8 @@
 
 Codes never change meaning once released; CONTRIBUTING.md documents each
 one (a test keeps the two in step). Loader codes (SB0xx) are reported by
-:mod:`soc_bulletin.content.load`; the check stage adds the others.
+:mod:`soc_bulletin.content.load`; the check stage adds the others. SB060 is
+the check's and send's; SB6xx are the subscriber lists' (:mod:`soc_bulletin.audience`).
 """
 
 from __future__ import annotations
@@ -29,12 +30,16 @@ CODES: Mapping[str, str] = MappingProxyType({
     "SB014": "invalid value",
     "SB015": "control or invisible character",
     "SB016": "placeholder syntax in content",
+    "SB017": "example text from a template",
     "SB020": "article file missing",
     "SB021": "article listed twice",
     "SB022": "article file not listed in issue.yaml",
     "SB023": "article name not kebab-case",
     "SB024": "file outside the issue folder",
-    "SB030": "unknown block type",
+    "SB025": "section without articles",
+    "SB030": "unknown or malformed block",
+    # audiences (the check, and send's preflight)
+    "SB060": "audience is not a segment",
     # addresses
     "SB101": "invalid address",
     "SB102": "address not normalised",
@@ -69,6 +74,38 @@ CODES: Mapping[str, str] = MappingProxyType({
     "SB504": "preheader missing or too long",
     "SB505": "link missing from the text edition",
     "SB506": "address missing from the text edition",
+    "SB510": "feature an email client cannot show",
+    "SB511": "text in its background's colour",
+    # the sending domain (check --deliverability, send's preflight)
+    "SB701": "SPF record missing or broken",
+    "SB702": "DMARC record missing or invalid",
+    "SB703": "not signed with DKIM",
+    "SB704": "DKIM key not published",
+    "SB705": "DKIM key does not match",
+    "SB706": "neither SPF nor DKIM aligned with From",
+    "SB707": "sending domain not checked",
+    # subscriber lists (subscribers check, stats, import; send's preflight)
+    "SB600": "list cannot be read",
+    "SB601": "list is empty",
+    "SB602": "list cannot be decoded",
+    "SB603": "list read as Windows-1252",
+    "SB604": "no email column",
+    "SB605": "two columns mean the same",
+    "SB610": "row cannot be read",
+    "SB611": "row without an address",
+    "SB612": "invalid address in a row",
+    "SB613": "row with the wrong number of values",
+    # segments (subscribers/segments.yaml)
+    "SB630": "segment named 'all'",
+    "SB631": "segment name not allowed",
+    "SB632": "segment without rules",
+    "SB633": "empty rule in a segment",
+    "SB634": "rule that matches no subscriber",
+    # the suppression list
+    "SB640": "no address column in the suppression list",
+    "SB641": "suppression row without an address",
+    "SB642": "invalid address in the suppression list",
+    "SB643": "suppressed address written with more than the address",
     # the checker itself
     "SB900": "internal error in the check",
 })

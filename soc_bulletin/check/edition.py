@@ -15,6 +15,7 @@ from ..errors import BulletinError
 from ..problems import Problem, Severity
 from ..render.renderer import Edition, render
 from .codes import Verdict
+from .compat import compat_verdicts
 from .locate import SourceFile, find_text
 
 __all__ = ["CLIP_BYTES", "MAX_PREHEADER", "MAX_SUBJECT", "WARN_BYTES", "check_edition"]
@@ -34,6 +35,7 @@ def check_edition(issue: Issue, issue_file: SourceFile, articles: Sequence[Sourc
     except BulletinError as exc:
         return [issue_file.problem(None, Verdict("SB500", f"The edition could not be rendered: {exc}"))]
     problems = _size(edition, issue_file) + _subject(edition, issue_file) + _preheader(edition, issue_file)
+    problems += [issue_file.problem(None, verdict) for verdict in compat_verdicts(edition.html)]  # SB510, SB511
     return problems + _missing_from_text(edition, [issue_file, *articles])
 
 

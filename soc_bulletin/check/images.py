@@ -7,6 +7,7 @@ phones and may be blocked (warning over 200 KB, error over 1 MB).
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path, PurePosixPath
 
@@ -69,7 +70,7 @@ def check_file(src: str, folder: Path, /) -> list[Verdict]:
     relative = PurePosixPath(src.replace("\\", "/"))
     path = folder / relative
     if not path.is_file():
-        return [Verdict("SB401", f"The image file {src} does not exist in {folder}; add it or correct the path.")]
+        return [Verdict("SB401", f"The image file {src} does not exist in {folder}; {_did_you_mean(relative, path)}")]
     verdicts = []
     try:
         size = path.stat().st_size
@@ -91,6 +92,22 @@ def check_file(src: str, folder: Path, /) -> list[Verdict]:
     elif size > WARN_BYTES:
         verdicts.append(Verdict("SB403", f"The image {src} is {_size(size)}, slow to load on phones (aim for under 200 KB); make it smaller.", warning=True))
     return verdicts
+
+
+def _did_you_mean(relative: PurePosixPath, path: Path) -> str:
+    """The file of the same folder whose name differs only in case (or is closest), as advice."""
+    try:
+        names = sorted(p.name for p in path.parent.iterdir() if p.is_file()) if path.parent.is_dir() else []
+    except OSError:
+        names = []
+    same = [n for n in names if n.casefold() == relative.name.casefold()]
+    if same:
+        shown = str(relative.with_name(same[0]))
+        return f"did you mean {shown}? The name must match in capitals too (the web server and mail programs tell them apart)."
+    close = difflib.get_close_matches(relative.name, names, n=1, cutoff=0.75)
+    if close:
+        return f"did you mean {relative.with_name(close[0])}?"
+    return "add it or correct the path."
 
 
 def _size(size: int) -> str:

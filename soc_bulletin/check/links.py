@@ -172,8 +172,12 @@ def _short(url: str) -> str:
 
 
 def bare_url(url: str, /) -> Verdict:
-    """A web address written in text without making it a link (SB204)."""
-    target = url if "://" in url else "https://" + url
+    """A web address written in text without making it a link (SB204), with the https form to write at once."""
+    rest = url.split("://", 1)[1] if "://" in url else url
+    target = url if url.lower().startswith("https://") else "https://" + rest
+    if url.lower().startswith("http://") and not _https_only(_host_of(target)):
+        return Verdict("SB204", f"The web address '{url}' is not a link; write it as <{target}> so readers can click it "
+                                f"(or as <{url}> if the site has no https).")
     return Verdict("SB204", f"The web address '{url}' is not a link; write it as <{target}> so readers can click it.")
 
 

@@ -22,9 +22,12 @@ from ..content.yamlfile import node_at, read_yaml
 from ..errors import ConfigError
 from ..problems import Problem
 from . import images, links
-from .addresses import AddressChecker
+from .addresses import AddressChecker, address_attempts
+from .audience import SegmentNames, audience_nodes, check_audiences, segment_names
 from .codes import Verdict
+from .deliverability import add_sending_domain_problems, address_resolver
 from .edition import check_edition
+from .editorial import empty_sections, lost_dashes, template_text
 from .html import scan_html
 from .locate import SourceFile
 from .markup import Kind, scan
@@ -45,9 +48,12 @@ def check_paths(paths: Iterable[str | Path], /, *, deliverability: bool = False)
     Raises :class:`ConfigError` for a path that does not exist.
     """
     issues, articles = _targets([Path(p) for p in paths])
-    checker = _Checker(AddressChecker(deliverability=deliverability))
+    resolver = address_resolver((issues or articles)[0]) if deliverability and (issues or articles) else None
+    checker = _Checker(AddressChecker(deliverability=deliverability, resolver=resolver))
     for folder in issues:
         checker.guarded(folder / ISSUE_FILE, partial(checker.issue, folder))
+        if deliverability:  # the sending domain's SPF, DMARC and DKIM key (SB701-SB707)
+            checker.guarded(folder / ISSUE_FILE, partial(add_sending_domain_problems, checker.problems, folder))
     for path in articles:
         checker.guarded(path, partial(checker.article_file, path, _folder_of(path)))
     return CheckReport(tuple(sorted(set(checker.problems))), tuple(sorted(set(checker.files))))
@@ -65,8 +71,11 @@ def _targets(paths: list[Path]) -> tuple[list[Path], list[Path]]:
                 issues.append(path)
             elif path.name == ARTICLES_DIR:
                 articles += sorted(path.glob("*.yaml"))
-            else:  # a folder of issue folders; else the loader reports the missing issue.yaml
-                issues += _issue_folders(path) or [path]
+            elif folders := _issue_folders(path):  # a folder of issue folders
+                issues += folders
+            else:
+                raise ConfigError(f"{path} is not an issue folder: it has no {ISSUE_FILE}, and no issue folders in it; "
+                                  f"give an issue folder such as issues/2019-08 (soc-bulletin new-issue {path} starts one)")
         elif path.is_file() and path.name == ISSUE_FILE:
             issues.append(path.parent)
         elif path.is_file() and path.suffix in (".yaml", ".yml"):
@@ -97,11 +106,14 @@ class _Checker:
         self.addresses = addresses
         self.problems: list[Problem] = []
         self.files: list[str] = []
+        self._segments: dict[Path, SegmentNames] = {}
 
     def guarded(self, path: Path, step: Callable[[], None], /) -> None:
-        """Run ``step``; a bug in a check becomes a problem on ``path``, not a traceback."""
+        """Run ``step``; a bug in a check becomes a problem on ``path``, not a traceback (settings that cannot be read stop the run)."""
         try:
             step()
+        except ConfigError:
+            raise
         except Exception as exc:  # the promise: a check never ends in a traceback
             log.exception("checking %s failed", path)
             self.problems.append(Problem(str(path), 0, 0, "SB900", f"The check stopped here because of an internal error ({type(exc).__name__}: {exc}); please report it."))
@@ -117,9 +129,11 @@ class _Checker:
             if path == source.issue_path:
                 issue_file = file
                 self.guarded(path, partial(self.content, file, issue_items))
+                self.guarded(path, partial(self.editorial, file, folder, issue=True))
             else:
                 article_files.append(file)
                 self.guarded(path, partial(self.content, file, article_items))
+                self.guarded(path, partial(self.editorial, file, folder, issue=False))
         self.files += [str(p) for p in source.article_paths.values()]
         listed = {p.resolve() for p in source.article_paths.values()}
         refused = set(source.refused)  # links out of the folder: the loader reported them, never read
@@ -128,6 +142,30 @@ class _Checker:
                 self.guarded(path, partial(self.article_file, path, folder))
         if source.issue is not None and issue_file is not None:
             self.guarded(source.issue_path, partial(self.edition, source.issue, issue_file, article_files))
+
+    def editorial(self, file: SourceFile, folder: Path, /, *, issue: bool) -> None:
+        """Template text left in, empty sections, blocks that lost their '- ', audiences that are not segments."""
+        self.problems += template_text(file)
+        if issue:
+            self.problems += empty_sections(file, str(folder))
+        else:
+            found, blocks = lost_dashes(file)
+            if found:  # the loader's "one key" on the block above gives way to the block that lost its dash
+                self.problems = [p for p in self.problems if not (
+                    p.path == file.path and p.code == "SB030" and (p.line, p.column) in blocks and p.message.startswith("Each block"))]
+                self.problems += found
+        reported = {(p.line, p.column) for p in self.problems if p.path == file.path}  # a name already wrong is not also "not a segment"
+        names = [n for n in audience_nodes(file.root, issue=issue) if (n.start_mark.line + 1, n.start_mark.column + 1) not in reported]
+        if names:
+            segments = self.segments(folder)
+            self.problems += [*segments.problems, *check_audiences(file, names, segments)]
+
+    def segments(self, folder: Path, /) -> SegmentNames:
+        """The segment names of the issue's project, read once per folder."""
+        key = folder.resolve()
+        if key not in self._segments:
+            self._segments[key] = segment_names(folder)
+        return self._segments[key]
 
     def edition(self, issue: Issue, issue_file: SourceFile, articles: list[SourceFile]) -> None:
         self.problems += check_edition(issue, issue_file, articles)
@@ -141,7 +179,9 @@ class _Checker:
             return
         root, _ = read_yaml(path)
         if root is not None:
-            self.content(SourceFile.read(path, root, folder=folder), article_items)
+            file = SourceFile.read(path, root, folder=folder)
+            self.content(file, article_items)
+            self.editorial(file, folder, issue=False)
 
     def content(self, file: SourceFile, items: Callable[[yaml.Node], Iterator[Item]]) -> None:
         """Judge each value of one file by its role."""
@@ -169,7 +209,16 @@ class _Checker:
             self.problems += [file.problem(node, v, offset=offset) for v in links.check_url(url, what=what)]
 
     def markdown(self, file: SourceFile, node: yaml.Node, source: str, *, inline: bool) -> None:
-        for finding in scan(source, inline=inline):
+        findings = scan(source, inline=inline)
+        seen = {finding.offset for finding in findings}
+        for at, address, bracketed in address_attempts(source):  # what Markdown leaves as text: invalid ones are reported
+            if at in seen or at - 1 in seen:
+                continue
+            for judged in self.addresses.check(address, what="email address"):
+                if judged.code == "SB101":
+                    shows = " It shows as plain text, not a link, until it is corrected." if bracketed else ""
+                    self.problems.append(file.problem(node, Verdict("SB101", judged.message + shows), offset=at))
+        for finding in findings:
             at = finding.offset
             if finding.kind is Kind.LINK:
                 self.target(file, node, at, finding.value, "link")

@@ -2,12 +2,15 @@
 
 ``check`` prints every problem (text, GitHub annotations or JSON) and a
 summary; it exits 0 when there is no error, 1 when there is, 2 on a usage
-error. ``new-article`` starts an article from a commented template.
+error. ``new-article`` starts an article from a commented template;
+``new-issue`` starts the next issue from the previous one.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import re
 import sys
 from pathlib import Path
 
@@ -38,8 +41,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], /)
     )
     new.add_argument("issue_dir", metavar="ISSUE_DIR", help="an issue folder such as issues/2019-08")
     new.add_argument("slug", metavar="SLUG", help="the article's name in kebab-case, such as youth-diversion-ceredigion")
-    new.add_argument("--section", metavar="KIND", required=True, help="the section to add it to, such as 'Community Resilience'")
+    new.add_argument("--section", metavar="KIND", required=True, help="the section of issue.yaml to add it to, such as 'Community Resilience'")
+    new.add_argument("--new-section", action="store_true", help="start the section KIND at the end when issue.yaml has none of that name")
     new.set_defaults(handler=_new_article)
+
+    issue = subparsers.add_parser(
+        "new-issue", help="start the next issue from the previous one (title, mailbox, sections; no articles)",
+        description="Write ISSUE_DIR/issue.yaml for the next issue: number + 1 and the date three months on (or --number/--date), "
+        "the previous issue's title, strapline, mailbox and sections with no articles, and a welcome to write. "
+        "Without --from, the previous issue is the latest beside ISSUE_DIR; with none, a first issue.",
+    )
+    issue.add_argument("issue_dir", metavar="ISSUE_DIR", help="the new issue's folder, such as issues/2019-11")
+    issue.add_argument("--from", dest="previous", metavar="PREVIOUS_DIR", help="the issue to start from, such as issues/2019-08")
+    issue.add_argument("--number", type=_number, help="the issue's number (default: the previous one's + 1)")
+    issue.add_argument("--date", type=_date, help="the issue's date, YYYY-MM-DD (default: three months after the previous one)")
+    issue.set_defaults(handler=_new_issue)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -58,8 +74,41 @@ def _check(args: argparse.Namespace) -> int:
 def _new_article(args: argparse.Namespace) -> int:
     from ..content.new_article import new_article
 
-    created = new_article(args.issue_dir, args.slug, section=args.section)
+    created = new_article(args.issue_dir, args.slug, section=args.section, new_section=args.new_section)
     print(printable(f"wrote {created.article}"))
     print(printable(f"added '{args.slug}' to {created.issue_file}"))
     print(printable(f"edit {created.article}, then run: soc-bulletin check {args.issue_dir}"))
+    return Exit.OK
+
+
+def _number(text: str) -> int:
+    """An issue number for argparse: a whole number from 1."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an issue number; give a whole number such as 12")
+    return int(text)
+
+
+def _date(text: str) -> dt.date:
+    """A date for argparse, written YYYY-MM-DD."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date; write it as YYYY-MM-DD, such as 2019-11-01") from None
+
+
+def _new_issue(args: argparse.Namespace) -> int:
+    from ..content.new_issue import new_issue
+
+    created = new_issue(args.issue_dir, previous=args.previous, number=args.number, date=args.date)
+    origin = f"after issue {created.number - 1} in {created.previous}" if created.previous else "the first issue"
+    print(printable(f"wrote {created.issue_file}: issue {created.number}, dated {created.date.isoformat()}, {origin}"))
+    if created.sections:
+        print(printable(f"sections, with no articles yet: {', '.join(created.sections)}"))
+    folder = Path(args.issue_dir)
+    month = re.fullmatch(r"(\d{4})-(\d{2})", folder.name)
+    if month and (int(month[1]), int(month[2])) != (created.date.year, created.date.month):
+        print(printable(f"note: the folder is named {folder.name} but the issue is dated {created.date.isoformat()}; "
+                        "give --date to change it"))
+    print(printable(f"next: write the welcome in {created.issue_file}, then add articles with "
+                    f"soc-bulletin new-article {args.issue_dir} <article-name> --section \"<section>\""))
     return Exit.OK

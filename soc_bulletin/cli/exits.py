@@ -8,10 +8,18 @@ __all__ = ["Exit"]
 
 
 class Exit(IntEnum):
-    """0 ok, 1 problems found (bad content, failed sends), 2 usage or configuration, 70 a bug, 130 interrupted."""
+    """One code per kind of outcome, whatever the command.
+
+    0 ok; 1 problems found (bad content or lists, failed sends); 2 the command
+    cannot run as asked (usage, settings, a path that does not exist or is not
+    what the command needs, a file that cannot be written); 70 a bug; 130
+    interrupted (Ctrl-C); 141 the reader of the output went away (``| head``),
+    as a shell reports a program stopped by SIGPIPE.
+    """
 
     OK = 0
     PROBLEMS = 1
     USAGE = 2
     SOFTWARE = 70
     INTERRUPTED = 130
+    CLOSED_PIPE = 141

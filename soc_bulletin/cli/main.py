@@ -1,25 +1,34 @@
 """The ``soc-bulletin`` command line: parse, call one library function, print.
 
-Exit codes: 0 ok, 1 problems found (bad content, failed sends), 2 usage,
-configuration or filesystem error, 70 an internal error (a bug), 130
-interrupted. :func:`main` is the one error boundary: every error becomes one
-printable line each, never a traceback (``--debug`` shows it for a bug).
+Exit codes (:class:`~soc_bulletin.cli.exits.Exit`, the same for every
+command): 0 ok, 1 problems found (bad content, failed sends), 2 usage,
+configuration or filesystem error (a path that does not exist or is not what
+the command needs), 70 an internal error (a bug), 130 interrupted, 141 the
+reader of the output went away (a closed pipe, as ``| head``). :func:`main`
+is the one error boundary: every error becomes one printable line each, with
+paths inside the working directory shown relative to it, never a traceback
+(``--debug`` shows it for a bug).
 """
 
 from __future__ import annotations
 
 import argparse
 import errno
+import importlib.metadata
 import logging
 import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from typing import NoReturn, cast
+from typing import TYPE_CHECKING, NoReturn, cast
 
 from ..errors import BulletinError, ConfigError, ContentError, SubscriberError
 from ..terminal import printable
 from .exits import Exit
+from .paths import relative
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 __all__ = ["describe_os_error", "main"]
 
@@ -34,12 +43,18 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         self.exit(Exit.USAGE, f"{self.prog}: error: {printable(message)}\n")
 
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        """Write help, version and usage; a closed pipe is raised (the boundary makes it quiet), never swallowed."""
+        if message:
+            (file or sys.stderr).write(message)
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="soc-bulletin",
         description="Author, check, render and send the SOC partnerships bulletin.",
     )
+    parser.add_argument("--version", action="version", version=f"soc-bulletin {_version()}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     parser.add_argument("--debug", action="store_true", help="on an internal error, show the traceback")
     sub = cast(  # subcommands are _Parser too (argparse uses the parent's class)
@@ -51,20 +66,29 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    """The installed package's version (pyproject.toml's)."""
+    try:
+        return importlib.metadata.version("soc_bulletin")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree that is not installed
+        return "unknown (not installed)"
+
+
 def _registrars() -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]]:
     """Commands that live in their own modules, each with a ``register(subparsers)``."""
     from . import build as cli_build
     from . import check as cli_check
+    from . import loop as cli_loop
     from . import send as cli_send
     from . import site as cli_site
     from . import subscribers as cli_subscribers
 
-    return [cli_build.register, cli_check.register, cli_subscribers.register, cli_send.register, cli_site.register]
+    return [cli_build.register, cli_check.register, cli_subscribers.register, cli_send.register, cli_site.register, cli_loop.register]
 
 
 def _error(message: str) -> None:
-    """Each line of ``message`` as ``soc-bulletin: error: ...`` on stderr, made printable."""
-    for line in str(message).rstrip("\n").split("\n"):
+    """Each line of ``message`` as ``soc-bulletin: error: ...`` on stderr, made printable, paths relative."""
+    for line in relative(str(message)).rstrip("\n").split("\n"):
         print(f"soc-bulletin: error: {printable(line)}", file=sys.stderr)
 
 
@@ -142,7 +166,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     try:
-        args = _parser().parse_args(argv)
+        try:
+            args = _parser().parse_args(argv)
+        except SystemExit:
+            _flush_stdout()  # --help or --version into a closed pipe is quiet too
+            raise
         debug = args.debug
         logging.basicConfig(
             level=logging.INFO if args.verbose else logging.WARNING,
@@ -154,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except (ContentError, SubscriberError) as exc:
         for problem in exc.problems:
-            print(printable(str(problem)), file=sys.stderr)
+            print(printable(relative(str(problem))), file=sys.stderr)
         print(f"{len(exc.problems)} problem(s) found.", file=sys.stderr)
         return Exit.PROBLEMS
     except ConfigError as exc:
@@ -168,11 +196,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return Exit.INTERRUPTED
     except BrokenPipeError:
         _silence_stdout()
-        return Exit.PROBLEMS
+        return Exit.CLOSED_PIPE
     except OSError as exc:
         if debug:
             _traceback()
         if exc.filename is None and _stdout_broken():
+            if exc.errno == errno.EPIPE:
+                return Exit.CLOSED_PIPE
             exc = OSError(exc.errno, exc.strerror, "standard output")
         _error(describe_os_error(exc))
         return Exit.USAGE

@@ -19,12 +19,15 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from ..config import load_settings
 from ..errors import ConfigError
 from ..send.campaign import Campaign, SendResult
-from ..send.engine import DeliveryOptions, DeliveryReport, RateLimit
+from ..send.engine import DeliveryOptions, DeliveryReport
 from ..send.ledger import RunTargets
 from ..send.status import send_status
 from ..send.transports import OutboxTransport, SMTPSettings, SMTPTransport, Transport
 from ..terminal import printable
+from . import send_args
+from . import suppressions as cli_suppressions
 from .exits import Exit
+from .paths import relative
 
 __all__ = ["register"]
 
@@ -43,7 +46,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--cafile", default="", help="CA certificates to trust for the SMTP server's TLS")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the SMTP server (default 30)")
     p.add_argument("--concurrency", type=int, default=4, help="SMTP connections at once (default 4)")
-    p.add_argument("--rate", type=RateLimit.parse, help="at most this many messages, e.g. 30/min")
+    p.add_argument("--rate", type=send_args.rate, help="at most this many messages, e.g. 30/min")
     p.add_argument("--max-attempts", type=int, default=4, help="tries per message in one run on temporary failures")
     p.add_argument("--backoff", type=float, default=2.0, help="first retry delay in seconds, doubled each time")
     p.add_argument("--dry-run", action="store_true", help="run the preflight and build every message; send and record nothing")
@@ -56,19 +59,26 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--segments", help="segment definitions (default from settings: subscribers/segments.yaml)")
     p.add_argument("--suppressed", help="suppression list, which must exist (default from settings: subscribers/suppressed.csv)")
     p.add_argument("--ledger-dir", help="where ledgers are kept (default from settings: <project>/.ledger)")
+    p.add_argument("--ledger", metavar="URL", help="a PostgreSQL ledger that several senders share, postgresql://user@host/db "
+                   "(default from settings: [ledger] url); the password from PGPASSWORD, ~/.pgpass or a service file")
+    p.add_argument("--lease", type=float, default=60.0, metavar="SECONDS",
+                   help="with --ledger: how long a claim is held without renewal; a dead sender's rows wait this long (default 60)")
     p.set_defaults(handler=_send)
 
     s = sub.add_parser("status", help="show how far the send of an issue got")
     s.add_argument("issue_dir", metavar="ISSUE_DIR")
     s.add_argument("--ledger-dir", help="where ledgers are kept (default from settings: <project>/.ledger)")
+    s.add_argument("--ledger", metavar="URL", help="a PostgreSQL ledger, postgresql://user@host/db (default from settings: [ledger] url)")
     s.add_argument("--config", help="settings file (default: the soc-bulletin.toml found from the issue folder)")
     s.add_argument("--failed", action="store_true", help="list the failed recipients with the server's replies")
+    s.add_argument("--segment", metavar="NAME", help="only the sends to this segment")
     s.add_argument("--format", choices=("text", "csv"), default="text", help="with --failed: text or csv")
     s.set_defaults(handler=_status)
+    cli_suppressions.register(sub)
 
 
 def _err(text: str) -> None:
-    print(printable(text), file=sys.stderr)
+    print(printable(relative(text)), file=sys.stderr)
 
 
 def _transport(args: argparse.Namespace, folder: Path, campaign: Campaign) -> tuple[Transport, str]:
@@ -85,9 +95,13 @@ def _transport(args: argparse.Namespace, folder: Path, campaign: Campaign) -> tu
 
 
 def _send(args: argparse.Namespace) -> int:
+    if args.ledger and args.ledger_dir:
+        raise ConfigError("give --ledger (PostgreSQL) or --ledger-dir (SQLite files), not both")
+    if not 1 <= args.lease <= 86_400:
+        raise ConfigError(f"--lease must be from 1 to 86400 seconds, not {args.lease:g}")
     campaign = Campaign.prepare(
         args.issue_dir, lists=args.subscribers, segment=args.segment, settings=load_settings(args.config, start=args.issue_dir),
-        segments_file=args.segments, suppressed_file=args.suppressed, ledger_dir=args.ledger_dir,
+        segments_file=args.segments, suppressed_file=args.suppressed, ledger_dir=args.ledger_dir, ledger_url=args.ledger,
     )
     for warning in campaign.warnings:
         _err(warning)
@@ -106,7 +120,8 @@ def _send(args: argparse.Namespace) -> int:
             print(printable(f"Proof of edition '{key}' sent to {address} via {where}: {reply}"))
         return Exit.OK
     transport, where = _transport(args, outbox, campaign)
-    options = DeliveryOptions(concurrency=args.concurrency, rate=args.rate, max_attempts=args.max_attempts, backoff_base=args.backoff)
+    options = DeliveryOptions(concurrency=args.concurrency, rate=args.rate, max_attempts=args.max_attempts, backoff_base=args.backoff,
+                              lease=args.lease)
     print(f"Sending {campaign.issue.email_subject} to segment '{campaign.segment}': {len(campaign.recipients)} "
           f"recipient(s) ({campaign.suppressed} suppressed), edition(s): {editions}; via {where}")
     result = asyncio.run(_deliver(campaign, transport, options, args))
@@ -125,7 +140,7 @@ def _dry_run(campaign: Campaign, editions: str) -> int:
           f"({dry.already_sent} already had the issue, {dry.suppressed} suppressed); edition(s): {editions}")
     if dry.recipients:
         print(f"Message sizes: {dry.sizes[0]:,}-{dry.sizes[1]:,} bytes. Sample headers:")
-        print("  " + dry.sample_headers.replace("\r\n", "\n  "))
+        print("\n".join("  " + printable(line) for line in send_args.readable_headers(dry.sample_headers).split("\n")))
     return Exit.OK
 
 
@@ -171,8 +186,8 @@ def _print_result(result: SendResult, campaign: Campaign) -> None:
     report, c = result.report, result.report.counts
     print(f"Sent {report.sent} in {report.seconds:.1f}s ({report.rate:.0f}/s); retries {report.retries}; "
           f"suppressed {report.suppressed}; failed {len(report.failed)}.")
-    print(f"Ledger {campaign.ledger_path}: {c.sent} sent, {c.pending + c.sending} pending, {c.failed_temporary} failed (temporary), "
-          f"{c.failed_permanent} failed (permanent), {c.suppressed} suppressed, {c.skipped} skipped.")
+    print(relative(f"Ledger {campaign.ledger_where}: {c.sent} sent, {c.pending + c.sending} pending, {c.failed_temporary} failed (temporary), "
+          f"{c.failed_permanent} failed (permanent), {c.suppressed} suppressed, {c.skipped} skipped."))
     for failure in report.failed:
         _err(f"  {failure.state.value}: {failure.address}: {failure.reply}")
     if report.stopped:
@@ -196,10 +211,18 @@ def _write_report(path: Path, result: SendResult, campaign: Campaign) -> None:
 
 def _status(args: argparse.Namespace) -> int:
     settings = load_settings(args.config, start=args.issue_dir)
+    if args.ledger and args.ledger_dir:
+        raise ConfigError("give --ledger (PostgreSQL) or --ledger-dir (SQLite files), not both")
+    url = args.ledger or ("" if args.ledger_dir else settings.ledger.url)
     ledger_dir = Path(args.ledger_dir) if args.ledger_dir else settings.resolve(settings.sending.ledger)
-    status = send_status(args.issue_dir, ledger_dir=ledger_dir)
+    if args.segment:
+        send_args.known_segment(args.segment, settings)
+    status = send_status(args.issue_dir, ledger_dir=ledger_dir, ledger_url=url)
     if status is None:
-        print(f"No send of issue {Path(args.issue_dir).resolve().name} has started (no ledger in {ledger_dir}).")
+        where = f"no ledger in {ledger_dir}" if not url else "not in the ledger database"
+        print(relative(f"No send of issue {Path(args.issue_dir).resolve().name} has started ({where})."))
+        return Exit.OK
+    if args.segment and not (status := send_args.one_segment(status, args.segment)).groups:
         return Exit.OK
     if args.failed:
         if args.format == "csv":
@@ -211,7 +234,7 @@ def _status(args: argparse.Namespace) -> int:
             for row in status.failed:
                 print(printable(f"{row.state.value}: {row.address} ({row.segment}, {row.edition}): {row.reply}"))
         return Exit.OK
-    print(f"Issue {status.identity}: ledger {status.path}" + (f", send started {status.started}" if status.started else ""))
+    print(relative(f"Issue {status.identity}: ledger {status.path}" + (f", send started {status.started}" if status.started else "")))
     print(f"{'segment':<20}{'edition':<20}{'total':>7}{'sent':>7}{'pending':>9}{'failed-t':>9}{'failed-p':>9}{'suppr.':>8}{'skipped':>9}")
     for (segment, edition), c in status.groups.items():
         print(f"{segment:<20}{edition:<20}{c.total:>7}{c.sent:>7}{c.pending + c.sending:>9}{c.failed_temporary:>9}"
@@ -221,6 +244,10 @@ def _status(args: argparse.Namespace) -> int:
         versions = [(v, n) for e, v, n in status.versions if e == edition]
         if len(versions) > 1:
             print(f"Edition '{edition}' changed during the send: " + ", ".join(f"version {v} went to {n}" for v, n in versions))
+    if status.feedback:
+        print(f"After the send: {status.bounced} bounced, {status.complained} complained (soc-bulletin bounces reads them).")
+        for item in status.feedback[-5:]:
+            print(printable(f"  {item.kind}: {item.address}: {item.status or '-'} {item.detail}".rstrip()))
     for row in status.failed[:10]:
         print(printable(f"  {row.state.value}: {row.address}: {row.reply}"))
     if len(status.failed) > 10:

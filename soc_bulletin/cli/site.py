@@ -10,7 +10,9 @@ import sys
 from pathlib import Path
 
 from ..config import load_settings
+from ..terminal import printable
 from .exits import Exit
+from .paths import issue_folder
 
 __all__ = ["register"]
 
@@ -31,6 +33,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     archive.add_argument("issues_dir", metavar="ISSUES_DIR", help="the folder of issue folders, such as issues")
     archive.add_argument("-o", "--output", metavar="SITE_DIR", required=True, help="where to write the site")
     archive.add_argument("--base-url", help="where the site is published (default: [site] base_url of the settings)")
+    archive.add_argument("--include-restricted", action="store_true",
+                         help="also publish the articles and sections with an audience (left out by default: the archive is public)")
     archive.add_argument("--config", metavar="PATH", help="settings file (default: the soc-bulletin.toml found from ISSUES_DIR)")
     archive.set_defaults(handler=_archive)
 
@@ -49,17 +53,17 @@ _port.__name__ = "port"  # argparse says "invalid port value: '99999'"
 def _preview(args: argparse.Namespace) -> int:
     from ..site.preview import serve_preview
 
-    if not Path(args.issue_dir).is_dir():
-        print(f"soc-bulletin: error: {args.issue_dir} is not a folder", file=sys.stderr)
-        return Exit.USAGE
+    issue_dir = issue_folder(args.issue_dir)
+    settings = load_settings(args.config, start=issue_dir)
     try:
-        settings = load_settings(args.config, start=args.issue_dir)
-        server = serve_preview(args.issue_dir, port=args.port, host=args.host, layouts=settings.layouts)
+        server = serve_preview(issue_dir, port=args.port, host=args.host, layouts=settings.layouts)
     except OSError as exc:
         print(f"soc-bulletin: error: cannot serve on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return Exit.USAGE
     build = server.build
-    print(f"Previewing {args.issue_dir} at {server.url} (Ctrl-C stops)", flush=True)
+    print(printable(f"Previewing {issue_dir} at {server.url} (Ctrl-C stops)"), flush=True)
+    if len(server.build.editions) > 1:
+        print(printable(f"Editions: {', '.join(server.build.editions)} (switch at the top of the page)"), flush=True)
     if build.problems:
         print(f"{len(build.problems)} problem(s): see the page.", flush=True)
     try:
@@ -74,7 +78,13 @@ def _archive(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.config, start=args.issues_dir)
     base_url = args.base_url if args.base_url is not None else settings.site.base_url
-    result = build_archive(args.issues_dir, args.output, base_url=base_url, layouts=settings.layouts)
-    print(f"Archived {len(result.issues)} issue(s), newest first: {', '.join(result.issues)}")
-    print(f"wrote {len(result.files)} files; open {Path(args.output) / 'index.html'}")
+    result = build_archive(args.issues_dir, args.output, base_url=base_url, layouts=settings.layouts,
+                           include_restricted=args.include_restricted)
+    print(printable(f"Archived {len(result.issues)} issue(s), newest first: {', '.join(result.issues)}"))
+    if result.left_out:
+        print(f"Left out {len(result.left_out)} restricted part(s), meant only for some segments "
+              "(--include-restricted publishes them):")
+        for line in result.left_out:
+            print(printable(f"  {line}"))
+    print(printable(f"wrote {len(result.files)} files; open {Path(args.output) / 'index.html'}"))
     return Exit.OK

@@ -3,6 +3,7 @@
 from .settings import (
     CONFIG_NAME,
     Environment,
+    LedgerSettings,
     RenderSettings,
     SendingSettings,
     Settings,
@@ -15,6 +16,7 @@ from .values import check_list_id, check_url, parse_mailbox
 __all__ = [
     "CONFIG_NAME",
     "Environment",
+    "LedgerSettings",
     "RenderSettings",
     "SendingSettings",
     "Settings",

@@ -14,6 +14,7 @@ only from environment variables, read here and nowhere else.
 
     [render]
     layouts = "layouts"                            # default: the layouts inside the package
+    toc = true                                     # "In this issue" after the welcome (false: none)
 
     [sending]
     from = "SOC Partnerships <SCOC.localpartnerships@homeoffice.gov.uk>"
@@ -25,9 +26,17 @@ only from environment variables, read here and nowhere else.
     dkim_selector = "bulletin"
     dkim_key = "/etc/soc-bulletin/dkim.pem"
     stale_after_days = 7                           # a send older than this is refused
+    check_domain = true                            # preflight: the From domain's SPF, DMARC and DKIM key (DNS); default false
+    nameservers = "192.0.2.53, 127.0.0.1:5353"     # for the DNS checks; default: the system's
+    soft_bounce_limit = 3                          # soft bounces (at most one a day) that suppress an address...
+    soft_bounce_days = 30                          # ...when they fall within this many days
     subscribers = "subscribers/example.csv"        # the list when send names none
     ledger = ".ledger"                             # one ledger file per issue
     outbox = "outbox"                              # .eml files when sending to no SMTP server
+
+    [ledger]
+    url = "postgresql://bulletin@db.example.org/bulletin"   # one ledger for several senders (docs/scaling.md);
+                                                            # the password only from PGPASSWORD, ~/.pgpass or a service file
 
 The file is validated when it is loaded: every problem is reported at once,
 one line each as ``file:line: message``, in a single :class:`ConfigError`.
@@ -51,10 +60,21 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..terminal import printable
-from .values import DNS_NAME, MAX_PATH, MAX_STALE_DAYS, check_list_id, check_url, control_problem, parse_mailbox, shown
+from .values import (
+    DNS_NAME,
+    MAX_PATH,
+    MAX_STALE_DAYS,
+    check_ledger_url,
+    check_list_id,
+    check_nameservers,
+    check_url,
+    control_problem,
+    parse_mailbox,
+    shown,
+)
 
 __all__ = [
-    "CONFIG_NAME", "Environment", "RenderSettings", "SendingSettings", "Settings", "SiteSettings", "find_settings",
+    "CONFIG_NAME", "Environment", "LedgerSettings", "RenderSettings", "SendingSettings", "Settings", "SiteSettings", "find_settings",
     "load_settings",
 ]
 
@@ -85,6 +105,17 @@ class SendingSettings:
     subscribers: str = "subscribers/example.csv"
     ledger: str = ".ledger"
     outbox: str = "outbox"
+    check_domain: bool = False
+    nameservers: str = ""
+    soft_bounce_limit: int = 3
+    soft_bounce_days: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerSettings:
+    """A ledger shared by several senders: a PostgreSQL URL without a password; empty means the SQLite file per issue."""
+
+    url: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +123,7 @@ class RenderSettings:
     """Where the layouts are; empty means the layouts shipped inside the package."""
 
     layouts: str = ""
+    toc: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,16 +133,22 @@ class Environment:
     smtp_user: str = ""
     smtp_password: str = ""
     unsubscribe_secret: str = ""
+    previous_unsubscribe_secret: str = ""  # still accepted while links made with it are in inboxes (key rotation)
+    imap_password: str = ""  # for `bounces imaps://user@host/INBOX`
 
     SMTP_USER = "SOC_BULLETIN_SMTP_USER"
     SMTP_PASSWORD = "SOC_BULLETIN_SMTP_PASSWORD"
     UNSUBSCRIBE_SECRET = "SOC_BULLETIN_UNSUBSCRIBE_SECRET"
+    PREVIOUS_UNSUBSCRIBE_SECRET = "SOC_BULLETIN_UNSUBSCRIBE_SECRET_PREVIOUS"
+    IMAP_PASSWORD = "SOC_BULLETIN_IMAP_PASSWORD"
 
     @classmethod
     def read(cls, environ: Mapping[str, str] | None = None, /) -> Environment:
         """The variables as they are now (``os.environ`` by default)."""
         env = os.environ if environ is None else environ
-        return cls(env.get(cls.SMTP_USER, ""), env.get(cls.SMTP_PASSWORD, ""), env.get(cls.UNSUBSCRIBE_SECRET, ""))
+        return cls(env.get(cls.SMTP_USER, ""), env.get(cls.SMTP_PASSWORD, ""), env.get(cls.UNSUBSCRIBE_SECRET, ""),
+                   previous_unsubscribe_secret=env.get(cls.PREVIOUS_UNSUBSCRIBE_SECRET, ""),
+                   imap_password=env.get(cls.IMAP_PASSWORD, ""))
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +158,7 @@ class Settings:
     site: SiteSettings = field(default_factory=SiteSettings)
     sending: SendingSettings = field(default_factory=SendingSettings)
     render: RenderSettings = field(default_factory=RenderSettings)
+    ledger: LedgerSettings = field(default_factory=LedgerSettings)
     path: Path | None = None
     root: Path = field(default_factory=Path.cwd)
     env: Environment = field(default_factory=Environment.read)
@@ -262,7 +301,7 @@ def load_settings(path: str | Path | None = None, /, *, start: str | Path | None
     data = _parse(text, path)
     lines = _Lines(text)
     problems = _Problems(path)
-    sections = {"site": SiteSettings, "sending": SendingSettings, "render": RenderSettings}
+    sections = {"site": SiteSettings, "sending": SendingSettings, "render": RenderSettings, "ledger": LedgerSettings}
     for name in data:
         if name not in sections:
             problems.add(lines.of(name), f"unknown section [{printable(name)}] (allowed: {', '.join(f'[{n}]' for n in sections)})")
@@ -272,9 +311,10 @@ def load_settings(path: str | Path | None = None, /, *, start: str | Path | None
         given, missing = ("dkim_selector", "dkim_key") if raw.get("dkim_selector") else ("dkim_key", "dkim_selector")
         problems.add(lines.of("sending", given), f"[sending] DKIM signing needs both dkim_selector and dkim_key; {missing} is missing")
     problems.raise_if_any()
-    site, sending, render = tables["site"], tables["sending"], tables["render"]
+    site, sending, render, ledger = tables["site"], tables["sending"], tables["render"], tables["ledger"]
     assert isinstance(site, SiteSettings) and isinstance(sending, SendingSettings) and isinstance(render, RenderSettings)
-    return Settings(site=site, sending=sending, render=render, path=path, root=path.resolve().parent)
+    assert isinstance(ledger, LedgerSettings)
+    return Settings(site=site, sending=sending, render=render, ledger=ledger, path=path, root=path.resolve().parent)
 
 
 def _table(cls: type, data: Any, section: str, lines: _Lines, problems: _Problems) -> object:
@@ -292,11 +332,17 @@ def _table(cls: type, data: Any, section: str, lines: _Lines, problems: _Problem
             problems.add(line, f"[{section}] unknown setting '{printable(key)}'; {hint}(allowed: {', '.join(sorted(names))})")
             continue
         spec = names[key]
+        if spec.type == "bool":
+            if not isinstance(value, bool):
+                problems.add(line, f"{where} must be true or false, not {_type_name(value)}")
+            values[spec.name] = value is True
+            continue
         if spec.type == "int":
+            most, unit = (100, "bounces") if key == "soft_bounce_limit" else (MAX_STALE_DAYS, "days")
             if isinstance(value, bool) or not isinstance(value, int):
-                problems.add(line, f"{where} must be a whole number of days, not {_type_name(value)}")
-            elif not 1 <= value <= MAX_STALE_DAYS:
-                problems.add(line, f"{where} must be from 1 to {MAX_STALE_DAYS} (days), not {value}")
+                problems.add(line, f"{where} must be a whole number of {unit}, not {_type_name(value)}")
+            elif not 1 <= value <= most:
+                problems.add(line, f"{where} must be from 1 to {most} ({unit}), not {value}")
             else:
                 values[spec.name] = value
             continue
@@ -333,8 +379,12 @@ def _check_value(key: str, value: str) -> str | None:
         return None
     if key in ("base_url", "unsubscribe_base_url"):
         return check_url(value)
+    if key == "url":
+        return check_ledger_url(value)
     if key == "list_id":
         return check_list_id(value)
+    if key == "nameservers":
+        return check_nameservers(value)
     if key == "dkim_selector":
         problem = control_problem(value)
         if problem:

@@ -8,14 +8,14 @@ localhost) without credentials, ``list_id`` is an RFC 2919 list id.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
 from ..errors import ConfigError
 from ..terminal import printable
 
-__all__ = ["check_list_id", "check_url", "parse_mailbox"]
+__all__ = ["check_ledger_url", "check_list_id", "check_nameservers", "check_url", "parse_mailbox", "parse_nameservers"]
 
 MAX_URL = 500  # the unsubscribe URL goes into a header line of at most 998 octets with the token
 MAX_PATH = 4096
@@ -133,4 +133,62 @@ def check_list_id(value: str, /) -> str | None:
         return f"is {len(value)} characters long; at most 255"
     if not _LIST_ID.fullmatch(value):
         return "must be a list id such as 'soc-partnerships.example.org' (letters, digits, - and dots; no spaces or <>)"
+    return None
+
+
+def check_ledger_url(value: str, /) -> str | None:
+    """Why ``value`` cannot name the ledger database (``postgresql://user@host:port/db``), or None.
+
+    The password never goes in the URL (which is written in settings files and
+    shown in messages): libpq reads it from ``PGPASSWORD``, ``~/.pgpass`` or a
+    service file (``postgresql:///?service=bulletin``).
+    """
+    problem = control_problem(value)
+    if problem:
+        return problem
+    if len(value) > MAX_URL:
+        return f"is {len(value)} characters long; at most {MAX_URL}"
+    parts = urlsplit(value)
+    if parts.scheme not in ("postgresql", "postgres"):
+        return "must be a PostgreSQL URL such as postgresql://bulletin@db.example.org/bulletin"
+    hidden = "password" in {key.casefold() for key, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    if hidden or ":" in parts.netloc.rpartition("@")[0]:
+        return "must not hold a password; set PGPASSWORD or use ~/.pgpass or a libpq service file"
+    return None
+
+
+def parse_nameservers(value: str, /) -> list[tuple[str, int]]:
+    """``"192.0.2.53, 127.0.0.1:5353, [::1]:53"`` as ``(address, port)`` pairs; ConfigError saying why not.
+
+    Addresses only (a resolver needs no resolver to find): IPv4, or IPv6 in
+    brackets when it has a port; the port defaults to 53.
+    """
+    import ipaddress
+
+    servers = []
+    for item in value.replace(",", " ").split():
+        host, port = item, "53"
+        if item.startswith("["):
+            host, _, rest = item[1:].partition("]")
+            port = rest.removeprefix(":") or "53"
+        elif item.count(":") == 1:
+            host, port = item.split(":")
+        try:
+            address = str(ipaddress.ip_address(host))
+        except ValueError as exc:
+            raise ConfigError(f"has {shown(item)}, which is not an IP address (a name server is given by address)") from exc
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError(f"has {shown(item)}, whose port is not a number from 1 to 65535")
+        servers.append((address, int(port)))
+    if not servers:
+        raise ConfigError("is empty; leave the key out to use the system's name servers")
+    return servers
+
+
+def check_nameservers(value: str, /) -> str | None:
+    """Why ``value`` is not a list of name servers (see :func:`parse_nameservers`), or None."""
+    try:
+        parse_nameservers(value)
+    except ConfigError as exc:
+        return str(exc)
     return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import copy
+import difflib
 import json
 import os
 import re
@@ -21,9 +22,9 @@ import yaml
 from ..errors import ConfigError, ContentError
 from .load import ARTICLES_DIR, ISSUE_FILE
 from .model import slugify
-from .yamlfile import node_at, read_yaml
+from .yamlfile import NULL_TAG, node_at, read_yaml
 
-__all__ = ["NewArticle", "SLUG_PATTERN", "add_to_issue", "article_template", "new_article"]
+__all__ = ["NewArticle", "SLUG_PATTERN", "TEMPLATE_TEXT", "add_to_issue", "article_template", "new_article", "yaml_scalar"]
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -38,11 +39,13 @@ class NewArticle:
     issue_file: Path
 
 
-def new_article(issue_dir: str | Path, slug: str, /, *, section: str) -> NewArticle:
+def new_article(issue_dir: str | Path, slug: str, /, *, section: str, new_section: bool = False) -> NewArticle:
     """Write ``articles/<slug>.yaml`` from the template and list it under ``section``.
 
-    Raises :class:`ConfigError` when ``slug`` is not kebab-case or already
-    exists, and :class:`ContentError` when ``issue.yaml`` cannot be read.
+    ``section`` must be a section of ``issue.yaml`` unless ``new_section``,
+    which adds it at the end. Raises :class:`ConfigError` when ``slug`` is not
+    kebab-case or already exists or the section is unknown, and
+    :class:`ContentError` when ``issue.yaml`` cannot be read.
     """
     issue_dir = Path(issue_dir)
     if not SLUG_PATTERN.match(slug):
@@ -52,7 +55,11 @@ def new_article(issue_dir: str | Path, slug: str, /, *, section: str) -> NewArti
     issue_path = issue_dir / ISSUE_FILE
     article = issue_dir / ARTICLES_DIR / f"{slug}.yaml"
     if not issue_path.is_file():
-        raise ConfigError(f"there is no {ISSUE_FILE} in {issue_dir}")
+        if issue_dir.exists() and not issue_dir.is_dir():
+            raise ConfigError(f"{issue_dir} is a file; give an issue folder such as issues/2019-08")
+        if not issue_dir.exists():
+            raise ConfigError(f"{issue_dir} does not exist; start the issue with: soc-bulletin new-issue {issue_dir}")
+        raise ConfigError(f"there is no {ISSUE_FILE} in {issue_dir}; start the issue with: soc-bulletin new-issue {issue_dir}")
     if article.exists():
         raise ConfigError(f"{article} already exists; choose another name")
     root, problems = read_yaml(issue_path)
@@ -60,7 +67,7 @@ def new_article(issue_dir: str | Path, slug: str, /, *, section: str) -> NewArti
         raise ContentError(problems)
     raw = issue_path.read_bytes()
     bom = codecs.BOM_UTF8 if raw.startswith(codecs.BOM_UTF8) else b""
-    edited = add_to_issue(raw[len(bom):].decode("utf-8"), slug, section=section)
+    edited = add_to_issue(raw[len(bom):].decode("utf-8"), slug, section=section, new_section=new_section)
     article.parent.mkdir(parents=True, exist_ok=True)
     with article.open("x", encoding="utf-8", newline="\n") as file:
         file.write(article_template(slug))
@@ -70,12 +77,14 @@ def new_article(issue_dir: str | Path, slug: str, /, *, section: str) -> NewArti
     return NewArticle(article=article, issue_file=issue_path)
 
 
-def add_to_issue(text: str, slug: str, /, *, section: str) -> str:
+def add_to_issue(text: str, slug: str, /, *, section: str, new_section: bool = False) -> str:
     """``text`` of an issue file with ``slug`` added to the section ``section``.
 
-    The slug goes after the section's last article; a missing section is
-    added after the last one. Raises :class:`ConfigError` when the slug is
-    already listed or the file's shape does not allow a safe edit.
+    The slug goes after the section's last article. A section not in the
+    file is refused (naming those that are) unless ``new_section``, which adds
+    it after the last one (``sections:`` empty or ``[]`` becomes a list).
+    Raises :class:`ConfigError` when the slug is already listed or the file's
+    shape does not allow a safe edit.
     """
     try:
         root = yaml.compose(text, Loader=_Loader)
@@ -83,20 +92,30 @@ def add_to_issue(text: str, slug: str, /, *, section: str) -> str:
     except yaml.YAMLError as exc:
         raise ConfigError(f"{ISSUE_FILE} is not valid YAML ({exc}); run 'soc-bulletin check' and fix it first") from exc
     sections = node_at(root, "sections") if root is not None else None
-    if not isinstance(sections, yaml.SequenceNode) or not isinstance(before, dict):
-        raise ConfigError(f"{ISSUE_FILE} has no list of 'sections' to add the article to")
-    for item in sections.value:
+    empty = isinstance(sections, yaml.ScalarNode) and sections.tag == NULL_TAG or (
+        isinstance(sections, yaml.SequenceNode) and not sections.value)
+    if not isinstance(before, dict) or not (isinstance(sections, yaml.SequenceNode) or empty):
+        raise ConfigError(f"{ISSUE_FILE} has no list of 'sections' to add the article to; write 'sections:' on a line of its own")
+    assert sections is not None
+    items = sections.value if isinstance(sections, yaml.SequenceNode) else []
+    for item in items:
         if slug in _slugs(node_at(item, "articles")):
             raise ConfigError(f"'{slug}' is already listed in {ISSUE_FILE}; choose another name")
     lines = text.splitlines(keepends=True)
     newline = "\r\n" if "\r\n" in text else "\n"
     expected = copy.deepcopy(before)
-    index = next((i for i, item in enumerate(sections.value) if _same_kind(node_at(item, "kind"), section)), None)
-    if index is None:
+    index = next((i for i, item in enumerate(items) if _same_kind(node_at(item, "kind"), section)), None)
+    if index is None and not new_section:
+        raise ConfigError(_unknown_section(section, [str(k.value) for i in items if isinstance(k := node_at(i, "kind"), yaml.ScalarNode)]))
+    if index is None and empty:
+        _first_section(lines, root, sections, section, slug, newline)
+        expected["sections"] = [{"kind": section, "articles": [slug]}]
+    elif index is None:
+        assert isinstance(sections, yaml.SequenceNode)
         _append_section(lines, sections, section, slug, newline)
         expected["sections"].append({"kind": section, "articles": [slug]})
     else:
-        articles = node_at(sections.value[index], "articles")
+        articles = node_at(items[index], "articles")
         if not isinstance(articles, yaml.SequenceNode):
             raise ConfigError(f"the section '{section}' in {ISSUE_FILE} has no list of articles; fix it first")
         _append_item(lines, articles, slug, newline)
@@ -109,6 +128,29 @@ def add_to_issue(text: str, slug: str, /, *, section: str) -> str:
     if after != expected:
         raise ConfigError(f"'{slug}' could not be added to {ISSUE_FILE} safely; add '- {slug}' under '{section}' by hand")
     return edited
+
+
+def _unknown_section(section: str, kinds: list[str]) -> str:
+    """Why ``section`` is refused: the closest section, every section, and how to start a new one."""
+    if not kinds:
+        return f"{ISSUE_FILE} has no sections yet; give --new-section to start the section '{section}'"
+    close = difflib.get_close_matches(section, kinds, n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    listed = ", ".join(f"'{kind}'" for kind in kinds)
+    return f"there is no section '{section}' in {ISSUE_FILE}; {hint}the sections are {listed}; to start a new section, add --new-section"
+
+
+def _first_section(lines: list[str], root: yaml.Node | None, sections: yaml.Node, kind: str, slug: str, newline: str) -> None:
+    """Turn ``sections:`` (empty, or ``[]``) into a block list holding one section."""
+    key = next((k for k, v in root.value if v is sections), None) if isinstance(root, yaml.MappingNode) else None
+    start, end = sections.start_mark, sections.end_mark
+    if key is None or start.line != key.start_mark.line or end.line != start.line:
+        raise ConfigError(f"'sections' in {ISSUE_FILE} cannot be edited safely; write 'sections:' on a line of its own")
+    line = lines[start.line]
+    lines[start.line] = line[: start.column].rstrip(" ") + line[end.column :]
+    pad = " " * (key.start_mark.column + 2)
+    block = f"{pad}- kind: {yaml_scalar(kind)}{newline}{pad}  articles:{newline}{pad}    - {slug}{newline}"
+    _insert_after(lines, start.line, block, newline)
 
 
 def _slugs(node: yaml.Node | None) -> list[str]:
@@ -144,7 +186,7 @@ def _append_section(lines: list[str], sections: yaml.SequenceNode, kind: str, sl
     last = sections.value[-1]
     prefix = _item_prefix(lines, sections, last)
     pad = " " * len(prefix)
-    block = f"{prefix}kind: {_scalar(kind)}{newline}{pad}articles:{newline}{pad}  - {slug}{newline}"
+    block = f"{prefix}kind: {yaml_scalar(kind)}{newline}{pad}articles:{newline}{pad}  - {slug}{newline}"
     _insert_after(lines, _last_line(last), block, newline)
 
 
@@ -180,7 +222,7 @@ def _descendants(node: yaml.Node) -> Iterator[yaml.Node]:
             stack += [n for pair in current.value for n in pair]
 
 
-def _scalar(text: str) -> str:
+def yaml_scalar(text: str, /) -> str:
     """``text`` as a YAML value: plain when it reads back the same, else double-quoted."""
     try:
         if yaml.safe_load(f"k: {text}\n") == {"k": text}:
@@ -283,3 +325,16 @@ blocks:                                   # required: the parts of the article, 
   #       - role: Bradford
   #         email: second.person@example.org
 """
+
+
+#: The template's example words: an article still holding one of them is reported by ``check`` (SB017).
+TEMPLATE_TEXT = (
+    "The title of your article",
+    "One sentence that sums up the article, shown under the title.",
+    "The first paragraph of your article.",
+    "The second paragraph.",
+    "your.name@example.org",
+    "Your Name",
+    "Your role",
+    "Your organisation",
+)

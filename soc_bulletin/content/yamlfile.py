@@ -19,6 +19,7 @@ import yaml
 
 from ..problems import Problem, Severity
 from ..terminal import printable
+from .yaml_mistakes import explain
 
 __all__ = ["MAX_FILE_BYTES", "Fields", "NodeReader", "character_name", "node_at", "read_yaml"]
 
@@ -83,12 +84,9 @@ def read_yaml(path: Path, /, *, display: str | None = None) -> tuple[yaml.Node |
         return None, [Problem(name, 1, 1, "SB002", "The file is empty; it must hold a YAML mapping.")]
     try:
         node = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = printable(exc.problem or "invalid YAML").rstrip(".")
-        hint = f" ({printable(exc.context)})" if exc.context else ""
-        return None, [Problem(name, line, column, "SB003", f"YAML syntax error: {what}{hint}.")]
+    except yaml.MarkedYAMLError as exc:  # in plain words at the mistake (yaml_mistakes), else PyYAML's
+        said = explain(text, exc)
+        return None, [Problem(name, said.line, said.column, "SB003", printable(said.message))]
     except yaml.reader.ReaderError as exc:  # a character YAML refuses: C0 and C1 controls, DEL
         at = max(0, min(exc.position, len(text)))
         line = text.count("\n", 0, at) + 1

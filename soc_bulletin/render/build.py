@@ -1,8 +1,17 @@
-"""Write an edition to disk: ``index.html``, ``index.txt``, ``index.mjml`` and its images."""
+"""Write an edition to disk: ``index.html``, ``index.txt``, ``index.mjml`` and its images.
+
+What is written is what a reader sees: the per-recipient placeholders are
+filled with sample values (:func:`sample_placeholders`), never left as
+``[[greeting]]``. ``audience`` picks an edition (the articles and sections a
+segment receives); :func:`build_editions` writes every edition side by side.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,17 +19,48 @@ from ..content.load import image_path_problem, load_issue
 from ..content.model import Image, Issue
 from ..errors import ContentError
 from ..problems import Problem
-from .renderer import is_safe_src, render
+from .renderer import fill_placeholders, filter_sections, is_safe_src, render
 
-__all__ = ["BuildResult", "build", "build_dir", "image_files", "local_images"]
+__all__ = [
+    "EVERYONE", "SAMPLE_GREETING", "BuildResult", "audiences", "build", "build_dir", "build_editions", "edition_issue", "image_files",
+    "local_images", "sample_placeholders",
+]
+
+log = logging.getLogger(__name__)
+
+#: The greeting a build or a preview shows where each recipient's own goes.
+SAMPLE_GREETING = "Dear Alex Example,"
+#: The name of the edition for readers in no segment an article or section is for.
+EVERYONE = "everyone"
+
+
+def sample_placeholders(issue: Issue, /) -> dict[str, str]:
+    """Sample per-recipient values: a greeting, and an unsubscribe link that writes to the team mailbox."""
+    return {"greeting": SAMPLE_GREETING, "unsubscribe_url": f"mailto:{issue.mailbox}?subject=Unsubscribe"}
+
+
+def audiences(issue: Issue, /) -> list[str]:
+    """Every segment an article or section of ``issue`` is for, sorted."""
+    names = {n for s in issue.sections for n in s.audience} | {n for a in issue.articles for n in a.audience}
+    return sorted(names)
+
+
+def edition_issue(issue: Issue, audience: Iterable[str] | None, /) -> Issue:
+    """``issue`` with only what readers in ``audience`` receive (None: everything; empty: what everyone receives)."""
+    if audience is None:
+        return issue
+    return dataclasses.replace(issue, sections=filter_sections(issue, frozenset(audience)))
 
 
 @dataclass(frozen=True, slots=True)
 class BuildResult:
-    """The files a build wrote and the size of its HTML."""
+    """The files a build wrote, the size of its HTML and the articles in it."""
 
     files: list[Path]
     html_bytes: int
+    articles: tuple[str, ...] = ()
+    #: the segments some article or section of the whole issue is for
+    audiences: tuple[str, ...] = ()
 
 
 def local_images(issue: Issue, /) -> list[str]:
@@ -51,22 +91,30 @@ def image_files(issue: Issue, root: str | Path, /) -> tuple[dict[str, Path], lis
     return files, problems
 
 
-def build(issue: Issue, out_dir: str | Path, /, *, root: str | Path | None = None, layouts: Path | None = None) -> BuildResult:
-    """Render ``issue`` and write it to ``out_dir``.
+def build(
+    issue: Issue, out_dir: str | Path, /, *, root: str | Path | None = None, layouts: Path | None = None,
+    audience: Iterable[str] | None = None,
+) -> BuildResult:
+    """Render ``issue`` (the edition of ``audience``, see :func:`edition_issue`) and write it to ``out_dir``.
 
     Local images are copied from ``root`` (the issue folder) to the same
     relative path under ``out_dir``, so the HTML finds them. An image that
     is missing or outside the folder raises :class:`ContentError` before
-    anything is written.
+    anything is written. Greeting and unsubscribe link are sample values.
     """
     out_dir = Path(out_dir)
+    targeted = tuple(audiences(issue))
+    issue = edition_issue(issue, audience)
     images, problems = image_files(issue, root or ".")
     if problems:
         raise ContentError(problems)
     edition = render(issue, layouts=layouts)
+    sample = sample_placeholders(issue)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = []
-    for name, content in (("index.html", edition.html), ("index.txt", edition.text), ("index.mjml", edition.mjml)):
+    log.info("rendered %s: %d sections, %d articles", out_dir, len(issue.sections), len(issue.articles))
+    for name, template in (("index.html", edition.html), ("index.txt", edition.text), ("index.mjml", edition.mjml)):
+        content = fill_placeholders(template, sample)
         path = out_dir / name
         path.write_text(content, encoding="utf-8", newline="\n")
         files.append(path)
@@ -75,9 +123,23 @@ def build(issue: Issue, out_dir: str | Path, /, *, root: str | Path | None = Non
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
         files.append(target)
-    return BuildResult(files=files, html_bytes=len(edition.html.encode("utf-8")))
+    html_bytes = len(fill_placeholders(edition.html, sample).encode("utf-8"))
+    return BuildResult(files=files, html_bytes=html_bytes, articles=tuple(a.slug for a in issue.articles), audiences=targeted)
 
 
-def build_dir(issue_dir: str | Path, out_dir: str | Path, /, *, layouts: Path | None = None) -> BuildResult:
-    """Load the issue folder ``issue_dir`` and :func:`build` it into ``out_dir``."""
-    return build(load_issue(issue_dir), out_dir, root=issue_dir, layouts=layouts)
+def build_dir(
+    issue_dir: str | Path, out_dir: str | Path, /, *, layouts: Path | None = None, audience: Iterable[str] | None = None,
+) -> BuildResult:
+    """Load the issue folder ``issue_dir`` and :func:`build` it (the edition of ``audience``) into ``out_dir``."""
+    return build(load_issue(issue_dir), out_dir, root=issue_dir, layouts=layouts, audience=audience)
+
+
+def build_editions(issue_dir: str | Path, out_dir: str | Path, /, *, layouts: Path | None = None) -> dict[str, BuildResult]:
+    """Every edition of the issue, each in ``out_dir/<edition>/``: one per segment an article or section is for, and ``everyone``.
+
+    A reader in several of those segments receives the articles of each.
+    """
+    issue = load_issue(issue_dir)
+    editions = {EVERYONE: frozenset[str]()} | {name: frozenset({name}) for name in audiences(issue)}
+    return {name: build(issue, Path(out_dir) / name, root=issue_dir, layouts=layouts, audience=audience)
+            for name, audience in editions.items()}

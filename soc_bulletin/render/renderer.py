@@ -28,6 +28,7 @@ from markupsafe import Markup, escape
 from ..content.markdown import markdown_html, markdown_inline_html
 from ..content.model import LOCAL_IMAGE_PATH, Block, Image, Issue, Link, Section, strip_unsafe
 from ..errors import RenderError
+from .colour import dark_tint
 from .text import render_text
 
 __all__ = [
@@ -44,6 +45,17 @@ __all__ = [
 
 #: the layouts shipped inside the package (the project's ``layouts/`` links here)
 DEFAULT_LAYOUTS = Path(__file__).resolve().parent / "layouts"
+
+#: "In this issue" needs at least this many articles in the edition
+TOC_MIN_ARTICLES = 2
+_STYLE = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.DOTALL)
+_CSS_SPACE = re.compile(r"\s*([{};,])\s*|(:)\s+|\s+(!important)|\s+")
+
+
+def _compact_css(css: str, /) -> str:
+    """``css`` without the whitespace a parser ignores (Gmail counts every byte of the email)."""
+    return _CSS_SPACE.sub(lambda m: m[1] or m[2] or m[3] or " ", css).strip()
+
 
 #: Tokens left in an edition for sending to replace per recipient.
 PLACEHOLDERS = {"greeting": "[[greeting]]", "unsubscribe_url": "[[unsubscribe_url]]"}
@@ -160,10 +172,16 @@ def is_safe_src(src: str, /) -> bool:
 
 
 class Renderer:
-    """Compiled layouts from one folder; reuse it to render many editions."""
+    """Compiled layouts from one folder; reuse it to render many editions.
 
-    def __init__(self, layouts: Path = DEFAULT_LAYOUTS, /) -> None:
+    ``toc`` shows "In this issue" (a line per article, grouped by section)
+    after the welcome, in both editions, when an edition has at least
+    :data:`TOC_MIN_ARTICLES` articles; ``[render] toc`` in the settings.
+    """
+
+    def __init__(self, layouts: Path = DEFAULT_LAYOUTS, /, *, toc: bool = True) -> None:
         self.layouts = layouts
+        self.toc = toc
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(layouts),
             autoescape=True,
@@ -177,6 +195,7 @@ class Renderer:
         self.env.filters["runs"] = block_runs
         self.env.filters["safe_href"] = is_safe_href
         self.env.filters["safe_src"] = is_safe_src
+        self.env.filters["dark_tint"] = _dark_tint
         try:
             self.template = self.env.get_template("bulletin.mjml.j2")
             self.colours = yaml.safe_load((layouts / "colours.yaml").read_text(encoding="utf-8"))
@@ -192,11 +211,14 @@ class Renderer:
         tokens = {name: _LayoutToken(token) for name, token in PLACEHOLDERS.items()}
         try:
             return self.template.render(
-                issue=issue, sections=sections, colours=self.colours, placeholders=tokens,
+                issue=issue, sections=sections, colours=self.colours, placeholders=tokens, toc=self._toc(sections),
                 web_url=web_url if is_safe_href(web_url) and not web_url.lower().startswith("mailto:") else "",
             )
         except jinja2.TemplateError as exc:
             raise RenderError(f"layout error in {self.layouts}: {exc}") from exc
+
+    def _toc(self, sections: tuple[Section, ...]) -> bool:
+        return self.toc and sum(len(s.articles) for s in sections) >= TOC_MIN_ARTICLES
 
     def html(self, mjml_source: str, /) -> str:
         """Compile MJML to HTML and inline the layout's CSS into the elements."""
@@ -204,11 +226,14 @@ class Renderer:
             html = mjml.mjml2html(mjml_source, disable_comments=True, fonts={})
         except Exception as exc:  # mjml-python raises a bare error type from Rust
             raise RenderError(f"MJML could not be compiled: {exc}") from exc
+        head, body = html.split("</head>", 1) if "</head>" in html else ("", html)
+        html = _STYLE.sub(lambda m: m[1] + _compact_css(m[2]) + m[3], head) + ("</head>" if head else "") + body
         return self.inliner.inline(html.replace(_BRACKET, _ASIDE)).replace(_ASIDE, _BRACKET)
 
     def text(self, issue: Issue, sections: tuple[Section, ...], /) -> str:
         """The plain-text edition."""
-        return render_text(issue, sections, greeting=PLACEHOLDERS["greeting"], unsubscribe_url=PLACEHOLDERS["unsubscribe_url"])
+        return render_text(issue, sections, greeting=PLACEHOLDERS["greeting"], unsubscribe_url=PLACEHOLDERS["unsubscribe_url"],
+                           toc=self._toc(sections))
 
     def render(self, issue: Issue, /, *, audience: frozenset[str] | None = None, web_url: str = "") -> Edition:
         """Render one edition of ``issue`` for ``audience`` (None: everything).
@@ -223,16 +248,25 @@ class Renderer:
         )
 
 
+def _dark_tint(colour: str, background: str) -> str:
+    """The layouts' ``dark_tint`` filter: RenderError (naming the colour) instead of a ValueError."""
+    try:
+        return dark_tint(str(colour), str(background))
+    except ValueError as exc:
+        raise RenderError(f"the layouts' colour {colour!r} or {background!r} is not a #rrggbb colour") from exc
+
+
 @lru_cache(maxsize=8)
-def _renderer(layouts: Path) -> Renderer:
-    return Renderer(layouts)
+def _renderer(layouts: Path, toc: bool) -> Renderer:
+    return Renderer(layouts, toc=toc)
 
 
 def render(
     issue: Issue, /, *, audience: Iterable[str] | None = None, layouts: Path | None = None, web_url: str = "",
+    toc: bool = True,
 ) -> Edition:
-    """Render ``issue`` to an :class:`Edition`; layouts are compiled once per folder."""
-    renderer = _renderer(layouts or DEFAULT_LAYOUTS)
+    """Render ``issue`` to an :class:`Edition`; layouts are compiled once per folder (``toc``: see :class:`Renderer`)."""
+    renderer = _renderer(layouts or DEFAULT_LAYOUTS, toc)
     return renderer.render(issue, audience=None if audience is None else frozenset(audience), web_url=web_url)
 
 

@@ -2,9 +2,16 @@
 
 Every sentence, every address, links as full URLs, wrapped at 72 columns
 (a URL longer than a line stays whole on its own line). Only the layout's
-own greeting and unsubscribe tokens stay placeholders: in content, a
-bracket followed by another gets a WORD JOINER (U+2060) after it, which a
-reader does not see, and control characters are dropped.
+own greeting and unsubscribe tokens stay placeholders, each on a line of
+its own: in content, a bracket followed by another gets a WORD JOINER
+(U+2060) after it, which a reader does not see, and control characters
+are dropped.
+
+The edition is written to travel as quoted-printable one message line per
+text line: rules avoid ``=`` (encoded ``=3D``), and a paragraph whose
+encoded lines would pass :data:`QP_LINE` (non-ASCII letters cost up to 9
+columns) is wrapped narrower, so only an unbreakable word (a long URL)
+ever needs a soft line break.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from ..content.model import (
     strip_unsafe,
 )
 
-__all__ = ["WIDTH", "defuse_text", "render_text"]
+__all__ = ["QP_LINE", "WIDTH", "defuse_text", "qp_width", "render_text"]
 
 _OPENING = re.compile(r"\[(?=\[)")
 
@@ -38,47 +45,90 @@ def defuse_text(text: str, /) -> str:
     return _OPENING.sub("[\u2060", strip_unsafe(text))
 
 WIDTH = 72
-_RULE = "=" * WIDTH
+#: the longest line quoted-printable allows (RFC 2045), soft line break included
+QP_LINE = 76
+_RULE = "#" * WIDTH
 _THIN = "-" * WIDTH
 _BOX = "*" * WIDTH
+_NARROWEST = WIDTH - 16
 
 
-def render_text(issue: Issue, sections: tuple[Section, ...], /, *, greeting: str, unsubscribe_url: str) -> str:
-    """The text edition of ``issue`` with these ``sections`` (already filtered)."""
+def qp_width(line: str, /) -> int:
+    """The length of ``line`` quoted-printable encoded, without soft breaks."""
+    if line.isascii() and "=" not in line and not line.startswith(".") and not line.endswith((" ", "\t")):
+        return len(line)
+    width = sum(1 if " " <= ch <= "~" and ch != "=" else 3 * len(ch.encode()) for ch in line)
+    return width + 2 * line.startswith(".") + 2 * line.endswith((" ", "\t"))
+
+
+def _fits(text: str) -> bool:
+    """Whether every breakable line of ``text`` encodes within :data:`QP_LINE`."""
+    return all(qp_width(line) <= QP_LINE or " " not in line.strip() for line in text.split("\n"))
+
+
+def _wrap(text: str, /, *, indent: str = "", hanging: str | None = None) -> str:
+    """:func:`wrap` at :data:`WIDTH`, narrower where non-ASCII text would pass :data:`QP_LINE` encoded."""
+    for width in range(WIDTH, _NARROWEST - 1, -2):
+        wrapped = wrap(text, width=width, indent=indent, hanging=hanging)
+        if text.isascii() or _fits(wrapped):
+            break
+    return wrapped
+
+
+def _markdown(source: str, /) -> str:
+    """Block Markdown as text (see :func:`_wrap`)."""
+    for width in range(WIDTH, _NARROWEST - 1, -2):
+        text = markdown_text(source, width=width)
+        if source.isascii() or _fits(text):
+            break
+    return text
+
+
+def render_text(
+    issue: Issue, sections: tuple[Section, ...], /, *, greeting: str, unsubscribe_url: str, toc: bool = True,
+) -> str:
+    """The text edition of ``issue`` with these ``sections`` (already filtered); ``toc`` adds "In this issue"."""
     c = defuse_text  # every part made from content goes through it; the tokens do not
     parts = [
         _RULE,
         c(issue.title.upper()),
         f"{issue.date_label} Issue {issue.number}",
-        *([c(wrap(issue.strapline, width=WIDTH))] if issue.strapline else []),
+        *([c(_wrap(issue.strapline))] if issue.strapline else []),
         _RULE,
         "",
         greeting,
         "",
         c(issue.welcome.title.upper()),
         "",
-        c(markdown_text(issue.welcome.body, width=WIDTH)),
+        c(_markdown(issue.welcome.body)),
     ]
+    if toc and sections:
+        parts += ["", "", "IN THIS ISSUE", "~" * len("IN THIS ISSUE")]
+        for section in sections:
+            parts += ["", c(_wrap(section.kind))]
+            parts += [c(_wrap(article.title, indent="- ", hanging="  ")) for article in section.articles]
     for section in sections:
         parts += ["", "", _RULE, c(section.kind.upper()), _RULE]
         for article in section.articles:
             parts += ["", c(_article(article))]
     parts += [
         "", "", _RULE,
-        c(f"{issue.title} · {issue.date_label} · Issue {issue.number}"),
+        c(_wrap(f"{issue.title} · {issue.date_label} · Issue {issue.number}")),
         "",
-        c(wrap(f"To suggest an article, give feedback or ask a question, write to the team mailbox: {issue.mailbox}", width=WIDTH)),
+        c(_wrap(f"To suggest an article, give feedback or ask a question, write to the team mailbox: {issue.mailbox}")),
         "",
-        wrap(f"You receive this bulletin as a partner of the team. Unsubscribe at any time: {unsubscribe_url}", width=WIDTH),
+        _wrap("You receive this bulletin as a partner of the team. Unsubscribe at any time:"),
+        unsubscribe_url,
         "",
     ]
     return "\n".join(parts)
 
 
 def _article(article: Article) -> str:
-    out = [wrap(article.title, width=WIDTH), _THIN[: min(WIDTH, len(article.title))]]
+    title = _wrap(article.title)
+    out = [title, _THIN[: min(WIDTH, max(len(line) for line in title.split("\n")))]]
     if article.standfirst:
-        out += ["", wrap(article.standfirst, width=WIDTH)]
+        out += ["", _wrap(article.standfirst)]
     for block in article.blocks:
         out += ["", _block(block)]
     out += ["", _THIN]
@@ -88,25 +138,25 @@ def _article(article: Article) -> str:
 def _block(block: Block) -> str:
     match block:
         case Text(markdown=source):
-            return markdown_text(source, width=WIDTH)
+            return _markdown(source)
         case BulletList(items=items):
-            return "\n".join(wrap(markdown_inline_text(i), width=WIDTH, indent="- ", hanging="  ") for i in items)
+            return "\n".join(_wrap(markdown_inline_text(i), indent="- ", hanging="  ") for i in items)
         case Figures(figures=figures):
-            return "\n".join(wrap(f"{f.value} {f.label}", width=WIDTH, indent="* ", hanging="  ") for f in figures)
+            return "\n".join(_wrap(f"{f.value} {f.label}", indent="* ", hanging="  ") for f in figures)
         case Quote(text=text, speaker=speaker, role=role):
             cite = ", ".join(x for x in (speaker, role) if x)
-            quoted = wrap(f"“{text}”", width=WIDTH, indent="    ")
-            return quoted + ("\n" + wrap(f"— {cite}", width=WIDTH, indent="    ") if cite else "")
+            quoted = _wrap(f"“{text}”", indent="    ")
+            return quoted + ("\n" + _wrap(f"— {cite}", indent="    ") if cite else "")
         case Callout(title=title, body=body):
-            return "\n".join([_BOX, title, "~" * min(WIDTH, len(title)), "", markdown_text(body, width=WIDTH), _BOX])
+            return "\n".join([_BOX, title, "~" * min(WIDTH, len(title)), "", _markdown(body), _BOX])
         case Image(alt=alt, caption=caption):
-            return wrap(f"[Image: {alt}]" + (f" {caption}" if caption else ""), width=WIDTH)
+            return _wrap(f"[Image: {alt}]" + (f" {caption}" if caption else ""))
         case Link(url=url, text=text):
-            return wrap(f"{text}: {url}" if text else url, width=WIDTH)
+            return _wrap(f"{text}: {url}" if text else url)
         case Contacts(title=title, contacts=contacts):
             lines = [title, "~" * min(WIDTH, len(title))] if title else []
             for c in contacts:
                 who = ", ".join(x for x in (c.name, c.role, c.organisation) if x)
-                lines.append(wrap(f"{who} - {c.email}" if who else c.email, width=WIDTH, hanging="  "))
+                lines.append(_wrap(f"{who} - {c.email}" if who else c.email, hanging="  "))
             return "\n".join(lines)
     raise TypeError(f"unknown block {type(block).__name__}")  # pragma: no cover

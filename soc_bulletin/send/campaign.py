@@ -13,6 +13,11 @@ receives an issue at most once whatever segments and reruns; people no
 longer on the lists or now suppressed are skipped; a changed edition is
 refused unless accepted (the freeze); a send started long ago is refused
 unless resumed on purpose.
+
+The ledger is the SQLite file of the issue in the ledger folder, unless a
+PostgreSQL URL is given (``ledger_url``, or ``[ledger] url`` in the settings):
+then any number of senders share the send (docs/scaling.md), and the
+suppression list in that database joins the CSV one.
 """
 
 from __future__ import annotations
@@ -31,14 +36,16 @@ from pathlib import Path
 from ..audience.segments import select_recipients
 from ..audience.subscribers import Subscriber
 from ..audience.suppression import Suppressions, add_suppression
+from ..check.deliverability import preflight_warnings
 from ..config import Settings, load_settings
+from ..config.values import check_ledger_url
 from ..content.load import load_issue
 from ..content.model import Issue
-from ..errors import ContentError, RefusedError, TemporaryFailure
+from ..errors import ConfigError, ContentError, RefusedError, TemporaryFailure
 from ..problems import Problem
 from ..render.renderer import Edition, Renderer, web_url
 from .engine import DeliveryOptions, DeliveryReport, backoff, deliver
-from .ledger import EditionVersion, LedgerRow, RunTargets, State
+from .ledger import EditionVersion, Ledger, LedgerRow, RunTargets, State
 from .message import MessageTemplate
 from .preflight import (
     Fingerprint,
@@ -94,12 +101,14 @@ class Campaign:
     def __init__(self, *, issue_dir: Path, issue: Issue, identity: str, settings: Settings, segment: str,
                  recipients: tuple[tuple[Subscriber, str], ...], listed: frozenset[str], suppressions: Suppressions,
                  suppression_file: Path, editions: dict[str, Edition], templates: dict[str, MessageTemplate],
-                 ledger_dir: Path, warnings: list[str]) -> None:
+                 ledger_dir: Path, warnings: list[str], ledger_url: str = "") -> None:
         self.issue_dir, self.issue, self.identity, self.settings = issue_dir, issue, identity, settings
         self.segment, self.recipients, self.listed = segment, recipients, listed
         self.suppressions, self.suppression_file = suppressions, suppression_file
         self.editions, self.templates = editions, templates
         self.ledger_dir = ledger_dir
+        #: a PostgreSQL ledger shared by several senders; empty: the SQLite file in ``ledger_dir``
+        self.ledger_url = ledger_url
         #: what the preflight found worth saying that does not refuse the send
         self.warnings = warnings
         self.suppressed = 0
@@ -111,7 +120,7 @@ class Campaign:
         cls, issue_dir: str | Path, /, *, lists: Sequence[str | Path] = (), segment: str = "all",
         settings: Settings | None = None, segments_file: str | Path | None = None,
         suppressed_file: str | Path | None = None, ledger_dir: str | Path | None = None,
-        run_check: bool = True,
+        run_check: bool = True, ledger_url: str | None = None,
     ) -> Campaign:
         """Everything that can refuse a send, before anything goes out (see the module's docstring).
 
@@ -119,6 +128,8 @@ class Campaign:
         folder; ``lists`` and ``ledger_dir`` default to theirs. Raises
         ContentError (the issue fails ``check``), ConfigError (a list, setting,
         key or file that cannot be used) or RefusedError (nobody to send to).
+        ``ledger_url`` (default: the settings', unless ``ledger_dir`` is given)
+        puts the ledger in PostgreSQL; LedgerError when it cannot be reached.
         """
         issue_dir = Path(issue_dir)
         settings = settings or load_settings(start=issue_dir)
@@ -132,7 +143,13 @@ class Campaign:
         warnings += list_warnings
         segments = segments_for(segments_file, settings)
         chosen = segments.segment(segment)
-        suppressions, suppression_file, suppression_warnings = suppressions_for(suppressed_file, settings)
+        shared = _ledger_url(ledger_url, ledger_dir, settings)
+        if shared:
+            from .postgres_suppressions import shared_suppressions  # psycopg is needed only for this
+
+            suppressions, suppression_file, suppression_warnings = shared_suppressions(shared, suppressed_file, settings)
+        else:
+            suppressions, suppression_file, suppression_warnings = suppressions_for(suppressed_file, settings)
         warnings += suppression_warnings
         targeted = audiences(issue)
         unknown = sorted(n for n in targeted if n not in segments)
@@ -145,17 +162,18 @@ class Campaign:
         suppressed = in_segment - len(selected)
         if not recipients:
             raise RefusedError(nobody_to_send(segment, len(subscribers), in_segment, suppressed, lists))
-        renderer = Renderer(settings.layouts) if settings.layouts else Renderer()
+        renderer = Renderer(settings.layouts, toc=settings.render.toc) if settings.layouts else Renderer(toc=settings.render.toc)
         url = web_url(settings.site.base_url, identity)
         keys = sorted({key for _, key in recipients})
         editions = {key: render_edition(issue, key, renderer, url) for key in keys}
         templates = message_templates(editions, issue_dir=issue_dir, identity=identity, settings=settings)
+        warnings += preflight_warnings(settings, issue_dir, issue.mailbox)  # SPF, DMARC, DKIM key in the DNS (SB701-SB707)
         campaign = cls(
             issue_dir=issue_dir, issue=issue, identity=identity, settings=settings, segment=segment,
             recipients=tuple(recipients), listed=frozenset(s.key for s in subscribers), suppressions=suppressions,
             suppression_file=suppression_file, editions=editions, templates=templates,
             ledger_dir=Path(ledger_dir) if ledger_dir is not None else settings.resolve(settings.sending.ledger),
-            warnings=warnings,
+            warnings=warnings, ledger_url=shared,
         )
         campaign.suppressed = suppressed
         log.info("%d recipients, %d suppressed, %d editions", len(recipients), suppressed, len(editions))
@@ -165,6 +183,27 @@ class Campaign:
     def ledger_path(self) -> Path:
         """This issue's ledger file."""
         return ledger_path(self.ledger_dir, self.identity)
+
+    @property
+    def ledger_where(self) -> str:
+        """The ledger as shown to people: the file, or the database URL."""
+        if self.ledger_url:
+            from .postgres_db import describe
+
+            return describe(self.ledger_url)
+        return str(self.ledger_path)
+
+    def open_ledger(self, *, lease: float = DEFAULT_OPTIONS.lease, create: bool = True) -> Ledger | None:
+        """This issue's ledger: the SQLite file or the PostgreSQL one; None without ``create`` when no send has started."""
+        if self.ledger_url:
+            from .postgres_ledger import PostgresLedger
+
+            if not create:
+                return PostgresLedger.existing(self.ledger_url, identity=self.identity)
+            return PostgresLedger(self.ledger_url, identity=self.identity, lease=lease)
+        if not create:
+            return SQLiteLedger(self.ledger_path, identity=self.identity, create=False, lock=False) if self.ledger_path.exists() else None
+        return SQLiteLedger(self.ledger_path, identity=self.identity)
 
     def per_edition(self) -> dict[str, int]:
         """How many recipients get each edition."""
@@ -177,7 +216,7 @@ class Campaign:
 
     def dry_run(self) -> DryRun:
         """Build every message that would be sent now; send and record nothing."""
-        done = done_keys(self.ledger_path, self.identity)
+        done = done_keys(self.ledger_path, self.identity) if not self.ledger_url else self._done_keys()
         sizes: list[int] = []
         sample = b""
         waiting = [(sub, key) for sub, key in self.recipients if sub.key not in done]
@@ -191,6 +230,15 @@ class Campaign:
             per_edition[key] += 1
         return DryRun(len(waiting), len(self.recipients) - len(waiting), self.suppressed, per_edition,
                       (min(sizes, default=0), max(sizes, default=0)), head)
+
+    def _done_keys(self) -> set[str]:
+        ledger = self.open_ledger(create=False)
+        if ledger is None:
+            return set()
+        try:
+            return {row.key for row in ledger.rows() if row.state in (State.SENT, State.FAILED_PERMANENT)}
+        finally:
+            ledger.close()
 
     async def proof(self, address: str, transport: Transport, /) -> list[tuple[str, str]]:
         """Send one proof of each edition to ``address`` ("[Proof: police] ..."); never recorded.
@@ -229,7 +277,8 @@ class Campaign:
             await transport.close()
             raise
         try:
-            ledger = SQLiteLedger(self.ledger_path, identity=self.identity)
+            ledger = self.open_ledger(lease=options.lease)
+            assert ledger is not None
         except BaseException:
             await transport.close()
             raise
@@ -247,9 +296,13 @@ class Campaign:
             )
             on_start(targets)
             suppression_file = self.suppression_file
+            suppress = getattr(ledger, "suppress", None)  # a PostgreSQL ledger keeps the shared suppression list
 
             def bounced(address: str, reply: str) -> None:
-                add_suppression(suppression_file, address, "bounced")
+                if suppress is not None:
+                    suppress(address, "bounced")
+                else:
+                    add_suppression(suppression_file, address, "bounced")
 
             report = await deliver(
                 ledger, run, self.templates, transport, options=options,
@@ -261,7 +314,7 @@ class Campaign:
             await transport.close()
         return SendResult(targets, report)
 
-    def _check_stale(self, ledger: SQLiteLedger, resume_stale: bool, waiting: int) -> None:
+    def _check_stale(self, ledger: Ledger, resume_stale: bool, waiting: int) -> None:
         started = ledger.meta().get("started")
         if started is None:
             ledger.set_meta("started", str(time.time()))
@@ -274,7 +327,7 @@ class Campaign:
                 f"this send of issue {self.identity} started on {when}, {days:.0f} days ago (more than {limit}); "
                 f"{waiting} recipient(s) have not had it. Pass --resume-stale to send it to them anyway")
 
-    def _freeze(self, ledger: SQLiteLedger, accept_changes: bool, waiting: int) -> None:
+    def _freeze(self, ledger: Ledger, accept_changes: bool, waiting: int) -> None:
         """Refuse an edition whose content differs from what earlier recipients received."""
         latest: dict[str, EditionVersion] = {}
         for version in ledger.versions():
@@ -301,6 +354,15 @@ class Campaign:
                 f"Undo the change, or pass --accept-changes to send the new version to the {waiting} remaining")
         for key, _, now, _ in changes:
             ledger.record_version(key, now.digest, now.articles, new=True)
+
+
+def _ledger_url(given: str | None, ledger_dir: str | Path | None, settings: Settings) -> str:
+    """The PostgreSQL ledger's URL: the one given, else the settings' unless a ledger folder is named; "" for SQLite."""
+    url = given if given is not None else "" if ledger_dir is not None else settings.ledger.url
+    problem = check_ledger_url(url) if url else None
+    if problem:
+        raise ConfigError(f"--ledger {problem}")
+    return url
 
 
 async def _probe(transport: Transport, envelope_from: str, options: DeliveryOptions) -> None:

@@ -10,45 +10,38 @@ sender failure (login, TLS, DKIM, sender refused) stops the send with its
 row left pending; and any N failures in a row pause it. Outcomes are
 committed to the ledger in small groups off the event loop, so a crash
 repeats at most the rows still marked ``sending``.
+
+With a ledger that several senders share (one with a ``lease``), the engine
+also renews its claims every quarter lease, sends a row only while its
+claims are surely still its own (a third of the lease to spare), takes the
+rate from the ledger's shared schedule, and, when nothing is left to claim,
+waits while other senders still hold rows: if one of them dies, its rows
+come back when its lease ends and are sent by the others.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import logging
+import math
 import random
-import re
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from ..errors import BulletinError, ConfigError, MessageRefused, RecipientRefused, SenderFailure, SendError
+from ..errors import BulletinError, LedgerError, MessageRefused, RecipientRefused, SenderFailure, SendError
 from .ledger import Counts, Ledger, LedgerRow, State
 from .message import MessageTemplate
+from .pacing import Pacer, RateLimit, SharedPacer
 from .transports import Transport
 
 __all__ = ["DeliveryOptions", "DeliveryReport", "Failure", "RateLimit", "Step", "deliver", "next_step"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class RateLimit:
-    """At most ``per_second`` messages a second, across all connections."""
-
-    per_second: float
-
-    @classmethod
-    def parse(cls, text: str, /) -> RateLimit:
-        """``"30/min"``, ``"5/s"``, ``"1000/hour"``."""
-        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*/\s*(s|sec|second|m|min|minute|h|hour)\s*", text)
-        if not match or float(match[1]) <= 0:
-            raise ConfigError(f"--rate must look like 30/min, 5/s or 1000/hour, not {text!r}")
-        seconds = {"s": 1, "m": 60, "h": 3600}[match[2][0]]
-        return cls(float(match[1]) / seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +56,7 @@ class DeliveryOptions:
     max_consecutive_failures: int = 25
     batch: int = 64
     flush_interval: float = 0.05
+    lease: float = 60.0  # with a ledger shared by several senders: seconds a claim is held without renewal
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,23 +84,6 @@ class DeliveryReport:
     def rate(self) -> float:
         """Messages accepted per second in this run."""
         return self.sent / self.seconds if self.seconds else 0.0
-
-
-class _Pacer:
-    """A global spacing of sends: the n-th send may start at ``start + n / rate``."""
-
-    def __init__(self, rate: RateLimit | None) -> None:
-        self.interval = 1 / rate.per_second if rate else 0.0
-        self.next = 0.0
-
-    async def wait(self) -> None:
-        if not self.interval:
-            return
-        now = time.monotonic()
-        slot = max(now, self.next)
-        self.next = slot + self.interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
 
 
 class Step(enum.Enum):
@@ -173,7 +150,12 @@ class _Run:
         self.queue: asyncio.Queue[_Item | None] = asyncio.Queue()
         self.outcomes: list[tuple[str, State, str]] = []
         self.has_outcomes = asyncio.Event()
-        self.pacer = _Pacer(options.rate)
+        self.shared = ledger.lease is not None  # several senders: leases to renew, the rate kept in the ledger
+        self.lease = ledger.lease or math.inf
+        self.valid_until = math.inf   # our claims are surely ours until then (monotonic clock)
+        self.lease_error = ""
+        self.control = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lease") if self.shared else None
+        self.pacer = (SharedPacer(options.rate, self._reserve) if self.shared and options.rate else Pacer(options.rate))
         self.in_hand = 0  # claimed rows not yet settled (queued, on the wire, or waiting to retry)
         self.consecutive_failures = 0
         self.waiting: set[_Item] = set()  # rows whose retry is scheduled
@@ -185,6 +167,9 @@ class _Run:
     async def _io(self, call: Callable[..., _T], *args: object) -> _T:
         return await asyncio.get_running_loop().run_in_executor(self.io, call, *args)
 
+    async def _reserve(self, interval: float, count: int) -> float:
+        return await asyncio.get_running_loop().run_in_executor(self.control, self.ledger.reserve, interval, count)
+
     def _halt(self, reason: str = "") -> None:
         if reason and not self.report.stopped:
             self.report.stopped = reason
@@ -193,9 +178,12 @@ class _Run:
 
     async def run(self) -> DeliveryReport:
         started = time.monotonic()
+        if self.shared:
+            self.valid_until = started + self.lease
         workers = [asyncio.create_task(self._worker()) for _ in range(self.options.concurrency)]
         flusher = asyncio.create_task(self._flusher())
         watcher = asyncio.create_task(self._watch_external_stop())
+        keeper = asyncio.create_task(self._keep_lease())
         try:
             try:
                 await self._feed()
@@ -208,9 +196,9 @@ class _Run:
             for worker in late:
                 worker.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
-            for task in (flusher, watcher):
+            for task in (flusher, watcher, keeper):
                 task.cancel()
-            await asyncio.gather(flusher, watcher, return_exceptions=True)
+            await asyncio.gather(flusher, watcher, keeper, return_exceptions=True)
             self._release_unsent()
             try:
                 await self._flush()
@@ -222,6 +210,8 @@ class _Run:
         finally:
             await self.transport.close()
             self.io.shutdown(wait=True)
+            if self.control is not None:
+                self.control.shutdown(wait=True)
             self.report.seconds = time.monotonic() - started
         self.on_progress(self.report)
         if isinstance(self.error, BulletinError):
@@ -247,9 +237,47 @@ class _Run:
                     self.queue.put_nowait((row, 1))
                 continue
             if exhausted and self.in_hand == 0:
-                return
+                if not self.shared or not await self._io(self.ledger.outstanding, self.run_id):
+                    return
+                with contextlib.suppress(TimeoutError):  # others hold rows: if one of them dies, take its rows
+                    await asyncio.wait_for(self.stop.wait(), min(1.0, self.lease / 4))
+                exhausted = False
+                continue
             self.wake.clear()
             await self.wake.wait()
+
+    async def _keep_lease(self) -> None:
+        """Renew our claims every quarter lease (every second while failing); stop the send once they may be lost."""
+        if not self.shared:
+            return
+        loop = asyncio.get_running_loop()
+        failing = False
+        while True:
+            await asyncio.sleep(min(1.0, self.lease / 4) if failing else self.lease / 4)
+            started = time.monotonic()
+            try:
+                await loop.run_in_executor(self.control, self.ledger.renew)
+            except Exception as exc:
+                if not failing:
+                    log.warning("could not renew this sender's claims (trying every second): %s", exc)
+                failing, self.lease_error = True, str(exc)
+                if not self._lease_held():
+                    self._lease_lost()
+                    return
+                continue
+            failing = False
+            self.valid_until = started + self.lease
+
+    def _lease_held(self) -> bool:
+        """Whether our claims are surely still ours, with a third of the lease to spare for a message on the wire."""
+        return time.monotonic() < self.valid_until - self.lease / 3
+
+    def _lease_lost(self) -> None:
+        error = LedgerError(
+            f"could not renew this sender's claims in the ledger in time (lease {self.lease:g}s; {self.lease_error or 'no answer'}); "
+            "stopped: the rows it held go to the other senders when their lease ends")
+        self.error = self.error or error
+        self._halt(str(error))
 
     async def _worker(self) -> None:
         while (item := await self.queue.get()) is not None:
@@ -276,6 +304,8 @@ class _Run:
         try:
             message = self.templates[row.edition].build(row.address, row.name)
             await self.pacer.wait()
+            if self.shared and not self._lease_held():  # the row may be another sender's by now: never send it twice
+                self._lease_lost()
             if self.stop.is_set():  # stopped while waiting for a slot: not sent, back to pending
                 self.unsent.append((row, attempt))
                 return

@@ -15,7 +15,8 @@ claimed. Every edition's content is fingerprinted the first time it is sent
 (the *freeze*): a changed edition is a new version, recorded per recipient.
 
 :class:`Ledger` is the interface; :class:`~soc_bulletin.send.sqlite_ledger.SQLiteLedger`
-keeps one SQLite file per issue. A ledger that cannot be trusted raises
+keeps one SQLite file per issue, :class:`~soc_bulletin.send.postgres_ledger.PostgresLedger`
+one PostgreSQL database that several senders share (docs/scaling.md). A ledger that cannot be trusted raises
 :class:`LedgerError`; it is never replaced by a fresh one.
 """
 
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 __all__ = [
-    "Counts", "EditionVersion", "Ledger", "LedgerRow", "RunTargets", "State", "UNSENT",
+    "Counts", "EditionVersion", "Feedback", "Ledger", "LedgerRow", "RunTargets", "State", "UNSENT",
 ]
 
 
@@ -114,8 +115,42 @@ class EditionVersion:
     recorded: float
 
 
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    """A bounce or complaint recorded against a recipient's row after the send (see :meth:`Ledger.record_feedback`)."""
+
+    address: str
+    kind: str            # "bounce" or "complaint"
+    status: str          # the DSN status (5.1.1) of a bounce, the feedback type (abuse) of a complaint; may be empty
+    permanent: bool
+    detail: str
+    reference: str
+    recorded: float
+
+
 class Ledger(ABC):
-    """Where a send records its progress; every method commits durably before returning."""
+    """Where a send records its progress; every method commits durably before returning.
+
+    A ledger that several senders share (PostgreSQL) sets ``lease``: its claims
+    expire unless renewed, and it keeps the send's one rate (:meth:`reserve`).
+    A ledger of one sender (SQLite) keeps the defaults: claims held until
+    released, no lease to renew, the rate kept by the process itself.
+    """
+
+    #: seconds a claim is held without renewal, when several senders share the ledger; None: held until released
+    lease: float | None = None
+
+    def renew(self) -> None:  # noqa: B027 - a ledger of one sender has nothing to renew
+        """Extend the lease of every row this sender holds; LedgerError when the ledger is out of reach."""
+
+    def reserve(self, interval: float, count: int, /) -> float:
+        """Reserve ``count`` send slots ``interval`` seconds apart on the clock every sender of the send shares;
+        return the seconds until the first. Only ledgers with a ``lease`` keep such a clock."""
+        raise NotImplementedError("only a ledger shared by several senders keeps the send's rate")
+
+    def outstanding(self, run: str, /) -> int:
+        """How many rows of ``run`` other senders hold (claimed, not yet settled); 0 for a ledger of one sender."""
+        return 0
 
     @abstractmethod
     def begin_run(self, run: str, targets: Iterable[LedgerRow], /, *, listed: Callable[[str], bool],
@@ -158,6 +193,20 @@ class Ledger(ABC):
     @abstractmethod
     def set_meta(self, key: str, value: str, /) -> None:
         """Record one fact."""
+
+    @abstractmethod
+    def record_feedback(self, address: str, kind: str, /, *, status: str = "", permanent: bool = True, detail: str = "",
+                        reference: str = "") -> bool:
+        """Record a bounce or complaint (``kind``) that came back after the send, against ``address``'s row.
+
+        ``reference`` names what it came from (the bounce message's digest):
+        recording the same reference for the same row and kind twice changes
+        nothing. Returns False when the ledger has no row for ``address``.
+        """
+
+    @abstractmethod
+    def feedback(self) -> list[Feedback]:
+        """Every recorded bounce and complaint, oldest first."""
 
     @abstractmethod
     def close(self) -> None:

@@ -5,9 +5,11 @@ recipient is far too slow for a large list. A :class:`MessageTemplate`
 quoted-printable encodes the static stretches of each part once; for each
 recipient only the headers that differ (To, Date, Message-ID,
 List-Unsubscribe) and the placeholder values (greeting, unsubscribe link)
-are encoded and joined in. Quoted-printable soft line breaks (``=`` CRLF)
-around every spliced value keep each line valid without re-encoding
-its neighbours.
+are encoded and joined in. In the HTML part, quoted-printable soft line
+breaks (``=`` CRLF) around every spliced value keep each line valid without
+re-encoding its neighbours. The text part is encoded line by line (see
+:class:`.textpart.TextPart`): each line of the text edition is one line of the
+message, and a line holding a placeholder is encoded whole per recipient.
 
 No header is ever built from a string holding CR, LF or another control
 character: names and subjects are cleaned, addresses are refused.
@@ -30,7 +32,9 @@ from ..config import check_list_id, parse_mailbox
 from ..errors import ConfigError, RecipientRefused, SenderFailure
 from ..render.renderer import PLACEHOLDERS, Edition
 from ..terminal import printable
+from .textpart import TextPart
 from .unsubscribe import Unsubscribe
+from .verp import verp_address
 
 __all__ = ["DkimKey", "MessageTemplate", "OutgoingMessage", "Sender", "clean_header_text"]
 
@@ -137,6 +141,7 @@ class Sender:
     reply_to: str
     envelope_sender: str
     list_id: str
+    verp: bool = False  # envelope_sender was set: each message's carries its recipient's token (bounces+TOKEN@, .verp)
 
     @classmethod
     def parse(cls, from_: str, /, *, mailbox: str, envelope_sender: str = "", list_id: str = "") -> Sender:
@@ -158,7 +163,7 @@ class Sender:
         return cls(
             from_name=clean_header_text(name), from_address=address, reply_to=mailbox,
             envelope_sender=_check_address(envelope_sender or address, "the envelope sender"),
-            list_id=list_id,
+            list_id=list_id, verp=bool(envelope_sender),
         )
 
 
@@ -236,7 +241,7 @@ class OutgoingMessage:
 
 
 class _EncodedPart:
-    """One text part, QP-encoded once, with the places where values are spliced in."""
+    """The HTML part, QP-encoded once, with the places where values are spliced in."""
 
     def __init__(self, content: str) -> None:
         pieces = _SPLIT.split(content)
@@ -282,7 +287,7 @@ class MessageTemplate:
             cid = f"img{n}.{digest}@{self.domain}"
             html_text = html_text.replace(f'src="{src}"', f'src="cid:{cid}"')
             related.append(self._image_part(path, cid))
-        self._text = _EncodedPart(edition.text)
+        self._text = TextPart(edition.text)
         self._html = _EncodedPart(html_text)
         self._static_headers = b"".join([
             _address_header("From", sender.from_name, sender.from_address),
@@ -356,4 +361,5 @@ class MessageTemplate:
         data = b"".join([self._static_headers, *headers, self._text_head, *text, self._html_head, *body_html, self._tail])
         if self.dkim is not None:
             data = self.dkim.sign(data) + data
-        return OutgoingMessage(self.sender.envelope_sender, address, message_id, data)
+        envelope = verp_address(self.sender.envelope_sender, self.unsubscribe.verp_token(self.key, address)) if self.sender.verp else None
+        return OutgoingMessage(envelope or self.sender.envelope_sender, address, message_id, data)

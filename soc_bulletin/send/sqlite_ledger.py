@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO
 
 from ..errors import LedgerError
-from .ledger import Counts, EditionVersion, Ledger, LedgerRow, RunTargets, State
+from .ledger import Counts, EditionVersion, Feedback, Ledger, LedgerRow, RunTargets, State
 
 __all__ = ["SQLiteLedger"]
 
@@ -193,6 +193,25 @@ class SQLiteLedger(Ledger):
         with self._tx() as db:
             db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
+    def record_feedback(self, address: str, kind: str, /, *, status: str = "", permanent: bool = True, detail: str = "",
+                        reference: str = "") -> bool:
+        with self._tx() as db:
+            db.execute(_FEEDBACK)
+            found = db.execute("SELECT key FROM recipients WHERE key=?", (address.casefold(),)).fetchone()
+            if found is None:
+                return False
+            db.execute("INSERT OR IGNORE INTO feedback (key, kind, status, permanent, detail, reference, recorded)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?)", (found[0], kind, status, int(permanent), detail, reference, time.time()))
+        return True
+
+    def feedback(self) -> list[Feedback]:
+        db = self._conn
+        if db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='feedback'").fetchone() is None:
+            return []  # a ledger no bounce was recorded in (or written before bounces were)
+        found = db.execute("SELECT r.address, f.kind, f.status, f.permanent, f.detail, f.reference, f.recorded"
+                           " FROM feedback f JOIN recipients r ON r.key = f.key ORDER BY f.recorded, f.rowid")
+        return [Feedback(a, k, s, bool(p), d, ref, when) for a, k, s, p, d, ref, when in found]
+
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
@@ -213,6 +232,10 @@ CREATE TABLE recipients (
     run TEXT, updated REAL NOT NULL);
 CREATE INDEX by_run ON recipients (run, state, seq);
 """
+#: bounces and complaints that came back after the send; made on first use, so older ledgers need no migration
+_FEEDBACK = """CREATE TABLE IF NOT EXISTS feedback (key TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,
+    permanent INTEGER NOT NULL, detail TEXT NOT NULL, reference TEXT NOT NULL, recorded REAL NOT NULL,
+    PRIMARY KEY (key, kind, reference))"""
 
 
 def _check_file(path: Path) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Settings, load_settings
-from .ledger import Counts, LedgerRow, State
+from .ledger import Counts, Feedback, Ledger, LedgerRow, State
 from .preflight import issue_identity, ledger_path
 from .sqlite_ledger import SQLiteLedger
 
@@ -19,30 +19,53 @@ class SendStatus:
     """How far the send of one issue got: counts per segment and edition, versions, failures."""
 
     identity: str
-    path: Path
+    path: Path | str  # the ledger file, or the PostgreSQL ledger's URL
     started: str
     groups: dict[tuple[str, str], Counts]
     versions: list[tuple[str, int, int]]  # (edition, version, recipients who received it)
     failed: list[LedgerRow] = field(default_factory=list)
+    feedback: list[Feedback] = field(default_factory=list)  # bounces and complaints that came back after the send
+
+    @property
+    def bounced(self) -> int:
+        """Recipients a bounce came back for after the send."""
+        return len({f.address.casefold() for f in self.feedback if f.kind == "bounce"})
+
+    @property
+    def complained(self) -> int:
+        """Recipients who complained (a feedback report)."""
+        return len({f.address.casefold() for f in self.feedback if f.kind == "complaint"})
 
 
-def send_status(issue_dir: str | Path, /, *, ledger_dir: str | Path | None = None, settings: Settings | None = None) -> SendStatus | None:
+def send_status(issue_dir: str | Path, /, *, ledger_dir: str | Path | None = None, settings: Settings | None = None,
+                ledger_url: str = "") -> SendStatus | None:
     """The state of the issue's send, or None when none has started. LedgerError for a damaged ledger.
 
-    ``ledger_dir`` defaults to the one in the settings found from the issue folder.
+    ``ledger_dir`` defaults to the one in the settings found from the issue
+    folder; ``ledger_url`` reads a PostgreSQL ledger instead.
     """
-    if ledger_dir is None:
-        settings = settings or load_settings(start=issue_dir)
-        ledger_dir = settings.resolve(settings.sending.ledger)
     identity = issue_identity(issue_dir)
-    path = ledger_path(ledger_dir, identity)
-    if not path.exists() and not path.is_symlink():
-        return None
-    ledger = SQLiteLedger(path, identity=identity, create=False, lock=False)
+    ledger: Ledger | None
+    if ledger_url:
+        from .postgres_ledger import PostgresLedger  # psycopg is needed only for this
+
+        ledger = PostgresLedger.existing(ledger_url, identity=identity)
+        if ledger is None:
+            return None
+        path: Path | str = ledger.where
+    else:
+        if ledger_dir is None:
+            settings = settings or load_settings(start=issue_dir)
+            ledger_dir = settings.resolve(settings.sending.ledger)
+        path = ledger_path(ledger_dir, identity)
+        if not path.exists() and not path.is_symlink():
+            return None
+        ledger = SQLiteLedger(path, identity=identity, create=False, lock=False)
     try:
         rows = ledger.rows()
         versions = ledger.versions()
         started = ledger.meta().get("started", "")
+        feedback = ledger.feedback()
     finally:
         ledger.close()
     tallies: dict[tuple[str, str], dict[str, int]] = {}
@@ -55,4 +78,4 @@ def send_status(issue_dir: str | Path, /, *, ledger_dir: str | Path | None = Non
                 for v in versions]
     when = dt.datetime.fromtimestamp(float(started), dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if started else ""
     failed = [r for r in rows if r.state in (State.FAILED_TEMPORARY, State.FAILED_PERMANENT)]
-    return SendStatus(identity, path, when, groups, received, failed)
+    return SendStatus(identity, path, when, groups, received, failed, feedback)

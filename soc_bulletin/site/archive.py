@@ -11,6 +11,10 @@ Layout of a site::
 ``<folder>`` is the issue folder's name (``2019-08``), so an issue's URL never
 changes: :func:`web_url` gives the "view in browser" link a sender puts in the
 email. Pages carry no scripts, web fonts or trackers.
+
+The archive is public: articles and sections with an ``audience`` (meant for
+some segments only) are left out, and listed in :attr:`ArchiveResult.left_out`,
+unless ``include_restricted``.
 """
 
 from __future__ import annotations
@@ -28,10 +32,10 @@ from ..content.load import ISSUE_FILE, load_issue
 from ..content.model import Issue
 from ..errors import ConfigError, ContentError, RenderError
 from ..problems import Problem
-from ..render.build import image_files
+from ..render.build import edition_issue, image_files
 from ..render.renderer import DEFAULT_LAYOUTS, fill_placeholders, render, web_url
 
-__all__ = ["ArchiveResult", "build_archive", "issue_folders", "web_placeholders", "web_url"]
+__all__ = ["ArchiveResult", "build_archive", "issue_folders", "public_issue", "web_placeholders", "web_url"]
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +49,20 @@ class ArchiveResult:
 
     files: list[Path] = field(default_factory=list)
     issues: list[str] = field(default_factory=list)
+    #: what was not published: ``"2019-08: article 'x' (for police)"``, one per article or section
+    left_out: list[str] = field(default_factory=list)
+
+
+def public_issue(issue: Issue, folder: str, /) -> tuple[Issue, list[str]]:
+    """``issue`` without the sections and articles that have an audience, and a line for each left out."""
+    left_out = []
+    for section in issue.sections:
+        if section.audience:
+            left_out.append(f"{folder}: the section '{section.kind}' (for {', '.join(section.audience)}), "
+                            f"with {len(section.articles)} article(s)")
+            continue
+        left_out += [f"{folder}: the article '{a.slug}' (for {', '.join(a.audience)})" for a in section.articles if a.audience]
+    return edition_issue(issue, ()), left_out
 
 
 def web_placeholders(issue: Issue, /) -> dict[str, str]:
@@ -86,30 +104,44 @@ def _write(path: Path, content: str, files: list[Path]) -> None:
 
 def build_archive(
     issues_dir: str | Path, site_dir: str | Path, /, *, base_url: str = "", layouts: Path | None = None,
+    include_restricted: bool = False,
 ) -> ArchiveResult:
     """Write the web archive of every issue folder in ``issues_dir`` to ``site_dir``.
 
     Every issue is loaded first; if any has errors, :class:`ContentError`
     carries all of them and nothing is written. ``base_url`` (where the site
     is published) only adds canonical links: the pages link to each other by
-    relative URLs, so the site works from any address or from disk.
+    relative URLs, so the site works from any address or from disk. Articles
+    and sections with an audience are left out unless ``include_restricted``.
+    Raises :class:`ConfigError` when ``issues_dir`` is missing, is one issue
+    folder, or holds none.
     """
     issues_dir, site_dir = Path(issues_dir), Path(site_dir)
     layouts = layouts or DEFAULT_LAYOUTS
     if base_url and not base_url.lower().startswith(("https://", "http://")) or any(c in base_url for c in "\"'<> \t\r\n"):
         raise ConfigError(f"the archive's base URL {base_url!r} must be an https:// address, such as https://bulletin.example.org/")
+    if not issues_dir.exists():
+        raise ConfigError(f"{issues_dir} does not exist; give the folder that holds the issue folders, such as issues")
     if not issues_dir.is_dir():
-        raise ContentError([Problem(str(issues_dir), 0, 0, "SB005", f"The folder {issues_dir} does not exist.")])
+        raise ConfigError(f"{issues_dir} is a file; give the folder that holds the issue folders, such as issues")
+    if (issues_dir / ISSUE_FILE).is_file():
+        raise ConfigError(f"{issues_dir} is one issue folder; give the folder that holds every issue, such as {issues_dir.parent}")
     folders = issue_folders(issues_dir)
     if not folders:
-        raise ContentError([Problem(str(issues_dir), 0, 0, "SB005", f"No folder in {issues_dir} holds an {ISSUE_FILE}.")])
+        raise ConfigError(f"no folder in {issues_dir} holds an {ISSUE_FILE}; give the folder that holds the issue folders, such as issues")
     loaded: list[tuple[Path, Issue]] = []
     problems: list[Problem] = []
+    result = ArchiveResult()
     for folder in folders:
         try:
-            loaded.append((folder, load_issue(folder)))
+            issue = load_issue(folder)
         except ContentError as exc:
             problems += exc.problems
+            continue
+        if not include_restricted:
+            issue, left_out = public_issue(issue, folder.name)
+            result.left_out.extend(left_out)
+        loaded.append((folder, issue))
     images: dict[Path, dict[str, Path]] = {}
     for folder, issue in loaded:
         images[folder], missing = image_files(issue, folder)
@@ -119,7 +151,6 @@ def build_archive(
 
     loaded.sort(key=lambda item: (item[1].date, item[1].number), reverse=True)
     env = _environment(layouts)
-    result = ArchiveResult()
     entries = []
     for folder, issue in loaded:
         name = folder.name

@@ -3,9 +3,11 @@
 :func:`serve_preview` starts a small HTTP server (stdlib ``ThreadingHTTPServer``)
 and a polling watcher of the issue folder and the layouts. Routes:
 
-``/``              the preview page: problems, the email at 600 px and 375 px, the text edition
+``/``              the preview page: problems, the edition switcher, the email at 600 px and 375 px, the text edition
 ``/email.html``    the rendered email, placeholders filled with sample values
 ``/email.txt``     the text edition
+``?edition=NAME``  (on the three above) the edition members of segment NAME receive, ``everyone`` for
+                   readers in no targeted segment; without it, every article (the editor's view)
 ``/poll?since=N``  long poll: answers the build number once it differs from N (or after 25 s)
 anything else      a file of the issue folder (its images)
 
@@ -17,31 +19,32 @@ server never stops because of content.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib
 import json
 import logging
 import mimetypes
+import os
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from html import escape
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..content.load import read_issue
+from ..content.model import Issue
 from ..errors import BulletinError
-from ..problems import Problem, Severity
+from ..problems import Problem
+from ..render.build import EVERYONE, audiences, edition_issue, sample_placeholders
 from ..render.renderer import DEFAULT_LAYOUTS, Renderer, fill_placeholders
+from .preview_page import FULL, NOTHING_YET, page
 
-__all__ = ["PREVIEW_PLACEHOLDERS", "PreviewBuild", "PreviewServer", "build_preview", "serve_preview"]
+__all__ = ["PreviewBuild", "PreviewServer", "build_preview", "serve_preview"]
 
 log = logging.getLogger(__name__)
-
-#: Sample per-recipient values shown in the preview.
-PREVIEW_PLACEHOLDERS = {"greeting": "Dear Alex Example,", "unsubscribe_url": "https://example.org/unsubscribe"}
 
 POLL_SECONDS = 25.0
 WATCH_SECONDS = 0.5
@@ -62,10 +65,33 @@ class PreviewBuild:
     text: str = ""
     problems: tuple[Problem, ...] = ()
     built_at: float = field(default_factory=time.time)
+    #: the issue of the last good render, for the other editions
+    issue: Issue | None = None
+    #: the editions the switcher offers: every article (""), then "everyone" and each targeted segment
+    editions: tuple[str, ...] = (FULL,)
+
+
+def editions_of(issue: Issue, /) -> tuple[str, ...]:
+    """The editions of ``issue``: every article, and when some have an audience, ``everyone`` and each segment."""
+    targeted = audiences(issue)
+    return (FULL, EVERYONE, *targeted) if targeted else (FULL,)
+
+
+def _shown(problem: Problem) -> Problem:
+    """``problem`` with its path relative to the working directory when it lies inside it."""
+    try:
+        path, here = Path(problem.path).resolve(), Path.cwd().resolve()
+    except (OSError, ValueError):
+        return problem
+    if not Path(problem.path).is_absolute() or not path.is_relative_to(here):
+        return problem
+    return dataclasses.replace(problem, path=os.path.relpath(path, here))
 
 
 def _check_problems(issue_dir: Path) -> list[Problem]:
     """The problems of the check stage, when this installation has one."""
+    if not (issue_dir / "issue.yaml").is_file():  # the loader has said so already
+        return []
     try:
         checks = importlib.import_module("soc_bulletin.check")
     except ImportError:
@@ -82,24 +108,28 @@ def build_preview(issue_dir: Path, /, *, layouts: Path, number: int, previous: P
     """
     problems: list[Problem] = []
     last = previous if previous is not None else PreviewBuild(number=0, ok=False)
+
+    def failed() -> PreviewBuild:
+        return dataclasses.replace(last, number=number, ok=False, problems=tuple(sorted({_shown(p) for p in problems})),
+                                   built_at=time.time())
     try:
         source = read_issue(issue_dir)
         problems += source.problems
         problems += _check_problems(issue_dir)
         if source.issue is None or source.errors:
-            return PreviewBuild(number, False, last.subject, last.html, last.text, tuple(sorted(set(problems))))
+            return failed()
         edition = Renderer(layouts).render(source.issue)
     except Exception as exc:  # anything at all (a broken layout, a bug): show it, keep serving
         if isinstance(exc, BulletinError):
             log.warning("preview build of %s failed: %s", issue_dir, exc)
         else:
             log.exception("preview build of %s failed", issue_dir)
-        problems.append(Problem(str(issue_dir), 0, 0, "SB000", f"The preview could not be built: {exc}"))
-        return PreviewBuild(number, False, last.subject, last.html, last.text, tuple(sorted(set(problems))))
+        problems.append(Problem(str(issue_dir), 0, 0, "SB500", f"The preview could not be built: {exc}"))
+        return failed()
+    sample = sample_placeholders(source.issue)
     return PreviewBuild(
-        number, True, edition.subject,
-        fill_placeholders(edition.html, PREVIEW_PLACEHOLDERS), fill_placeholders(edition.text, PREVIEW_PLACEHOLDERS),
-        tuple(sorted(set(problems))),
+        number, True, edition.subject, fill_placeholders(edition.html, sample), fill_placeholders(edition.text, sample),
+        tuple(sorted({_shown(p) for p in problems})), issue=source.issue, editions=editions_of(source.issue),
     )
 
 
@@ -135,6 +165,8 @@ class PreviewServer:
         self.layouts = layouts.resolve()
         self._changed = threading.Condition()
         self._stop = threading.Event()
+        self._rendering = threading.Lock()
+        self._editions: dict[tuple[int, str], tuple[str, str]] = {}
         # Scanned before the first build, so an edit made while it runs is seen.
         self._seen = _snapshot((self.issue_dir, self.layouts))
         self._build = build_preview(self.issue_dir, layouts=self.layouts, number=1)
@@ -165,6 +197,26 @@ class PreviewServer:
             self._changed.notify_all()
         log.info("build %d: %s, %d problem(s)", new.number, "ok" if new.ok else "failed", len(new.problems))
         return new
+
+    def edition(self, key: str, /) -> tuple[str, str]:
+        """The HTML and text of edition ``key`` of the current build (rendered once per build; "" when none has succeeded)."""
+        build = self.build
+        if key == FULL or build.issue is None or key not in build.editions:
+            return build.html, build.text
+        with self._rendering:
+            cached = self._editions.get((build.number, key))
+            if cached is None:
+                issue = edition_issue(build.issue, frozenset() if key == EVERYONE else frozenset({key}))
+                try:
+                    edition = Renderer(self.layouts).render(issue)
+                except Exception as exc:  # a layout broken since: say so in the frame
+                    log.warning("rendering edition %s failed: %s", key, exc)
+                    return NOTHING_YET, str(exc)
+                sample = sample_placeholders(issue)
+                cached = (fill_placeholders(edition.html, sample), fill_placeholders(edition.text, sample))
+                self._editions = {k: v for k, v in self._editions.items() if k[0] == build.number}
+                self._editions[(build.number, key)] = cached
+            return cached
 
     def wait_for_change(self, since: int, /, *, timeout: float) -> int:
         """Block until the build number differs from ``since`` (or ``timeout``); return it."""
@@ -240,15 +292,18 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 (stdlib's name)
         url = urlsplit(self.path)
+        query = parse_qs(url.query)
+        edition = query.get("edition", [FULL])[0]
         if url.path == "/":
-            self._send(_page(self.preview.build).encode(), "text/html; charset=utf-8")
-        elif url.path == "/email.html":
             build = self.preview.build
-            self._send((build.html or _NOTHING_YET).encode(), "text/html; charset=utf-8")
+            shown = edition if edition in build.editions else FULL
+            self._send(page(build, edition=shown, text=self.preview.edition(shown)[1]).encode(), "text/html; charset=utf-8")
+        elif url.path == "/email.html":
+            self._send((self.preview.edition(edition)[0] or NOTHING_YET).encode(), "text/html; charset=utf-8")
         elif url.path == "/email.txt":
-            self._send(self.preview.build.text.encode(), "text/plain; charset=utf-8")
+            self._send(self.preview.edition(edition)[1].encode(), "text/plain; charset=utf-8")
         elif url.path == "/poll":
-            since = parse_qs(url.query).get("since", ["0"])[0]
+            since = query.get("since", ["0"])[0]
             number = self.preview.wait_for_change(int(since) if since.isdigit() else 0, timeout=POLL_SECONDS)
             self._send(json.dumps({"build": number}).encode(), "application/json")
         else:
@@ -271,77 +326,3 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the page reloaded mid-answer
             self.wfile.write(body)
-
-
-_NOTHING_YET = (
-    '<!doctype html><html lang="en"><title>No preview</title>'
-    "<p>No build has succeeded yet: see the problems above.</p></html>"
-)
-
-_STYLE = """
-body { margin: 0; font: 15px/1.5 Arial, Helvetica, sans-serif; color: #1f2933; background: #d9dee5; }
-header { background: #1d3557; color: #fff; padding: 10px 16px; }
-header h1 { margin: 0; font-size: 18px; } header p { margin: 0; font-size: 14px; }
-.problems { margin: 12px 16px; padding: 10px 16px; background: #fff; border-left: 6px solid #a4161a; }
-.problems.none { border-left-color: #2d6a4f; }
-.problems h2 { margin: 0 0 6px; font-size: 16px; } .problems ul { margin: 0; padding-left: 20px; }
-.problems li { font-family: Menlo, Consolas, monospace; font-size: 13px; white-space: pre-wrap; }
-.warning { color: #7a4100; } .stale { font-weight: bold; color: #a4161a; }
-.views { display: flex; flex-wrap: wrap; gap: 24px; padding: 0 16px; align-items: flex-start; }
-figure { margin: 0; } figcaption { font-weight: bold; margin: 0 0 4px; }
-iframe { border: 1px solid #9aa5b1; background: #fff; height: 900px; display: block; }
-section.text { margin: 16px; } pre { background: #fff; padding: 12px; white-space: pre-wrap; max-width: 72ch; }
-"""
-
-# Reload when the build number changes; size the frames to their content.
-_SCRIPT = """
-const built = %d;
-async function watch() {
-  for (;;) {
-    try {
-      const answer = await (await fetch('/poll?since=' + built, {cache: 'no-store'})).json();
-      if (answer.build !== built) { location.reload(); return; }
-    } catch (e) { await new Promise(r => setTimeout(r, 1000)); }
-  }
-}
-for (const frame of document.querySelectorAll('iframe')) {
-  frame.addEventListener('load', () => {
-    frame.style.height = (frame.contentDocument.documentElement.scrollHeight + 4) + 'px';
-  });
-}
-watch();
-"""
-
-
-def _problem_list(build: PreviewBuild) -> str:
-    if not build.problems:
-        return '<section class="problems none" id="problems"><h2>No problems found</h2></section>'
-    items = "".join(
-        f'<li class="{p.severity.value}">{escape(str(p))}</li>' for p in build.problems
-    )
-    errors = sum(p.severity is Severity.ERROR for p in build.problems)
-    stale = "" if build.ok else '<p class="stale">This build failed; below is the last good render.</p>'
-    return (
-        f'<section class="problems" id="problems"><h2>{len(build.problems)} problem(s), {errors} error(s)</h2>'
-        f"{stale}<ul>{items}</ul></section>"
-    )
-
-
-def _page(build: PreviewBuild, /) -> str:
-    """The preview page of ``build``: problems, the email at 600 and 375 px, the text edition."""
-    when = time.strftime("%H:%M:%S", time.localtime(build.built_at))
-    frames = "".join(
-        f'<figure><figcaption>{label} ({width} px)</figcaption>'
-        f'<iframe src="/email.html?build={build.number}" width="{width}" title="{label} view of the email"></iframe></figure>'
-        for label, width in (("Desktop", 600), ("Phone", 375))
-    )
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>Preview: {escape(build.subject or 'no build yet')}</title><style>{_STYLE}</style></head><body>"
-        f'<header><h1>Preview: {escape(build.subject or "no build yet")}</h1>'
-        f'<p id="build">Build {build.number} at {when}; '
-        "this page reloads when a file of the issue or a layout changes.</p></header>"
-        f"{_problem_list(build)}<main><div class=\"views\">{frames}</div>"
-        f'<section class="text"><h2>Text edition</h2><pre id="text">{escape(build.text)}</pre></section></main>'
-        f"<script>{_SCRIPT % build.number}</script></body></html>"
-    )

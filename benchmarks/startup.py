@@ -1,0 +1,59 @@
+"""Start-up as people meet it: whole processes, timed from outside, next to their yardsticks in the same run.
+
+    python benchmarks/startup.py [-n 15]
+
+Prints the median wall time of ``soc-bulletin --help`` (goal: under 60 ms) and
+of ``soc-bulletin check issues/2019-08`` beside ``yamllint`` on the same
+folder (goal: at most 1.2x), with the bare interpreter as the floor.
+yamllint comes with the ``bench`` extra (``pip install -e '.[bench]'``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+ISSUE = REPO / "issues" / "2019-08"
+
+
+def median_ms(command: list[str], runs: int) -> float:
+    """The median wall time of ``command`` over ``runs`` runs (after one warm-up), in milliseconds."""
+    subprocess.run(command, cwd=REPO, capture_output=True, check=False)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, cwd=REPO, capture_output=True, check=False)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", type=int, default=15, help="runs per command (default 15)")
+    args = parser.parse_args()
+    python = sys.executable
+    cli = [python, "-m", "soc_bulletin"]
+    floor = median_ms([python, "-c", "pass"], args.n)
+    help_ms = median_ms([*cli, "--help"], args.n)
+    check_ms = median_ms([*cli, "check", str(ISSUE)], args.n)
+    print(f"python -c pass (floor)            {floor:7.1f} ms")
+    print(f"soc-bulletin --help               {help_ms:7.1f} ms   goal < 60 ms: {'met' if help_ms < 60 else 'NOT met'}")
+    print(f"soc-bulletin check issues/2019-08 {check_ms:7.1f} ms")
+    yamllint = shutil.which("yamllint", path=str(Path(python).parent)) or shutil.which("yamllint")
+    if yamllint is None:
+        print("yamllint is not installed (pip install -e '.[bench]'): no yardstick for check")
+        return
+    lint_ms = median_ms([yamllint, "-d", "relaxed", str(ISSUE)], args.n)
+    ratio = check_ms / lint_ms
+    print(f"yamllint issues/2019-08           {lint_ms:7.1f} ms")
+    print(f"check / yamllint                  {ratio:7.2f}x   goal <= 1.2x: {'met' if ratio <= 1.2 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

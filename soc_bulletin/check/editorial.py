@@ -1,0 +1,103 @@
+"""What an editor or contributor left unfinished, and blocks that lost their ``- ``.
+
+- SB017 (warning): the example words of the ``new-article`` or ``new-issue``
+  template, still there;
+- SB025 (warning): a section of ``issue.yaml`` with no article yet;
+- SB030: a block written without its ``- `` is read by YAML as a second key
+  of the block above; it is reported at the block that lost its dash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import yaml
+
+from ..content.new_article import TEMPLATE_TEXT as ARTICLE_TEMPLATE
+from ..content.new_issue import TEMPLATE_TEXT as ISSUE_TEMPLATE
+from ..content.schema import BLOCK_KINDS
+from ..content.yamlfile import NULL_TAG, node_at
+from ..problems import Problem
+from .codes import Verdict
+from .locate import SourceFile
+
+__all__ = ["empty_sections", "lost_dashes", "template_text"]
+
+_TEMPLATE = (*ARTICLE_TEMPLATE, *ISSUE_TEMPLATE)
+
+
+def _scalars(node: yaml.Node) -> Iterator[yaml.ScalarNode]:
+    """Every value (not key) of a file, in file order."""
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag != NULL_TAG and isinstance(node.value, str):
+            yield node
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _scalars(item)
+    elif isinstance(node, yaml.MappingNode):
+        for _, value in node.value:
+            yield from _scalars(value)
+
+
+def _template_words(value: str) -> str:
+    stripped = value.strip()
+    for words in _TEMPLATE:
+        if stripped == words or (len(words) >= 12 and words in value):
+            return words
+    return ""
+
+
+def template_text(file: SourceFile, /) -> list[Problem]:
+    """SB017 for each value that still holds a template's example words."""
+    problems = []
+    for node in _scalars(file.root):
+        words = _template_words(str(node.value))
+        if not words:
+            continue
+        value = " ".join(str(node.value).split())
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        if "@" in words:
+            message = f"'{words}' is the template's example address; write the real address."
+        else:
+            message = f"'{shown}' is still the template's example text; replace it with your own words."
+        problems.append(file.problem(node, Verdict("SB017", message, warning=True), offset=max(0, str(node.value).find(words))))
+    return problems
+
+
+def empty_sections(file: SourceFile, issue_dir: str, /) -> list[Problem]:
+    """SB025 for each section of ``issue.yaml`` that lists no article."""
+    problems = []
+    sections = node_at(file.root, "sections")
+    for section in sections.value if isinstance(sections, yaml.SequenceNode) else []:
+        articles, kind = node_at(section, "articles"), node_at(section, "kind")
+        if not (isinstance(articles, yaml.SequenceNode) and not articles.value or isinstance(articles, yaml.ScalarNode)
+                and articles.tag == NULL_TAG):
+            continue
+        name = str(kind.value) if isinstance(kind, yaml.ScalarNode) else "?"
+        message = (f"The section '{name}' has no articles yet, so its heading would stand alone in the email; add one with "
+                   f"soc-bulletin new-article {issue_dir} <name> --section \"{name}\", or delete the section.")
+        problems.append(file.problem(articles, Verdict("SB025", message, warning=True)))
+    return problems
+
+
+def lost_dashes(file: SourceFile, /) -> tuple[list[Problem], set[tuple[int, int]]]:
+    """SB030 at each block kind written as a second key of the block above (its ``- `` left out).
+
+    Also returns the ``(line, column)`` of each block mapping concerned, where
+    the loader reported "one key" on the block above instead.
+    """
+    problems, blocks = [], set()
+    items = node_at(file.root, "blocks")
+    for block in items.value if isinstance(items, yaml.SequenceNode) else []:
+        if not isinstance(block, yaml.MappingNode) or len(block.value) < 2:
+            continue
+        lost = [key for key, _ in block.value[1:] if isinstance(key, yaml.ScalarNode) and str(key.value) in BLOCK_KINDS]
+        if not lost:
+            continue
+        blocks.add((block.start_mark.line + 1, block.start_mark.column + 1))
+        dash = max(0, block.start_mark.column - 2)
+        for key in lost:
+            message = (f"'{key.value}:' starts a new block but has no '- ' in front, so it is read as part of the block "
+                       f"above; write '- {key.value}:' with the '- ' lined up with the other blocks (at column {dash + 1}).")
+            problems.append(file.problem(key, Verdict("SB030", message)))
+    return problems, blocks

@@ -1,0 +1,218 @@
+"""Start the next issue: ``issue.yaml`` with the previous issue's title, mailbox and sections, and no articles.
+
+The new file is commented for the editor, passes ``check`` with warnings
+only (sections without articles yet, a welcome and preheader to write) and
+takes ``new-article`` at once. It is parsed again and compared with what was
+meant before it is written; an existing ``issue.yaml`` is never replaced.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import ConfigError, ContentError
+from .new_article import yaml_scalar
+from .paths import ARTICLES_DIR, ISSUE_FILE
+from .yamlfile import NULL_TAG, node_at, read_yaml
+
+__all__ = ["TEMPLATE_TEXT", "NewIssue", "latest_issue", "months_later", "new_issue", "read_previous"]
+
+#: The words of a new issue that the editor replaces (``check`` warns while they are there, SB017).
+WELCOME_TEMPLATE = "Write the welcome to Issue {number} here: a few sentences on what this issue holds."
+PREHEADER_TEMPLATE = "Write one line that sums up this issue; inboxes show it after the subject."
+TEMPLATE_TEXT = (
+    "Write the welcome to Issue ", "Write one line that sums up this issue", "Your bulletin's title", "your.team@example.org",
+)
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+@dataclass(frozen=True, slots=True)
+class Previous:
+    """What a new issue takes from the one before: title, strapline, mailbox, number, date, sections."""
+
+    title: str = "Your bulletin's title"
+    strapline: str = ""
+    mailbox: str = "your.team@example.org"
+    number: int = 0
+    date: dt.date | None = None
+    sections: tuple[tuple[str, tuple[str, ...]], ...] = (("News", ()),)
+
+
+@dataclass(frozen=True, slots=True)
+class NewIssue:
+    """What :func:`new_issue` wrote, and where it started from (``previous`` is None for a first issue)."""
+
+    issue_file: Path
+    number: int
+    date: dt.date
+    previous: Path | None
+    sections: tuple[str, ...]
+
+
+def months_later(day: dt.date, months: int = 3, /) -> dt.date:
+    """``day`` ``months`` on, on the same day of the month or the month's last day."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def latest_issue(issues_dir: str | Path, /, *, exclude: str | Path | None = None) -> Path | None:
+    """The issue folder of ``issues_dir`` with the latest date (then number, then name); None when there is none."""
+    issues_dir = Path(issues_dir)
+    if not issues_dir.is_dir():
+        return None
+    skip = Path(exclude).resolve() if exclude is not None else None
+    found: list[tuple[dt.date, int, str, Path]] = []
+    for folder in issues_dir.iterdir():
+        if not (folder / ISSUE_FILE).is_file() or folder.resolve() == skip:
+            continue
+        try:
+            previous = read_previous(folder)
+        except ContentError:
+            previous = Previous()
+        found.append((previous.date or dt.date.min, previous.number, folder.name, folder))
+    return max(found)[3] if found else None
+
+
+def read_previous(issue_dir: Path, /) -> Previous:
+    """The parts of ``issue_dir/issue.yaml`` a new issue copies; ContentError when the file cannot be read."""
+    root, problems = read_yaml(issue_dir / ISSUE_FILE)
+    if root is None:
+        raise ContentError(problems)
+    defaults = Previous()
+    number = _text(node_at(root, "number"))
+    date: dt.date | None
+    try:
+        date = dt.date.fromisoformat(_text(node_at(root, "date")))
+    except ValueError:
+        date = None
+    sections = []
+    items = node_at(root, "sections")
+    for item in items.value if isinstance(items, yaml.SequenceNode) else []:
+        kind = _text(node_at(item, "kind")).strip()
+        audience = node_at(item, "audience")
+        names = audience.value if isinstance(audience, yaml.SequenceNode) else [audience] if audience is not None else []
+        if kind:
+            sections.append((kind, tuple(n for n in (_text(a).strip() for a in names) if n)))
+    return Previous(
+        title=_text(node_at(root, "title")).strip() or defaults.title,
+        strapline=_text(node_at(root, "strapline")).strip(),
+        mailbox=_text(node_at(root, "mailbox")).strip() or defaults.mailbox,
+        number=int(number) if number.isdigit() else 0,
+        date=date,
+        sections=tuple(sections) if sections else defaults.sections,
+    )
+
+
+def _text(node: yaml.Node | None) -> str:
+    """A one-line scalar's text, or "" for anything else."""
+    if isinstance(node, yaml.ScalarNode) and node.tag != NULL_TAG and "\n" not in str(node.value):
+        return str(node.value)
+    return ""
+
+
+def new_issue(
+    issue_dir: str | Path, /, *, previous: str | Path | None = None, number: int | None = None, date: dt.date | None = None,
+) -> NewIssue:
+    """Write ``issue_dir/issue.yaml`` (and an empty ``articles/``) for the issue after ``previous``.
+
+    ``previous`` defaults to the latest issue beside ``issue_dir``; with none,
+    a first issue. The number is the previous one's plus one and the date three
+    months on, unless given. Raises :class:`ConfigError` when ``issue_dir``
+    already holds an issue or ``previous`` is not an issue folder, and
+    :class:`ContentError` when the previous ``issue.yaml`` cannot be read.
+    """
+    issue_dir = Path(issue_dir)
+    issue_file = issue_dir / ISSUE_FILE
+    if issue_file.exists() or issue_file.is_symlink():
+        raise ConfigError(f"{issue_file} already exists; choose a new folder for the next issue, such as {issue_dir.parent / 'YYYY-MM'}")
+    if issue_dir.exists() and not issue_dir.is_dir():
+        raise ConfigError(f"{issue_dir} is a file; give the folder to create for the new issue, such as issues/2019-11")
+    if previous is None:
+        previous = latest_issue(issue_dir.parent, exclude=issue_dir)
+    elif not Path(previous).is_dir():
+        raise ConfigError(f"{previous} does not exist; give the folder of the previous issue with --from, such as issues/2019-08")
+    elif not (Path(previous) / ISSUE_FILE).is_file():
+        raise ConfigError(f"{previous} is not an issue folder (it has no {ISSUE_FILE}); give the previous issue's folder with --from")
+    before = read_previous(Path(previous)) if previous is not None else Previous()
+    if number is None:
+        number = before.number + 1
+    if number < 1:
+        raise ConfigError(f"the issue number must be 1 or more, not {number}")
+    if date is None:
+        date = months_later(before.date) if before.date is not None else _date_of_folder(issue_dir)
+    text = issue_text(before, number=number, date=date, folder=issue_dir, previous=Path(previous) if previous else None)
+    if yaml.safe_load(text) != _expected(before, number, date):
+        raise ConfigError(f"the new {ISSUE_FILE} would not read back as written; please report it")  # pragma: no cover
+    (issue_dir / ARTICLES_DIR).mkdir(parents=True, exist_ok=True)
+    with issue_file.open("x", encoding="utf-8", newline="\n") as file:
+        file.write(text)
+    return NewIssue(issue_file, number, date, Path(previous) if previous else None, tuple(kind for kind, _ in before.sections))
+
+
+def _date_of_folder(issue_dir: Path) -> dt.date:
+    """The first day of the month a ``YYYY-MM`` folder is named after, else of this month."""
+    found = re.fullmatch(r"(\d{4})-(\d{2})", issue_dir.name)
+    if found and 1 <= int(found[2]) <= 12:
+        return dt.date(int(found[1]), int(found[2]), 1)
+    return dt.date.today().replace(day=1)
+
+
+def _expected(before: Previous, number: int, date: dt.date) -> dict[str, Any]:
+    expected: dict[str, Any] = {
+        "title": before.title, "number": number, "date": date, "preheader": PREHEADER_TEMPLATE, "mailbox": before.mailbox,
+        "welcome": {"title": "Welcome", "body": WELCOME_TEMPLATE.format(number=number) + "\n"},
+        "sections": [{"kind": kind, "articles": [], **({"audience": list(audience)} if audience else {})}
+                     for kind, audience in before.sections],
+    }
+    if before.strapline:
+        expected["strapline"] = before.strapline
+    return expected
+
+
+def _flow_item(name: str) -> str:
+    return name if _NAME.fullmatch(name) else json.dumps(name, ensure_ascii=False)
+
+
+def issue_text(before: Previous, /, *, number: int, date: dt.date, folder: Path, previous: Path | None) -> str:
+    """The commented ``issue.yaml`` of the new issue."""
+    origin = f"started from {previous.as_posix()}" if previous else "the first issue"
+    month = f"{calendar.month_name[date.month]} {date.year}"
+    lines = [
+        f"# {folder.as_posix()}/{ISSUE_FILE}: Issue {number}, {origin}.",
+        "#",
+        "# Write the welcome and the preheader, then add each article with",
+        f"#   soc-bulletin new-article {folder.as_posix()} <article-name> --section \"<kind>\"",
+        f"# and see every problem with:   soc-bulletin check {folder.as_posix()}",
+        "# docs/editors.md walks through the whole quarter.",
+        "",
+        f"title: {yaml_scalar(before.title)}",
+        f"number: {number}",
+        f"date: {date.isoformat()}                  # the masthead shows \"{month}\"",
+    ]
+    if before.strapline:
+        lines.append(f"strapline: {yaml_scalar(before.strapline)}")
+    lines += [
+        "# subject: ...                      # optional; the default is the title, month and number",
+        f"preheader: {yaml_scalar(PREHEADER_TEMPLATE)}",
+        f"mailbox: {yaml_scalar(before.mailbox)}",
+        "welcome:",
+        "  title: Welcome",
+        "  body: |                           # Markdown",
+        f"    {WELCOME_TEMPLATE.format(number=number)}",
+        "sections:                           # in reading order; new-article adds each article to its section",
+    ]
+    for kind, audience in before.sections:
+        lines.append(f"  - kind: {yaml_scalar(kind)}")
+        if audience:
+            lines.append(f"    audience: [{', '.join(_flow_item(name) for name in audience)}]")
+        lines.append("    articles: []")
+    return "\n".join(lines) + "\n"

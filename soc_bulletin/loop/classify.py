@@ -1,0 +1,129 @@
+"""Deciding what one received message is: bounce, complaint, unsubscribe request, auto-reply or none.
+
+The order matters and is tested: a feedback report (ARF) is a complaint; an
+Amazon SES notification says itself; a delivery status notification (RFC 3464)
+is a bounce when it names a failed or delayed recipient (a report of success is
+none); a failure notice in prose is read by :mod:`.scan`, with flufl.bounce's
+detectors as a second opinion; a mail titled ``Unsubscribe TOKEN`` (what the
+``List-Unsubscribe`` mailto: link sends) is an unsubscribe request; an
+automatic reply (RFC 3834 ``Auto-Submitted``, out-of-office) is ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import replace
+from email.message import Message
+
+from ..send.verp import verp_tokens_in
+from .mime import addresses_in, clean_address, decoded_header, header_addresses, parse, returned_headers
+from .reports import delivery_status, delivery_status_in_text, feedback_report, ses_notification
+from .scan import looks_like_bounce, notice, scan_notice
+from .verdict import Failure, Kind, Verdict
+
+__all__ = ["classify", "classify_message"]
+
+logging.getLogger("flufl.bounce").setLevel(logging.CRITICAL + 1)  # its detectors log tracebacks; a failure is no verdict here
+
+_UNSUBSCRIBE = re.compile(r"^\s*(?:(?:re|aw|fw|fwd)\s*:\s*)*unsubscribe\b[\s:]*(?P<token>[A-Za-z0-9_-]{16,64})?\s*$", re.I)
+_AUTO_SUBJECT = re.compile(r"^\s*(auto(matic)?[- ]?(reply|response|antwort|svar)|out of (the )?office|abwesenheit|"
+                           r"absence|vacation|on leave|away from|r[ée]ponse automatique|autosvar|自動応答|不在)", re.I)
+_MESSAGE_ID = re.compile(r"<[^<>\s@]+@[^<>\s]+>")
+#: where the bounce or report was delivered: a VERP address shows up here
+_DELIVERED = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "X-Delivered-To", "X-Rcpt-To", "To")
+
+
+def classify(raw: bytes, /) -> Verdict:
+    """The verdict on the message in ``raw``; :class:`~.mime.Unreadable` when it holds no message."""
+    return classify_message(parse(raw))
+
+
+def classify_message(message: Message, /) -> Verdict:
+    """The verdict on a parsed message."""
+    base = _facts(message)
+    complaint = feedback_report(message)
+    if complaint is not None:  # the reported message's envelope sender may carry its VERP token
+        reported = returned_headers(message)
+        return replace(base, kind=Kind.COMPLAINT, recipients=tuple(Failure(a, None, True) for a in complaint.recipients),
+                       feedback_type=complaint.feedback_type, verp=base.verp + tuple(header_addresses(reported, "Return-Path")),
+                       original_ids=base.original_ids + _ids(reported))
+    ses = ses_notification(message)
+    if ses is not None and ses[1]:
+        kind = Kind.BOUNCE if ses[0] == "bounce" else Kind.COMPLAINT
+        return replace(base, kind=kind, recipients=tuple(ses[1]), feedback_type="abuse" if kind is Kind.COMPLAINT else "")
+    base = replace(base, original_ids=tuple(dict.fromkeys(base.original_ids + _ids(returned_headers(message)))))
+    dsn = delivery_status(message)
+    if dsn is not None and dsn.failures:
+        return replace(base, kind=Kind.BOUNCE, recipients=dsn.failures)
+    if dsn is not None and dsn.succeeded:
+        return replace(base, notes=("a report of successful delivery",))
+    text, returned = notice(message)
+    found = delivery_status_in_text(text)
+    if found:
+        return replace(base, kind=Kind.BOUNCE, recipients=tuple(found))
+    if looks_like_bounce(message, text):
+        nested = delivery_status(message, nested=True)
+        if dsn is None and nested is not None and nested.failures:
+            return replace(base, kind=Kind.BOUNCE, recipients=nested.failures)
+        found = scan_notice(message, text, returned) or _flufl(message)
+        if found or verp_tokens_in(base.verp):  # a mangled notice: its VERP address still names the recipient
+            ids = tuple(dict.fromkeys(base.original_ids + _ids(returned)))
+            return replace(base, kind=Kind.BOUNCE, recipients=tuple(found), original_ids=ids)
+    subject = decoded_header(message, "Subject")
+    wanted = _UNSUBSCRIBE.match(subject)
+    if wanted or str(message.get("X-Apple-Unsubscribe", "")).strip().lower() == "true":
+        token = (wanted["token"] or "") if wanted else ""
+        return replace(base, kind=Kind.UNSUBSCRIBE, recipients=(Failure(base.sender, None, True),) if base.sender else (),
+                       token=token)
+    if _auto_reply(message, subject):
+        return replace(base, kind=Kind.AUTO_REPLY)
+    return base
+
+
+def _facts(message: Message) -> Verdict:
+    """A verdict of kind none holding what every verdict tells: where it was delivered, what it refers to, who and when."""
+    verp = tuple(dict.fromkeys(header_addresses(message, *_DELIVERED)))
+    for received in (message.get_all("Received") or [])[:3]:
+        found = re.search(r"\bfor\s+<?([^\s<>;]+@[^\s<>;]+)>?", str(received))
+        if found:
+            verp += (found[1],)
+    ids = _MESSAGE_ID.findall(" ".join(str(message.get(h, "")) for h in ("In-Reply-To", "References")))
+    return Verdict(Kind.NONE, verp=verp, original_ids=tuple(ids), sender=clean_address(str(message.get("From", ""))),
+                   date=str(message.get("Date", "")).strip())
+
+
+def _ids(returned: Message | None) -> tuple[str, ...]:
+    if returned is None:
+        return ()
+    return tuple(_MESSAGE_ID.findall(str(returned.get("Message-ID", ""))))
+
+
+def _auto_reply(message: Message, subject: str) -> bool:
+    """RFC 3834 and its common precursors: Auto-Submitted, X-Autoreply, Precedence, an out-of-office subject."""
+    submitted = str(message.get("Auto-Submitted", "")).strip().lower()
+    if submitted and submitted != "no":
+        return True
+    if any(message.get(h) for h in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress", "X-Autogenerated")):
+        return True
+    if str(message.get("Precedence", "")).strip().lower() in ("auto_reply", "bulk", "junk", "list") and _AUTO_SUBJECT.search(subject):
+        return True
+    return bool(_AUTO_SUBJECT.search(subject))
+
+
+def _flufl(message: Message) -> list[Failure]:
+    """flufl.bounce's detectors, for notices that :mod:`.scan` cannot read."""
+    from flufl.bounce import all_failures
+
+    try:
+        temporary, permanent = all_failures(message)
+    except Exception:  # noqa: BLE001 - a detector crashing on a strange message is no verdict
+        return []
+    found = []
+    for addresses, is_permanent in ((permanent, True), (temporary, False)):
+        for address in addresses:
+            text = address.decode("utf-8", "replace") if isinstance(address, bytes) else str(address)
+            cleaned = addresses_in(text)
+            if cleaned:
+                found.append(Failure(cleaned[0], None, is_permanent))
+    return found

@@ -1,0 +1,205 @@
+"""Machine-readable reports: delivery status notifications (RFC 3464), feedback reports (ARF, RFC 5965)
+and Amazon SES notifications (JSON in the body).
+
+Each reader returns None when the message holds no report of its kind.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from email.message import Message
+from typing import Any
+
+from .mime import addresses_in, clean_address, field_blocks, header_addresses, own_parts, part_text, returned_headers
+from .verdict import Failure
+
+__all__ = ["Complaint", "DeliveryStatus", "STATUS", "best_status", "delivery_status", "delivery_status_in_text", "feedback_report", "permanence", "ses_notification"]
+
+#: an enhanced status code (RFC 3463)
+STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]*\d)")
+_REPLY = re.compile(r"(?<![\d.])([245])\d\d(?=[ -]|$)")
+_NOT_FAILED = {"delivered", "relayed", "expanded"}
+
+
+@dataclass(frozen=True, slots=True)
+class Complaint:
+    """A feedback report: its type (abuse, opt-out, auth-failure...) and the recipients it names."""
+
+    feedback_type: str
+    recipients: tuple[str, ...]
+
+
+def _payload_text(part: Message) -> str:
+    payload = part.get_payload()
+    if isinstance(payload, list):  # the parser split the report into header blocks
+        return "\n\n".join(str(block) for block in payload if isinstance(block, Message))
+    return part_text(part)
+
+
+def permanence(status: str | None, diagnostic: str, action: str = "") -> bool:
+    """Whether a failure is permanent: by its status class, else its SMTP reply code, else its action."""
+    if status:
+        return status.startswith("5")
+    found = _REPLY.search(diagnostic)
+    if found:
+        return found[1] == "5"
+    return action != "delayed"
+
+
+def best_status(status: str, diagnostic: str) -> str | None:
+    """The most precise status: the report's, or a more specific one of the same class in the diagnostic."""
+    given = STATUS.search(status)
+    said = STATUS.search(diagnostic)
+    if given and said and said[1] == given[1] and given[2] == "0" and given[3] == "0":
+        return said.group(0)
+    if given:
+        return given.group(0)
+    if said:
+        return said.group(0)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryStatus:
+    """What a DSN reports: the failed and delayed recipients, and how many it reports delivered or relayed."""
+
+    failures: tuple[Failure, ...]
+    succeeded: int
+
+
+def delivery_status(message: Message, /, *, nested: bool = False) -> DeliveryStatus | None:
+    """The report of a DSN; None when the message holds no delivery-status part.
+
+    With ``nested``, a report inside an attached message counts too (a bounce forwarded by a person or a relay).
+    """
+    kinds = ("message/delivery-status", "message/global-delivery-status")
+    parts = [p for p in (message.walk() if nested else own_parts(message)) if p.get_content_type() in kinds]
+    if not parts:
+        return None
+    failures: list[Failure] = []
+    succeeded = 0
+    for part in parts:
+        for block in _recipient_blocks(_payload_text(part)):
+            failure = _failure(block)
+            if failure is None:
+                succeeded += _succeeded(block)
+            elif failure.address.casefold() not in {f.address.casefold() for f in failures}:
+                failures.append(failure)
+    return DeliveryStatus(tuple(failures), succeeded)
+
+
+def _succeeded(block: dict[str, str]) -> int:
+    action = block.get("action", "").strip().casefold().split(" ")[0]
+    return int(action in _NOT_FAILED or block.get("status", "").strip().startswith("2"))
+
+
+def delivery_status_in_text(text: str, /) -> list[Failure]:
+    """The failed recipients of delivery-status fields written into the text of a message (a broken report)."""
+    if not re.search(r"^[ \t]*final-recipient[ \t]*:", text, re.I | re.M):
+        return []
+    failures: list[Failure] = []
+    for block in _recipient_blocks(text):
+        failure = _failure(block)
+        if failure is not None and failure.address.casefold() not in {f.address.casefold() for f in failures}:
+            failures.append(failure)
+    return failures
+
+
+def _recipient_blocks(text: str) -> list[dict[str, str]]:
+    """One field mapping per recipient, even when a server left out the blank lines between them."""
+    blocks: list[dict[str, str]] = []
+    for fields in field_blocks(text):
+        current: dict[str, str] = {}
+        for name, value in fields:
+            if name in ("final-recipient", "original-recipient") and name in current:
+                blocks.append(current)
+                current = {}
+            current.setdefault(name, value)
+        if "final-recipient" in current or "original-recipient" in current or "x-actual-recipient" in current:
+            blocks.append(current)
+    return blocks
+
+
+def _failure(block: dict[str, str]) -> Failure | None:
+    address = ""
+    for name in ("final-recipient", "original-recipient", "x-actual-recipient"):
+        address = clean_address(block.get(name, "").partition(";")[2] or block.get(name, ""))
+        if address:
+            break
+    action = block.get("action", "").strip().casefold().split(" ")[0]
+    diagnostic = block.get("diagnostic-code", "")
+    diagnostic = " ".join((diagnostic.partition(";")[2] if ";" in diagnostic[:12] else diagnostic).split())
+    status = best_status(block.get("status", ""), diagnostic)
+    if not address or action in _NOT_FAILED or (status or "").startswith("2"):
+        return None
+    if not action and status is None and not diagnostic:
+        return None
+    return Failure(address, status, permanence(status, diagnostic, action), diagnostic[:300])
+
+
+def feedback_report(message: Message, /) -> Complaint | None:
+    """The complaint of an ARF report; None when the message holds no feedback-report part."""
+    part = next((p for p in own_parts(message) if p.get_content_type() == "message/feedback-report"), None)
+    if part is None:
+        return None
+    fields = [f for block in field_blocks(_payload_text(part)) for f in block]
+    feedback_type = next((v.casefold().split()[0] for n, v in fields if n == "feedback-type" and v.split()), "abuse")
+    recipients = [clean_address(v) for n, v in fields if n in ("original-rcpt-to", "removal-recipient")]
+    if not any(recipients):
+        recipients = header_addresses(returned_headers(message), "To")
+    return Complaint(feedback_type, tuple(dict.fromkeys(r for r in recipients if r)))
+
+
+def ses_notification(message: Message, /) -> tuple[str, list[Failure]] | None:
+    """An Amazon SES notification (``Bounce`` or ``Complaint``) sent as JSON in the body, with its recipients."""
+    for part in own_parts(message):
+        if part.get_content_maintype() != "text" or part.get_content_subtype() not in ("plain", "json"):
+            continue
+        text = part_text(part).strip()
+        start = text.find("{")
+        if start < 0 or not re.search(r'\\?"(?:notificationType|eventType)\\?"', text):
+            continue
+        data = _json_object(text[start:])
+        if isinstance(data, dict) and isinstance(data.get("Message"), str):  # an SNS envelope around the notification
+            data = _json_object(data["Message"])
+        if not isinstance(data, dict):
+            continue
+        kind = str(data.get("notificationType") or data.get("eventType") or "")
+        if kind == "Bounce":
+            bounce: dict[str, Any] = data["bounce"] if isinstance(data.get("bounce"), dict) else {}
+            permanent = bounce.get("bounceType") != "Transient"
+            failures = []
+            for item in bounce.get("bouncedRecipients") or []:
+                if isinstance(item, dict) and clean_address(str(item.get("emailAddress", ""))):
+                    diagnostic = str(item.get("diagnosticCode", ""))
+                    status = best_status(str(item.get("status", "")), diagnostic)
+                    failures.append(Failure(clean_address(str(item["emailAddress"])), status,
+                                            status.startswith("5") if status else permanent, diagnostic[:300]))
+            return "bounce", failures
+        if kind == "Complaint":
+            complaint: dict[str, Any] = data["complaint"] if isinstance(data.get("complaint"), dict) else {}
+            found = [clean_address(str(i.get("emailAddress", ""))) for i in complaint.get("complainedRecipients") or []
+                     if isinstance(i, dict)]
+            return "complaint", [Failure(a, None, True) for a in found if a]
+    return None
+
+
+def _json_object(text: str) -> Any:
+    """The JSON object at the start of ``text``; truncated text (a cut notification) is read as far as it goes."""
+    try:
+        return json.JSONDecoder(strict=False).raw_decode(text)[0]
+    except ValueError:
+        pass
+    kinds = re.search(r'"(?:notificationType|eventType)"\s*:\s*"(\w+)"', text)
+    if not kinds:
+        return None
+    key = {"Bounce": "bouncedRecipients", "Complaint": "complainedRecipients"}.get(kinds[1], "")
+    listed = re.search(rf'"{key}"\s*:\s*\[(.*?)\]', text, re.S) if key else None
+    found = addresses_in(listed[1]) if listed else []
+    recipients = [{"emailAddress": a} for a in found]
+    bounce_type = re.search(r'"bounceType"\s*:\s*"(\w+)"', text)
+    body = {"bounceType": bounce_type[1] if bounce_type else "Permanent", "bouncedRecipients": recipients,
+            "complainedRecipients": recipients}
+    return {"notificationType": kinds[1], "bounce": body, "complaint": body}

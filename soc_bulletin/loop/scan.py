@@ -1,0 +1,203 @@
+"""Bounces that are not delivery status notifications: a server's own failure notice, read as text.
+
+qmail, Exim, old Sendmail, Exchange 2003, Domino, Gmail's and many hosted
+services' notices say in prose which recipients failed. The notice is the text
+before the returned copy of the message; each address in it is scored by where
+it stands (alone on a line, ``<address>:``, ``RCPT TO:<address>``, an
+``X-Failed-Recipients`` header...), the sender's own addresses never count, and
+the status comes from the text that follows the address.
+"""
+
+from __future__ import annotations
+
+import email
+import re
+from email import policy
+from email.message import Message
+
+from .mime import ADDRESS, addresses_in, decoded_header, header_addresses, part_text, returned_headers, text_parts
+from .reports import STATUS, best_status
+from .verdict import Failure
+
+__all__ = ["BOUNCE_SENDER", "looks_like_bounce", "notice", "scan_notice"]
+
+BOUNCE_SENDER = re.compile(
+    r"^(?:mailer[-_.]?daemon|mail[-_.]?daemon|post[-_.]?master|mdaemon|mail[-_.]?delivery[-_.]?(?:system|subsystem)?|"
+    r"mailerd|double-bounce|bounces?|mail[-_.]?admin|mailadmin|mail[-_.]?notify|root|nobody|"
+    r"ndr|nondelivery|system)(?:[-_.+][\w.-]*)?@", re.I)
+#: the mail system's own mailboxes, never a failed recipient in its own notice
+_DAEMON = re.compile(r"^(?:mailer[-_.]?daemon|mail[-_.]?daemon|post[-_.]?master|double-bounce)@", re.I)
+_SENDER_NAME = re.compile(r"mail delivery (system|subsystem|service)|mailer.?daemon|postmaster|system administrator|"
+                          r"mail administrator|delivery status notification|microsoft outlook|mail system", re.I)
+_SUBJECT = re.compile(
+    r"undeliver|undelivered|non.?deliver|not delivered|delivery (status|failure|failed|problem|notification|report|error|"
+    r"has failed|incomplete|delayed)|returned mail|return(ed)? to sender|mail delivery failed|failure notice|"
+    r"could not (be )?deliver|couldn.t be delivered|mail (system )?error|warning: could not send|delivery warning|"
+    r"failed delivery|message (not|could not be) (delivered|sent)|permanent (error|failure)|mail failure|user unknown|"
+    r"delivery notification|rejected|bounced?|error sending|failed mail|nicht zustellbar|non remis|unzustellbar|"
+    r"mail could not|NDN|DELIVERY FAILURE|message delayed|returned message|failure delivery|delivery.*unsuccessful|"
+    r"\bfailed\b|\bfailure\b|unable to deliver|retour|devolvido|no entregado|不達|エラー|送信できません",
+    re.I)
+_REPLY_PREFIX = re.compile(r"\s*(re|aw|sv|vs|antw|rif)\s*(\[\d+\])?\s*:", re.I)  # a reply, not a forwarded bounce
+_FAILURE_TEXT = re.compile(
+    r"could not be delivered|couldn.t be delivered|not be delivered|was not delivered|wasn.t delivered|undeliverable|"
+    r"delivery (has )?failed|failed permanently|permanent (error|failure|fatal)|user unknown|unknown user|no such (user|"
+    r"mailbox|address|recipient)|does not exist|doesn.t exist|not (found|listed|known)|mailbox (unavailable|full|is full|"
+    r"not found|disabled|quota)|quota|recipient (rejected|address rejected|not found|unknown)|address rejected|"
+    r"unrouteable|unroutable|host (not found|unknown)|delivery to the following|did not reach|following (address|"
+    r"recipient)|transcript of session|returned mail|message (could not|was not|wasn.t)|could not deliver|unable to deliver|"
+    r"i.m afraid i wasn.t able|given up|giving up|rejected|refused|error|failed|failure|not delivered|delayed|"
+    r"temporar|retry|bounce|invalid|disabled|suspended|blocked|denied|expired|too (large|big)|exceeded|timeout|timed out|"
+    r"nicht zugestellt|non remis|n.a pas pu|konnte nicht|no pudo|送信|配信|宛先", re.I)
+_TEMPORARY = re.compile(
+    r"temporar|\bdelayed\b|delivery delay|has been delayed|deferred|will (continue|retry|be retried|try again|keep trying)|"
+    r"still (trying|being retried)|not yet been delivered|has not (yet )?been delivered yet|warning: could not send|"
+    r"no action is required|retry (timeout|time)|will be (re)?tried|could not be delivered for|in queue", re.I)
+_PERMANENT = re.compile(r"permanent|given up|giving up|gave up|fatal|will not be retried|hard bounce", re.I)
+#: where the returned copy of the message starts when it is inlined in the notice: a line saying so
+_RETURNED_MARK = re.compile(
+    r"^[ \t]*(?:[-=_*>]{2,}[ \t]*)?\(?(?:the )?(?:"
+    r"(?:below this line is a copy of the message|this is a copy of (?:the|your) message|original message (?:follows|header|"
+    r"headers|text)|original mail (?:header|headers)|(?:un)?sent message (?:below|follows)|message text follows|"
+    r"message headers? follows?|headers? of (?:the |your )?(?:original )?message|copy of (?:the |your )?(?:original )?message|"
+    r"included is the original message|message (?:body|headers) follows|begin (?:returned|original) message)[^\n]*"
+    r"|(?:original|returned|undelivered|failed|forwarded|rfc822) message[ \t]*[-=_*:.)]*[ \t]*)$",
+    re.I | re.M)
+#: how an address stands in a notice, most telling first: tier 1 names a failed recipient, tier 2 a recipient
+_ADDRESS = r"(?<![^\s<>()\[\]\"',;:=])(?P<a>[^\s<>()\[\]\"',;:@]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24})"
+_TIER1 = tuple(re.compile(p.replace("{a}", _ADDRESS), re.I | re.M) for p in (
+    r"rcpt to:?\s*<?{a}",
+    r"^[ \t>]*<{a}>[ \t]*:",
+    r"^[ \t>]*{a}[ \t]*:[ \t]*\S",
+    r"<?{a}>?\s*\.\.\.",
+    r"^[ \t>]*{a}[ \t]+on[ \t]",
+    r"^[ \t>*-]*<?\"?{a}\"?>?[ \t]*[.:;,]?[ \t]*$",
+    r"deliver(?:ing|ed|y)?[^\n@]{0,40}\bto:?[ \t]*<?{a}",
+    r"(?:recipient|address|user|mailbox|destinatario|destinataire|empf.nger)[^\n@]{0,40}<?{a}",
+    r"<?{a}>?[^\n@]{0,60}(?:user unknown|unknown user|no such|does not exist|not found|not listed|rejected|"
+    r"unavailable|invalid|disabled|quota|full|refused|failed|unknown|undeliverable)",
+    r"^[ \t>]*final-recipient:[^\n]*{a}",
+    r"generated (?:by|from) <?{a}",
+))
+_TIER2 = tuple(re.compile(p.replace("{a}", _ADDRESS), re.I | re.M) for p in (
+    r"^[ \t>]*(?:to|rcpt|e-?mail|for):?[ \t]*<?{a}",
+))
+_IDS = re.compile(r"(?:message-id:|\bid\b|in-reply-to:|references:)\s*<[^<>\n]*>", re.I)
+
+
+def notice(message: Message, /) -> tuple[str, Message | None]:
+    """The notice text (before any inlined copy of the message) and the returned message's header."""
+    text = "\n".join(part_text(p) for p in text_parts(message))
+    returned = returned_headers(message)
+    mark = _RETURNED_MARK.search(text)
+    if mark and mark.start() > 0:
+        inline = text[mark.end():].lstrip("-=_* \t\n")
+        inline = inline[inline.find("\n") + 1:] if not re.match(r"[\w-]+:", inline) else inline
+        text = text[:mark.start()]
+        if returned is None and re.match(r"\s*[\w-]+:", inline):
+            returned = email.message_from_string(inline.lstrip(), policy=policy.compat32)
+    return text, returned
+
+
+def looks_like_bounce(message: Message, text: str, /) -> bool:
+    """Whether a message without a report is a failure notice: from a mail system, or titled as one, saying so.
+
+    A title alone is not enough when the subject is a person's reply (``Re:``, ``AW:``...).
+    """
+    if message.get("X-Failed-Recipients"):
+        return True
+    sender = " ".join(str(message.get(name, "")) for name in ("From", "Sender", "Return-Path"))
+    by_system = any(BOUNCE_SENDER.match(a) for a in addresses_in(sender)) or bool(_SENDER_NAME.search(decoded_header(message, "From")))
+    empty_return = str(message.get("Return-Path", "")).strip() in ("<>", "") and "Return-Path" in message
+    subject = decoded_header(message, "Subject")
+    titled = bool(_SUBJECT.search(subject)) and (by_system or empty_return or not _REPLY_PREFIX.match(subject))
+    if not (by_system or titled or empty_return):
+        return False
+    return bool(_FAILURE_TEXT.search(text) or titled and (by_system or empty_return))
+
+
+def scan_notice(message: Message, text: str, returned: Message | None, /) -> list[Failure]:
+    """The failed recipients a failure notice names, with the status the text gives each.
+
+    The sender's own addresses (the notice's From, To and Return-Path, the
+    returned message's From) count only when nothing else is named.
+    """
+    own = {a.casefold() for a in header_addresses(message, "To", "Cc", "Reply-To", "Delivered-To", "X-Original-To")}
+    senders = {a.casefold() for a in header_addresses(message, "From", "Sender", "Return-Path")}
+    senders |= {a.casefold() for a in header_addresses(returned, "From", "Sender", "Return-Path")}
+    senders |= {m.casefold() for m in re.findall(r"mail from:\s*<?([^>\s]+@[^>\s]+)>?", text, re.I)}
+    searched = _IDS.sub(" ", text)
+    candidates = [a for a in addresses_in(searched) if a.casefold() not in senders and not _DAEMON.match(a)]
+    tiers = _tiers(searched)
+    tier = {a.casefold(): tiers.get(a.casefold(), 3) for a in candidates}
+    failed = header_addresses(message, "X-Failed-Recipients")
+    mine = [a for a in candidates if a.casefold() not in own]
+    theirs = [a for a in candidates if a.casefold() in own]
+    returned_to = [a for a in header_addresses(returned, "To") if a.casefold() not in senders][:1]
+    envelope = [a for a in _envelope_recipients(returned) if a.casefold() not in senders | own][:1]
+    for chosen in (
+        [a for a in failed if a.casefold() in tier],
+        [a for a in mine if tier[a.casefold()] == 1],
+        [a for a in theirs if tier[a.casefold()] == 1],
+        [a for a in mine if tier[a.casefold()] == 2],
+        failed,
+        returned_to,
+        envelope,
+        mine[:1],
+    ):
+        if chosen:
+            return [_failure_of(text, address, chosen) for address in dict.fromkeys(chosen)]
+    return []
+
+
+def _envelope_recipients(returned: Message | None) -> list[str]:
+    """The recipients the returned message's own Received fields name (``for <address>``)."""
+    found: list[str] = []
+    for received in (returned.get_all("Received") or []) if returned is not None else []:
+        found += re.findall(r"\bfor\s+<?([^\s<>;]+@[^\s<>;]+?)>?[;\s]", str(received) + " ")
+    return found
+
+
+def _tiers(text: str) -> dict[str, int]:
+    """Each address the text names as a failed recipient (1) or as a recipient (2)."""
+    found: dict[str, int] = {}
+    for number, patterns in ((2, _TIER2), (1, _TIER1)):
+        for pattern in patterns:
+            for match in pattern.finditer(text):
+                found[match["a"].rstrip(".").casefold()] = number
+    return found
+
+
+def _failure_of(text: str, address: str, chosen: list[str]) -> Failure:
+    """The status of ``address``: from the text after it (up to the next failed address), else the whole notice."""
+    lowered = text.casefold()
+    start = lowered.find(address.casefold())
+    end = len(text)
+    for other in chosen:
+        if other.casefold() == address.casefold():
+            continue
+        at = lowered.find(other.casefold(), start + len(address))
+        if at > start:
+            end = min(end, at)
+    segment = text[start:end] if start >= 0 else text
+    segment = segment[:1500]
+    status = _status(segment) or _status(text)
+    reply = _reply(segment) or _reply(text)
+    if status:
+        permanent = status.startswith("5")
+    elif reply:
+        permanent = reply.startswith("5")
+    else:
+        permanent = not (_TEMPORARY.search(text) and not _PERMANENT.search(text))
+    diagnostic = " ".join(ADDRESS.sub(lambda m: m.group(0), segment[len(address):]).split())[:300]
+    return Failure(address, status, permanent, diagnostic)
+
+
+def _status(text: str) -> str | None:
+    found = STATUS.search(text)
+    return best_status(found.group(0), text) if found else None
+
+
+def _reply(text: str) -> str | None:
+    found = re.search(r"(?:said:|<<<|^|\s)([45]\d\d)[ -](?!\d)", text, re.M)
+    return found[1] if found else None

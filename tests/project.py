@@ -1,0 +1,39 @@
+"""A project folder as an editor has one: settings, the example list and segments, and Issue 11, some of it restricted."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+#: What make_project(restricted=True) restricts: one police article, one council article, one police section.
+POLICE_ARTICLE = "soc-community-coordinators"
+COUNCIL_ARTICLE = "participatory-budgeting-newport"
+POLICE_SECTION = "Economic Crime"
+POLICE_SECTION_ARTICLES = ("fight-against-dirty-money", "jmlit")
+
+
+def make_project(root: Path, /, *, restricted: bool = True) -> Path:
+    """Write the project into ``root`` and return it; Issue 11 is ``root/issues/2019-08``."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "soc-bulletin.toml", root / "soc-bulletin.toml")
+    (root / "subscribers").mkdir(exist_ok=True)
+    for name in ("example.csv", "segments.yaml"):
+        shutil.copy(REPO / "subscribers" / name, root / "subscribers" / name)
+    issue = root / "issues" / "2019-08"
+    shutil.copytree(REPO / "issues" / "2019-08", issue)
+    if restricted:
+        restrict(issue / "articles" / f"{POLICE_ARTICLE}.yaml", "police")
+        restrict(issue / "articles" / f"{COUNCIL_ARTICLE}.yaml", "local-authorities")
+        text = (issue / "issue.yaml").read_text(encoding="utf-8")
+        (issue / "issue.yaml").write_text(
+            text.replace(f"  - kind: {POLICE_SECTION}\n", f"  - kind: {POLICE_SECTION}\n    audience: [police]\n"), encoding="utf-8")
+    return root
+
+
+def restrict(article: Path, audience: str, /) -> None:
+    """Give ``article`` the line ``audience: [AUDIENCE]`` after its title (line 2)."""
+    lines = article.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines.insert(1, f"audience: [{audience}]\n")
+    article.write_text("".join(lines), encoding="utf-8")

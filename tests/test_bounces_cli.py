@@ -1,0 +1,219 @@
+"""``soc-bulletin bounces`` end to end: a real send over SMTP with VERP, then its bounces read back from each kind of mailbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import mailbox
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from soc_bulletin.cli.main import main
+from soc_bulletin.send.unsubscribe import Unsubscribe
+from soc_bulletin.send.verp import verp_token
+
+from . import mailshapes
+from .smtp import FaultyController
+from .test_send import write_list
+
+SECRET = "a-long-test-secret-value"
+TODAY = dt.date.today().isoformat()
+GARBAGE = b"\x00\x01 this is no mail message \xff"
+SETTINGS = """[sending]
+from = "SOC Partnerships <team@example.org>"
+envelope_sender = "bounces@example.org"
+list_id = "soc.example.org"
+unsubscribe_base_url = "https://bulletin.example.org/unsubscribe"
+suppressed = "suppressed.csv"
+ledger = "ledger"
+"""
+
+
+@pytest.fixture
+def project(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (workdir / "soc-bulletin.toml").write_text(SETTINGS, encoding="utf-8")
+    monkeypatch.setenv("SOC_BULLETIN_UNSUBSCRIBE_SECRET", SECRET)
+    return workdir
+
+
+def send(project: Path, smtp: FaultyController) -> list[str]:
+    addresses = write_list(project / "list.csv", 6)
+    assert main(["send", str(project / "issue"), "--subscribers", str(project / "list.csv"), "--segments",
+                 str(project / "segments.yaml"), "--smtp", smtp.url, "--no-progress", "--backoff", "0.02"]) == 0
+    return addresses
+
+
+def bounces(project: Path, *args: str) -> int:
+    return main(["bounces", *args])
+
+
+def feedback(project: Path) -> list[tuple[str, str, str, int]]:
+    with sqlite3.connect(project / "ledger" / "issue.sqlite3") as db:
+        return list(db.execute("SELECT r.address, f.kind, f.status, f.permanent FROM feedback f JOIN recipients r USING (key)"
+                               " ORDER BY r.address, f.kind"))
+
+
+def maildir_with(folder: Path, messages: list[bytes]) -> Path:
+    box = mailbox.Maildir(folder, create=True)
+    for raw in messages:
+        box.add(mailbox.MaildirMessage(raw))
+    return folder
+
+
+def test_each_message_leaves_with_its_recipients_verp_envelope_sender(project: Path, smtp: FaultyController) -> None:
+    addresses = send(project, smtp)
+    senders = {r.rcpt_tos[0]: r.mail_from for r in smtp.recorder.received}
+    assert senders == {a: f"bounces+{verp_token(SECRET.encode(), 'issue', a)}@example.org" for a in addresses}
+    assert len(set(senders.values())) == 6
+
+
+def test_an_smtp_time_refusal_is_a_bounce_on_the_suppression_list_with_its_source(project: Path, smtp: FaultyController) -> None:
+    smtp.recorder.faults.rcpt_permanent.add("partner0002@example.org")
+    write_list(project / "list.csv", 3)
+    assert main(["send", str(project / "issue"), "--subscribers", str(project / "list.csv"), "--smtp", smtp.url,
+                 "--no-progress"]) == 1
+    assert (project / "suppressed.csv").read_text() == (
+        f"address,reason,date,source\npartner0002@example.org,bounced,{TODAY},bounce\n")
+
+
+def test_a_maildir_of_bounces_complaints_and_requests_read_twice(project: Path, smtp: FaultyController,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    a = send(project, smtp)
+    verp = {r.rcpt_tos[0]: r.mail_from for r in smtp.recorder.received}
+    token = Unsubscribe(list_id="soc.example.org", mailbox="team@example.org", secret=SECRET).token(a[3])
+    box = maildir_with(project / "Maildir", [
+        # the DSN names a forwarding target, not our recipient: the VERP address names a[0]
+        mailshapes.postfix("jo.forwarded@elsewhere.example", verp[a[0]]),
+        mailshapes.mailbox_full(a[1], verp[a[1]]),
+        mailshapes.arf_outlook(a[2], verp[a[2]]),
+        mailshapes.unsubscribe_mail(a[3], token),
+        mailshapes.auto_reply(a[4], verp[a[4]]),
+        mailshapes.person(a[5], "team@example.org"),
+        GARBAGE,
+    ])
+    capsys.readouterr()
+    assert bounces(project, str(box)) == 1  # one message could not be read: reported, left, and the run went on
+    out, err = capsys.readouterr()
+    lines = sorted(re.sub(r"^\S+/new/\S+: ", "", line) for line in out.splitlines() if not line.startswith("  "))
+    assert lines == sorted([
+        f"bounce: {a[0]} (5.1.1, permanent)", f"bounce: {a[1]} (5.2.2, permanent)", f"complaint: {a[2]}",
+        f"unsubscribe: {a[3]}", "auto-reply", "none",
+        "7 message(s) read: 2 bounce, 1 complaint, 1 unsubscribe, 1 auto-reply, 1 none; 1 could not be read (left in the"
+        " mailbox); 3 address(es) newly suppressed.",
+    ])
+    for action in (f"  {a[0]}: suppressed (bounced)", f"  {a[0]}: recorded in the ledger of issue",
+                   f"  {a[1]}: soft bounce 1 of 3 in 30 days", f"  {a[2]}: suppressed (complained)",
+                   f"  {a[3]}: suppressed (unsubscribed)", "  automatic reply: ignored"):
+        assert action in out.splitlines()
+    assert re.fullmatch(r"\S+/new/\S+: cannot be read, left in the mailbox: the message does not start with mail header fields\n", err)
+    suppressed = (project / "suppressed.csv").read_bytes()
+    assert suppressed.decode() == (f"address,reason,date,source\n{a[0]},bounced,{TODAY},bounce\n{a[2]},complained,{TODAY},complaint\n"
+                                   f"{a[3]},unsubscribed,{TODAY},mail\n")
+    assert feedback(project) == [(a[0], "bounce", "5.1.1", 1), (a[1], "bounce", "5.2.2", 1), (a[2], "complaint", "abuse", 1)]
+    # handled messages are marked seen (moved to cur/ with the S flag); a person's mail and the unreadable one stay new
+    assert len(list((box / "cur").iterdir())) == 5 and all(p.name.endswith(":2,S") for p in (box / "cur").iterdir())
+    assert len(list((box / "new").iterdir())) == 2
+
+    assert main(["status", str(project / "issue")]) == 0
+    status = capsys.readouterr().out
+    assert "After the send: 2 bounced, 1 complained (soc-bulletin bounces reads them).\n" in status
+    assert f"  complaint: {a[2]}: abuse\n" in status
+
+    state = (project / "ledger" / "bounces.db").read_bytes()
+    assert bounces(project, str(box)) == 1  # the second run changes nothing
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1] == ("2 message(s) read: 1 none; 5 handled before, skipped; 1 could not be read (left in the"
+                                    " mailbox); 0 address(es) newly suppressed.")
+    assert (project / "suppressed.csv").read_bytes() == suppressed
+    assert feedback(project) == [(a[0], "bounce", "5.1.1", 1), (a[1], "bounce", "5.2.2", 1), (a[2], "complaint", "abuse", 1)]
+    assert (project / "ledger" / "bounces.db").read_bytes() == state
+
+
+def test_an_mbox_reported_as_json_and_read_again(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = project / "bounces.mbox"
+    box = mailbox.mbox(path)
+    for raw in (mailshapes.exim("al@example.net", "bounces@example.org"), mailshapes.postfix_delayed("bo@example.net", "x@y.org"),
+                mailshapes.arf_yahoo("cy@example.net", "bounces@example.org"), mailshapes.delivered("di@example.net", "x@y.org")):
+        box.add(raw)
+    box.close()
+    before = path.read_bytes()
+    assert bounces(project, str(path), "--format", "json") == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out) == [
+        {"source": f"{path}#1", "kind": "bounce", "recipients": [{"address": "al@example.net", "status": "5.1.1", "permanent": True}]},
+        {"source": f"{path}#2", "kind": "bounce", "recipients": [{"address": "bo@example.net", "status": "4.4.1", "permanent": False}]},
+        {"source": f"{path}#3", "kind": "complaint", "recipients": [{"address": "cy@example.net", "status": None, "permanent": True}]},
+        {"source": f"{path}#4", "kind": "none", "recipients": []},
+    ]
+    assert err == "4 message(s) read: 2 bounce, 1 complaint, 1 none; 2 address(es) newly suppressed.\n"
+    assert path.read_bytes() == before  # an mbox is left as it is; the state file remembers
+    assert bounces(project, str(path), "--format", "json") == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out) == [{"source": f"{path}#4", "kind": "none", "recipients": []}]
+    assert err == "1 message(s) read: 1 none; 3 handled before, skipped; 0 address(es) newly suppressed.\n"
+
+
+def test_a_folder_of_eml_files_moved_or_deleted_when_asked(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = project / "eml"
+    folder.mkdir()
+    (folder / "1.eml").write_bytes(mailshapes.qmail("al@example.net", "bounces@example.org"))
+    (folder / "2.eml").write_bytes(mailshapes.person("bo@example.net", "team@example.org"))
+    (folder / "3.eml").write_bytes(mailshapes.domino("cy@example.net", "bounces@example.org"))
+    (folder / "notes.txt").write_text("not a message")
+    assert bounces(project, str(folder), "--move-to", str(project / "done")) == 0
+    assert sorted(p.name for p in folder.iterdir()) == ["2.eml", "notes.txt"]
+    assert sorted(p.name for p in (project / "done").iterdir()) == ["1.eml", "3.eml"]
+    (folder / "4.eml").write_bytes(mailshapes.yahoo("di@example.net", "bounces@example.org"))
+    assert bounces(project, str(folder), "--delete") == 0
+    assert sorted(p.name for p in folder.iterdir()) == ["2.eml", "notes.txt"]
+    assert "1 address(es) newly suppressed." in capsys.readouterr().out
+    assert [line.split(",")[0] for line in (project / "suppressed.csv").read_text().splitlines()] == [
+        "address", "al@example.net", "cy@example.net", "di@example.net"]
+
+
+def test_a_dry_run_writes_marks_and_moves_nothing(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    box = maildir_with(project / "Maildir", [mailshapes.gmail("al@example.net", "bounces@example.org")])
+    assert bounces(project, str(box), "--dry-run") == 0
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        "  al@example.net: would be suppressed (bounced)",
+        "1 message(s) read: 1 bounce; 0 address(es) newly suppressed. Dry run: nothing was written, marked or moved.",
+    ]
+    assert (project / "suppressed.csv").read_text() == "address,reason,date\n"
+    assert not (project / "ledger").exists() and len(list((box / "new").iterdir())) == 1
+
+
+def test_soft_bounces_suppress_after_three_days_within_thirty(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = project / "eml"
+    folder.mkdir()
+    days = ["Mon, 01 Jul 2019", "Mon, 01 Jul 2019", "Fri, 05 Jul 2019", "Fri, 16 Aug 2019", "Sat, 17 Aug 2019", "Sun, 18 Aug 2019"]
+    for n, day in enumerate(days):
+        raw = mailshapes.mailbox_full("al@example.net", "bounces@example.org").replace(
+            b"Return-Path: <>\r\n", f"Return-Path: <>\r\nDate: {day} 09:00:00 +0000\r\nMessage-ID: <n{n}@mx>\r\n".encode())
+        (folder / f"{n}.eml").write_bytes(raw)
+    assert bounces(project, str(folder)) == 0
+    actions = [line.strip() for line in capsys.readouterr().out.splitlines() if line.startswith("  ")]
+    assert actions == [
+        "al@example.net: soft bounce 1 of 3 in 30 days",
+        "al@example.net: soft bounce 1 of 3 in 30 days",  # the same day counts once
+        "al@example.net: soft bounce 2 of 3 in 30 days",
+        "al@example.net: soft bounce 1 of 3 in 30 days",  # July is more than 30 days before 16 August
+        "al@example.net: soft bounce 2 of 3 in 30 days",
+        "al@example.net: suppressed (bounced (3 soft bounces in 30 days))",
+    ]
+
+
+def test_an_unknown_unsubscribe_token_is_left_for_a_person(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    box = maildir_with(project / "Maildir", [mailshapes.unsubscribe_mail("al@example.net", "X" * 24)])
+    assert bounces(project, str(box)) == 0
+    assert "  its token names nobody on the lists: left for a person" in capsys.readouterr().out
+    assert len(list((box / "new").iterdir())) == 1
+    assert (project / "suppressed.csv").read_text() == "address,reason,date\n"
+
+
+def test_a_source_that_is_no_mailbox_is_one_line_exit_2(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert bounces(project, "nowhere") == 2
+    assert capsys.readouterr().err == ("soc-bulletin: error: nowhere: no such mailbox (give a Maildir, an mbox file,"
+                                       " a folder of .eml files or an imaps:// URL)\n")

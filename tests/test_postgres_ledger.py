@@ -1,0 +1,247 @@
+"""The PostgreSQL ledger on its own, against a real server: runs, shared claims, leases, the shared rate, the schema."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from typing import cast
+
+import psycopg
+import pytest
+
+from soc_bulletin.errors import ConfigError, LedgerError
+from soc_bulletin.send.engine import DeliveryOptions, deliver
+from soc_bulletin.send.ledger import LedgerRow, State
+from soc_bulletin.send.message import MessageTemplate, OutgoingMessage
+from soc_bulletin.send.postgres_db import LATEST
+from soc_bulletin.send.postgres_ledger import PostgresLedger
+from soc_bulletin.send.transports import Transport
+
+from .postgres import pg_url  # noqa: F401 - the fixture
+from .smtp import closed_port
+
+
+def rows(*addresses: str, edition: str = "everyone", segment: str = "all") -> list[LedgerRow]:
+    return [LedgerRow(a, a.split("@")[0], edition, segment=segment) for a in addresses]
+
+
+def everyone(address: str) -> bool:
+    return True
+
+
+def nobody(address: str) -> bool:
+    return False
+
+
+def many(count: int) -> list[LedgerRow]:
+    return rows(*(f"p{n:03d}@x.org" for n in range(count)))
+
+
+@pytest.fixture
+def ledgers(pg_url: str) -> Iterator[list[PostgresLedger]]:  # noqa: F811
+    opened: list[PostgresLedger] = []
+    yield opened
+    for ledger in opened:
+        ledger.close()
+
+
+def open_ledger(ledgers: list[PostgresLedger], url: str, lease: float = 60.0) -> PostgresLedger:
+    ledger = PostgresLedger(url, identity="2019-08", lease=lease)
+    ledgers.append(ledger)
+    return ledger
+
+
+def test_runs_claim_their_own_rows_in_order_and_keys_ignore_case(pg_url: str, ledgers: list[PostgresLedger]) -> None:  # noqa: F811
+    ledger = open_ledger(ledgers, pg_url)
+    first = ledger.begin_run("r1", rows("a@x.org", "b@x.org"), listed=everyone, suppressed=nobody)
+    assert (first.new, first.to_send) == (2, 2)
+    ledger.close()
+    ledger = open_ledger(ledgers, pg_url)  # a later run (the first sender left): its own rows only
+    second = ledger.begin_run("r2", rows("c@x.org", segment="police"), listed=everyone, suppressed=nobody)
+    assert (second.new, second.to_send) == (1, 1)
+    assert [r.address for r in ledger.claim("r2", 10)] == ["c@x.org"]
+    ledger.record_version("everyone", "f1", {"a": "1"}, new=True)
+    ledger.mark([("C@x.org", State.SENT, "250 OK")])
+    again = ledger.begin_run("r3", rows("C@X.org", "a@x.org"), listed=everyone, suppressed=nobody)
+    assert (again.new, again.already_sent, again.to_send) == (0, 1, 1)
+    assert [r.address for r in ledger.claim("r3", 10)] == ["a@x.org"]
+    assert ledger.rows(State.SENT)[0].version == 1
+    assert ledger.counts().sending == 1 and ledger.counts().pending == 1  # b: pending, from a run no longer targeting it
+
+
+def test_unlisted_and_suppressed_rows_of_earlier_runs_are_skipped(pg_url: str, ledgers: list[PostgresLedger]) -> None:  # noqa: F811
+    ledger = open_ledger(ledgers, pg_url)
+    ledger.begin_run("r1", rows("a@x.org", "b@x.org", "c@x.org"), listed=everyone, suppressed=nobody)
+    ledger.close()
+    ledger = open_ledger(ledgers, pg_url)
+    targets = ledger.begin_run("r2", rows("c@x.org"), listed=lambda a: a != "a@x.org", suppressed=lambda a: a == "b@x.org")
+    assert (targets.skipped, targets.suppressed) == (["a@x.org"], ["b@x.org"])
+    assert {r.address: r.state for r in ledger.rows()} == {"a@x.org": State.SKIPPED, "b@x.org": State.SUPPRESSED,
+                                                            "c@x.org": State.PENDING}
+
+
+def test_two_senders_join_one_run_and_claim_disjoint_batches(pg_url: str, ledgers: list[PostgresLedger]) -> None:  # noqa: F811
+    a, b = open_ledger(ledgers, pg_url), open_ledger(ledgers, pg_url)
+    a.begin_run("ra", many(10), listed=everyone, suppressed=nobody)
+    joined = b.begin_run("rb", many(10), listed=everyone, suppressed=nobody)
+    assert (joined.new, joined.to_send) == (0, 10)
+    first, second = a.claim("ra", 4), b.claim("rb", 4)
+    assert [r.address for r in first] == [f"p{n:03d}@x.org" for n in range(4)]
+    assert [r.address for r in second] == [f"p{n:03d}@x.org" for n in range(4, 8)]
+    assert (a.outstanding("ra"), b.outstanding("rb")) == (4, 4)
+    a.record_version("everyone", "f", {}, new=True)
+    a.mark([(r.address, State.SENT, "250") for r in first])
+    b.mark([(r.address, State.PENDING, "") for r in second])  # released: the other sender takes them
+    assert [r.address for r in a.claim("ra", 10)] == [f"p{n:03d}@x.org" for n in range(4, 10)]
+    assert b.claim("rb", 10) == [] and b.outstanding("rb") == 6
+
+
+def test_an_expired_lease_is_claimed_again_and_its_late_holder_cannot_undo_it(pg_url: str, ledgers: list[PostgresLedger]) -> None:  # noqa: F811
+    dying, other = open_ledger(ledgers, pg_url, lease=1.0), open_ledger(ledgers, pg_url)
+    dying.begin_run("r1", many(3), listed=everyone, suppressed=nobody)
+    other.begin_run("r2", many(3), listed=everyone, suppressed=nobody)
+    held = dying.claim("r1", 2)
+    assert other.claim("r2", 10) == rows_of(other, "p002@x.org")
+    assert other.claim("r2", 10) == [], "a live lease is never taken"
+    time.sleep(1.3)
+    again = other.claim("r2", 10)
+    assert [r.address for r in again] == [r.address for r in held] and all(r.attempts == 2 for r in again)
+    dying.mark([(held[0].address, State.PENDING, ""), (held[1].address, State.FAILED_TEMPORARY, "451")])
+    assert {r.state for r in other.rows() if r.address in {h.address for h in held}} == {State.SENDING}
+    other.record_version("everyone", "f", {}, new=True)
+    other.mark([(held[0].address, State.SENT, "250")])
+    dying.mark([(held[0].address, State.FAILED_PERMANENT, "550")])  # never undoes a sent row
+    assert [r.state for r in other.rows() if r.address == held[0].address] == [State.SENT]
+
+
+def rows_of(ledger: PostgresLedger, *addresses: str) -> list[LedgerRow]:
+    return [LedgerRow(a, a.split("@")[0], "everyone", State.SENDING, 1, "", "all") for a in addresses]
+
+
+def test_renewal_keeps_a_lease_alive(pg_url: str, ledgers: list[PostgresLedger]) -> None:  # noqa: F811
+    holder, other = open_ledger(ledgers, pg_url, lease=1.0), open_ledger(ledgers, pg_url)
+    holder.begin_run("r1", many(2), listed=everyone, suppressed=nobody)
+    other.begin_run("r2", many(2), listed=everyone, suppressed=nobody)
+    assert len(holder.claim("r1", 10)) == 2
+    for _ in range(3):
+        time.sleep(0.5)
+        holder.renew()
+    assert other.claim("r2", 10) == [] and other.outstanding("r2") == 2
+
+
+def test_the_rate_is_one_schedule_for_every_sender(pg_url: str, ledgers: list[PostgresLedger]) -> None:  # noqa: F811
+    a, b = open_ledger(ledgers, pg_url), open_ledger(ledgers, pg_url)
+    assert a.reserve(0.1, 5) == pytest.approx(0.0, abs=0.02)
+    assert b.reserve(0.1, 5) == pytest.approx(0.5, abs=0.05)
+    assert a.reserve(0.1, 2) == pytest.approx(1.0, abs=0.05)
+
+
+def test_the_shared_suppression_list_is_checked_at_every_claim(pg_url: str, ledgers: list[PostgresLedger]) -> None:  # noqa: F811
+    ledger = open_ledger(ledgers, pg_url)
+    ledger.begin_run("r1", many(3), listed=everyone, suppressed=nobody)
+    ledger.suppress("P001@X.org", "unsubscribed")  # e.g. by the unsubscribe service, mid-send
+    assert [r.address for r in ledger.claim("r1", 10)] == ["p000@x.org", "p002@x.org"]
+    assert [r.state for r in ledger.rows()] == [State.SENDING, State.SUPPRESSED, State.SENDING]
+
+
+def test_the_unsubscribe_service_and_bounces_add_to_the_same_list(pg_url: str, ledgers: list[PostgresLedger]) -> None:  # noqa: F811
+    from soc_bulletin.send.postgres_suppressions import load_shared, suppress
+
+    assert load_shared(pg_url).entries == (), "no schema yet: an empty list, and nothing created"
+    assert suppress(pg_url, "Jo@Example.ORG", "unsubscribed", date="2024-05-01")
+    assert not suppress(pg_url, "jo@example.org", "bounced")
+    [entry] = load_shared(pg_url)
+    assert (entry.address, entry.reason, entry.date) == ("Jo@example.org", "unsubscribed", "2024-05-01")
+    assert "jo@EXAMPLE.org" in load_shared(pg_url)
+
+
+def test_versions_are_recorded_once_when_senders_start_together(pg_url: str, ledgers: list[PostgresLedger]) -> None:  # noqa: F811
+    a, b = open_ledger(ledgers, pg_url), open_ledger(ledgers, pg_url)
+    assert a.record_version("everyone", "f1", {"x": "1"}, new=True) == 1
+    assert b.record_version("everyone", "f1", {"x": "1"}, new=True) == 1
+    assert b.record_version("everyone", "f2", {"x": "2"}, new=True) == 2
+    assert [(v.version, v.fingerprint, dict(v.articles)) for v in a.versions()] == [(1, "f1", {"x": "1"}), (2, "f2", {"x": "2"})]
+    a.set_meta("started", "12.5")
+    assert b.meta()["started"] == "12.5" and b.meta()["issue"] == "2019-08"
+
+
+def test_feedback_is_recorded_once_per_reference(pg_url: str, ledgers: list[PostgresLedger]) -> None:  # noqa: F811
+    ledger = open_ledger(ledgers, pg_url)
+    ledger.begin_run("r1", rows("a@x.org"), listed=everyone, suppressed=nobody)
+    assert ledger.record_feedback("A@x.org", "bounce", status="5.1.1", reference="m1")
+    assert ledger.record_feedback("a@x.org", "bounce", status="5.1.1", reference="m1")
+    assert not ledger.record_feedback("nobody@x.org", "bounce", reference="m2")
+    [found] = ledger.feedback()
+    assert (found.address, found.kind, found.status, found.permanent) == ("a@x.org", "bounce", "5.1.1", True)
+
+
+def test_status_reads_only_a_send_that_started(pg_url: str, ledgers: list[PostgresLedger]) -> None:  # noqa: F811
+    assert PostgresLedger.existing(pg_url, identity="2019-08") is None
+    open_ledger(ledgers, pg_url)
+    found = PostgresLedger.existing(pg_url, identity="2019-08")
+    assert found is not None
+    found.close()
+    assert PostgresLedger.existing(pg_url, identity="2019-09") is None
+
+
+def test_a_schema_of_an_unknown_version_or_another_programs_is_refused(pg_url: str, ledgers: list[PostgresLedger]) -> None:  # noqa: F811
+    open_ledger(ledgers, pg_url).close()
+    with psycopg.connect(pg_url, autocommit=True) as db:
+        db.execute("INSERT INTO soc_bulletin.schema_version (version) VALUES (%s)", (LATEST + 7,))
+    with pytest.raises(LedgerError, match=rf"has schema version {LATEST + 7}; this soc_bulletin knows versions up to {LATEST}"):
+        PostgresLedger(pg_url, identity="2019-08")
+    with psycopg.connect(pg_url, autocommit=True) as db:
+        db.execute("DROP SCHEMA soc_bulletin CASCADE")
+        db.execute("CREATE SCHEMA soc_bulletin")
+        db.execute("CREATE TABLE soc_bulletin.recipients (x int)")
+    with pytest.raises(LedgerError, match="not a soc_bulletin ledger"):
+        PostgresLedger(pg_url, identity="2019-08")
+
+
+def test_unreachable_databases_and_passwords_in_urls_are_refused(pg_url: str) -> None:  # noqa: F811
+    url = f"postgresql://bulletin@127.0.0.1:{closed_port()}/bulletin"
+    with pytest.raises(LedgerError, match=rf"cannot reach the ledger database {url}: "):
+        PostgresLedger(url, identity="2019-08")
+    with pytest.raises(ConfigError, match="must not hold a password"):
+        PostgresLedger(pg_url.replace("bulletin@", "bulletin:secret@"), identity="2019-08")
+    with pytest.raises(ConfigError, match="must not hold a password"):
+        PostgresLedger(pg_url + "?password=secret", identity="2019-08")
+
+
+class SlowTransport(Transport):
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    async def send(self, message: OutgoingMessage, /) -> str:
+        await asyncio.sleep(0.04)
+        self.sent.append(message.recipient)
+        return "250 2.0.0 queued"
+
+
+class Template:
+    def build(self, address: str, name: str) -> OutgoingMessage:
+        return OutgoingMessage("bulletin@example.org", address, f"<{address}>", b"Subject: x\r\n\r\nx\r\n")
+
+
+def test_a_sender_that_cannot_renew_its_claims_stops_before_they_lapse_and_releases_them(
+        pg_url: str, ledgers: list[PostgresLedger], monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    holder = open_ledger(ledgers, pg_url, lease=1.5)
+    holder.begin_run("r1", many(100), listed=everyone, suppressed=nobody)
+    holder.record_version("everyone", "f", {}, new=True)
+
+    def unreachable() -> None:
+        raise LedgerError("lost the ledger database: connection refused")
+
+    monkeypatch.setattr(holder, "renew", unreachable)
+    transport = SlowTransport()
+    started = time.monotonic()
+    templates = {"everyone": cast(MessageTemplate, Template())}
+    with pytest.raises(LedgerError, match=r"could not renew this sender's claims in the ledger in time \(lease 1.5s; lost the ledger database"):
+        asyncio.run(deliver(holder, "r1", templates, transport, options=DeliveryOptions(concurrency=2, batch=16)))
+    assert time.monotonic() - started < 1.5, "stopped while its claims were surely still its own"
+    assert 0 < len(transport.sent) < 100
+    other = open_ledger(ledgers, pg_url)
+    other.begin_run("r2", many(100), listed=everyone, suppressed=nobody)
+    unsent = {r.address for r in many(100)} - set(transport.sent)
+    assert {r.address for r in other.claim("r2", 200)} == unsent, "what it held and did not send was released at once"

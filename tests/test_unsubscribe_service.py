@@ -1,0 +1,260 @@
+"""The one-click unsubscribe service, over real HTTP to uvicorn on 127.0.0.1."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from soc_bulletin.audience.suppression import add_suppression, load_suppressions
+from soc_bulletin.config import load_settings
+from soc_bulletin.loop.serve import ServiceServer, serve
+from soc_bulletin.loop.service import Limits, app_from_environment, create_app
+from soc_bulletin.send.unsubscribe import Unsubscribe
+
+SECRET, OLD_SECRET = "the-current-secret-value", "the-previous-secret-value"
+BASE_URL = "https://bulletin.example.org/unsubscribe"
+TODAY = dt.date.today().isoformat()
+ONE_CLICK = b"List-Unsubscribe=One-Click"
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "soc-bulletin.toml").write_text(
+        f'[sending]\nlist_id = "soc.example.org"\nunsubscribe_base_url = "{BASE_URL}"\nsuppressed = "suppressed.csv"\n')
+    monkeypatch.setenv("SOC_BULLETIN_UNSUBSCRIBE_SECRET", SECRET)
+    monkeypatch.delenv("SOC_BULLETIN_UNSUBSCRIBE_SECRET_PREVIOUS", raising=False)
+    return tmp_path
+
+
+def start(project: Path, limits: Limits | None = None) -> ServiceServer:
+    app = create_app(load_settings(project / "soc-bulletin.toml"), limits=limits or Limits(per_minute=60_000, burst=1_000))
+    return serve(app, host="127.0.0.1", port=0)
+
+
+@pytest.fixture
+def service(project: Path) -> Iterator[ServiceServer]:
+    server = start(project)
+    yield server
+    server.close()
+
+
+def link(address: str, secret: str = SECRET) -> str:
+    """The path and query of ``address``'s https link, as the message carries it."""
+    url = Unsubscribe(list_id="soc.example.org", mailbox="team@example.org", base_url=BASE_URL, secret=secret).links(address).https
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}"
+
+
+def call(server: ServiceServer, method: str, path: str, body: bytes | None = None,
+         headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        conn.close()
+
+
+def rows(project: Path) -> list[str]:
+    path = project / "suppressed.csv"
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def test_a_get_shows_a_page_with_a_button_and_never_unsubscribes(project: Path, service: ServiceServer) -> None:
+    status, headers, body = call(service, "GET", link("jo@example.net"))
+    assert status == 200 and headers["content-type"] == "text/html; charset=utf-8"
+    page = body.decode()
+    assert '<form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe' \
+        in page
+    assert '<html lang="en">' in page and "<h1>Stop receiving the bulletin at this address?</h1>" in page
+    assert "<script" not in page and "jo@example.net" not in page
+    assert headers["cache-control"] == "no-store" and headers["referrer-policy"] == "no-referrer"
+    assert headers["content-security-policy"].startswith("default-src 'none'")
+    assert "set-cookie" not in headers and "location" not in headers
+    assert call(service, "HEAD", link("jo@example.net"))[0] == 200
+    assert call(service, "GET", link("jo@example.net") + "".join(f"&utm{n}=x" for n in range(30)))[2] == body
+    assert rows(project) == []
+
+
+def test_one_click_unsubscribes_durably_once_and_undo_resubscribes(project: Path, service: ServiceServer) -> None:
+    add_suppression(project / "suppressed.csv", "jo@example.net", "bounced", date="2019-01-01")  # another source's entry
+    status, headers, body = call(service, "POST", link("al@example.net"), ONE_CLICK, FORM)
+    assert status == 200 and "set-cookie" not in headers and "location" not in headers
+    assert "<h1>You are unsubscribed.</h1>" in body.decode() and 'name="action" value="undo"' in body.decode()
+    expected = ["address,reason,date,source", "jo@example.net,bounced,2019-01-01,bounce", f"al@example.net,unsubscribed,{TODAY},one-click"]
+    assert rows(project) == expected  # written before the answer
+    assert call(service, "POST", link("al@example.net"), ONE_CLICK, FORM)[:1] == (200,)
+    assert rows(project) == expected  # twice is once
+
+    status, _, body = call(service, "POST", link("al@example.net"), b"action=undo", FORM)
+    assert status == 200 and "<h1>You are subscribed again.</h1>" in body.decode()
+    assert rows(project) == expected[:2]
+    call(service, "POST", link("jo@example.net"), b"action=undo", FORM)  # an undo never lifts a bounce
+    assert rows(project) == expected[:2]
+
+
+def test_a_multipart_one_click_post_is_understood(project: Path, service: ServiceServer) -> None:
+    body = (b'--XyZ\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--XyZ--\r\n')
+    status, _, _ = call(service, "POST", link("al@example.net"), body, {"Content-Type": "multipart/form-data; boundary=XyZ"})
+    assert status == 200 and rows(project)[1:] == [f"al@example.net,unsubscribed,{TODAY},one-click"]
+
+
+@pytest.mark.parametrize("path", [
+    link("al@example.net").replace("&t=", "&t=A"),                       # a forged token
+    link("al@example.net").split("&t=")[0] + "&t=" + link("bo@example.net").split("&t=")[1],  # another address's token
+    link("al@example.net", secret="some-other-secret-of-16"),            # made with another key
+    "/unsubscribe", "/unsubscribe?a=&t=", "/unsubscribe?a=%%%&t=x", "/unsubscribe?a=bm90IGFuIGFkZHJlc3M&t=abc",
+])
+def test_a_bad_token_gets_the_very_page_a_good_one_gets_and_changes_nothing(project: Path, service: ServiceServer, path: str) -> None:
+    good = call(service, "POST", link("cy@example.net"), ONE_CLICK, FORM)
+    before = rows(project)
+    bad = call(service, "POST", path, ONE_CLICK, FORM)
+    assert (bad[0], bad[2]) == (good[0], good[2])
+    assert call(service, "GET", path)[2] == call(service, "GET", link("cy@example.net"))[2]
+    assert call(service, "POST", path, b"action=undo", FORM)[2] == call(service, "POST", "/unsubscribe", b"action=undo", FORM)[2]
+    assert rows(project) == before
+
+
+def test_links_made_with_the_previous_secret_still_work_while_it_is_set(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    server = start(project)
+    try:
+        call(server, "POST", link("al@example.net", OLD_SECRET), ONE_CLICK, FORM)
+        assert rows(project) == []
+    finally:
+        server.close()
+    monkeypatch.setenv("SOC_BULLETIN_UNSUBSCRIBE_SECRET_PREVIOUS", OLD_SECRET)
+    server = start(project)
+    try:
+        call(server, "POST", link("al@example.net", OLD_SECRET), ONE_CLICK, FORM)
+        call(server, "POST", link("bo@example.net"), ONE_CLICK, FORM)
+        assert [r.split(",")[0] for r in rows(project)] == ["address", "al@example.net", "bo@example.net"]
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize(("method", "path", "body", "headers", "status"), [
+    ("POST", link("al@example.net"), b"", FORM, 400),                         # no List-Unsubscribe=One-Click
+    ("POST", link("al@example.net"), b"List-Unsubscribe=Yes", FORM, 400),
+    ("POST", link("al@example.net"), ONE_CLICK + b"&x=" + b"y" * 5000, FORM, 413),
+    ("POST", link("al@example.net"), ONE_CLICK, {**FORM, "Content-Length": "99999999"}, 413),
+    ("PUT", link("al@example.net"), ONE_CLICK, FORM, 405),
+    ("GET", "/elsewhere", None, {}, 404),
+    ("POST", "/unsubscribe/?" + link("al@example.net").split("?")[1], ONE_CLICK, FORM, 404),  # no redirect, ever
+    ("POST", link("al@example.net"), b"&".join([ONE_CLICK] + [b"x=%d" % n for n in range(30)]), FORM, 400),  # too many fields
+    ("POST", link("al@example.net") + "".join(f"&utm{n}=x" for n in range(30)), b"", FORM, 400),
+])
+def test_requests_that_do_not_unsubscribe(project: Path, service: ServiceServer, method: str, path: str, body: bytes | None,
+                                          headers: dict[str, str], status: int) -> None:
+    if "99999999" in headers.get("Content-Length", ""):
+        conn = http.client.HTTPConnection("127.0.0.1", service.port, timeout=10)
+        conn.putrequest("POST", path)
+        for name, value in headers.items():
+            conn.putheader(name, value)
+        conn.endheaders()
+        conn.send(ONE_CLICK)
+        answered = conn.getresponse().status
+        conn.close()
+    else:
+        answered = call(service, method, path, body, headers)[0]
+    assert answered == status
+    assert rows(project) == []
+
+
+def test_each_client_is_held_to_its_rate(project: Path) -> None:
+    server = start(project, Limits(per_minute=60, burst=3))
+    try:
+        answers = [call(server, "GET", "/unsubscribe") for _ in range(4)]
+        assert [a[0] for a in answers] == [200, 200, 200, 429]
+        assert answers[3][1]["retry-after"] == "60"
+    finally:
+        server.close()
+
+
+def test_an_unwritable_list_is_a_503_and_the_page_says_to_try_again(project: Path, service: ServiceServer) -> None:
+    (project / "suppressed.csv").mkdir()
+    status, _, body = call(service, "POST", link("al@example.net"), ONE_CLICK, FORM)
+    assert status == 503 and "<h1>Your request could not be recorded.</h1>" in body.decode()
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    from soc_bulletin.audience.suppression import add_suppression
+    for n in range(int(sys.argv[2])):
+        add_suppression(sys.argv[1], f"bounce{n:03d}@example.net", "bounced")
+""")
+
+
+def test_concurrent_writers_lose_nothing_and_write_no_half_row(project: Path, service: ServiceServer) -> None:
+    """The service (many requests at once, some repeated), another process (bounce processing) and a thread (send) together."""
+    path = project / "suppressed.csv"
+    process = subprocess.Popen([sys.executable, "-c", WRITER, str(path), "40"])
+    clicks = [f"click{n:03d}@example.net" for n in range(40)]
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        sends = pool.submit(lambda: [add_suppression(path, f"send{n:03d}@example.net", "bounced") for n in range(40)])
+        answers = list(pool.map(lambda a: call(service, "POST", link(a), ONE_CLICK, FORM)[0], clicks + clicks[:20]))
+        sends.result()
+    assert process.wait(timeout=60) == 0
+    assert answers == [200] * 60
+    suppressions = load_suppressions(path)
+    assert suppressions.problems == ()
+    lines = rows(project)
+    assert lines[0] == "address,reason,date,source" and len(lines) == 121 and len(set(lines)) == 121
+    assert {e.address for e in suppressions} == {*clicks, *(f"bounce{n:03d}@example.net" for n in range(40)),
+                                                 *(f"send{n:03d}@example.net" for n in range(40))}
+    assert all(re.fullmatch(r"[a-z]+\d{3}@example\.net,(bounced|unsubscribed)," + TODAY + r",(bounce|one-click)", line)
+               for line in lines[1:])
+
+
+def test_any_asgi_server_can_host_it_from_the_settings_the_environment_names(project: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOC_BULLETIN_CONFIG", str(project / "soc-bulletin.toml"))
+    monkeypatch.chdir("/")
+    server = serve(app_from_environment(), host="127.0.0.1", port=0)
+    try:
+        assert call(server, "POST", link("al@example.net"), ONE_CLICK, FORM)[0] == 200
+    finally:
+        server.close()
+    assert rows(project)[1:] == [f"al@example.net,unsubscribed,{TODAY},one-click"]
+
+
+def test_the_command_serves_until_stopped(project: Path) -> None:
+    env = {**os.environ, "SOC_BULLETIN_UNSUBSCRIBE_SECRET": SECRET}
+    process = subprocess.Popen([sys.executable, "-m", "soc_bulletin", "unsubscribe-server", "--port", "0"], cwd=project, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        found = re.fullmatch(r"Unsubscribe service at http://127\.0\.0\.1:(\d+)/unsubscribe \(for " + re.escape(BASE_URL)
+                             + r"\); Ctrl-C stops it\.\n", line)
+        assert found, line
+        conn = http.client.HTTPConnection("127.0.0.1", int(found[1]), timeout=10)
+        conn.request("POST", link("al@example.net"), ONE_CLICK, FORM)
+        assert conn.getresponse().status == 200
+        conn.close()
+        assert rows(project)[1:] == [f"al@example.net,unsubscribed,{TODAY},one-click"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=20)
+    assert process.returncode == 0 and err == ""
+
+
+def test_the_command_refuses_settings_it_cannot_serve(project: Path) -> None:
+    (project / "soc-bulletin.toml").write_text('[sending]\nlist_id = "soc.example.org"\n')
+    result = subprocess.run([sys.executable, "-m", "soc_bulletin", "unsubscribe-server", "--port", "0"], cwd=project,
+                            capture_output=True, text=True, timeout=30)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == "soc-bulletin: error: set [sending] unsubscribe_base_url: the service answers at its path\n"
