@@ -153,21 +153,21 @@ def test_a_huge_field_is_one_bad_row(tmp_path: Path, capsys: pytest.CaptureFixtu
 @pytest.mark.parametrize(
     ("make", "reason"),
     [
-        pytest.param(lambda p: p.mkdir(), "Is a directory", id="a-folder"),
-        pytest.param(lambda p: None, "No such file or directory", id="missing"),
+        pytest.param(lambda p: p.mkdir(), "is a folder; give the file itself", id="a-folder"),
+        pytest.param(lambda p: None, "does not exist; check the path", id="missing"),
     ],
 )
 def test_import_of_what_is_not_a_file_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str], make: object, reason: str) -> None:
     make(tmp_path / "list.csv")  # type: ignore[operator]
-    assert main(["subscribers", "import", "list.csv", "-o", "clean.csv"]) == 1
-    assert capsys.readouterr().err == f"list.csv: SB600 The file cannot be read: {reason}.\nNothing written.\n"
+    assert main(["subscribers", "import", "list.csv", "-o", "clean.csv"]) == 2  # a path that is not a file: exit 2, as everywhere
+    assert capsys.readouterr().err == f"soc-bulletin: error: list.csv {reason}\n"
     assert not (tmp_path / "clean.csv").exists()
 
 
 def test_a_list_under_a_file_is_not_a_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "file").write_text("x")
-    assert main(["subscribers", "check", "file/list.csv"]) == 1
-    assert capsys.readouterr().out.startswith("file/list.csv: SB600 The file cannot be read: Not a directory.\n")
+    assert main(["subscribers", "check", "file/list.csv"]) == 2
+    assert capsys.readouterr().err == "soc-bulletin: error: file/list.csv does not exist; check the path\n"
 
 
 def test_a_list_without_an_email_column_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -199,9 +199,9 @@ def test_file_contents_echoed_in_problems_are_printable(tmp_path: Path, capsys: 
 
 def test_a_file_name_that_is_not_utf8_is_printable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     name = os.fsdecode(b"list-\xff\x1b[31m.csv")  # what argv holds for a Latin-1 file name
-    assert main(["subscribers", "check", name]) == 1
-    out = capsys.readouterr().out
-    assert out.startswith("list-\\udcff\\x1b[31m.csv: SB600 The file cannot be read: No such file or directory.\n")
+    assert main(["subscribers", "check", name]) == 2
+    out = capsys.readouterr().err
+    assert out == "soc-bulletin: error: list-\\udcff\\x1b[31m.csv does not exist; check the path\n"
 
 
 # --- import's output path ----------------------------------------------------------------------------
@@ -280,14 +280,13 @@ def test_a_pipe_closed_early_is_quiet(tmp_path: Path) -> None:
 
 def test_segments_that_is_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "segments.yaml").mkdir()
-    assert main(["subscribers", "stats", str(EXAMPLE), "--segments", "segments.yaml"]) == 1
-    assert re.fullmatch(r"segments.yaml: SB004 The file cannot be read: (Is a directory|it is a folder)\.\n1 problem\(s\) found.\n",
-                        capsys.readouterr().err)
+    assert main(["subscribers", "stats", str(EXAMPLE), "--segments", "segments.yaml"]) == 2
+    assert capsys.readouterr().err == "soc-bulletin: error: segments.yaml is a folder; give the file itself\n"
 
 
 def test_segments_that_is_missing(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["subscribers", "check", str(EXAMPLE), "--segments", "nope.yaml"]) == 1
-    assert capsys.readouterr().err == "nope.yaml: SB004 The file cannot be read: No such file or directory.\n1 problem(s) found.\n"
+    assert main(["subscribers", "check", str(EXAMPLE), "--segments", "nope.yaml"]) == 2
+    assert capsys.readouterr().err == "soc-bulletin: error: nope.yaml does not exist; check the path\n"
 
 
 def test_segments_in_utf16(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -316,8 +315,8 @@ def test_segment_names_with_escape_sequences_are_printable(tmp_path: Path, capsy
 
 def test_suppression_file_that_is_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "suppressed.csv").mkdir()
-    assert main(["subscribers", "stats", str(EXAMPLE), "--suppressed", "suppressed.csv"]) == 1
-    assert capsys.readouterr().err == "suppressed.csv: SB600 The file cannot be read: Is a directory.\n1 problem(s) found.\n"
+    assert main(["subscribers", "stats", str(EXAMPLE), "--suppressed", "suppressed.csv"]) == 2
+    assert capsys.readouterr().err == "soc-bulletin: error: suppressed.csv is a folder; give the file itself\n"
 
 
 def test_suppression_file_named_but_missing_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -90,7 +90,7 @@ def test_the_quarter_in_short_works_as_the_guide_says(project: Path, capsys: pyt
 
     assert main(build) == 0
     out = capsys.readouterr().out
-    assert "Edition for segment 'police': 1 articles (county-lines-week)." in out
+    assert "Edition 'police', what 64 member(s) of 'police' receive: 1 articles (county-lines-week)." in out
     html = (project / "build" / "2019-11" / "index.html").read_text(encoding="utf-8")
     assert 'id="county-lines-week"' in html and "Dear Alex Example," in html and "[[" not in html
 

@@ -101,13 +101,36 @@ def test_build_shows_a_sample_greeting_and_unsubscribe_link_never_placeholders(p
 def test_build_segment_writes_what_the_segment_receives(project: Path, capsys: Capture) -> None:
     code, out, _ = _run(["build", "issues/2019-08", "--segment", "police", "-o", "police"], capsys)
     assert code == 0
-    assert out[-1].startswith(f"Edition for segment 'police': 10 articles (special-competent-authority, {POLICE_ARTICLE}, ")
+    assert out[-2].startswith(f"Edition 'police', what 64 member(s) of 'police' receive: 10 articles (special-competent-authority, "
+                              f"{POLICE_ARTICLE}, ")
+    assert out[-1] == "Editions as the members of 'police' on subscribers/example.csv receive them."
     html = (project / "police" / "index.html").read_text(encoding="utf-8")
     assert f'id="{POLICE_ARTICLE}"' in html and f'id="{COUNCIL_ARTICLE}"' not in html
     code, out, _ = _run(["build", "issues/2019-08", "--segment", "local-authorities", "-o", "councils"], capsys)
     html = (project / "councils" / "index.html").read_text(encoding="utf-8")
     assert f'id="{COUNCIL_ARTICLE}"' in html and f'id="{POLICE_ARTICLE}"' not in html
     assert POLICE_SECTION.upper() not in (project / "councils" / "index.txt").read_text(encoding="utf-8")
+
+
+def test_build_segment_follows_its_members_into_the_segments_they_are_in(project: Path, capsys: Capture) -> None:
+    code, out, _ = _run(["build", "issues/2019-08", "--segment", "police-wales", "-o", "wales"], capsys)  # all police: the police edition
+    assert code == 0 and out[-2].startswith("Edition 'police', what 9 member(s) of 'police-wales' receive: 10 articles (")
+    assert f'id="{POLICE_ARTICLE}"' in (project / "wales" / "index.html").read_text(encoding="utf-8")
+    code, out, _ = _run(["build", "issues/2019-08", "--segment", "community-partners", "-o", "community"], capsys)
+    assert [line.split(":")[0] for line in out if line.startswith("Edition '")] == [
+        "Edition 'everyone', what 93 member(s) of 'community-partners' receive",
+        "Edition 'local-authorities', what 43 member(s) of 'community-partners' receive",
+    ]
+    assert sorted(p.name for p in (project / "community").iterdir()) == ["everyone", "local-authorities"]
+    (project / "subscribers" / "example.csv").unlink()
+    code, out, _ = _run(["build", "issues/2019-08", "--segment", "police-wales", "-o", "alone"], capsys)
+    assert out[-2:] == [
+        "Edition 'everyone', what a member of 'police-wales' receives: 7 articles (special-competent-authority, asset-recovery-action-plan, "
+        "crime-in-prison-referral-agreement, wolverhampton-hate-crime, diverting-young-people-ceredigion, modern-slavery-innovation-fund, "
+        "parents-problem-or-solution).",
+        "No subscriber list at subscribers/example.csv: this is the edition of a member of 'police-wales' in no other segment an "
+        "article or section is for.",
+    ]
 
 
 def test_build_segment_that_is_not_one_is_exit_2_with_the_closest(project: Path, capsys: Capture) -> None:
@@ -172,6 +195,8 @@ def test_an_audience_that_is_not_a_segment_is_reported_at_its_line(project: Path
         "subscribers/segments.yaml; did you mean 'police'?",
         "12 files checked: 1 error, 0 warnings.",
     ])
+    code, _, err = _run(["send", "issues/2019-08", "--dry-run"], capsys)  # send refuses it the same way, at the same place
+    assert code == 1 and err[-2:] == [out[0], "1 problem(s) found."]
 
 
 def test_sb060_and_every_sb6xx_code_are_in_contributing() -> None:
@@ -299,13 +324,16 @@ def test_a_closed_pipe_is_quiet_and_exit_141(project: Path, args: list[str]) -> 
         (["new-article", "issues/nope", "a-b", "--section", "X"], "issues/nope does not exist; start the issue with: "
                                                                   "soc-bulletin new-issue issues/nope"),
         (["archive", "issues/nope", "-o", "site"], "issues/nope does not exist; give the folder that holds the issue folders, such as issues"),
+        (["status", "issues/nope"], "issues/nope does not exist; give an issue folder such as issues/2019-08 "
+                                    "(soc-bulletin new-issue issues/nope starts one)"),
+        (["subscribers", "stats", "subscribers/nope.csv"], "subscribers/nope.csv does not exist; check the path"),
         (["build", "issues"], "issues is a folder of issues; give one of them, such as issues/2019-08"),
         (["archive", "issues/2019-08", "-o", "site"], "issues/2019-08 is one issue folder; give the folder that holds every issue, such as issues"),
         (["status", "issues/2019-08", "--segment", "nope"], "There is no segment 'nope'; choose one of: all, police, police-wales, "
          "local-authorities, charities, health, education, government, public-sector, soc-boards, wales, scotland, northern-ireland, "
          "england, community-partners."),
     ],
-    ids=["build", "check", "preview", "new-article", "archive", "build-issues", "archive-one-issue", "status-segment"],
+    ids=["build", "check", "preview", "new-article", "archive", "status", "stats", "build-issues", "archive-one-issue", "status-segment"],
 )
 def test_a_path_or_name_that_is_not_there_is_exit_2(project: Path, capsys: Capture, args: list[str], message: str) -> None:
     assert _run(args, capsys)[::2] == (2, [f"soc-bulletin: error: {message}"])

@@ -54,12 +54,9 @@ def test_check_warnings_only_exit_0(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "SB605" in capsys.readouterr().out
 
 
-def test_check_unusable_file_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["subscribers", "check", str(tmp_path / "missing.csv")]) == 1
-    assert capsys.readouterr().out == (
-        f"{tmp_path / 'missing.csv'}: SB600 The file cannot be read: No such file or directory.\n"
-        "0 rows: 0 valid, 0 invalid, 0 duplicates merged, 0 subscribers.\n"
-    )
+def test_check_missing_file_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["subscribers", "check", str(tmp_path / "missing.csv")]) == 2  # a path that does not exist, as for every command
+    assert capsys.readouterr().err == f"soc-bulletin: error: {tmp_path / 'missing.csv'} does not exist; check the path\n"
 
 
 def test_stats_on_the_example(capsys: pytest.CaptureFixture[str]) -> None:

@@ -90,11 +90,32 @@ MISTAKES = [
     ("unclosed list", "title: T\naudience: [police, local-authorities\nblocks: []\n", 2, 11,
      "The list opened with '[' here is not closed; end it with ']' on the same line, with commas between the items "
      "(put an item containing a comma in quotes)."),
+    ("value starting with a bracket", "title: [Draft] County lines\nblocks: []\n", 1, 8,
+     'A value starting with [ is read as a list or mapping that ends at its ]; put the whole value in quotes: "[Draft] County lines".'),
+    ("quote inside a quoted value", 'title: "He said "hi" to me"\nblocks: []\n', 1, 8,
+     "The double quote (\") inside this value ends it early; put the value in the other quotes: 'He said \"hi\" to me'."),
+    ("apostrophe inside single quotes", "title: 'It's here'\nblocks: []\n", 1, 8,
+     "The single quote (') inside this value ends it early; put the value in the other quotes: \"It's here\"."),
+    ("no space after the colon", "title:Diverting Young People\nblocks: []\n", 1, 6,
+     "There is no space after the ':' of 'title:'; write 'title: Diverting Young People' (a key, a colon, a space, the value)."),
+    ("backslash in double quotes", 'title: T\nstandfirst: "Saved in C:\\xfiles"\nblocks: []\n', 2, 13,
+     "A backslash (\\) inside double quotes starts an escape such as \\n; put the value in single quotes instead, or write each "
+     "backslash twice."),
+    ("a list item among keys", "title: T\n- text: Words.\n", 2, 1,
+     "This line starts a list item ('- ') among keys; indent it under the key whose list it belongs to (such as 'blocks:'), "
+     "2 spaces more than that key."),
+    ("two documents", "title: T\nblocks: []\n---\ntitle: U\nblocks: []\n", 3, 1,
+     "A file holds one article (or one issue); this line starts another document: delete the '---' line, or move what follows "
+     "to a file of its own."),
+    ("undefined alias", "title: T\nstandfirst: *important\nblocks: []\n", 2, 13,
+     'A value cannot start with * (YAML reads it as an alias); put the whole value in quotes: "*important".'),
     # anything else keeps PyYAML's words (libyaml's, which the loader uses when it is installed)
     ("question mark key: PyYAML's words", "title: ? x\nblocks: []\n", 1, 8,
      "YAML syntax error: mapping keys are not allowed in this context."),
-    ("two documents: PyYAML's words", "title: T\nblocks: []\n---\ntitle: U\nblocks: []\n", 3, 1,
-     "YAML syntax error: but found another document (expected a single document in the stream)."),
+    ("block scalar header: PyYAML's words", "title: T\nblocks:\n  - text: |x\n      Words.\n", 3, 12,
+     "YAML syntax error: did not find expected comment or line break (while scanning a block scalar)."),
+    ("directive: PyYAML's words", "%YAML 1.1\ntitle: T\n", 2, 1, "YAML syntax error: did not find expected <document start>."),
+    ("broken tag: PyYAML's words", "title: !<x y\n", 1, 11, "YAML syntax error: did not find the expected '>' (while scanning a tag)."),
 ]
 
 

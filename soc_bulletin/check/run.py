@@ -45,7 +45,8 @@ def check_paths(paths: Iterable[str | Path], /, *, deliverability: bool = False)
     A path may be an issue folder, its ``issue.yaml``, a folder of issue
     folders (such as ``issues``) or a single article file. ``deliverability``
     also asks the DNS whether each address's domain takes email.
-    Raises :class:`ConfigError` for a path that does not exist.
+    Raises :class:`ConfigError` for a path that does not exist or holds no issue,
+    and for settings that cannot be read (the segments of ``audience`` come from them).
     """
     issues, articles = _targets([Path(p) for p in paths])
     resolver = address_resolver((issues or articles)[0]) if deliverability and (issues or articles) else None

@@ -1,13 +1,24 @@
-"""``soc-bulletin build``: render an issue (or one edition, or every edition) to files."""
+"""``soc-bulletin build``: render an issue (or what a segment receives, or every edition) to files.
+
+A segment's members receive the articles for everyone and those for each
+segment they are in, so ``--segment NAME`` looks up, as ``send`` does, which
+targeted segments the members of NAME on the subscriber list (``[sending]
+subscribers``) are in: one edition is written to OUT_DIR, several each to
+OUT_DIR/<edition>/. Without a list, the edition of a member of NAME alone.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
+from collections import Counter
 from pathlib import Path
 
 from ..audience.segments import ALL, Segments, load_segments
+from ..audience.subscribers import read_subscribers
 from ..config import Settings, load_settings
+from ..content.load import load_issue
+from ..render.build import EVERYONE, audiences
 from ..terminal import printable
 from .exits import Exit
 from .paths import issue_folder, shown
@@ -27,7 +38,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("issue_dir", metavar="ISSUE_DIR", help="an issue folder such as issues/2019-08 (or its issue.yaml)")
     p.add_argument("-o", "--output", metavar="OUT_DIR", help="default: build/<issue folder name>")
     which = p.add_mutually_exclusive_group()
-    which.add_argument("--segment", metavar="NAME", help="the edition members of this segment receive (segments.yaml)")
+    which.add_argument("--segment", metavar="NAME", help="what members of this segment of segments.yaml receive")
     which.add_argument("--all-editions", action="store_true", help="every edition, each in OUT_DIR/<edition>/")
     p.add_argument("--config", help="settings file (default: the soc-bulletin.toml found from the issue folder)")
     p.set_defaults(handler=_build)
@@ -52,23 +63,54 @@ def _build(args: argparse.Namespace) -> int:
             print(f"{len(results)} editions: one per segment an article or section is for, and 'everyone' for the rest; "
                   "a reader in several of those segments receives the articles of each.")
         return Exit.OK
-    audience = _audience(args.segment, settings) if args.segment else None
-    result = build_dir(issue_dir, out_dir, layouts=settings.layouts, audience=audience)
-    for path in result.files:
-        print(printable(f"wrote {path}"))
-    print(f"HTML size: {result.html_bytes:,} bytes ({result.html_bytes / 1024:.1f} KiB)")
-    if args.segment:
-        print(printable(f"Edition for segment '{args.segment}': {len(result.articles)} articles ({', '.join(result.articles) or 'none'})."))
-    elif result.audiences:
-        print(printable(f"This build holds every article, also those only for {', '.join(result.audiences)}; to see what one "
-                        "segment receives, use --segment NAME (or --all-editions)."))
+    if not args.segment:
+        result = build_dir(issue_dir, out_dir, layouts=settings.layouts)
+        _print_files(result.files, result.html_bytes)
+        if result.audiences:
+            print(printable(f"This build holds every article, also those only for {', '.join(result.audiences)}; to see what one "
+                            "segment receives, use --segment NAME (or --all-editions)."))
+        return Exit.OK
+    editions, source = _segment_editions(args.segment, settings, issue_dir)
+    several = len(editions) > 1
+    for audience, members in editions:
+        key = "+".join(sorted(audience)) or EVERYONE
+        result = build_dir(issue_dir, out_dir / key if several else out_dir, layouts=settings.layouts, audience=audience)
+        _print_files(result.files, result.html_bytes)
+        who = f"{members} member(s) of '{args.segment}' receive" if source else f"a member of '{args.segment}' receives"
+        print(printable(f"Edition '{key}', what {who}: {len(result.articles)} articles "
+                        f"({', '.join(result.articles) or 'none'})."))
+    if source:
+        print(printable(f"Editions as the members of '{args.segment}' on {source} receive them."))
+    else:
+        print(printable(f"No subscriber list at {shown(settings.resolve(settings.sending.subscribers))}: this is the edition of a "
+                        f"member of '{args.segment}' in no other segment an article or section is for."))
     return Exit.OK
 
 
-def _audience(name: str, settings: Settings) -> frozenset[str]:
-    """The audience of segment ``name``: ConfigError (exit 2) with the closest when it is not a segment."""
+def _print_files(files: list[Path], html_bytes: int) -> None:
+    for path in files:
+        print(printable(f"wrote {path}"))
+    print(f"HTML size: {html_bytes:,} bytes ({html_bytes / 1024:.1f} KiB)")
+
+
+def _segment_editions(name: str, settings: Settings, issue_dir: Path) -> tuple[list[tuple[frozenset[str], int]], str]:
+    """The editions members of segment ``name`` receive, most members first, and the list they were found on ("" for none).
+
+    ConfigError (exit 2), naming the closest, when ``name`` is not a segment.
+    """
     path = settings.resolve(settings.sending.segments)
     segments = load_segments(path) if path.exists() else Segments()
-    segments.segment(name)  # raises, naming the closest segment
+    chosen = segments.segment(name)  # raises, naming the closest segment
     log.info("segment '%s' from %s", name, shown(path))
-    return frozenset() if name == ALL.name else frozenset({name})
+    targeted = [n for n in audiences(load_issue(issue_dir)) if n in segments]  # other names: check and send report them
+    alone = frozenset(n for n in targeted if n == name)
+    lists = settings.resolve(settings.sending.subscribers)
+    if not targeted:
+        return [(frozenset(), 0)], ""
+    if not lists.is_file():
+        return [(alone, 0)], ""
+    members = [s for s in read_subscribers(lists).subscribers if chosen.matches(s)]
+    counts = Counter(frozenset(n for n in targeted if segments[n].matches(s)) for s in members)
+    if not counts:
+        return [(frozenset() if name == ALL.name else alone, 0)], ""
+    return sorted(counts.items(), key=lambda item: (-item[1], sorted(item[0]))), shown(lists)

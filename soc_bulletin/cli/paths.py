@@ -49,4 +49,4 @@ def relative(text: str, /) -> str:
         return text
     if here == os.sep:
         return text
-    return re.sub(re.escape(here + os.sep) + r"(?=\S)", "", text).replace(f" {here} ", " . ")
+    return re.sub(re.escape(here + os.sep) + r"(?=\S)", "", text)

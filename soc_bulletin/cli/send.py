@@ -27,7 +27,7 @@ from ..terminal import printable
 from . import send_args
 from . import suppressions as cli_suppressions
 from .exits import Exit
-from .paths import relative
+from .paths import issue_folder, relative
 
 __all__ = ["register"]
 
@@ -210,6 +210,7 @@ def _write_report(path: Path, result: SendResult, campaign: Campaign) -> None:
 
 
 def _status(args: argparse.Namespace) -> int:
+    issue_folder(args.issue_dir)  # a path that is not an issue folder: exit 2, as for every command
     settings = load_settings(args.config, start=args.issue_dir)
     if args.ledger and args.ledger_dir:
         raise ConfigError("give --ledger (PostgreSQL) or --ledger-dir (SQLite files), not both")

@@ -1,6 +1,8 @@
 """``soc-bulletin subscribers check|stats|import``: look after subscriber lists.
 
-Exit codes: 0 ok, 1 invalid rows or unusable files, 2 usage or configuration.
+Exit codes: 0 ok, 1 invalid rows or files that cannot be used as lists, 2 usage
+or configuration (as for every command: a path that does not exist, or a
+folder where a file is needed).
 """
 
 from __future__ import annotations
@@ -66,7 +68,19 @@ def _unusable(report: SubscriberReport) -> bool:
     return any(p.severity is Severity.ERROR and p.code not in ROW_CODES for p in report.problems)
 
 
+def _existing(*paths: str | None) -> None:
+    """ConfigError (exit 2) for a path named on the command line that does not exist or is a folder."""
+    for path in paths:
+        if path is None:
+            continue
+        if not Path(path).exists():
+            raise ConfigError(f"{path} does not exist; check the path")
+        if Path(path).is_dir():
+            raise ConfigError(f"{path} is a folder; give the file itself")
+
+
 def _check(args: argparse.Namespace) -> int:
+    _existing(*args.files, args.segments)
     report = read_subscribers(*args.files)
     problems = list(report.problems)
     if args.segments:
@@ -82,6 +96,7 @@ def _check(args: argparse.Namespace) -> int:
 def _stats(args: argparse.Namespace) -> int:
     if args.suppressed and not Path(args.suppressed).exists():
         raise ConfigError(f"the suppression list {args.suppressed} does not exist; check the path (leave --suppressed out for the default)")
+    _existing(*args.files, args.segments, args.suppressed)
     report = read_subscribers(*args.files)
     segments = load_segments(args.segments)
     suppressions = load_suppressions(args.suppressed)
@@ -106,6 +121,7 @@ def _stats(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    _existing(args.file)
     report = read_subscribers(args.file)
     for problem in report.problems:
         print(_format(problem), file=sys.stderr)

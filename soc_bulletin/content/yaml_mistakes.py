@@ -14,7 +14,12 @@ the mistake itself:
 - a tab used for indentation;
 - a line indented too little (ending a ``|`` text too early) or too much;
 - an item of a list written without its ``- ``;
-- a ``[`` or ``{`` list that is never closed.
+- a ``[`` or ``{`` list that is never closed, or a value that starts with
+  ``[`` or ``{`` and goes on after it closes (``[Draft] news``);
+- a quote inside a quoted value that ends it early;
+- no space after a key's colon (``title:Diverting``);
+- a backslash inside double quotes;
+- a ``---`` line starting a second document.
 
 Anything else keeps PyYAML's own words.
 """
@@ -28,6 +33,7 @@ import yaml
 
 __all__ = ["Explained", "explain"]
 
+_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the one read_yaml uses, so its tokens match its errors
 _LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
 #: A line that starts a ``key:`` (possibly as a list item): the shape an unclosed quote swallows.
 _KEY_LINE = re.compile(r"^\s*(?:-\s+)*[^\s:#\"'][^:#]*:(?:\s|$)")
@@ -49,8 +55,8 @@ class Explained:
 def explain(text: str, exc: yaml.MarkedYAMLError, /) -> Explained:
     """Where the mistake behind ``exc`` is in ``text``, and what to do about it."""
     lines = _LINE_BREAK.split(text)
-    for rule in (_unclosed_quote, _runaway_quote, _tab, _special_start, _colon_in_value, _after_quote, _indentation,
-                 _missing_dash, _text_indent, _unclosed_flow):
+    for rule in (_unclosed_quote, _runaway_quote, _tab, _special_start, _no_space_after_colon, _colon_in_value, _after_quote,
+                 _indentation, _missing_dash, _text_indent, _unclosed_flow, _escape, _second_document):
         found = rule(text, lines, exc)
         if found is not None:
             return found
@@ -141,7 +147,9 @@ _SPECIAL_WHY = {"*": "YAML reads it as an alias", "&": "YAML reads it as an anch
 def _special_start(text: str, lines: list[str], exc: yaml.MarkedYAMLError) -> Explained | None:
     """A value that starts with ``*``, ``&``, ``@`` or a backquote (``**bold**`` in a list, ``& co``)."""
     mark = exc.context_mark if exc.context in _SPECIAL else exc.problem_mark
-    if mark is None or (exc.context not in _SPECIAL and "cannot start any token" not in (exc.problem or "")):
+    problem = exc.problem or ""
+    if mark is None or (exc.context not in _SPECIAL and "cannot start any token" not in problem
+                        and not problem.startswith("found undefined alias")):
         return None
     line = _line(lines, mark.line)
     char = line[mark.column : mark.column + 1]
@@ -191,21 +199,32 @@ def _previous_key(lines: list[str], index: int) -> tuple[int, str] | None:
     return None
 
 
+_CLOSING = {'"': '"', "'": "'", "]": "[", "}": "{"}
+
+
 def _after_quote(text: str, lines: list[str], exc: yaml.MarkedYAMLError) -> Explained | None:
-    """``title: "Ceredigion" project``: text after the closing quote."""
+    """``title: "Ceredigion" project``, ``title: "He said "hi""`` or ``title: [Draft] news``: text after the value ended."""
     mark = exc.problem_mark
     if mark is None or exc.problem not in ("did not find expected key", "did not find expected '-' indicator") and not (
         exc.problem or "").startswith("expected <block end>"):
         return None
     line = _line(lines, mark.line)
     before = line[: mark.column].rstrip()
-    if not before or before[-1] not in "\"'" or not line[mark.column :].strip():
+    if not before or before[-1] not in _CLOSING or not line[mark.column :].strip():
         return None
     lead = _VALUE_START.match(line)
     start = len(lead["lead"]) if lead else 0
-    if line[start : start + 1] != before[-1] or start >= len(before) - 1:
+    if line[start : start + 1] != _CLOSING[before[-1]] or start >= len(before) - 1:
         return None
     value = line[start:].split(" #", 1)[0].rstrip()
+    if value[0] in "[{":
+        return Explained(mark.line + 1, start + 1,
+                         f"A value starting with {value[0]} is read as a list or mapping that ends at its {before[-1]}; "
+                         f"put the whole value in quotes: {_quoted(value)}.")
+    if len(value) > 1 and value[-1] == value[0]:  # a quote inside the value ended it early
+        return Explained(mark.line + 1, start + 1,
+                         f"The {_quote_name(value[0])} inside this value ends it early; put the value in the other quotes: "
+                         f"{_quoted(value[1:-1])}.")
     return Explained(mark.line + 1, start + 1,
                      f"Text follows the closing quote of this value; put the whole value in quotes: {_quoted(value)}.")
 
@@ -219,6 +238,10 @@ def _indentation(text: str, lines: list[str], exc: yaml.MarkedYAMLError) -> Expl
     line = _line(lines, mark.line)
     above = next((lines[n] for n in range(mark.line - 1, -1, -1) if lines[n].strip() and not lines[n].lstrip().startswith("#")), "")
     here, there = _indent(line), _indent(above.replace("- ", "  ", 1) if above.lstrip().startswith("- ") else above)
+    if here == there and line.lstrip().startswith("- "):
+        return Explained(mark.line + 1, here + 1,
+                         "This line starts a list item ('- ') among keys; indent it under the key whose list it belongs to "
+                         "(such as 'blocks:'), 2 spaces more than that key.")
     if here == there or not line.strip():
         return None
     return Explained(mark.line + 1, here + 1,
@@ -278,4 +301,39 @@ def _unclosed_flow(text: str, lines: list[str], exc: yaml.MarkedYAMLError) -> Ex
                      f"between the items (put an item containing a comma in quotes).")
 
 
-_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+def _no_space_after_colon(text: str, lines: list[str], exc: yaml.MarkedYAMLError) -> Explained | None:
+    """``title:Diverting`` on the line above: no space after the colon, so the key and the lines below run together."""
+    mark = exc.problem_mark
+    if mark is None or not (exc.problem or "").startswith("mapping values are not allowed"):
+        return None
+    for number in range(mark.line - 1, -1, -1):
+        line = lines[number]
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        found = re.match(r"^(\s*(?:-\s+)*)([A-Za-z_][\w-]*):(\S.*)$", line)
+        if found is None or ": " in line:
+            return None
+        column = len(found[1]) + len(found[2])
+        return Explained(number + 1, column + 1, f"There is no space after the ':' of '{found[2]}:'; write "
+                                                 f"'{found[2]}: {found[3].strip()}' (a key, a colon, a space, the value).")
+    return None
+
+
+def _escape(text: str, lines: list[str], exc: yaml.MarkedYAMLError) -> Explained | None:
+    """A backslash inside double quotes (``"C:\\new"``), which starts an escape."""
+    mark = exc.context_mark
+    if mark is None or exc.context != "while parsing a quoted scalar" or "escape" not in (exc.problem or "") and "number" not in (
+            exc.problem or ""):
+        return None
+    return Explained(mark.line + 1, mark.column + 1,
+                     "A backslash (\\) inside double quotes starts an escape such as \\n; put the value in single quotes "
+                     "instead, or write each backslash twice.")
+
+
+def _second_document(text: str, lines: list[str], exc: yaml.MarkedYAMLError) -> Explained | None:
+    """A line ``---`` (or a directive) starting a second document."""
+    mark = exc.problem_mark
+    if mark is None or not (exc.problem or "").startswith("but found another document"):
+        return None
+    return Explained(mark.line + 1, 1, "A file holds one article (or one issue); this line starts another document: delete the "
+                                       "'---' line, or move what follows to a file of its own.")
