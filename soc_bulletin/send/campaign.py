@@ -45,7 +45,7 @@ from ..errors import ConfigError, ContentError, RefusedError, TemporaryFailure
 from ..problems import Problem
 from ..render.renderer import Edition, Renderer, web_url
 from .engine import DeliveryOptions, DeliveryReport, backoff, deliver
-from .ledger import EditionVersion, Ledger, LedgerRow, RunTargets, State
+from .ledger import EditionVersion, Ledger, LedgerRow, RunTargets
 from .message import MessageTemplate
 from .preflight import (
     Fingerprint,
@@ -216,7 +216,7 @@ class Campaign:
 
     def dry_run(self) -> DryRun:
         """Build every message that would be sent now; send and record nothing."""
-        done = done_keys(self.ledger_path, self.identity) if not self.ledger_url else self._done_keys()
+        done = self._done_keys()
         sizes: list[int] = []
         sample = b""
         waiting = [(sub, key) for sub, key in self.recipients if sub.key not in done]
@@ -232,11 +232,12 @@ class Campaign:
                       (min(sizes, default=0), max(sizes, default=0)), head)
 
     def _done_keys(self) -> set[str]:
+        """Who has had the issue, read without taking the ledger's lock; nobody when no send has started."""
         ledger = self.open_ledger(create=False)
         if ledger is None:
             return set()
         try:
-            return {row.key for row in ledger.rows() if row.state in (State.SENT, State.FAILED_PERMANENT)}
+            return done_keys(ledger)
         finally:
             ledger.close()
 
@@ -283,7 +284,7 @@ class Campaign:
             await transport.close()
             raise
         try:
-            done = {row.key for row in ledger.rows() if row.state in (State.SENT, State.FAILED_PERMANENT)}
+            done = done_keys(ledger)
             waiting = sum(1 for sub, _ in self.recipients if sub.key not in done)
             if waiting:
                 self._check_stale(ledger, resume_stale, waiting)

@@ -22,9 +22,8 @@ from ..errors import ConfigError, ContentError, SenderFailure
 from ..problems import Severity
 from ..render.build import image_files, local_images
 from ..render.renderer import Edition, Renderer, filter_sections
-from .ledger import State
+from .ledger import Ledger, State
 from .message import DkimKey, MessageTemplate, Sender
-from .sqlite_ledger import SQLiteLedger
 from .unsubscribe import Unsubscribe
 
 __all__ = [
@@ -194,12 +193,6 @@ def changed_articles(before: Mapping[str, str], now: dict[str, str]) -> str:
     return ", ".join(changed) if changed else "the layout, settings or issue details changed"
 
 
-def done_keys(path: Path, identity: str) -> set[str]:
-    """Keys of people the ledger says have had the issue (sent or refused for good); none if no ledger."""
-    if not path.exists():
-        return set()
-    ledger = SQLiteLedger(path, identity=identity, create=False, lock=False)
-    try:
-        return {row.key for row in ledger.rows() if row.state in (State.SENT, State.FAILED_PERMANENT)}
-    finally:
-        ledger.close()
+def done_keys(ledger: Ledger, /) -> set[str]:
+    """Keys of people the ledger says have had the issue (sent, or refused for good)."""
+    return {row.key for row in ledger.rows() if row.state in (State.SENT, State.FAILED_PERMANENT)}
