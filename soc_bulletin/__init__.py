@@ -1,58 +1,63 @@
 """soc_bulletin: author a bulletin in YAML or Python, render it to email, check it, send it."""
 
-from .audience import Segments, Subscriber, Suppressions, load_segments, load_suppressions, read_subscribers
-from .check import CheckReport, check_paths
-from .config import Settings, load_settings
-from .content import (
-    Article,
-    BulletList,
-    Callout,
-    Contact,
-    Contacts,
-    Figure,
-    Figures,
-    Image,
-    Issue,
-    Link,
-    Quote,
-    Section,
-    Text,
-    Welcome,
-    load_article,
-    load_issue,
-    read_issue,
-)
-from .errors import (
-    BulletinError,
-    ConfigError,
-    ContentError,
-    LedgerError,
-    MessageRefused,
-    RecipientRefused,
-    RefusedError,
-    RenderError,
-    SenderFailure,
-    SendError,
-    SubscriberError,
-    TemporaryFailure,
-)
-from .problems import Problem, Severity
-from .render import BuildResult, Edition, Renderer, build, build_dir, render
-from .send import (
-    Campaign,
-    DeliveryOptions,
-    DeliveryReport,
-    DryRun,
-    OutboxTransport,
-    RateLimit,
-    SendResult,
-    SendStatus,
-    SMTPSettings,
-    SMTPTransport,
-    Transport,
-    send_status,
-)
-from .site import build_archive, serve_preview
+import typing as _typing
+
+from ._lazy import lazy_exports as _lazy_exports
+
+if _typing.TYPE_CHECKING:
+    from .audience import Segments, Subscriber, Suppressions, load_segments, load_suppressions, read_subscribers
+    from .check import CheckReport, check_paths
+    from .config import Settings, load_settings
+    from .content import (
+        Article,
+        BulletList,
+        Callout,
+        Contact,
+        Contacts,
+        Figure,
+        Figures,
+        Image,
+        Issue,
+        Link,
+        Quote,
+        Section,
+        Text,
+        Welcome,
+        load_article,
+        load_issue,
+        read_issue,
+    )
+    from .errors import (
+        BulletinError,
+        ConfigError,
+        ContentError,
+        LedgerError,
+        MessageRefused,
+        RecipientRefused,
+        RefusedError,
+        RenderError,
+        SenderFailure,
+        SendError,
+        SubscriberError,
+        TemporaryFailure,
+    )
+    from .problems import Problem, Severity
+    from .render import BuildResult, Edition, Renderer, build, build_dir, render
+    from .send import (
+        Campaign,
+        DeliveryOptions,
+        DeliveryReport,
+        DryRun,
+        OutboxTransport,
+        RateLimit,
+        SendResult,
+        SendStatus,
+        SMTPSettings,
+        SMTPTransport,
+        Transport,
+        send_status,
+    )
+    from .site import build_archive, serve_preview
 
 __all__ = [
     "Article",
@@ -117,3 +122,67 @@ __all__ = [
     "send_status",
     "serve_preview",
 ]
+
+__getattr__, __dir__ = _lazy_exports(__name__, {
+    "Article": ".content",
+    "BuildResult": ".render",
+    "BulletList": ".content",
+    "BulletinError": ".errors",
+    "Callout": ".content",
+    "Campaign": ".send",
+    "CheckReport": ".check",
+    "ConfigError": ".errors",
+    "Contact": ".content",
+    "Contacts": ".content",
+    "ContentError": ".errors",
+    "DeliveryOptions": ".send",
+    "DeliveryReport": ".send",
+    "DryRun": ".send",
+    "Edition": ".render",
+    "Figure": ".content",
+    "Figures": ".content",
+    "Image": ".content",
+    "Issue": ".content",
+    "LedgerError": ".errors",
+    "Link": ".content",
+    "MessageRefused": ".errors",
+    "OutboxTransport": ".send",
+    "Problem": ".problems",
+    "Quote": ".content",
+    "RateLimit": ".send",
+    "RecipientRefused": ".errors",
+    "RefusedError": ".errors",
+    "RenderError": ".errors",
+    "Renderer": ".render",
+    "SMTPSettings": ".send",
+    "SMTPTransport": ".send",
+    "Section": ".content",
+    "Segments": ".audience",
+    "SendError": ".errors",
+    "SendResult": ".send",
+    "SendStatus": ".send",
+    "SenderFailure": ".errors",
+    "Settings": ".config",
+    "Severity": ".problems",
+    "Subscriber": ".audience",
+    "SubscriberError": ".errors",
+    "Suppressions": ".audience",
+    "TemporaryFailure": ".errors",
+    "Text": ".content",
+    "Transport": ".send",
+    "Welcome": ".content",
+    "build": ".render",
+    "build_archive": ".site",
+    "build_dir": ".render",
+    "check_paths": ".check",
+    "load_article": ".content",
+    "load_issue": ".content",
+    "load_segments": ".audience",
+    "load_settings": ".config",
+    "load_suppressions": ".audience",
+    "read_issue": ".content",
+    "read_subscribers": ".audience",
+    "render": ".render",
+    "send_status": ".send",
+    "serve_preview": ".site",
+})

@@ -16,6 +16,7 @@ REPO = PACKAGE.parent
 
 #: what each part may import, besides itself (docs/architecture.md draws the same)
 ALLOWED: dict[str, set[str]] = {
+    "_lazy": set(),
     "errors": {"problems"},
     "problems": set(),
     "terminal": set(),
@@ -73,7 +74,7 @@ def imported_parts(path: Path) -> set[tuple[str, int]]:
 def test_imports_only_go_down_the_pipeline(path: Path) -> None:
     part = part_of(path)
     assert part in ALLOWED, f"{part} is not placed in the architecture"
-    wrong = sorted((line, name) for name, line in imported_parts(path) if name != part and name not in ALLOWED[part])
+    wrong = sorted((line, name) for name, line in imported_parts(path) if name not in (part, "_lazy") and name not in ALLOWED[part])
     assert not wrong, f"{path.relative_to(REPO)} imports upwards: " + ", ".join(f"line {n}: {name}" for n, name in wrong)
 
 
@@ -103,6 +104,6 @@ def documented_api() -> list[str]:
 
 def test_the_top_level_api_is_exactly_the_documented_one() -> None:
     assert soc_bulletin.__all__ == documented_api()
-    public = {name for name in vars(soc_bulletin) if not name.startswith("_")}
+    public = {name for name in dir(soc_bulletin) if not name.startswith("_")}
     stages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()} | {"errors", "problems", "terminal"}
     assert public - (stages - set(soc_bulletin.__all__)) == set(soc_bulletin.__all__), "only the documented names and the stages are public"

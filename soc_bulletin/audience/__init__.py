@@ -1,8 +1,13 @@
 """The audience stage: subscriber lists as Excel and Outlook export them, segments, and the suppression list."""
 
-from .segments import Segment, Segments, load_segments
-from .subscribers import Subscriber, SubscriberReport, read_subscribers, write_subscribers
-from .suppression import Suppression, Suppressions, add_suppression, load_suppressions
+import typing as _typing
+
+from .._lazy import lazy_exports as _lazy_exports
+
+if _typing.TYPE_CHECKING:
+    from .segments import Segment, Segments, load_segments
+    from .subscribers import Subscriber, SubscriberReport, read_subscribers, write_subscribers
+    from .suppression import Suppression, Suppressions, add_suppression, load_suppressions
 
 __all__ = [
     "Segment",
@@ -17,3 +22,17 @@ __all__ = [
     "read_subscribers",
     "write_subscribers",
 ]
+
+__getattr__, __dir__ = _lazy_exports(__name__, {
+    "Segment": ".segments",
+    "Segments": ".segments",
+    "Subscriber": ".subscribers",
+    "SubscriberReport": ".subscribers",
+    "Suppression": ".suppression",
+    "Suppressions": ".suppression",
+    "add_suppression": ".suppression",
+    "load_segments": ".segments",
+    "load_suppressions": ".suppression",
+    "read_subscribers": ".subscribers",
+    "write_subscribers": ".subscribers",
+})

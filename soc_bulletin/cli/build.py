@@ -10,22 +10,19 @@ OUT_DIR/<edition>/. Without a list, the edition of a member of NAME alone.
 from __future__ import annotations
 
 import argparse
-import logging
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..audience.segments import ALL, Segments, load_segments
-from ..audience.subscribers import read_subscribers
-from ..config import Settings, load_settings
-from ..content.load import load_issue
-from ..render.build import EVERYONE, audiences
+from .. import config
 from ..terminal import printable
 from .exits import Exit
 from .paths import issue_folder, shown
 
 __all__ = ["register"]
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:  # the stages are imported by the handler, so that other commands start without them
+    from ..config import Settings
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,11 +42,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from ..render.build import build_dir, build_editions
+    from ..render.build import EVERYONE, build_dir, build_editions
 
     issue_dir = issue_folder(args.issue_dir)
-    settings = load_settings(args.config, start=issue_dir)
-    log.info("settings: %s; layouts: %s", shown(settings.path) if settings.path else "none (defaults)",
+    settings = config.load_settings(args.config, start=issue_dir)
+    _log("settings: %s; layouts: %s", shown(settings.path) if settings.path else "none (defaults)",
              shown(settings.layouts) if settings.layouts else "the package's own")
     out_dir = Path(args.output) if args.output else Path("build") / issue_dir.resolve().name
     if args.all_editions:
@@ -87,6 +84,13 @@ def _build(args: argparse.Namespace) -> int:
     return Exit.OK
 
 
+def _log(message: str, *args: object) -> None:
+    """Log progress (shown with --verbose); logging is imported only when used."""
+    import logging
+
+    logging.getLogger(__name__).info(message, *args)
+
+
 def _print_files(files: list[Path], html_bytes: int) -> None:
     for path in files:
         print(printable(f"wrote {path}"))
@@ -98,10 +102,15 @@ def _segment_editions(name: str, settings: Settings, issue_dir: Path) -> tuple[l
 
     ConfigError (exit 2), naming the closest, when ``name`` is not a segment.
     """
+    from ..audience.segments import ALL, Segments, load_segments
+    from ..audience.subscribers import read_subscribers
+    from ..content.load import load_issue
+    from ..render.build import audiences
+
     path = settings.resolve(settings.sending.segments)
     segments = load_segments(path) if path.exists() else Segments()
     chosen = segments.segment(name)  # raises, naming the closest segment
-    log.info("segment '%s' from %s", name, shown(path))
+    _log("segment '%s' from %s", name, shown(path))
     targeted = [n for n in audiences(load_issue(issue_dir)) if n in segments]  # other names: check and send report them
     alone = frozenset(n for n in targeted if n == name)
     lists = settings.resolve(settings.sending.subscribers)

@@ -11,7 +11,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from ..config import Settings, load_settings
+from .. import config
 from ..errors import ConfigError
 from ..terminal import printable
 from .exits import Exit
@@ -56,7 +56,7 @@ def _serve(args: argparse.Namespace) -> int:
     from ..loop.serve import serve
     from ..loop.service import create_app
 
-    settings = load_settings(args.config)
+    settings = config.load_settings(args.config)
     if not 0 <= args.port <= 65535:
         raise ConfigError(f"--port must be from 0 to 65535, not {args.port}")
     app = create_app(settings, suppressed=Path(args.suppressed) if args.suppressed else None)
@@ -76,7 +76,7 @@ def _serve(args: argparse.Namespace) -> int:
     return Exit.OK
 
 
-def _sources(args: argparse.Namespace, settings: Settings, disposal: Disposal) -> list[Source]:
+def _sources(args: argparse.Namespace, settings: config.Settings, disposal: Disposal) -> list[Source]:
     from ..loop.imap import ImapSource, is_imap_url
     from ..loop.sources import open_local
 
@@ -100,7 +100,7 @@ def _bounces(args: argparse.Namespace) -> int:
     from ..loop.sources import Disposal
     from ..loop.state import BounceState
 
-    settings = load_settings(args.config)
+    settings = config.load_settings(args.config)
     suppressed = Path(args.suppressed) if args.suppressed else settings.resolve(settings.sending.suppressed)
     ledger_dir = Path(args.ledger_dir) if args.ledger_dir else settings.resolve(settings.sending.ledger)
     state = BounceState(Path(args.state) if args.state else ledger_dir / "bounces.db", readonly=args.dry_run)

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import errno
-import importlib.metadata
-import logging
 import os
 import sys
 import traceback
@@ -54,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="soc-bulletin",
         description="Author, check, render and send the SOC partnerships bulletin.",
     )
-    parser.add_argument("--version", action="version", version=f"soc-bulletin {_version()}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     parser.add_argument("--debug", action="store_true", help="on an internal error, show the traceback")
     sub = cast(  # subcommands are _Parser too (argparse uses the parent's class)
@@ -66,12 +64,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _version() -> str:
-    """The installed package's version (pyproject.toml's)."""
-    try:
-        return importlib.metadata.version("soc_bulletin")
-    except importlib.metadata.PackageNotFoundError:  # run from a source tree that is not installed
-        return "unknown (not installed)"
+class _Version(argparse.Action):
+    """``--version``: the installed package's version (pyproject.toml's), looked up only when asked for."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object, option: str | None = None) -> None:
+        import importlib.metadata
+
+        try:
+            version = importlib.metadata.version("soc_bulletin")
+        except importlib.metadata.PackageNotFoundError:  # run from a source tree that is not installed
+            version = "unknown (not installed)"
+        sys.stdout.write(f"soc-bulletin {version}\n")
+        parser.exit()
 
 
 def _registrars() -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]]:
@@ -172,6 +176,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _flush_stdout()  # --help or --version into a closed pipe is quiet too
             raise
         debug = args.debug
+        import logging
+
         logging.basicConfig(
             level=logging.INFO if args.verbose else logging.WARNING,
             format="%(levelname)s %(name)s: %(message)s",

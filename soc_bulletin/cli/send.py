@@ -3,31 +3,29 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import csv
 import dataclasses
 import json
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from email_validator import EmailNotValidError, validate_email
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-from ..config import load_settings
+from .. import config
 from ..errors import ConfigError
-from ..send.campaign import Campaign, SendResult
-from ..send.engine import DeliveryOptions, DeliveryReport
-from ..send.ledger import RunTargets
-from ..send.status import send_status
-from ..send.transports import OutboxTransport, SMTPSettings, SMTPTransport, Transport
 from ..terminal import printable
 from . import send_args
 from . import suppressions as cli_suppressions
 from .exits import Exit
 from .paths import issue_folder, relative
+
+# The send stage, email-validator and rich are imported by the handlers that use them, so that other commands and
+# --help start without them (tests/test_startup.py).
+if TYPE_CHECKING:
+    from ..send.campaign import Campaign, SendResult
+    from ..send.engine import DeliveryOptions, DeliveryReport
+    from ..send.ledger import RunTargets
+    from ..send.transports import Transport
 
 __all__ = ["register"]
 
@@ -82,6 +80,8 @@ def _err(text: str) -> None:
 
 
 def _transport(args: argparse.Namespace, folder: Path, campaign: Campaign) -> tuple[Transport, str]:
+    from ..send.transports import OutboxTransport, SMTPSettings, SMTPTransport
+
     if args.concurrency < 1:
         raise ConfigError("--concurrency must be at least 1")
     if args.max_attempts < 1:
@@ -95,12 +95,19 @@ def _transport(args: argparse.Namespace, folder: Path, campaign: Campaign) -> tu
 
 
 def _send(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from email_validator import EmailNotValidError, validate_email
+
+    from ..send.campaign import Campaign
+    from ..send.engine import DeliveryOptions
+
     if args.ledger and args.ledger_dir:
         raise ConfigError("give --ledger (PostgreSQL) or --ledger-dir (SQLite files), not both")
     if not 1 <= args.lease <= 86_400:
         raise ConfigError(f"--lease must be from 1 to 86400 seconds, not {args.lease:g}")
     campaign = Campaign.prepare(
-        args.issue_dir, lists=args.subscribers, segment=args.segment, settings=load_settings(args.config, start=args.issue_dir),
+        args.issue_dir, lists=args.subscribers, segment=args.segment, settings=config.load_settings(args.config, start=args.issue_dir),
         segments_file=args.segments, suppressed_file=args.suppressed, ledger_dir=args.ledger_dir, ledger_url=args.ledger,
     )
     for warning in campaign.warnings:
@@ -145,6 +152,11 @@ def _dry_run(campaign: Campaign, editions: str) -> int:
 
 
 async def _deliver(campaign: Campaign, transport: Transport, options: DeliveryOptions, args: argparse.Namespace) -> SendResult:
+    import asyncio
+
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -210,8 +222,10 @@ def _write_report(path: Path, result: SendResult, campaign: Campaign) -> None:
 
 
 def _status(args: argparse.Namespace) -> int:
+    from ..send.status import send_status
+
     issue_folder(args.issue_dir)  # a path that is not an issue folder: exit 2, as for every command
-    settings = load_settings(args.config, start=args.issue_dir)
+    settings = config.load_settings(args.config, start=args.issue_dir)
     if args.ledger and args.ledger_dir:
         raise ConfigError("give --ledger (PostgreSQL) or --ledger-dir (SQLite files), not both")
     url = args.ledger or ("" if args.ledger_dir else settings.ledger.url)

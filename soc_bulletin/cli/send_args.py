@@ -5,21 +5,24 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import email.header
 import re
+from typing import TYPE_CHECKING
 
-from ..audience.segments import Segments, load_segments
-from ..config import Settings
 from ..errors import ConfigError
-from ..send.engine import RateLimit
-from ..send.status import SendStatus
 from ..terminal import printable
+
+if TYPE_CHECKING:  # imported where used, so that parsing the arguments loads no stage (tests/test_startup.py)
+    from ..config import Settings
+    from ..send.engine import RateLimit
+    from ..send.status import SendStatus
 
 __all__ = ["known_segment", "one_segment", "rate", "readable_headers"]
 
 
 def rate(text: str, /) -> RateLimit:
     """``--rate`` for argparse: a number of messages per second, minute or hour."""
+    from ..send.engine import RateLimit
+
     try:
         return RateLimit.parse(text)
     except ConfigError:
@@ -32,12 +35,16 @@ rate.__name__ = "rate"
 
 def known_segment(name: str, settings: Settings, /) -> None:
     """Raise ConfigError (exit 2), naming the closest, when ``name`` is not a segment of the project."""
+    from ..audience.segments import Segments, load_segments
+
     path = settings.resolve(settings.sending.segments)
     (load_segments(path) if path.exists() else Segments()).segment(name)
 
 
 def readable_headers(block: str, /) -> str:
     """Header lines as a person reads them: folded lines joined and RFC 2047 words (``=?utf-8?b?...?=``) decoded."""
+    import email.header
+
     lines: list[str] = []
     for line in block.replace("\r\n", "\n").split("\n"):
         if line[:1] in (" ", "\t") and lines:

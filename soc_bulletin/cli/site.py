@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..config import load_settings
+from .. import config
 from ..terminal import printable
 from .exits import Exit
 from .paths import issue_folder
@@ -54,7 +54,7 @@ def _preview(args: argparse.Namespace) -> int:
     from ..site.preview import serve_preview
 
     issue_dir = issue_folder(args.issue_dir)
-    settings = load_settings(args.config, start=issue_dir)
+    settings = config.load_settings(args.config, start=issue_dir)
     try:
         server = serve_preview(issue_dir, port=args.port, host=args.host, layouts=settings.layouts)
     except OSError as exc:
@@ -76,7 +76,7 @@ def _preview(args: argparse.Namespace) -> int:
 def _archive(args: argparse.Namespace) -> int:
     from ..site.archive import build_archive
 
-    settings = load_settings(args.config, start=args.issues_dir)
+    settings = config.load_settings(args.config, start=args.issues_dir)
     base_url = args.base_url if args.base_url is not None else settings.site.base_url
     result = build_archive(args.issues_dir, args.output, base_url=base_url, layouts=settings.layouts,
                            include_restricted=args.include_restricted)

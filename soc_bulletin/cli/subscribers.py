@@ -10,16 +10,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..audience.segments import load_segments, select_recipients
-from ..audience.subscribers import ROW_CODES, SubscriberReport, extra_columns, read_subscribers, write_subscribers
-from ..audience.suppression import load_suppressions
 from ..errors import ConfigError
 from ..problems import Problem, Severity
 from ..terminal import printable
 from .exits import Exit
+
+if TYPE_CHECKING:  # the audience stage is imported by the handlers, so that other commands start without it
+    from ..audience.subscribers import SubscriberReport
 
 __all__ = ["register"]
 
@@ -65,6 +65,8 @@ def _summary(report: SubscriberReport) -> str:
 
 
 def _unusable(report: SubscriberReport) -> bool:
+    from ..audience.subscribers import ROW_CODES
+
     return any(p.severity is Severity.ERROR and p.code not in ROW_CODES for p in report.problems)
 
 
@@ -80,6 +82,9 @@ def _existing(*paths: str | None) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from ..audience.segments import load_segments
+    from ..audience.subscribers import read_subscribers
+
     _existing(*args.files, args.segments)
     report = read_subscribers(*args.files)
     problems = list(report.problems)
@@ -94,6 +99,10 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
+    from ..audience.segments import load_segments, select_recipients
+    from ..audience.subscribers import read_subscribers
+    from ..audience.suppression import load_suppressions
+
     if args.suppressed and not Path(args.suppressed).exists():
         raise ConfigError(f"the suppression list {args.suppressed} does not exist; check the path (leave --suppressed out for the default)")
     _existing(*args.files, args.segments, args.suppressed)
@@ -121,6 +130,8 @@ def _stats(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from ..audience.subscribers import extra_columns, read_subscribers, write_subscribers
+
     _existing(args.file)
     report = read_subscribers(args.file)
     for problem in report.problems:
@@ -159,6 +170,10 @@ def _write_file(path: Path, report: SubscriberReport, columns: list[str], neutra
     anything else that is not a regular file (``/dev/stdout``, a device, a FIFO)
     is written to directly, never replaced.
     """
+    import tempfile
+
+    from ..audience.subscribers import write_subscribers
+
     if path.is_dir():
         raise ConfigError(f"{path} is a folder; give the name of the file to write, such as {path / 'subscribers.csv'}")
     if path.is_symlink() and path.is_file():

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..config import load_settings
+from .. import config
 from ..errors import ConfigError
 from ..terminal import printable
 from .exits import Exit
@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _url(args: argparse.Namespace) -> str:
-    url = args.ledger or load_settings(args.config).ledger.url
+    url = args.ledger or config.load_settings(args.config).ledger.url
     if not url:
         raise ConfigError("no PostgreSQL ledger: give --ledger postgresql://... or set [ledger] url in soc-bulletin.toml "
                           "(without one, the CSV file is the suppression list)")

@@ -1,17 +1,22 @@
 """Settings: the project's ``soc-bulletin.toml``, found from anywhere, and the environment's secrets."""
 
-from .settings import (
-    CONFIG_NAME,
-    Environment,
-    LedgerSettings,
-    RenderSettings,
-    SendingSettings,
-    Settings,
-    SiteSettings,
-    find_settings,
-    load_settings,
-)
-from .values import check_list_id, check_url, parse_mailbox
+import typing as _typing
+
+from .._lazy import lazy_exports as _lazy_exports
+
+if _typing.TYPE_CHECKING:
+    from .settings import (
+        CONFIG_NAME,
+        Environment,
+        LedgerSettings,
+        RenderSettings,
+        SendingSettings,
+        Settings,
+        SiteSettings,
+        find_settings,
+        load_settings,
+    )
+    from .values import check_list_id, check_url, parse_mailbox
 
 __all__ = [
     "CONFIG_NAME",
@@ -27,3 +32,18 @@ __all__ = [
     "load_settings",
     "parse_mailbox",
 ]
+
+__getattr__, __dir__ = _lazy_exports(__name__, {
+    "CONFIG_NAME": ".settings",
+    "Environment": ".settings",
+    "LedgerSettings": ".settings",
+    "RenderSettings": ".settings",
+    "SendingSettings": ".settings",
+    "Settings": ".settings",
+    "SiteSettings": ".settings",
+    "check_list_id": ".values",
+    "check_url": ".values",
+    "find_settings": ".settings",
+    "load_settings": ".settings",
+    "parse_mailbox": ".values",
+})

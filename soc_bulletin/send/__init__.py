@@ -1,11 +1,16 @@
 """The send stage: a campaign prepared once (the preflight), the delivery engine, messages, transports and the ledger."""
 
-from .campaign import Campaign, DryRun, SendResult
-from .engine import DeliveryOptions, DeliveryReport, RateLimit
-from .ledger import Counts, State
-from .sqlite_ledger import SQLiteLedger
-from .status import SendStatus, send_status
-from .transports import OutboxTransport, SMTPSettings, SMTPTransport, Transport
+import typing as _typing
+
+from .._lazy import lazy_exports as _lazy_exports
+
+if _typing.TYPE_CHECKING:
+    from .campaign import Campaign, DryRun, SendResult
+    from .engine import DeliveryOptions, DeliveryReport, RateLimit
+    from .ledger import Counts, State
+    from .sqlite_ledger import SQLiteLedger
+    from .status import SendStatus, send_status
+    from .transports import OutboxTransport, SMTPSettings, SMTPTransport, Transport
 
 __all__ = [
     "Campaign",
@@ -24,3 +29,21 @@ __all__ = [
     "Transport",
     "send_status",
 ]
+
+__getattr__, __dir__ = _lazy_exports(__name__, {
+    "Campaign": ".campaign",
+    "Counts": ".ledger",
+    "DeliveryOptions": ".engine",
+    "DeliveryReport": ".engine",
+    "DryRun": ".campaign",
+    "OutboxTransport": ".transports",
+    "RateLimit": ".engine",
+    "SMTPSettings": ".transports",
+    "SMTPTransport": ".transports",
+    "SQLiteLedger": ".sqlite_ledger",
+    "SendResult": ".campaign",
+    "SendStatus": ".status",
+    "State": ".ledger",
+    "Transport": ".transports",
+    "send_status": ".status",
+})

@@ -1,0 +1,82 @@
+"""Start-up imports only what a command needs: ``--help`` loads no stage, ``check`` no sending or network library.
+
+Each case runs a fresh interpreter (modules already imported by the test
+session would hide an eager import) and reads back ``sys.modules``. Speed
+itself is measured by ``benchmarks/startup.py``, never here.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+ISSUE = REPO / "issues" / "2019-08"
+
+#: third-party libraries that take tens of milliseconds to import, and the stdlib's asyncio
+HEAVY = {
+    "aiosmtplib", "asyncio", "css_inline", "dkim", "dns", "email_validator", "flufl", "jinja2", "markdown_it", "mjml",
+    "nh3", "psycopg", "rich", "sqlite3", "starlette", "uvicorn", "uvloop", "watchfiles", "yaml",
+}
+#: what ``check`` needs for the content and the rendered edition, and nothing that sends or asks the network
+CHECK_NEEDS_NOT = {"aiosmtplib", "asyncio", "dkim", "dns", "flufl", "psycopg", "rich", "sqlite3", "starlette", "uvicorn", "uvloop", "watchfiles"}
+
+
+def imported_by(code: str) -> set[str]:
+    """The top-level names of the modules a fresh interpreter holds after running ``code``."""
+    script = f"import io, contextlib, json, sys\n{code}\nprint(json.dumps(sorted(sys.modules)), file=sys.stderr)"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, check=False, timeout=120)
+    modules: list[str] = json.loads(result.stderr.strip().splitlines()[-1])
+    return {name.split(".")[0] for name in modules}
+
+
+def cli(*argv: str) -> str:
+    return (
+        "from soc_bulletin.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    try: main({list(argv)!r})\n"
+        "    except SystemExit: pass"
+    )
+
+
+@pytest.mark.parametrize("argv", [("--help",), ("send", "--help"), ("--version",)])
+def test_help_and_version_import_no_heavy_library(argv: tuple[str, ...]) -> None:
+    loaded = imported_by(cli(*argv)) & HEAVY
+    assert not loaded, f"soc-bulletin {' '.join(argv)} imports {sorted(loaded)}"
+
+
+def test_importing_the_package_loads_no_stage() -> None:
+    loaded = imported_by("import soc_bulletin") & HEAVY
+    assert not loaded, f"import soc_bulletin imports {sorted(loaded)}"
+
+
+def test_check_loads_what_it_uses_and_nothing_that_sends() -> None:
+    loaded = imported_by(cli("check", str(ISSUE)))
+    assert {"yaml", "jinja2", "mjml"} <= loaded, "check reads the YAML and renders the edition"
+    assert not loaded & CHECK_NEEDS_NOT, f"check imports {sorted(loaded & CHECK_NEEDS_NOT)}"
+
+
+def test_a_used_name_is_imported_when_first_used() -> None:
+    code = "import soc_bulletin\nx = soc_bulletin.Campaign\nprint(json.dumps(sorted(sys.modules)), file=sys.stderr)"
+    assert "aiosmtplib" in imported_by(code)
+
+
+def test_exported_names_win_over_submodules_of_the_same_name() -> None:
+    """``soc_bulletin.render`` is the function and ``soc_bulletin.render.build`` the function, as when imported eagerly."""
+    script = (
+        "import types, soc_bulletin\n"
+        "from soc_bulletin.render.build import build_dir\n"  # imports the modules soc_bulletin.render and .render.build
+        "from soc_bulletin.render.renderer import render\n"
+        "from soc_bulletin.loop.classify import classify as classify_function\n"
+        "from soc_bulletin.render import build\n"
+        "from soc_bulletin.loop import classify\n"
+        "assert soc_bulletin.render is render, soc_bulletin.render\n"
+        "assert callable(build) and not isinstance(build, types.ModuleType), build\n"
+        "assert classify is classify_function, classify\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, check=False, timeout=120)
+    assert result.returncode == 0, result.stderr
