@@ -24,9 +24,12 @@ Each error inherits the nearest builtin too, so callers may catch either.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from .problems import Problem
+if TYPE_CHECKING:  # annotations only: the error tree loads with no dataclasses (soc-bulletin --help)
+    from collections.abc import Iterable
+
+    from .problems import Problem
 
 __all__ = [
     "BulletinError",

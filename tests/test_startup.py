@@ -22,6 +22,8 @@ HEAVY = {
     "aiosmtplib", "asyncio", "css_inline", "dkim", "dns", "email_validator", "flufl", "jinja2", "markdown_it", "mjml",
     "nh3", "psycopg", "rich", "sqlite3", "starlette", "uvicorn", "uvloop", "watchfiles", "yaml",
 }
+#: and the standard library's slower modules, which argument parsing does not need (the settings, problems, logging)
+HELP_NEEDS_NOT = HEAVY | {"dataclasses", "inspect", "logging", "tomllib", "traceback"}
 #: what ``check`` needs for the content and the rendered edition, and nothing that sends or asks the network
 CHECK_NEEDS_NOT = {"aiosmtplib", "asyncio", "dkim", "dns", "flufl", "psycopg", "rich", "sqlite3", "starlette", "uvicorn", "uvloop", "watchfiles"}
 
@@ -45,7 +47,7 @@ def cli(*argv: str) -> str:
 
 @pytest.mark.parametrize("argv", [("--help",), ("send", "--help"), ("--version",)])
 def test_help_and_version_import_no_heavy_library(argv: tuple[str, ...]) -> None:
-    loaded = imported_by(cli(*argv)) & HEAVY
+    loaded = imported_by(cli(*argv)) & HELP_NEEDS_NOT
     assert not loaded, f"soc-bulletin {' '.join(argv)} imports {sorted(loaded)}"
 
 
@@ -80,3 +82,30 @@ def test_exported_names_win_over_submodules_of_the_same_name() -> None:
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, check=False, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+COMMANDS = ["build", "check", "new-article", "new-issue", "subscribers", "send", "status", "suppressions", "preview", "archive",
+            "unsubscribe-server", "bounces"]
+
+
+def test_the_command_list_names_every_command_with_its_help(capsys: pytest.CaptureFixture[str]) -> None:
+    from soc_bulletin.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    listed = capsys.readouterr().out
+    for command in COMMANDS:
+        assert f"\n    {command}" in listed
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_each_command_has_its_own_arguments_when_named(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Only the named command's arguments are defined (start-up time); each one's help shows them all."""
+    from soc_bulletin.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["-v", command, "--help"])
+    shown = capsys.readouterr().out
+    assert exit_.value.code == 0
+    assert shown.startswith(f"usage: soc-bulletin {command} [-h]")
+    assert shown.count("\n  -") + shown.count("\n    ") >= 2, shown  # more than -h: its options or its actions

@@ -16,9 +16,8 @@ import argparse
 import errno
 import os
 import sys
-import traceback
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, NoReturn, cast
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from ..errors import BulletinError, ConfigError, ContentError, SubscriberError
 from ..terminal import printable
@@ -47,7 +46,58 @@ class _Parser(argparse.ArgumentParser):
             (file or sys.stderr).write(message)
 
 
-def _parser() -> argparse.ArgumentParser:
+class _Unused(_Parser):
+    """A command that is not the one on the command line: listed with its help, its arguments never defined.
+
+    Defining the ~100 arguments of every command took longer than the rest
+    of ``--help``; only the chosen command's are needed to parse a line.
+    """
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        return argparse.Action([], argparse.SUPPRESS)
+
+    def add_argument_group(self, *args: Any, **kwargs: Any) -> Any:
+        return self
+
+    def add_mutually_exclusive_group(self, *args: Any, **kwargs: Any) -> Any:
+        return self
+
+    def add_subparsers(self, *args: Any, **kwargs: Any) -> Any:
+        return _UnusedCommands(self)
+
+    def add_parser(self, *args: Any, **kwargs: Any) -> _Unused:
+        return self
+
+
+class _UnusedCommands:
+    """The subcommands of an unused command (``subscribers check``...): none is defined."""
+
+    def __init__(self, parser: _Unused) -> None:
+        self.add_parser = parser.add_parser
+
+
+class _Commands(argparse._SubParsersAction):  # type: ignore[type-arg]
+    """The commands: the one named on the command line is defined in full, the others as :class:`_Unused`."""
+
+    chosen = ""
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        if name == self.chosen:
+            return cast(argparse.ArgumentParser, super().add_parser(name, **kwargs))
+        self._parser_class, full = _Unused, self._parser_class
+        try:
+            return cast(argparse.ArgumentParser, super().add_parser(name, **kwargs))
+        finally:
+            self._parser_class = full
+
+
+def _command_of(argv: Sequence[str]) -> str:
+    """The command word of ``argv``: its first argument that is not an option ("" when there is none)."""
+    return next((arg for arg in argv if not arg.startswith("-")), "")
+
+
+def _parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The parser of ``argv``: every command is listed, only the one ``argv`` names has its arguments."""
     parser = _Parser(
         prog="soc-bulletin",
         description="Author, check, render and send the SOC partnerships bulletin.",
@@ -55,10 +105,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     parser.add_argument("--debug", action="store_true", help="on an internal error, show the traceback")
-    sub = cast(  # subcommands are _Parser too (argparse uses the parent's class)
-        "argparse._SubParsersAction[argparse.ArgumentParser]",
-        parser.add_subparsers(dest="command", metavar="COMMAND", required=True),
-    )
+    parser.register("action", "parsers", _Commands)
+    sub = cast(_Commands, parser.add_subparsers(dest="command", metavar="COMMAND", required=True))
+    sub.chosen = _command_of(argv)
     for register in _registrars():
         register(sub)
     return parser
@@ -161,6 +210,8 @@ def _flush_stdout() -> None:
 
 
 def _traceback() -> None:
+    import traceback
+
     for line in traceback.format_exc().splitlines():
         print(printable(line), file=sys.stderr)
 
@@ -171,7 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in argv
     try:
         try:
-            args = _parser().parse_args(argv)
+            args = _parser(argv).parse_args(argv)
         except SystemExit:
             _flush_stdout()  # --help or --version into a closed pipe is quiet too
             raise

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import dataclasses
 import json
 import signal
 import sys
@@ -207,6 +206,8 @@ def _print_result(result: SendResult, campaign: Campaign) -> None:
 
 
 def _write_report(path: Path, result: SendResult, campaign: Campaign) -> None:
+    import dataclasses
+
     report = result.report
     data: dict[str, Any] = {
         "issue": campaign.identity, "segment": campaign.segment, "sent": report.sent, "retries": report.retries,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import re
 from typing import TYPE_CHECKING
 
@@ -68,4 +67,6 @@ def one_segment(status: SendStatus, segment: str, /) -> SendStatus:
         others = sorted({name for name, _ in status.groups})
         print(printable(f"No send of issue {status.identity} to segment '{segment}' has started; "
                         f"sends so far: {', '.join(others) or 'none'}."))
+    import dataclasses
+
     return dataclasses.replace(status, groups=groups, failed=[row for row in status.failed if row.segment == segment])

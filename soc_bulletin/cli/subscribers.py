@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
-from ..problems import Problem, Severity
 from ..terminal import printable
 from .exits import Exit
 
 if TYPE_CHECKING:  # the audience stage is imported by the handlers, so that other commands start without it
     from ..audience.subscribers import SubscriberReport
+    from ..problems import Problem
 
 __all__ = ["register"]
 
@@ -51,6 +51,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _format(item: Problem) -> str:
     """``file:line: message`` for rows (no column), the usual form otherwise; always printable."""
+    from ..problems import Problem, Severity
+
     if isinstance(item, Problem) and item.line and not item.column:
         tag = " (warning)" if item.severity is Severity.WARNING else ""
         return printable(f"{item.path}:{item.line}: {item.code} {item.message}{tag}")
@@ -66,6 +68,7 @@ def _summary(report: SubscriberReport) -> str:
 
 def _unusable(report: SubscriberReport) -> bool:
     from ..audience.subscribers import ROW_CODES
+    from ..problems import Severity
 
     return any(p.severity is Severity.ERROR and p.code not in ROW_CODES for p in report.problems)
 
