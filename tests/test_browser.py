@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -311,10 +312,12 @@ def test_preview_reloads_when_an_article_changes(browser: Any, tmp_path: Path) -
                 "document.querySelector('iframe[width=\"375\"]').contentDocument.documentElement.scrollWidth"
             ) <= 375
 
+            assert page.evaluate("events.readyState") == 1  # the page follows /events (server-sent events)
             article.write_text(article.read_text(encoding="utf-8").replace(title, "Retitled While Watching"), encoding="utf-8")
             expect(phone.locator("h3#special-unit")).to_have_text("Retitled While Watching", timeout=8_000)
             expect(desktop.locator("h3#special-unit")).to_have_text("Retitled While Watching", timeout=2_000)
             expect(page.locator("#text")).to_contain_text("Retitled While Watching")
+            expect(page.locator("#problems")).to_contain_text("No problems found")
             page.screenshot(path=str(SCREENSHOTS / "preview.png"), full_page=False)
 
             article.write_text("title: [unclosed\n", encoding="utf-8")
@@ -322,4 +325,39 @@ def test_preview_reloads_when_an_article_changes(browser: Any, tmp_path: Path) -
             expect(page.locator("#problems")).to_contain_text("This build failed")
             expect(phone.locator("h3#special-unit")).to_have_text("Retitled While Watching")  # last good render
         finally:
+            page.context.close()
+
+
+def test_preview_shows_an_edit_before_its_check_and_puts_the_problems_in_place(
+    browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from playwright.sync_api import expect
+
+    from soc_bulletin.check.run import check_source
+
+    folder = write_sample_issue(tmp_path / "2019-05")
+    article = folder / "articles" / "special-unit.yaml"
+    checking = threading.Event()  # the check of the edit waits until the page showed it unchecked
+
+    def gated_check(*args: Any, **kwargs: Any) -> Any:
+        checking.wait(timeout=30)
+        return check_source(*args, **kwargs)
+
+    with serve_preview(folder, port=0) as server:
+        monkeypatch.setattr("soc_bulletin.site.preview.check_source", gated_check)
+        page = new_page(browser, 1100)
+        try:
+            page.goto(server.url)
+            expect(page.locator("#problems")).to_contain_text("No problems found")
+            saved = article.with_name(".saving")  # saved as editors do, renamed over: one build, whose check waits
+            saved.write_text(article.read_text(encoding="utf-8").replace("See\n", "See www.example.org or\n"), encoding="utf-8")
+            saved.replace(article)
+            expect(page.frame_locator('iframe[width="375"]').locator("body")).to_contain_text("See www.example.org or", timeout=8_000)
+            expect(page.locator("#problems")).to_contain_text("Checking")  # a problem only the check finds is not known yet
+            page.evaluate("window.sameDocument = true")
+            checking.set()
+            expect(page.locator("#problems")).to_contain_text("SB204 The web address 'www.example.org' is not a link")
+            assert page.evaluate("window.sameDocument") is True  # put in place, not reloaded
+        finally:
+            checking.set()
             page.context.close()

@@ -61,6 +61,7 @@ def test_the_editions_and_a_problem_as_the_guide_shows_them(tmp_path: Path, monk
             expect(problems).to_contain_text("issues/2019-08/articles/jmlit.yaml:1:8: SB003 The double quote")
             expect(page.locator(".stale")).to_have_text("This build failed; below is the last good render.")
             expect(frame.locator(f"#{POLICE_ARTICLE}")).to_have_count(1)  # still the police edition, last good render
+            expect(problems.locator(".checking")).to_have_count(0)  # checked: the picture does not depend on timing
             page.screenshot(path=str(IMAGES / "preview-problem.png"), mask=[page.locator("#build")], mask_color="#1d3557")
         finally:
             page.context.close()

@@ -91,11 +91,11 @@ def test_every_block_kind_renders_in_html_and_text() -> None:
         assert expected in text
 
 
-def test_layout_css_is_inlined_into_elements() -> None:
+def test_layout_styles_are_inline_on_the_elements() -> None:
     edition = render(make_issue(Section("Economic Crime", (Article("a", "T", blocks=(BulletList(("x",)), Callout("C", "b\n"))),))))
-    assert re.search(r'<ul style="[^"]*padding: 0 0 0 22px', edition.html)
-    assert re.search(r'<div class="sb-box" style="[^"]*background-color: #fff4d6', edition.html)
-    assert re.search(r'<h3 id="a" style="[^"]*color: #7a4100', edition.html), "section colour on the title"
+    assert re.search(r'<ul style="[^"]*padding: ?0 0 0 22px', edition.html)
+    assert re.search(r'<div class="sb-box" style="[^"]*background-color: ?#fff4d6', edition.html)
+    assert re.search(r'<h3 id="a" style="[^"]*color: ?#7a4100', edition.html), "section colour on the title"
 
 
 def test_no_external_fonts_or_scripts() -> None:

@@ -28,12 +28,15 @@ MAX_PREHEADER = 140
 _HREF = re.compile(r"""\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 
 
-def check_edition(issue: Issue, issue_file: SourceFile, articles: Sequence[SourceFile], /) -> list[Problem]:
-    """Render ``issue`` and judge the result; problems are placed in the files they come from."""
-    try:
-        edition = render(issue)
-    except BulletinError as exc:
-        return [issue_file.problem(None, Verdict("SB500", f"The edition could not be rendered: {exc}"))]
+def check_edition(
+    issue: Issue, issue_file: SourceFile, articles: Sequence[SourceFile], /, *, edition: Edition | None = None,
+) -> list[Problem]:
+    """Render ``issue`` (unless its ``edition`` is given) and judge the result; problems are placed in the files they come from."""
+    if edition is None:
+        try:
+            edition = render(issue)
+        except BulletinError as exc:
+            return [issue_file.problem(None, Verdict("SB500", f"The edition could not be rendered: {exc}"))]
     problems = _size(edition, issue_file) + _subject(edition, issue_file) + _preheader(edition, issue_file)
     problems += [issue_file.problem(None, verdict) for verdict in compat_verdicts(edition.html)]  # SB510, SB511
     return problems + _missing_from_text(edition, [issue_file, *articles])

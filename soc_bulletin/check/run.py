@@ -16,16 +16,16 @@ from urllib.parse import unquote
 
 import yaml
 
-from ..content.load import ARTICLES_DIR, ISSUE_FILE, issue_folder_of, load_article, read_issue
+from ..content.load import ARTICLES_DIR, ISSUE_FILE, IssueSource, issue_folder_of, load_article, read_issue
 from ..content.model import Issue
 from ..content.yamlfile import node_at, read_yaml
 from ..errors import ConfigError
 from ..problems import Problem
+from ..render.renderer import Edition
 from . import images, links
 from .addresses import AddressChecker, address_attempts
 from .audience import SegmentNames, audience_nodes, check_audiences, segment_names
 from .codes import Verdict
-from .deliverability import add_sending_domain_problems, address_resolver
 from .edition import check_edition
 from .editorial import empty_sections, lost_dashes, template_text
 from .html import scan_html
@@ -34,7 +34,7 @@ from .markup import Kind, scan
 from .report import CheckReport
 from .walk import Item, Role, article_items, issue_items
 
-__all__ = ["check_paths"]
+__all__ = ["check_paths", "check_source"]
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,8 @@ def check_paths(paths: Iterable[str | Path], /, *, deliverability: bool = False)
     and for settings that cannot be read (the segments of ``audience`` come from them).
     """
     issues, articles = _targets([Path(p) for p in paths])
+    if deliverability:  # dnspython is imported only when DNS is asked for
+        from .deliverability import add_sending_domain_problems, address_resolver
     resolver = address_resolver((issues or articles)[0]) if deliverability and (issues or articles) else None
     checker = _Checker(AddressChecker(deliverability=deliverability, resolver=resolver))
     for folder in issues:
@@ -57,6 +59,19 @@ def check_paths(paths: Iterable[str | Path], /, *, deliverability: bool = False)
             checker.guarded(folder / ISSUE_FILE, partial(add_sending_domain_problems, checker.problems, folder))
     for path in articles:
         checker.guarded(path, partial(checker.article_file, path, _folder_of(path)))
+    return CheckReport(tuple(sorted(set(checker.problems))), tuple(sorted(set(checker.files))))
+
+
+def check_source(source: IssueSource, /, *, edition: Edition | None = None) -> CheckReport:
+    """Check an issue folder already read with ``read_issue``: what :func:`check_paths` reports on it, without reading it again.
+
+    For a process that reads the folder itself (the preview), which may also
+    hand over the ``edition`` it rendered from ``source`` so that it is judged
+    without rendering again. Raises :class:`ConfigError` for settings that
+    cannot be read.
+    """
+    checker = _Checker(AddressChecker())
+    checker.guarded(source.issue_path, partial(checker.issue, source.issue_path.parent, source, edition))
     return CheckReport(tuple(sorted(set(checker.problems))), tuple(sorted(set(checker.files))))
 
 
@@ -119,8 +134,9 @@ class _Checker:
             log.exception("checking %s failed", path)
             self.problems.append(Problem(str(path), 0, 0, "SB900", f"The check stopped here because of an internal error ({type(exc).__name__}: {exc}); please report it."))
 
-    def issue(self, folder: Path) -> None:
-        source = read_issue(folder)
+    def issue(self, folder: Path, source: IssueSource | None = None, edition: Edition | None = None) -> None:
+        """Every check of an issue folder (read here unless ``source`` is given; rendered unless ``edition`` is)."""
+        source = source if source is not None else read_issue(folder)
         self.problems += source.problems
         self.files.append(str(source.issue_path))
         issue_file = None
@@ -142,7 +158,7 @@ class _Checker:
             if path not in refused and path.resolve() not in listed:  # SB022 is the loader's; its content is still checked
                 self.guarded(path, partial(self.article_file, path, folder))
         if source.issue is not None and issue_file is not None:
-            self.guarded(source.issue_path, partial(self.edition, source.issue, issue_file, article_files))
+            self.guarded(source.issue_path, partial(self.edition, source.issue, issue_file, article_files, edition))
 
     def editorial(self, file: SourceFile, folder: Path, /, *, issue: bool) -> None:
         """Template text left in, empty sections, blocks that lost their '- ', audiences that are not segments."""
@@ -168,8 +184,8 @@ class _Checker:
             self._segments[key] = segment_names(folder)
         return self._segments[key]
 
-    def edition(self, issue: Issue, issue_file: SourceFile, articles: list[SourceFile]) -> None:
-        self.problems += check_edition(issue, issue_file, articles)
+    def edition(self, issue: Issue, issue_file: SourceFile, articles: list[SourceFile], edition: Edition | None) -> None:
+        self.problems += check_edition(issue, issue_file, articles, edition=edition)
 
     def article_file(self, path: Path, folder: Path) -> None:
         """An article on its own: the loader's problems, then its content (unless the loader refused to read it)."""

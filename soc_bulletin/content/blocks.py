@@ -25,6 +25,7 @@ from .model import (
     Link,
     Quote,
     Text,
+    is_safe,
 )
 from .paths import image_path_problem, is_remote_src, sentence, short
 from .schema import ARTICLE, BLOCK_KINDS, BLOCKS, CONTACT, FIGURE, Mapping, Scalar
@@ -37,16 +38,22 @@ _MARKDOWN_BRACKET = re.compile(r"\\([\[\]])")
 
 
 class ContentReader(NodeReader):
-    """A reader of issue and article files: judges every string, knows the issue folder ``root``."""
+    """A reader of issue and article files: judges every string, knows the issue folder ``root``.
+
+    ``consulted_files`` says whether reading looked at other files (an image's path on disk).
+    """
 
     def __init__(self, path: str, /, *, root: Path | None = None) -> None:
         super().__init__(path)
         self.root = root
+        self.consulted_files = False
 
     def judge(self, node: yaml.ScalarNode, value: str, what: str, /, *, multiline: bool) -> None:
         """SB015 for control and direction-changing characters, SB016 for placeholder syntax."""
         checked = value if multiline else value.rstrip("\n")  # a folded scalar ends in a line break
-        found = [m for m in (UNSAFE_CHARACTERS.search(checked), None if multiline else _ONE_LINE.search(checked)) if m]
+        found = [] if is_safe(checked) and (multiline or ("\n" not in checked and "\t" not in checked)) else [
+            m for m in (UNSAFE_CHARACTERS.search(checked), None if multiline else _ONE_LINE.search(checked)) if m
+        ]
         if found:
             first = min(found, key=lambda m: m.start())
             char, at = first.group(), first.start()
@@ -174,7 +181,9 @@ def _image_block(reader: ContentReader, node: yaml.Node) -> Block | None:
     if f is None:
         return None
     src, alt = required_text(reader, f, "src"), required_text(reader, f, "alt")
-    if src and reader.root is not None and not is_remote_src(src) and (message := image_path_problem(src, reader.root)):
+    on_disk = bool(src) and reader.root is not None and not is_remote_src(src)
+    reader.consulted_files |= on_disk
+    if on_disk and reader.root is not None and (message := image_path_problem(src, reader.root)):
         reader.problem(f.node("src"), "SB406", message)
         src = ""
     elif src and not is_remote_src(src) and not LOCAL_IMAGE_PATH.fullmatch(src):

@@ -14,6 +14,7 @@ that sending would fill in.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ import yaml
 from ..errors import ContentError
 from ..problems import Problem, Severity
 from .blocks import ContentReader, mapping, read_article, required_text
+from .cache import FileCache
 from .model import Article, Issue, Section, Welcome, slugify
 from .paths import (
     ARTICLES_DIR,
@@ -38,7 +40,7 @@ from .schema import BLOCK_KINDS, ISSUE, SECTION, WELCOME
 from .yamlfile import Fields, read_yaml
 
 __all__ = [
-    "ARTICLES_DIR", "BLOCK_KINDS", "ISSUE_FILE", "SLUG_PATTERN", "IssueSource", "escape_reason", "image_path_problem",
+    "ARTICLES_DIR", "BLOCK_KINDS", "ISSUE_FILE", "SLUG_PATTERN", "FileCache", "IssueSource", "escape_reason", "image_path_problem",
     "is_remote_src", "issue_folder_of", "load_article", "load_issue", "read_issue",
 ]
 
@@ -68,34 +70,55 @@ class IssueSource:
         return [p for p in self.problems if p.severity is Severity.ERROR]
 
 
-def load_issue(issue_dir: str | Path, /) -> Issue:
-    """Read an issue folder into an :class:`Issue`; raise ContentError on any error."""
-    source = read_issue(issue_dir)
+def load_issue(issue_dir: str | Path, /, *, cache: FileCache | None = None) -> Issue:
+    """Read an issue folder into an :class:`Issue`; raise ContentError on any error (``cache``: see :func:`read_issue`)."""
+    source = read_issue(issue_dir, cache=cache)
     if source.errors or source.issue is None:
         raise ContentError(source.errors)
     return source.issue
 
 
-def load_article(path: str | Path, /, *, root: str | Path | None = None) -> tuple[Article | None, list[Problem]]:
+def load_article(
+    path: str | Path, /, *, root: str | Path | None = None, cache: FileCache | None = None,
+) -> tuple[Article | None, list[Problem]]:
     """Read one article file; the slug is the file name without ``.yaml``.
 
     ``root`` is the issue folder (default: :func:`issue_folder_of`); the file
-    and its images must resolve inside it, or they are not read.
+    and its images must resolve inside it, or they are not read. ``cache``:
+    see :func:`read_issue`.
     """
     path = Path(path)
     folder = Path(root) if root is not None else issue_folder_of(path)
     if reason := escape_reason(path, folder.resolve()):
         return None, [Problem(str(path), 0, 0, "SB024", _refusal(path, reason))]
-    node, problems = read_yaml(path)
+    _, article, problems = _article_file(path, folder, cache)
+    return article, problems
+
+
+def _article_file(path: Path, root: Path, cache: FileCache | None) -> tuple[yaml.Node | None, Article | None, list[Problem]]:
+    """An article file's node tree, the article built from it, and the problems of both.
+
+    With a cache, an unchanged file is not parsed again, nor its article
+    built again unless it has local images (whose paths are judged on disk).
+    """
+    node, problems = read_yaml(path) if cache is None else cache.read_yaml(path)
     if node is None:
-        return None, problems
-    reader = ContentReader(str(path), root=folder)
+        return None, None, problems
+    if cache is not None and (kept := cache.article(path, root)) is not None:
+        return node, kept[0], problems + list(kept[1])
+    reader = ContentReader(str(path), root=root)
     article = read_article(reader, node, path.stem)
-    return article, problems + reader.problems
+    if cache is not None and not reader.consulted_files:
+        cache.keep_article(path, root, (article, tuple(reader.problems)))
+    return node, article, problems + reader.problems
 
 
-def read_issue(issue_dir: str | Path, /) -> IssueSource:
-    """Read an issue folder, collecting every problem instead of raising."""
+def read_issue(issue_dir: str | Path, /, *, cache: FileCache | None = None) -> IssueSource:
+    """Read an issue folder, collecting every problem instead of raising.
+
+    ``cache`` (one :class:`FileCache` passed to every reload of the folder)
+    skips parsing the files unchanged since the last read.
+    """
     issue_dir = Path(issue_dir)
     issue_path = issue_dir / ISSUE_FILE
     source = IssueSource(None, [], issue_path)
@@ -107,7 +130,7 @@ def read_issue(issue_dir: str | Path, /) -> IssueSource:
         source.problems.append(Problem(str(issue_path), 0, 0, "SB024", f"The file {issue_path} is not read: {reason}; the issue folder must hold its own {ISSUE_FILE}."))
         source.refused.append(issue_path)
         return source
-    root, problems = read_yaml(issue_path)
+    root, problems = read_yaml(issue_path) if cache is None else cache.read_yaml(issue_path)
     source.problems += problems
     if root is None:
         return source
@@ -116,7 +139,7 @@ def read_issue(issue_dir: str | Path, /) -> IssueSource:
     fields = mapping(reader, root, ISSUE)
     sections: list[Section] = []
     if fields is not None and "sections" in fields:
-        folder = _Folder(issue_dir, real)
+        folder = _Folder(issue_dir, real, cache)
         sections = _sections(reader, fields, folder, source)
     issue = _issue(reader, fields, sections) if fields is not None else None
     source.problems += reader.problems
@@ -133,11 +156,20 @@ class _Folder:
     ``/``), so a file is resolved only when one of them is a link.
     """
 
-    def __init__(self, path: Path, real: Path) -> None:
+    def __init__(self, path: Path, real: Path, cache: FileCache | None = None) -> None:
         self.path = path
         self.real = real
-        articles = path / ARTICLES_DIR
-        self.plain_articles = not articles.is_symlink()
+        self.cache = cache
+        self.articles = path / ARTICLES_DIR
+        self.plain_articles = not self.articles.is_symlink()
+
+    def article_files(self) -> list[Path]:
+        """The folder's ``articles/*.yaml``, sorted (as ``glob``, without its pattern matching)."""
+        try:
+            with os.scandir(self.articles) as entries:
+                return sorted(self.articles / entry.name for entry in entries if entry.name.endswith(".yaml"))
+        except OSError:
+            return []
 
     def escape(self, article: Path) -> str:
         """Why the article file must not be read, or ""."""
@@ -200,7 +232,7 @@ def _referenced_article(reader: ContentReader, slug_node: yaml.Node, folder: _Fo
         example = slugify(slug) or "youth-diversion-ceredigion"
         reader.problem(slug_node, "SB023", f"The article name '{short(slug)}' is not allowed: use lower-case letters a-z, digits and single hyphens, such as '{example}' (its file is {ARTICLES_DIR}/<name>.yaml).")
         return None
-    path = folder.path / ARTICLES_DIR / f"{slug}.yaml"
+    path = folder.articles / f"{slug}.yaml"
     if slug in source.article_paths or path in source.refused:
         reader.problem(slug_node, "SB021", f"The article '{slug}' is listed twice; list each article once.")
         return None
@@ -211,28 +243,25 @@ def _referenced_article(reader: ContentReader, slug_node: yaml.Node, folder: _Fo
     if not path.is_file():  # missing, or a folder or FIFO: never opened
         if path.exists():
             source.refused.append(path)
-        existing = sorted(p.stem for p in (folder.path / ARTICLES_DIR).glob("*.yaml") if p.is_file())
+        existing = sorted(p.stem for p in folder.article_files() if p.is_file())
         close = difflib.get_close_matches(slug, existing, n=1)
         hint = f" Did you mean '{close[0]}'?" if close else ""
         reader.problem(slug_node, "SB020", f"The article '{slug}' has no file {path}.{hint}")
         return None
     source.article_paths[slug] = path
-    node, problems = read_yaml(path)
+    node, article, problems = _article_file(path, folder.path, folder.cache)
     source.problems += problems
     if node is None:
         return None
     source.nodes[path] = node
-    article_reader = ContentReader(str(path), root=folder.path)
-    article = read_article(article_reader, node, slug)
-    source.problems += article_reader.problems
-    return article if not any(p.severity is Severity.ERROR for p in article_reader.problems) else None
+    return article if not any(p.severity is Severity.ERROR for p in problems) else None
 
 
 def _unreferenced(folder: _Folder, source: IssueSource) -> list[Problem]:
     """SB022 for each article file no section lists; SB024 (unread) for one that links out of the folder."""
     known = {path.name for path in source.article_paths.values()}  # all live in folder/articles
     problems = []
-    for path in sorted((folder.path / ARTICLES_DIR).glob("*.yaml")):
+    for path in folder.article_files():
         if path.name in known or path in source.refused:
             continue
         if reason := folder.escape(path):

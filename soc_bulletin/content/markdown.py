@@ -5,13 +5,15 @@ result always goes through nh3, which keeps only the tags below and only
 ``https:``, ``http:`` and ``mailto:`` links. ``soc_bulletin.check.html``
 reports what the sanitiser would remove, so nothing is dropped silently.
 Control and direction-changing characters are dropped before parsing (the
-loader reports them).
+loader reports them). ``styles`` gives tags an inline ``style`` (the layout's
+choice per place: email clients drop ``<style>`` blocks), added after sanitising.
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
-from html import unescape
+from html import escape, unescape
 
 import nh3
 from markdown_it import MarkdownIt
@@ -19,7 +21,9 @@ from markdown_it.token import Token
 
 from .model import strip_unsafe
 
-__all__ = ["ALLOWED_TAGS", "markdown_html", "markdown_inline_html", "markdown_text", "markdown_inline_text", "wrap"]
+__all__ = [
+    "ALLOWED_TAGS", "Styles", "add_styles", "markdown_html", "markdown_inline_html", "markdown_text", "markdown_inline_text", "wrap",
+]
 
 ALLOWED_TAGS = frozenset({"p", "ul", "ol", "li", "strong", "em", "b", "i", "a", "h3", "h4", "br", "blockquote", "code"})
 _ATTRIBUTES = {"a": {"href", "title"}}
@@ -27,15 +31,36 @@ _SCHEMES = {"https", "http", "mailto"}
 
 _md = MarkdownIt("commonmark", {"html": True, "typographer": False})
 
+#: Inline styles by tag name, such as ``(("p", "margin:0 0 12px;"),)``: hashable, so renderings are cached.
+Styles = tuple[tuple[str, str], ...]
+# Every tag of sanitised HTML, attribute values (which may hold "<" and ">") whole.
+_TAG = re.compile(r"<(/?)([a-z][a-z0-9]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+
 
 def sanitise(html: str, /) -> str:
     """Keep only safe tags, attributes and link schemes."""
     return nh3.clean(html, tags=set(ALLOWED_TAGS), attributes=_ATTRIBUTES, url_schemes=_SCHEMES, link_rel=None)
 
 
+def add_styles(html: str, styles: Styles, /) -> str:
+    """Sanitised ``html`` with each start tag named in ``styles`` given that ``style`` attribute.
+
+    The sanitiser leaves no ``style`` of its own, so each tag gets exactly one.
+    """
+    if not styles:
+        return html
+    table = {tag: f' style="{escape(style)}"' for tag, style in styles}
+
+    def styled(tag: re.Match[str]) -> str:
+        add = "" if tag[1] else table.get(tag[2], "")
+        return f"<{tag[2]}{add}{tag[3]}>" if add else tag[0]
+
+    return _TAG.sub(styled, html)
+
+
 @lru_cache(maxsize=4096)
-def markdown_html(source: str, /) -> str:
-    """Render block Markdown to sanitised HTML.
+def markdown_html(source: str, /, *, styles: Styles = ()) -> str:
+    """Render block Markdown to sanitised HTML, tags styled as ``styles`` says.
 
     Headings become ``<h4>``: inside an article they sit below its ``<h3>`` title,
     whatever level the author wrote.
@@ -44,13 +69,13 @@ def markdown_html(source: str, /) -> str:
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
             token.tag = "h4"
-    return sanitise(_md.renderer.render(tokens, _md.options, {})).strip()
+    return add_styles(sanitise(_md.renderer.render(tokens, _md.options, {})).strip(), styles)
 
 
 @lru_cache(maxsize=4096)
-def markdown_inline_html(source: str, /) -> str:
-    """Render inline Markdown (a list item, a label) to sanitised HTML, no ``<p>``."""
-    return sanitise(_md.renderInline(strip_unsafe(source))).strip()
+def markdown_inline_html(source: str, /, *, styles: Styles = ()) -> str:
+    """Render inline Markdown (a list item, a label) to sanitised HTML, no ``<p>``; ``styles`` as above."""
+    return add_styles(sanitise(_md.renderInline(strip_unsafe(source))).strip(), styles)
 
 
 @lru_cache(maxsize=8192)

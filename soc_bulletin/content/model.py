@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TypeAlias
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "LOCAL_IMAGE_PATH",
     "PLACEHOLDER_SYNTAX",
     "UNSAFE_CHARACTERS",
+    "is_safe",
     "slugify",
     "strip_unsafe",
 ]
@@ -52,9 +54,19 @@ PLACEHOLDER_SYNTAX = re.compile(r"\[\[\s*[A-Za-z_][\w.-]*\s*\]\]")
 
 def strip_unsafe(text: str, /) -> str:
     """``text`` without :data:`UNSAFE_CHARACTERS` (the loader reports them; rendering drops them)."""
-    return UNSAFE_CHARACTERS.sub("", text)
+    return text if is_safe(text) else UNSAFE_CHARACTERS.sub("", text)
 
 
+def is_safe(text: str, /) -> bool:
+    """Whether ``text`` holds none of :data:`UNSAFE_CHARACTERS`.
+
+    Each of them is unprintable, so printable text (line breaks and tabs
+    aside) is known safe without the slower search.
+    """
+    return text.isprintable() or text.replace("\n", "").replace("\t", "").isprintable() or not UNSAFE_CHARACTERS.search(text)
+
+
+@lru_cache(maxsize=1024)
 def slugify(text: str, /) -> str:
     """Lower-case ASCII words joined by hyphens: ``"Meet the..."`` -> ``"meet-the"``."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")

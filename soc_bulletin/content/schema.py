@@ -9,7 +9,7 @@ alike. A value is a :class:`Scalar`, a :class:`Sequence` of values, or a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 __all__ = [
@@ -60,16 +60,14 @@ class Mapping:
 
     what: str
     fields: tuple[Field, ...]
+    #: The keys that must be there (worked out once: the loader asks for each mapping it reads).
+    required: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    #: The keys that may be there.
+    optional: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
-    @property
-    def required(self) -> tuple[str, ...]:
-        """The keys that must be there."""
-        return tuple(f.name for f in self.fields if f.required)
-
-    @property
-    def optional(self) -> tuple[str, ...]:
-        """The keys that may be there."""
-        return tuple(f.name for f in self.fields if not f.required)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "required", tuple(f.name for f in self.fields if f.required))
+        object.__setattr__(self, "optional", tuple(f.name for f in self.fields if not f.required))
 
     def __getitem__(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)

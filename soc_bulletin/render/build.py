@@ -1,6 +1,7 @@
 """Write an edition to disk: ``index.html``, ``index.txt``, ``index.mjml`` and its images.
 
-What is written is what a reader sees: the per-recipient placeholders are
+A rebuild leaves a file that would not change alone (nor its time), as
+``make`` would. What is written is what a reader sees: the per-recipient placeholders are
 filled with sample values (:func:`sample_placeholders`), never left as
 ``[[greeting]]``. ``audience`` picks an edition (the articles and sections a
 segment receives); :func:`build_editions` writes every edition side by side.
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,18 +113,28 @@ def build(
     out_dir.mkdir(parents=True, exist_ok=True)
     files = []
     log.info("rendered %s: %d sections, %d articles", out_dir, len(issue.sections), len(issue.articles))
-    for name, template in (("index.html", edition.html), ("index.txt", edition.text), ("index.mjml", edition.mjml)):
-        content = fill_placeholders(template, sample)
+    written = {name: fill_placeholders(template, sample).encode("utf-8")
+               for name, template in (("index.html", edition.html), ("index.txt", edition.text), ("index.mjml", edition.mjml))}
+    for name, content in written.items():
         path = out_dir / name
-        path.write_text(content, encoding="utf-8", newline="\n")
+        _write(path, content)
         files.append(path)
     for src, source in images.items():
         target = out_dir / src
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        _write(target, source.read_bytes())
         files.append(target)
-    html_bytes = len(fill_placeholders(edition.html, sample).encode("utf-8"))
-    return BuildResult(files=files, html_bytes=html_bytes, articles=tuple(a.slug for a in issue.articles), audiences=targeted)
+    return BuildResult(files=files, html_bytes=len(written["index.html"]), articles=tuple(a.slug for a in issue.articles), audiences=targeted)
+
+
+def _write(path: Path, content: bytes) -> None:
+    """Write ``content`` to ``path`` unless the file holds exactly that already."""
+    try:
+        if path.stat().st_size == len(content) and path.read_bytes() == content:
+            return
+    except OSError:  # not there yet (or unreadable: written anew)
+        pass
+    path.write_bytes(content)
 
 
 def build_dir(

@@ -17,6 +17,7 @@ ever needs a soft line break.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ..content.markdown import markdown_inline_text, markdown_text, wrap
 from ..content.model import (
@@ -42,7 +43,8 @@ _OPENING = re.compile(r"\[(?=\[)")
 
 def defuse_text(text: str, /) -> str:
     """Content for the text edition: unsafe characters dropped, ``[[`` never left whole."""
-    return _OPENING.sub("[\u2060", strip_unsafe(text))
+    text = strip_unsafe(text)
+    return _OPENING.sub("[\u2060", text) if "[[" in text else text
 
 WIDTH = 72
 #: the longest line quoted-printable allows (RFC 2045), soft line break included
@@ -53,11 +55,17 @@ _BOX = "*" * WIDTH
 _NARROWEST = WIDTH - 16
 
 
+# The bytes quoted-printable encodes (=XX, three columns each): all but printable ASCII other than "=".
+_ENCODED = bytes(b for b in range(256) if not (0x20 <= b <= 0x7E) or b == ord("="))
+
+
 def qp_width(line: str, /) -> int:
     """The length of ``line`` quoted-printable encoded, without soft breaks."""
     if line.isascii() and "=" not in line and not line.startswith(".") and not line.endswith((" ", "\t")):
         return len(line)
-    width = sum(1 if " " <= ch <= "~" and ch != "=" else 3 * len(ch.encode()) for ch in line)
+    data = line.encode()
+    plain = len(data.translate(None, _ENCODED))  # a character that is not plain is all encoded bytes
+    width = plain + 3 * (len(data) - plain)
     return width + 2 * line.startswith(".") + 2 * line.endswith((" ", "\t"))
 
 
@@ -66,6 +74,7 @@ def _fits(text: str) -> bool:
     return all(qp_width(line) <= QP_LINE or " " not in line.strip() for line in text.split("\n"))
 
 
+@lru_cache(maxsize=8192)
 def _wrap(text: str, /, *, indent: str = "", hanging: str | None = None) -> str:
     """:func:`wrap` at :data:`WIDTH`, narrower where non-ASCII text would pass :data:`QP_LINE` encoded."""
     for width in range(WIDTH, _NARROWEST - 1, -2):
@@ -75,6 +84,7 @@ def _wrap(text: str, /, *, indent: str = "", hanging: str | None = None) -> str:
     return wrapped
 
 
+@lru_cache(maxsize=4096)
 def _markdown(source: str, /) -> str:
     """Block Markdown as text (see :func:`_wrap`)."""
     for width in range(WIDTH, _NARROWEST - 1, -2):

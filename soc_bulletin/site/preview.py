@@ -1,53 +1,60 @@
 """A local preview of one issue that rebuilds and reloads itself when a file changes.
 
 :func:`serve_preview` starts a small HTTP server (stdlib ``ThreadingHTTPServer``)
-and a polling watcher of the issue folder and the layouts. Routes:
+and a watcher of the issue folder and the layouts (:mod:`.watch`: the
+operating system says which files changed). Routes:
 
 ``/``              the preview page: problems, the edition switcher, the email at 600 px and 375 px, the text edition
 ``/email.html``    the rendered email, placeholders filled with sample values
 ``/email.txt``     the text edition
 ``?edition=NAME``  (on the three above) the edition members of segment NAME receive, ``everyone`` for
                    readers in no targeted segment; without it, every article (the editor's view)
-``/poll?since=N``  long poll: answers the build number once it differs from N (or after 25 s)
+``/events``        server-sent events: the build number on connecting and as soon as a build is rendered
+                   (a ``message``), again once its problems are checked (a ``checked`` event)
 anything else      a file of the issue folder (its images)
 
-The reload script lives in the preview page only, never in the email. A
-build that fails shows its problems and keeps the last good render; the
-server never stops because of content.
+Each change is built once, in two steps: the folder is read (only the
+changed files are parsed again, :class:`~soc_bulletin.content.load.FileCache`)
+and rendered, and the page reloads at once with the loader's problems; then
+what was read is checked, and the page puts the check's problems in place
+without reloading. The reload script lives in the preview page only, never
+in the email. A build that fails shows its problems and keeps the last good
+render; the server never stops because of content.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import importlib
-import json
 import logging
 import mimetypes
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ..content.load import read_issue
+from ..check.run import check_source
+from ..content.load import FileCache, IssueSource, read_issue
 from ..content.model import Issue
 from ..errors import BulletinError
 from ..problems import Problem
 from ..render.build import EVERYONE, audiences, edition_issue, sample_placeholders
-from ..render.renderer import DEFAULT_LAYOUTS, Renderer, fill_placeholders
+from ..render.renderer import DEFAULT_LAYOUTS, Edition, Renderer, fill_placeholders
+from .latest import LatestWorker
 from .preview_page import FULL, NOTHING_YET, page
+from .watch import Watcher
 
-__all__ = ["PreviewBuild", "PreviewServer", "build_preview", "serve_preview"]
+__all__ = ["PreviewBuild", "PreviewServer", "build_preview", "check_preview", "render_preview", "serve_preview"]
 
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = 25.0
-WATCH_SECONDS = 0.5
+#: An event stream sends a comment this often, so a page that went away is noticed.
+KEEP_ALIVE_SECONDS = 15.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +76,12 @@ class PreviewBuild:
     issue: Issue | None = None
     #: the editions the switcher offers: every article (""), then "everyone" and each targeted segment
     editions: tuple[str, ...] = (FULL,)
+    #: the compiled layouts of the last good render
+    renderer: Renderer | None = field(default=None, compare=False, repr=False)
+    #: False until the check stage has judged this build (the loader's problems are there from the start)
+    checked: bool = True
+    #: this build's render before sample values are filled in, which the check judges
+    edition: Edition | None = field(default=None, compare=False, repr=False)
 
 
 def editions_of(issue: Issue, /) -> tuple[str, ...]:
@@ -88,70 +101,73 @@ def _shown(problem: Problem) -> Problem:
     return dataclasses.replace(problem, path=os.path.relpath(path, here))
 
 
-def _check_problems(issue_dir: Path) -> list[Problem]:
-    """The problems of the check stage, when this installation has one."""
-    if not (issue_dir / "issue.yaml").is_file():  # the loader has said so already
-        return []
-    try:
-        checks = importlib.import_module("soc_bulletin.check")
-    except ImportError:
-        return []
-    check_paths = getattr(checks, "check_paths", None)
-    return list(check_paths([issue_dir])) if check_paths is not None else []
+def build_preview(
+    issue_dir: Path, /, *, layouts: Path | Renderer, number: int, previous: PreviewBuild | None = None,
+    cache: FileCache | None = None,
+) -> PreviewBuild:
+    """Read ``issue_dir`` once, render and check what was read; never raises.
 
-
-def build_preview(issue_dir: Path, /, *, layouts: Path, number: int, previous: PreviewBuild | None = None) -> PreviewBuild:
-    """Read, check and render ``issue_dir``; never raises.
-
-    On failure the result keeps ``previous``'s HTML and text, so the page
-    still shows the last good render under the problems.
+    ``layouts`` is a layouts folder or its compiled :class:`Renderer`;
+    ``cache`` keeps the files parsed by earlier builds. On failure the result
+    keeps ``previous``'s HTML and text, so the page still shows the last good
+    render under the problems.
     """
+    return check_preview(*render_preview(issue_dir, layouts=layouts, number=number, previous=previous, cache=cache))
+
+
+def render_preview(
+    issue_dir: Path, /, *, layouts: Path | Renderer, number: int, previous: PreviewBuild | None = None,
+    cache: FileCache | None = None,
+) -> tuple[PreviewBuild, IssueSource | None]:
+    """The first step of :func:`build_preview`: the build with the loader's problems only (not ``checked``), and what was read."""
     problems: list[Problem] = []
     last = previous if previous is not None else PreviewBuild(number=0, ok=False)
+    source = None
 
-    def failed() -> PreviewBuild:
-        return dataclasses.replace(last, number=number, ok=False, problems=tuple(sorted({_shown(p) for p in problems})),
-                                   built_at=time.time())
+    def failed() -> tuple[PreviewBuild, IssueSource | None]:
+        return dataclasses.replace(last, number=number, ok=False, problems=_shown_all(problems), built_at=time.time(),
+                                   checked=False), source
     try:
-        source = read_issue(issue_dir)
+        source = read_issue(issue_dir, cache=cache)
         problems += source.problems
-        problems += _check_problems(issue_dir)
         if source.issue is None or source.errors:
             return failed()
-        edition = Renderer(layouts).render(source.issue)
+        renderer = layouts if isinstance(layouts, Renderer) else Renderer(layouts)
+        edition = renderer.render(source.issue)
     except Exception as exc:  # anything at all (a broken layout, a bug): show it, keep serving
-        if isinstance(exc, BulletinError):
-            log.warning("preview build of %s failed: %s", issue_dir, exc)
-        else:
-            log.exception("preview build of %s failed", issue_dir)
+        _log_failure(issue_dir, exc)
         problems.append(Problem(str(issue_dir), 0, 0, "SB500", f"The preview could not be built: {exc}"))
         return failed()
     sample = sample_placeholders(source.issue)
     return PreviewBuild(
         number, True, edition.subject, fill_placeholders(edition.html, sample), fill_placeholders(edition.text, sample),
-        tuple(sorted({_shown(p) for p in problems})), issue=source.issue, editions=editions_of(source.issue),
-    )
+        _shown_all(problems), issue=source.issue, editions=editions_of(source.issue), renderer=renderer, checked=False,
+        edition=edition,
+    ), source
 
 
-def _snapshot(folders: Iterable[Path]) -> dict[Path, tuple[int, int]]:
-    """Modification time and size of every file under ``folders``.
+def check_preview(build: PreviewBuild, source: IssueSource | None, /) -> PreviewBuild:
+    """The second step of :func:`build_preview`: ``build`` with the problems of the check stage on ``source``; never raises."""
+    if source is None or not source.issue_path.is_file():  # nothing was read, or the loader has said why
+        return dataclasses.replace(build, checked=True)
+    problems = list(build.problems)
+    try:
+        problems += check_source(source, edition=build.edition if build.ok else None).problems
+    except Exception as exc:  # settings that cannot be read, a bug: show it, keep serving
+        _log_failure(source.issue_path.parent, exc)
+        problems.append(Problem(str(source.issue_path), 0, 0, "SB500", f"The issue could not be checked: {exc}"))
+    return dataclasses.replace(build, problems=_shown_all(problems), checked=True)
 
-    Hidden files and editors' backups (``.x.swp``, ``x~``) are left out, so
-    an open editor does not trigger rebuilds.
-    """
-    found: dict[Path, tuple[int, int]] = {}
-    for folder in folders:
-        for path in folder.rglob("*"):
-            relative = path.relative_to(folder).parts
-            if any(part.startswith(".") for part in relative) or path.name.endswith("~"):
-                continue
-            try:
-                stat = path.stat()
-            except OSError:  # removed while we looked
-                continue
-            if path.is_file():
-                found[path] = (stat.st_mtime_ns, stat.st_size)
-    return found
+
+def _shown_all(problems: Iterable[Problem]) -> tuple[Problem, ...]:
+    return tuple(sorted({_shown(p) for p in problems}))
+
+
+def _log_failure(issue_dir: Path, exc: Exception) -> None:
+    if isinstance(exc, BulletinError):
+        log.warning("preview build of %s failed: %s", issue_dir, exc)
+    else:
+        log.exception("preview build of %s failed", issue_dir)
 
 
 class PreviewServer:
@@ -163,23 +179,32 @@ class PreviewServer:
     def __init__(self, issue_dir: Path, /, *, host: str, port: int, layouts: Path) -> None:
         self.issue_dir = issue_dir.resolve()
         self.layouts = layouts.resolve()
-        self._changed = threading.Condition()
+        self._changed = threading.Condition()  # guards _build and _streams
         self._stop = threading.Event()
+        self._building = threading.Lock()  # one build at a time: the cache and the renderer are the builder's
         self._rendering = threading.Lock()
         self._editions: dict[tuple[int, str], tuple[str, str]] = {}
-        # Scanned before the first build, so an edit made while it runs is seen.
-        self._seen = _snapshot((self.issue_dir, self.layouts))
-        self._build = build_preview(self.issue_dir, layouts=self.layouts, number=1)
-        self._httpd = ThreadingHTTPServer((host, port), _Handler)
+        self._cache = FileCache()
+        self._renderer: Renderer | None = None  # compiled once, again when a layout changes
+        self._streams = 0
+        self._build = PreviewBuild(number=0, ok=False)
+        # Watching begins before the first build, so an edit made while it runs is seen.
+        self._watcher = Watcher([self.issue_dir, self.layouts], self._on_change)
+        self._checker: LatestWorker[tuple[PreviewBuild, IssueSource | None]] = LatestWorker(self._check, name="preview-check")
+        self.rebuild()
+        try:
+            self._httpd = ThreadingHTTPServer((host, port), _Handler)
+        except OSError:
+            self._watcher.close()
+            self._checker.close()
+            raise
         self._httpd.daemon_threads = True
         self._httpd.preview = self  # type: ignore[attr-defined]
         self.url = f"http://{host}:{self._httpd.server_port}/"
-        self._threads = [
-            threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2}, name="preview-http", daemon=True),
-            threading.Thread(target=self._watch, name="preview-watch", daemon=True),
-        ]
-        for thread in self._threads:
-            thread.start()
+        self._serving = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1}, name="preview-http",
+                                         daemon=True)
+        self._serving.start()
+        self._watcher.start()
         log.info("previewing %s at %s", self.issue_dir, self.url)
 
     @property
@@ -188,27 +213,52 @@ class PreviewServer:
         with self._changed:
             return self._build
 
-    def rebuild(self) -> PreviewBuild:
-        """Build again now and wake the pages waiting for a change."""
-        current = self.build
-        new = build_preview(self.issue_dir, layouts=self.layouts, number=current.number + 1, previous=current)
-        with self._changed:
-            self._build = new
-            self._changed.notify_all()
+    def rebuild(self, changed: Iterable[Path] | None = None, /) -> PreviewBuild:
+        """Build again now, render then check, telling the pages after each; the layouts are compiled again unless
+        ``changed`` (the files that changed) holds none of them."""
+        return self._check(self._render(changed))
+
+    def _on_change(self, changed: set[Path], /) -> None:
+        """Files changed: the render is served at once, its check follows in the checker's thread (a newer edit
+        does not wait for it, and a check that a newer edit overtook is dropped)."""
+        self._checker.submit(self._render(changed))
+
+    def _render(self, changed: Iterable[Path] | None) -> tuple[PreviewBuild, IssueSource | None]:
+        with self._building:
+            if changed is None or any(path.is_relative_to(self.layouts) for path in changed):
+                self._renderer = None
+            current = self._build
+            rendered, source = render_preview(self.issue_dir, layouts=self._renderer or self.layouts,
+                                              number=current.number + 1, previous=current, cache=self._cache)
+            if rendered.ok:
+                self._renderer = rendered.renderer
+            self._publish(rendered)
+        return rendered, source
+
+    def _check(self, job: tuple[PreviewBuild, IssueSource | None], /) -> PreviewBuild:
+        new = check_preview(*job)
+        self._publish(new)
         log.info("build %d: %s, %d problem(s)", new.number, "ok" if new.ok else "failed", len(new.problems))
         return new
+
+    def _publish(self, build: PreviewBuild) -> None:
+        """Make ``build`` the current one, unless a newer build already is (a check that finished late)."""
+        with self._changed:
+            if build.number >= self._build.number:
+                self._build = build
+                self._changed.notify_all()
 
     def edition(self, key: str, /) -> tuple[str, str]:
         """The HTML and text of edition ``key`` of the current build (rendered once per build; "" when none has succeeded)."""
         build = self.build
-        if key == FULL or build.issue is None or key not in build.editions:
+        if key == FULL or build.issue is None or build.renderer is None or key not in build.editions:
             return build.html, build.text
         with self._rendering:
             cached = self._editions.get((build.number, key))
             if cached is None:
                 issue = edition_issue(build.issue, frozenset() if key == EVERYONE else frozenset({key}))
                 try:
-                    edition = Renderer(self.layouts).render(issue)
+                    edition = build.renderer.render(issue)
                 except Exception as exc:  # a layout broken since: say so in the frame
                     log.warning("rendering edition %s failed: %s", key, exc)
                     return NOTHING_YET, str(exc)
@@ -218,29 +268,24 @@ class PreviewServer:
                 self._editions[(build.number, key)] = cached
             return cached
 
-    def wait_for_change(self, since: int, /, *, timeout: float) -> int:
-        """Block until the build number differs from ``since`` (or ``timeout``); return it."""
-        deadline = time.monotonic() + timeout
+    def next_state(self, after: tuple[int, bool] | None, /, *, timeout: float) -> tuple[int, bool] | None:
+        """The build number and whether it is checked, once they differ from ``after`` (at once when None), or the
+        same after ``timeout``; None once closed."""
         with self._changed:
-            while self._build.number == since and not self._stop.is_set():
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                self._changed.wait(remaining)
-            return self._build.number
+            self._changed.wait_for(lambda: self._stop.is_set() or (self._build.number, self._build.checked) != after, timeout)
+            return None if self._stop.is_set() else (self._build.number, self._build.checked)
 
-    def _watch(self) -> None:
-        folders = (self.issue_dir, self.layouts)
-        seen = self._seen
-        while not self._stop.wait(WATCH_SECONDS):
-            try:
-                now = _snapshot(folders)
-            except OSError as exc:  # the folder itself went away; keep trying
-                log.warning("cannot scan %s: %s", self.issue_dir, exc)
-                continue
-            if now != seen:
-                seen = now
-                self.rebuild()
+    @contextlib.contextmanager
+    def streaming(self) -> Iterator[None]:
+        """Count an open event stream while in the block; :meth:`close` waits for them to end."""
+        with self._changed:
+            self._streams += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._streams -= 1
+                self._changed.notify_all()
 
     def serve_until_interrupted(self) -> None:
         """Block the calling thread until Ctrl-C or :meth:`close`."""
@@ -251,16 +296,18 @@ class PreviewServer:
             self.close()
 
     def close(self) -> None:
-        """Stop serving and watching; pages waiting on a change are answered at once."""
+        """Stop watching and serving; the pages' event streams end at once."""
         if self._stop.is_set():
             return
         self._stop.set()
+        self._watcher.close()
+        self._checker.close()
         with self._changed:
             self._changed.notify_all()
+            self._changed.wait_for(lambda: self._streams == 0, timeout=5)
         self._httpd.shutdown()
         self._httpd.server_close()
-        for thread in self._threads:
-            thread.join(timeout=5)
+        self._serving.join(timeout=5)
 
     def __enter__(self) -> PreviewServer:
         return self
@@ -280,6 +327,15 @@ def serve_preview(
     return PreviewServer(Path(issue_dir), host=host, port=port, layouts=layouts or DEFAULT_LAYOUTS)
 
 
+def _news(sent: tuple[int, bool] | None, state: tuple[int, bool], /) -> str:
+    """What an event stream that last told ``sent`` (build number, checked) writes for ``state``."""
+    if state == sent:
+        return ": keep-alive\n\n"
+    number, checked = state
+    news = f"data: {number}\n\n" if sent is None or sent[0] != number else ""
+    return news + (f"event: checked\ndata: {number}\n\n" if checked else "")
+
+
 class _Handler(BaseHTTPRequestHandler):
     server_version = "soc-bulletin-preview"
 
@@ -292,8 +348,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 (stdlib's name)
         url = urlsplit(self.path)
-        query = parse_qs(url.query)
-        edition = query.get("edition", [FULL])[0]
+        edition = parse_qs(url.query).get("edition", [FULL])[0]
         if url.path == "/":
             build = self.preview.build
             shown = edition if edition in build.editions else FULL
@@ -302,12 +357,23 @@ class _Handler(BaseHTTPRequestHandler):
             self._send((self.preview.edition(edition)[0] or NOTHING_YET).encode(), "text/html; charset=utf-8")
         elif url.path == "/email.txt":
             self._send(self.preview.edition(edition)[1].encode(), "text/plain; charset=utf-8")
-        elif url.path == "/poll":
-            since = query.get("since", ["0"])[0]
-            number = self.preview.wait_for_change(int(since) if since.isdigit() else 0, timeout=POLL_SECONDS)
-            self._send(json.dumps({"build": number}).encode(), "application/json")
+        elif url.path == "/events":
+            self._events()
         else:
             self._static(unquote(url.path))
+
+    def _events(self) -> None:
+        """The build number now and after each step of each build, a comment every KEEP_ALIVE_SECONDS, until the page or the server goes."""
+        with self.preview.streaming(), contextlib.suppress(OSError):  # the page went away
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(b"retry: 1000\n\n")  # reconnect within a second when the preview is started again
+            sent = None
+            while (state := self.preview.next_state(sent, timeout=KEEP_ALIVE_SECONDS)) is not None:
+                self.wfile.write(_news(sent, state).encode())
+                sent = state
 
     def _static(self, path: str) -> None:
         root = self.preview.issue_dir

@@ -42,7 +42,7 @@ body { margin: 0; font: 15px/1.5 Arial, Helvetica, sans-serif; color: #1f2933; b
 header { background: #1d3557; color: #fff; padding: 10px 16px; }
 header h1 { margin: 0; font-size: 18px; } header p { margin: 0; font-size: 14px; }
 .problems { margin: 12px 16px; padding: 10px 16px; background: #fff; border-left: 6px solid #a4161a; }
-.problems.none { border-left-color: #2d6a4f; }
+.problems.none { border-left-color: #2d6a4f; } .problems.checking { border-left-color: #9aa5b1; }
 .problems h2 { margin: 0 0 6px; font-size: 16px; } .problems ul { margin: 0; padding-left: 20px; }
 .problems li { font-family: Menlo, Consolas, monospace; font-size: 13px; white-space: pre-wrap; }
 .warning { color: #7a4100; } .stale { font-weight: bold; color: #a4161a; }
@@ -55,37 +55,44 @@ nav.editions a { padding: 4px 10px; border: 1px solid #1d3557; border-radius: 4p
 nav.editions a[aria-current] { background: #1d3557; color: #fff; font-weight: bold; }
 """
 
-# Reload when the build number changes; size the frames to their content.
+# Reload when the server announces another build (server-sent events); put the problems in place once they are
+# checked; size the frames to their content.
 _SCRIPT = """
 const built = %d;
-async function watch() {
-  for (;;) {
-    try {
-      const answer = await (await fetch('/poll?since=' + built, {cache: 'no-store'})).json();
-      if (answer.build !== built) { location.reload(); return; }
-    } catch (e) { await new Promise(r => setTimeout(r, 1000)); }
-  }
-}
+let checked = %s;
+const events = new EventSource('/events');
+events.onmessage = (message) => {
+  if (Number(message.data) !== built) { events.close(); location.reload(); }
+};
+events.addEventListener('checked', async (message) => {
+  if (checked || Number(message.data) !== built) return;
+  checked = true;
+  const fresh = new DOMParser().parseFromString(await (await fetch(location.href, {cache: 'no-store'})).text(), 'text/html');
+  document.getElementById('problems').replaceWith(fresh.getElementById('problems'));
+});
 for (const frame of document.querySelectorAll('iframe')) {
   frame.addEventListener('load', () => {
     frame.style.height = (frame.contentDocument.documentElement.scrollHeight + 4) + 'px';
   });
 }
-watch();
 """
 
 
 def _problem_list(build: PreviewBuild) -> str:
     if not build.problems:
+        if not build.checked:
+            return '<section class="problems checking" id="problems" aria-busy="true"><h2>Checking&hellip;</h2></section>'
         return '<section class="problems none" id="problems"><h2>No problems found</h2></section>'
     items = "".join(
         f'<li class="{p.severity.value}">{escape(str(p))}</li>' for p in build.problems
     )
     errors = sum(p.severity is Severity.ERROR for p in build.problems)
-    stale = "" if build.ok else '<p class="stale">This build failed; below is the last good render.</p>'
+    notes = "" if build.ok else '<p class="stale">This build failed; below is the last good render.</p>'
+    if not build.checked:
+        notes += '<p class="checking">Checking for more&hellip;</p>'
     return (
         f'<section class="problems" id="problems"><h2>{len(build.problems)} problem(s), {errors} error(s)</h2>'
-        f"{stale}<ul>{items}</ul></section>"
+        f"{notes}<ul>{items}</ul></section>"
     )
 
 
@@ -118,5 +125,5 @@ def page(build: PreviewBuild, /, *, edition: str = FULL, text: str = "") -> str:
         "this page reloads when a file of the issue or a layout changes.</p></header>"
         f"{_switcher(build, edition)}{_problem_list(build)}<main><div class=\"views\">{frames}</div>"
         f'<section class="text"><h2>Text edition</h2><pre id="text">{escape(text)}</pre></section></main>'
-        f"<script>{_SCRIPT % build.number}</script></body></html>"
+        f"<script>{_SCRIPT % (build.number, 'true' if build.checked else 'false')}</script></body></html>"
     )
