@@ -13,13 +13,13 @@ once, each a real ``Campaign.send`` to the one sink, timed from a common start
 to the last sender's end; then the ledger alone (claim 64, mark them sent, no
 SMTP) with as many processes. The SQLite ledger's figures (one sender) are
 printed beside them. Each run uses an issue identity of its own and deletes
-its rows afterwards.
+its rows afterwards. Sends run on the event loop the CLI uses (uvloop when
+installed; ``SOC_BULLETIN_UVLOOP=0`` for asyncio's).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import resource
 import shutil
@@ -36,6 +36,7 @@ from soc_bulletin.config import Settings
 from soc_bulletin.send.campaign import Campaign
 from soc_bulletin.send.engine import DeliveryOptions
 from soc_bulletin.send.ledger import Ledger, LedgerRow, State
+from soc_bulletin.send.runner import loop_name, run
 from soc_bulletin.send.sqlite_ledger import SQLiteLedger
 from soc_bulletin.send.transports import OutboxTransport, SMTPSettings, SMTPTransport, Transport
 
@@ -96,7 +97,7 @@ def one_process(args: argparse.Namespace) -> None:
             where = f"SMTP sink, {args.concurrency} connections"
         try:
             start = time.perf_counter()
-            result = asyncio.run(campaign.send(transport, options=DeliveryOptions(concurrency=args.concurrency, batch=256)))
+            result = run(campaign.send(transport, options=DeliveryOptions(concurrency=args.concurrency, batch=256)))
             report = result.report
             elapsed = time.perf_counter() - start
         finally:
@@ -105,7 +106,7 @@ def one_process(args: argparse.Namespace) -> None:
                 sink.wait()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     shutil.rmtree(work, ignore_errors=True)
-    print(f"{campaign.issue.email_subject} to {args.n:,} recipients via {where}; message {size:,} bytes")
+    print(f"{campaign.issue.email_subject} to {args.n:,} recipients via {where} ({loop_name()} event loop); message {size:,} bytes")
     print(f"preflight (check, {args.n:,}-row list, render, DKIM-less templates): {prepare_s * 1000:.0f} ms")
     print(f"sent {report.sent:,} in {elapsed:.2f}s: {report.sent / elapsed:,.0f} messages/s end to end (incl. ledger)")
     print(f"per-recipient build: {build_us:.1f} µs")
@@ -148,7 +149,7 @@ def worker(spec: dict[str, Any]) -> None:
         print("ready", flush=True)
         sys.stdin.readline()
         transport = SMTPTransport(SMTPSettings("127.0.0.1", spec["port"], tls="none"), size=spec["concurrency"])
-        result = asyncio.run(campaign.send(transport, options=DeliveryOptions(concurrency=spec["concurrency"], batch=256)))
+        result = run(campaign.send(transport, options=DeliveryOptions(concurrency=spec["concurrency"], batch=256)))
         done = result.report.sent
     else:  # the ledger alone: claim a batch, mark it sent, again
         ledger: Ledger

@@ -2,7 +2,7 @@
 
 The handler records every accepted message and can be told to answer RCPT
 with 4xx/5xx, drop the connection during DATA, stop answering, or refuse
-connections with 421, a set number of times each.
+connections with 421, a set number of times each; and to offer PIPELINING.
 """
 
 from __future__ import annotations
@@ -54,6 +54,10 @@ class Faults:
     mail_reply: str = ""
     rcpt_reply: str = "550 5.1.1 No such user here"  # the answer to an address in rcpt_permanent
     data_reply: dict[str, str] = field(default_factory=dict)  # the reply after DATA, by recipient ("*": everyone)
+    pipelining: bool = False  # offer PIPELINING (RFC 2920) in the EHLO reply
+    close_after_rset: int = 0  # close the connection right after answering RSET (as a relay closes an idle one)
+    connections: int = 0  # connections accepted
+    data_commands: int = 0  # DATA commands received, answered 354 or not
 
 
 class RecordingHandler:
@@ -61,6 +65,10 @@ class RecordingHandler:
         self.received: list[Received] = []
         self.faults = Faults()
         self.lock = threading.Lock()
+
+    async def handle_EHLO(self, server: SMTP, session: Any, envelope: Any, hostname: str, responses: list[str]) -> list[str]:
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]] if self.faults.pipelining else responses
 
     async def handle_MAIL(self, server: SMTP, session: Any, envelope: Any, address: str, options: list[str]) -> str:
         if self.faults.mail_reply:
@@ -106,6 +114,7 @@ class _FaultySMTP(SMTP):
     faults: Faults
 
     async def _handle_client(self) -> None:
+        self.faults.connections += 1
         if self.faults.refuse_connect > 0:
             self.faults.refuse_connect -= 1
             await self.push("421 4.3.2 Too busy, try later")
@@ -113,6 +122,17 @@ class _FaultySMTP(SMTP):
             self.transport.close()
             return
         await super()._handle_client()
+
+    async def smtp_DATA(self, arg: str) -> None:
+        self.faults.data_commands += 1
+        await super().smtp_DATA(arg)
+
+    async def smtp_RSET(self, arg: str) -> None:
+        await super().smtp_RSET(arg)
+        if self.faults.close_after_rset > 0:
+            self.faults.close_after_rset -= 1
+            assert self.transport is not None
+            self.transport.close()
 
 
 class FaultyController(Controller):

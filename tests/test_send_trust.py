@@ -468,9 +468,9 @@ def test_a_ledger_deleted_mid_send_stops_the_send(tmp_path: Path) -> None:
 
 
 def test_the_aiosmtplib_internals_the_fast_transaction_uses_are_there() -> None:
-    """transports._transaction writes DATA itself through these; a new aiosmtplib must keep them."""
+    """send/transaction.py stands in for aiosmtplib's protocol during a transaction through these; a new aiosmtplib must keep them."""
     import aiosmtplib
-    from aiosmtplib.protocol import SMTPProtocol
+    from aiosmtplib.protocol import MAX_LINE_LENGTH, MAX_RESPONSE_LENGTH, SMTPProtocol
 
     assert aiosmtplib.__version__.startswith("5.1."), f"tested with aiosmtplib 5.1, found {aiosmtplib.__version__}"
 
@@ -478,10 +478,13 @@ def test_the_aiosmtplib_internals_the_fast_transaction_uses_are_there() -> None:
         return SMTPProtocol()
 
     protocol = asyncio.run(make())
-    for name in ("_command_lock", "_response_pending", "read_response", "write"):
+    for name in ("_command_lock", "transport", "eof_received", "connection_lost", "pause_writing", "resume_writing"):
         assert hasattr(protocol, name), f"aiosmtplib.protocol.SMTPProtocol.{name} is gone"
-    client = aiosmtplib.SMTP()
-    assert hasattr(client, "is_ehlo_or_helo_needed") and hasattr(client, "protocol") and hasattr(client, "execute_command")
+    client = aiosmtplib.SMTP(local_hostname="sender.example.org")
+    assert client.local_hostname == "sender.example.org"
+    for name in ("is_ehlo_or_helo_needed", "protocol", "execute_command", "ehlo", "timeout", "supports_extension"):
+        assert hasattr(client, name), f"aiosmtplib.SMTP.{name} is gone"
+    assert aiosmtplib.SMTPStatus.invalid_response.value == -1 and MAX_RESPONSE_LENGTH > MAX_LINE_LENGTH > 998
 
 
 def test_send_runs_as_a_command(workdir: Path) -> None:

@@ -94,12 +94,11 @@ def _transport(args: argparse.Namespace, folder: Path, campaign: Campaign) -> tu
 
 
 def _send(args: argparse.Namespace) -> int:
-    import asyncio
-
     from email_validator import EmailNotValidError, validate_email
 
     from ..send.campaign import Campaign
     from ..send.engine import DeliveryOptions
+    from ..send.runner import run
 
     if args.ledger and args.ledger_dir:
         raise ConfigError("give --ledger (PostgreSQL) or --ledger-dir (SQLite files), not both")
@@ -122,7 +121,7 @@ def _send(args: argparse.Namespace) -> int:
         except EmailNotValidError as exc:
             raise ConfigError(f"--test-to {args.test_to!r} is not an email address: {exc}") from exc
         transport, where = _transport(args, outbox / "proofs" if args.outbox else outboxes / "proofs", campaign)
-        for key, reply in asyncio.run(campaign.proof(address, transport)):
+        for key, reply in run(campaign.proof(address, transport)):
             print(printable(f"Proof of edition '{key}' sent to {address} via {where}: {reply}"))
         return Exit.OK
     transport, where = _transport(args, outbox, campaign)
@@ -130,7 +129,7 @@ def _send(args: argparse.Namespace) -> int:
                               lease=args.lease)
     print(f"Sending {campaign.issue.email_subject} to segment '{campaign.segment}': {len(campaign.recipients)} "
           f"recipient(s) ({campaign.suppressed} suppressed), edition(s): {editions}; via {where}")
-    result = asyncio.run(_deliver(campaign, transport, options, args))
+    result = run(_deliver(campaign, transport, options, args))
     _print_result(result, campaign)
     if args.report:
         _write_report(Path(args.report), result, campaign)

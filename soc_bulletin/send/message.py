@@ -29,9 +29,10 @@ from email.utils import format_datetime, formataddr
 from pathlib import Path
 
 from ..config import check_list_id, parse_mailbox
-from ..errors import ConfigError, RecipientRefused, SenderFailure
+from ..errors import ConfigError, RecipientRefused
 from ..render.renderer import PLACEHOLDERS, Edition
 from ..terminal import printable
+from .dkim import DkimKey
 from .textpart import TextPart
 from .unsubscribe import Unsubscribe
 from .verp import verp_address
@@ -45,7 +46,9 @@ _TOKEN_NAME = {token: name for name, token in PLACEHOLDERS.items()}
 
 
 def clean_header_text(text: str, /) -> str:
-    """``text`` with every control character (CR and LF included) turned into a space."""
+    """``text`` with every control character (CR and LF included) turned into a space, and runs of blanks made one."""
+    if text.isascii() and text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text  # nothing to clean (the common case, checked without a regular expression)
     return " ".join(_CONTROL.sub(" ", text).split())
 
 
@@ -55,6 +58,8 @@ _PLAIN_ADDRESS = re.compile(
 )
 #: an RFC 2047 encoded-word starts with this; header text holding it is always encoded, so it stays data
 _ENCODED_WORD_START = "=?"
+#: a display name that formataddr leaves unquoted: printable ASCII without its specials ([]\\()<>@,:;".)
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]*")
 _MAX_LINE = 998  # octets in a header line, CRLF excluded (RFC 5322)
 
 
@@ -86,6 +91,10 @@ def _header(name: str, value: str) -> bytes:
 def _address_header(name: str, display: str, address: str) -> bytes:
     """``Name: display <address>``; the display name is encoded as data unless it is short plain ASCII."""
     display = clean_header_text(display)
+    if _PLAIN_NAME.fullmatch(display) and _ENCODED_WORD_START not in display:  # what formataddr writes as it is
+        line = f"{name}: {display} <{address}>" if display else f"{name}: {address}"
+        if len(line) <= _MAX_LINE:
+            return f"{line}\r\n".encode("ascii")
     if not _needs_encoding(display):
         line = f"{name}: {formataddr((display, address))}"
         if len(line) <= _MAX_LINE:
@@ -167,77 +176,39 @@ class Sender:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class DkimKey:
-    """A DKIM signing key: ``selector._domainkey.domain`` publishes its public half."""
-
-    selector: str
-    domain: str
-    private_key: bytes
-
-    SIGNED_HEADERS = (b"from", b"to", b"subject", b"date", b"message-id", b"reply-to", b"list-id",
-                      b"list-unsubscribe", b"list-unsubscribe-post", b"mime-version", b"content-type")
-
-    def sign(self, data: bytes, /) -> bytes:
-        """The ``DKIM-Signature`` header line for ``data``."""
-        import dkim  # imported only when signing is configured
-
-        try:
-            return bytes(dkim.sign(data, self.selector.encode(), self.domain.encode(), self.private_key,
-                                   include_headers=list(self.SIGNED_HEADERS), linesep=b"\r\n"))
-        except (dkim.DKIMException, ValueError, TypeError, IndexError) as exc:
-            raise SenderFailure(f"DKIM signing with the key of selector {self.selector!r} failed: {' '.join(str(exc).split())}") from exc
-
-    def probe(self) -> None:
-        """Sign a probe message and verify it against this key's own public half; SenderFailure if it fails.
-
-        Catches a public key, a damaged key or garbage before any recipient is claimed.
-        """
-        import dkim  # imported only when signing is configured
-        from dkim import crypto
-
-        try:
-            private = crypto.parse_pem_private_key(self.private_key)
-        except (crypto.UnparsableKeyError, ValueError, TypeError, IndexError) as exc:
-            raise SenderFailure(f"not an RSA private key in PEM format ({' '.join(str(exc).split())})") from exc
-        public = _der_sequence(_der_integer(private["modulus"]), _der_integer(private["publicExponent"]))
-        record = b"v=DKIM1; k=rsa; p=" + binascii.b2a_base64(public, newline=False)
-        probe = (f"From: <probe@{self.domain}>\r\nTo: <probe@{self.domain}>\r\nSubject: probe\r\n"
-                 "Date: Thu, 01 Jan 2026 00:00:00 +0000\r\nMessage-ID: <probe@soc-bulletin>\r\n\r\nprobe\r\n").encode()
-        signed = self.sign(probe) + probe
-        try:
-            verified = dkim.verify(signed, dnsfunc=lambda name, timeout=5: record)
-        except (dkim.DKIMException, ValueError, TypeError, IndexError) as exc:
-            raise SenderFailure(f"a probe signature does not verify ({' '.join(str(exc).split())})") from exc
-        if not verified:
-            raise SenderFailure("a probe signature does not verify against the key's public half")
-
-
-def _der_integer(value: int) -> bytes:
-    body = value.to_bytes(value.bit_length() // 8 + 1, "big")  # a leading zero keeps it positive
-    return b"\x02" + _der_length(len(body)) + body
-
-
-def _der_sequence(*parts: bytes) -> bytes:
-    body = b"".join(parts)
-    return b"\x30" + _der_length(len(body)) + body
-
-
-def _der_length(length: int) -> bytes:
-    if length < 0x80:
-        return bytes([length])
-    raw = length.to_bytes((length.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(raw)]) + raw
-
-
-@dataclass(frozen=True, slots=True)
 class OutgoingMessage:
-    """One message ready for a transport: envelope and RFC 5322 bytes."""
+    """One message ready for a transport: envelope and RFC 5322 bytes.
 
-    envelope_from: str
-    recipient: str
-    message_id: str
-    data: bytes
+    ``data`` may be given as the pieces the message is made of (``parts``),
+    joined only when ``data`` is first read: an SMTP transport writes the
+    pieces as they are, with no copy of 140 KB per recipient.
+    """
+
+    __slots__ = ("_data", "envelope_from", "message_id", "parts", "recipient")
+
+    def __init__(self, envelope_from: str, recipient: str, message_id: str, data: bytes | tuple[bytes, ...]) -> None:
+        self.envelope_from, self.recipient, self.message_id = envelope_from, recipient, message_id
+        self.parts: tuple[bytes, ...] = (data,) if isinstance(data, bytes) else data
+        self._data = data if isinstance(data, bytes) else None
+
+    @property
+    def data(self) -> bytes:
+        """The whole message."""
+        if self._data is None:
+            self._data = b"".join(self.parts)
+        return self._data
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, OutgoingMessage) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"OutgoingMessage({self.envelope_from!r}, {self.recipient!r}, {self.message_id!r}, <{len(self.data)} bytes>)"
+
+    def _key(self) -> tuple[str, str, str, bytes]:
+        return (self.envelope_from, self.recipient, self.message_id, self.data)
 
 
 class _EncodedPart:
@@ -358,8 +329,26 @@ class MessageTemplate:
             headers.append(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n")
         text = self._text.chunks({"greeting": greeting, "unsubscribe_url": links.preferred})
         body_html = self._html.chunks({"greeting": html.escape(greeting), "unsubscribe_url": html.escape(links.preferred)})
-        data = b"".join([self._static_headers, *headers, self._text_head, *text, self._html_head, *body_html, self._tail])
+        parts = _coalesce([self._static_headers, *headers, self._text_head, *text, self._html_head, *body_html, self._tail])
         if self.dkim is not None:
-            data = self.dkim.sign(data) + data
+            data = b"".join(parts)
+            parts = (self.dkim.sign(data), data)
         envelope = verp_address(self.sender.envelope_sender, self.unsubscribe.verp_token(self.key, address)) if self.sender.verp else None
-        return OutgoingMessage(envelope or self.sender.envelope_sender, address, message_id, data)
+        return OutgoingMessage(envelope or self.sender.envelope_sender, address, message_id, parts)
+
+
+def _coalesce(pieces: list[bytes]) -> tuple[bytes, ...]:
+    """``pieces`` with each run of small ones joined: a few parts to write, and the large static ones never copied."""
+    out: list[bytes] = []
+    run: list[bytes] = []
+    for piece in pieces:
+        if len(piece) < 4096:
+            run.append(piece)
+            continue
+        if run:
+            out.append(b"".join(run))
+            run = []
+        out.append(piece)
+    if run:
+        out.append(b"".join(run))
+    return tuple(out)

@@ -103,23 +103,24 @@ class SQLiteLedger(Ledger):
             db.execute("UPDATE recipients SET state='pending', updated=? WHERE state='sending'", (now,))
             known = {key: State(state) for key, state in db.execute("SELECT key, state FROM recipients")}
             new = already = refused = 0
+            inserts: list[tuple[str, str, str, str, str, str, float]] = []
+            updates: list[tuple[str, str, str, str, str, float, str]] = []  # after the inserts: a key listed twice is inserted, then updated
             for row in targets:
                 state = known.get(row.key)
                 if state is None:
                     new += 1
-                    db.execute(
-                        "INSERT INTO recipients (key, address, name, segment, edition, state, run, updated)"
-                        " VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
-                        (row.key, row.address, row.name, row.segment, row.edition, run, now))
+                    inserts.append((row.key, row.address, row.name, row.segment, row.edition, run, now))
                 elif state is State.SENT:
                     already += 1
                 elif state is State.FAILED_PERMANENT:
                     refused += 1
                 else:
-                    db.execute(
-                        "UPDATE recipients SET address=?, name=?, segment=?, edition=?, state='pending', run=?, updated=?"
-                        " WHERE key=?", (row.address, row.name, row.segment, row.edition, run, now, row.key))
+                    updates.append((row.address, row.name, row.segment, row.edition, run, now, row.key))
                 known[row.key] = State.SENT if state is State.SENT else State.PENDING
+            db.executemany("INSERT INTO recipients (key, address, name, segment, edition, state, run, updated)"
+                           " VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)", inserts)
+            db.executemany("UPDATE recipients SET address=?, name=?, segment=?, edition=?, state='pending', run=?, updated=?"
+                           " WHERE key=?", updates)
             gone: list[str] = []
             blocked: list[str] = []
             for (address,) in db.execute(
@@ -141,11 +142,12 @@ class SQLiteLedger(Ledger):
     def claim(self, run: str, limit: int, /) -> list[LedgerRow]:
         with self._tx() as db:
             found = db.execute(
-                "SELECT address, name, edition, attempts, reply, segment FROM recipients WHERE state='pending' AND run=?"
+                "SELECT seq, address, name, edition, attempts, reply, segment FROM recipients WHERE state='pending' AND run=?"
                 " ORDER BY seq LIMIT ?", (run, limit)).fetchall()
-            db.executemany("UPDATE recipients SET state='sending', attempts=attempts+1, updated=? WHERE address=?",
-                           ((time.time(), row[0]) for row in found))
-        return [LedgerRow(a, n, e, State.SENDING, attempts + 1, reply, s) for a, n, e, attempts, reply, s in found]
+            if found:  # the run's pending rows up to the last found are exactly those found: one statement claims them
+                db.execute("UPDATE recipients SET state='sending', attempts=attempts+1, updated=? WHERE state='pending' AND run=? AND seq<=?",
+                           (time.time(), run, found[-1][0]))
+        return [LedgerRow(a, n, e, State.SENDING, attempts + 1, reply, s) for _, a, n, e, attempts, reply, s in found]
 
     def mark(self, updates: Sequence[tuple[str, State, str]], /) -> None:
         if not updates:

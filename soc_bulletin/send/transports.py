@@ -2,9 +2,10 @@
 
 ``OutboxTransport`` writes one ``.eml`` file per message (the default, so the
 main job needs no server); ``SMTPTransport`` keeps a small pool of aiosmtplib
-connections and maps every SMTP outcome to success or a :class:`SendError`
-that says whether to retry (4xx, dropped connection, timeout), give up on
-the recipient (5xx) or stop the whole send (authentication, TLS).
+connections (each message's MAIL, RCPT and DATA in :mod:`.transaction`) and
+maps every SMTP outcome to success or a :class:`SendError` that says whether
+to retry (4xx, dropped connection, timeout), give up on the recipient (5xx)
+or stop the whole send (authentication, TLS).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import aiosmtplib
 from ..config import Environment
 from ..errors import ConfigError, MessageRefused, RecipientRefused, SenderFailure, SendError, TemporaryFailure
 from .message import OutgoingMessage
+from .transaction import StaleConnection, transaction
 
 __all__ = ["OutboxTransport", "SMTPSettings", "SMTPTransport", "Transport"]
 
@@ -125,14 +127,17 @@ class SMTPTransport(Transport):
         self.settings = settings
         self._idle: list[aiosmtplib.SMTP] = []
         self._slots = asyncio.Semaphore(size)
+        self._tls: ssl.SSLContext | None = None  # made once, on the first connection that may use TLS
+        self._local_hostname: str | None = None  # the name said in EHLO: looked up (getfqdn) on the first connection only
 
     def _client(self) -> aiosmtplib.SMTP:
         s = self.settings
-        context = ssl.create_default_context(cafile=s.cafile or None)
+        if self._tls is None and s.tls != "none":  # loading the CA store takes ~30 ms: once per transport, not per connection
+            self._tls = ssl.create_default_context(cafile=s.cafile or None)
         return aiosmtplib.SMTP(
             hostname=s.host, port=s.port, timeout=s.timeout, use_tls=s.tls == "tls",
             start_tls=True if s.tls == "starttls-required" else False if s.tls in ("tls", "none") else None,
-            tls_context=context,
+            tls_context=self._tls, local_hostname=self._local_hostname,
         )
 
     async def _connect(self) -> aiosmtplib.SMTP:
@@ -144,6 +149,7 @@ class SMTPTransport(Transport):
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             client.close()
             raise _classify(exc, None, "connect") from exc  # a 5xx greeting or EHLO: nobody can be sent to
+        self._local_hostname = client.local_hostname
         return client
 
     async def probe(self, envelope_from: str, /) -> None:
@@ -168,13 +174,13 @@ class SMTPTransport(Transport):
             client = self._idle.pop() if reused else await self._connect()
             try:
                 try:
-                    reply = await _transaction(client, message)
-                except _StaleConnection:
+                    reply = await transaction(client, message)
+                except StaleConnection:
                     if not reused:
                         raise
                     client.close()  # the relay closed an idle connection before MAIL: reconnect once
                     client = await self._connect()
-                    reply = await _transaction(client, message)
+                    reply = await transaction(client, message)
             except aiosmtplib.SMTPResponseException as exc:
                 if exc.code < 500 or not await _reset(client):
                     client.close()
@@ -200,46 +206,6 @@ class SMTPTransport(Transport):
                 await client.quit()
             except (TimeoutError, aiosmtplib.SMTPException, OSError):
                 client.close()
-
-
-class _StaleConnection(aiosmtplib.SMTPServerDisconnected):
-    """The connection was closed before the transaction began: nothing was sent."""
-
-
-async def _transaction(client: aiosmtplib.SMTP, message: OutgoingMessage) -> str:
-    """MAIL, RCPT, DATA for one message, sending its bytes as they are.
-
-    aiosmtplib's ``sendmail`` re-normalises line endings and dot-stuffs every
-    message with regular expressions, which costs more than building it;
-    :class:`MessageTemplate` output already has CRLF line ends and no line
-    starting with a dot, so the bytes go out unchanged.
-    """
-    try:
-        if client.is_ehlo_or_helo_needed:
-            await client.ehlo()
-        response = await client.execute_command(b"MAIL", b"FROM:<" + message.envelope_from.encode() + b">")
-    except aiosmtplib.SMTPServerDisconnected as exc:
-        raise _StaleConnection(str(exc)) from exc
-    if response.code != 250:
-        raise aiosmtplib.SMTPSenderRefused(response.code, response.message, message.envelope_from)
-    response = await client.execute_command(b"RCPT", b"TO:<" + message.recipient.encode() + b">")
-    if response.code not in (250, 251):
-        raise aiosmtplib.SMTPRecipientRefused(response.code, response.message, message.recipient)
-    protocol = client.protocol
-    if protocol is None or protocol._command_lock is None:
-        raise aiosmtplib.SMTPServerDisconnected("connection lost")
-    async with protocol._command_lock:  # aiosmtplib's DATA, less its per-message rewriting
-        protocol._response_pending = True
-        protocol.write(b"DATA\r\n")
-        response = await protocol.read_response(timeout=client.timeout)
-        if response.code != 354:
-            raise aiosmtplib.SMTPDataError(response.code, response.message)
-        protocol._response_pending = True
-        protocol.write(message.data + b".\r\n")
-        response = await protocol.read_response(timeout=client.timeout)
-    if response.code != 250:
-        raise aiosmtplib.SMTPDataError(response.code, response.message)
-    return f"{response.code} {response.message}"
 
 
 async def _reset(client: aiosmtplib.SMTP) -> bool:

@@ -18,7 +18,7 @@ import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs
 
 from ..config import Environment, check_url
 from ..errors import ConfigError
@@ -81,7 +81,7 @@ class Unsubscribe:
         """A short token for ``address`` on this list (made with the current secret unless ``key`` is given)."""
         key = self._key if key is None else key
         data = f"{self.list_id}\n{address.lower()}".encode()
-        digest = hmac.new(key, data, hashlib.sha256).digest() if key else hashlib.sha256(data).digest()
+        digest = hmac.digest(key, data, "sha256") if key else hashlib.sha256(data).digest()
         return _b64(digest[:18])
 
     def verify(self, address: str, token: str, /) -> bool:
@@ -101,10 +101,10 @@ class Unsubscribe:
 
     def links(self, address: str, /) -> UnsubscribeLinks:
         """The mailto and (if configured) https links for ``address``."""
-        token = self.token(address)
-        mailto = f"mailto:{self.mailbox}?subject={quote(f'Unsubscribe {token}')}"
+        token = self.token(address)  # URL-safe base64: nothing in it to quote
+        mailto = f"mailto:{self.mailbox}?subject=Unsubscribe%20{token}"
         https = ""
         if self.base_url:
             joiner = "&" if "?" in self.base_url else "?"
-            https = f"{self.base_url}{joiner}a={quote(_b64(address.encode()))}&t={token}"
+            https = f"{self.base_url}{joiner}a={_b64(address.encode())}&t={token}"
         return UnsubscribeLinks(mailto=mailto, https=https)
