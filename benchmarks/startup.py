@@ -2,7 +2,8 @@
 
     python benchmarks/startup.py [-n 15] [--before DIR]
 
-Prints the median wall time of ``soc-bulletin --help`` (goal: under 60 ms) and
+Prints the median wall time of ``soc-bulletin --help`` (goal: under 60 ms,
+set where yamllint took 103 ms, so also printed as a ratio to yamllint) and
 of ``soc-bulletin check issues/2019-08`` beside ``yamllint`` on the same
 folder (goal: at most 1.2x), with the bare interpreter as the floor. Commands
 run as installed (the ``soc-bulletin`` script beside this Python), with
@@ -68,6 +69,10 @@ def main() -> None:
     ratio = check_ms / lint_ms
     print(f"yamllint issues/2019-08           {lint_ms:7.1f} ms")
     print(f"check / yamllint                  {ratio:7.2f}x   goal <= 1.2x: {'met' if ratio <= 1.2 else 'NOT met'}")
+    # The 60 ms goal was set on a machine where yamllint took 103 ms: the same goal on a machine of any speed.
+    scaled = help_ms / lint_ms
+    print(f"--help / yamllint                 {scaled:7.2f}x   the 60 ms goal where yamllint took 103 ms, <= {60 / 103:.2f}x: "
+          f"{'met' if scaled <= 60 / 103 else 'NOT met'}")
 
 
 if __name__ == "__main__":

@@ -33,14 +33,22 @@ class _LazyPackage(types.ModuleType):
 
 
 def lazy_exports(package: str, where: dict[str, str], /) -> tuple[Callable[[str], object], Callable[[], list[str]]]:
-    """The ``__getattr__`` and ``__dir__`` of ``package``: ``where`` maps each exported name to its (relative) module."""
+    """The ``__getattr__`` and ``__dir__`` of ``package``: ``where`` maps each exported name to its (relative) module.
+
+    Any other name that is a submodule of ``package`` is imported when first used.
+    """
     _EXPORTS[package] = where
     sys.modules[package].__class__ = _LazyPackage
 
     def __getattr__(name: str) -> object:
         module = where.get(name)
-        if module is None:
-            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        if module is None:  # a subpackage or module (``soc_bulletin.send.transports``), as after an eager import
+            try:
+                return importlib.import_module(f"{package}.{name}")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{package}.{name}":
+                    raise
+                raise AttributeError(f"module {package!r} has no attribute {name!r}") from None
         value = getattr(importlib.import_module(module, package), name)
         setattr(sys.modules[package], name, value)
         return value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from soc_bulletin.site.latest import LatestWorker
 
@@ -52,10 +53,27 @@ def test_a_failing_job_does_not_end_the_worker() -> None:
         worker.close()
 
 
-def test_close_ends_the_thread_and_drops_waiting_jobs() -> None:
+def test_close_waits_for_the_running_job_and_drops_the_waiting_one() -> None:
+    started, release = threading.Event(), threading.Event()
     ran: list[int] = []
-    worker = LatestWorker(ran.append, name="test-worker")
-    worker.close()
+
+    def work(item: int) -> None:
+        if item == 1:
+            started.set()
+            assert release.wait(10)
+        ran.append(item)
+
+    worker = LatestWorker(work, name="test-worker")
     worker.submit(1)
-    assert not any(t.name == "test-worker" for t in threading.enumerate())
-    assert ran == []
+    assert started.wait(10)
+    worker.submit(2)  # waits behind 1
+    closing = threading.Thread(target=worker.close)
+    closing.start()
+    for _ in range(10_000):  # until close() has marked the worker closed (then job 1 is released)
+        if worker._closed:
+            break
+        time.sleep(0.001)
+    release.set()
+    closing.join(10)
+    assert not closing.is_alive() and not any(t.name == "test-worker" for t in threading.enumerate())
+    assert ran == [1]

@@ -36,6 +36,12 @@ def imported_by(code: str) -> set[str]:
     return {name.split(".")[0] for name in modules}
 
 
+def runs_cleanly(script: str) -> None:
+    """``script`` (assertions) passes in a fresh interpreter."""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, check=False, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
 def cli(*argv: str) -> str:
     return (
         "from soc_bulletin.cli import main\n"
@@ -67,9 +73,22 @@ def test_a_used_name_is_imported_when_first_used() -> None:
     assert "aiosmtplib" in imported_by(code)
 
 
+def test_stages_and_their_modules_are_reached_as_attributes() -> None:
+    """As when the packages imported everything at once: ``soc_bulletin.content.Article``, ``soc_bulletin.send.transports``."""
+    runs_cleanly(
+        "import soc_bulletin\n"
+        "from soc_bulletin.content.model import Article\n"
+        "from soc_bulletin.send import transports\n"
+        "assert soc_bulletin.content.Article is Article\n"
+        "assert soc_bulletin.send.transports is transports\n"
+        "assert soc_bulletin.send.SMTPTransport is transports.SMTPTransport\n"
+        "try:\n    soc_bulletin.no_such_stage\nexcept AttributeError:\n    pass\nelse:\n    raise AssertionError('no AttributeError')\n"
+    )
+
+
 def test_exported_names_win_over_submodules_of_the_same_name() -> None:
     """``soc_bulletin.render`` is the function and ``soc_bulletin.render.build`` the function, as when imported eagerly."""
-    script = (
+    runs_cleanly(
         "import types, soc_bulletin\n"
         "from soc_bulletin.render.build import build_dir\n"  # imports the modules soc_bulletin.render and .render.build
         "from soc_bulletin.render.renderer import render\n"
@@ -80,8 +99,6 @@ def test_exported_names_win_over_submodules_of_the_same_name() -> None:
         "assert callable(build) and not isinstance(build, types.ModuleType), build\n"
         "assert classify is classify_function, classify\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, check=False, timeout=120)
-    assert result.returncode == 0, result.stderr
 
 
 COMMANDS = ["build", "check", "new-article", "new-issue", "subscribers", "send", "status", "suppressions", "preview", "archive",

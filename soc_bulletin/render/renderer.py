@@ -106,7 +106,7 @@ def _content(value: Any) -> Any:
     """
     if type(value) is str:
         return escape(value) if "[[" not in value and is_safe(value) else _defused(escape(value))
-    if isinstance(value, (_LayoutToken, _Finished)) or not isinstance(value, str):
+    if isinstance(value, _LayoutToken) or not isinstance(value, str):
         return value
     markup = value if isinstance(value, Markup) else escape(value)
     return markup if "[[" not in markup and is_safe(str(markup)) else _defused(markup)
@@ -221,8 +221,8 @@ class Renderer:
             trim_blocks=False,
             keep_trailing_newline=True,
             finalize=_content,
-            bytecode_cache=layout_cache(),
         )
+        self.env.bytecode_cache = layout_cache(self.env)
         self.env.filters["markdown"] = lambda s, styles=None: _markdown(s, tuple(styles.items()) if styles else (), False)
         self.env.filters["markdown_inline"] = lambda s, styles=None: _markdown(s, tuple(styles.items()) if styles else (), True)
         self.env.filters["runs"] = block_runs
@@ -281,15 +281,11 @@ class Renderer:
         )
 
 
-class _Finished(Markup):
-    """Markup that :func:`_content` would leave as it is: the Markdown filters' (defused once, when rendered)."""
-
-
 @lru_cache(maxsize=4096)
-def _markdown(source: str, styles: Styles, inline: bool, /) -> _Finished:
+def _markdown(source: str, styles: Styles, inline: bool, /) -> Markup:
     """The ``markdown`` and ``markdown_inline`` filters: sanitised HTML, ``styles`` (tag -> style) on its tags."""
     html = markdown_inline_html(source, styles=styles) if inline else markdown_html(source, styles=styles)
-    return _Finished(_defused(Markup(html)))
+    return _defused(Markup(html))
 
 
 def _inliner(css: str) -> Any:
