@@ -62,7 +62,6 @@ from .preflight import (
     read_lists,
     render_edition,
     segments_for,
-    suppression_test,
     suppressions_for,
 )
 from .sqlite_ledger import SQLiteLedger
@@ -308,7 +307,7 @@ class Campaign:
 
             report = await deliver(
                 ledger, run, self.templates, transport, options=options,
-                is_suppressed=suppression_test(self.suppressions, (sub for sub, _ in self.recipients)),
+                is_suppressed=lambda address: address in self.suppressions,
                 on_permanent=bounced, on_progress=on_progress, stop=stop,
             )
         finally:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +29,7 @@ from .unsubscribe import Unsubscribe
 __all__ = [
     "EVERYONE", "Fingerprint", "audiences", "changed_articles", "check_content", "dkim_key", "done_keys", "edition_key",
     "fingerprint", "issue_identity", "ledger_path", "message_templates", "nobody_to_send", "read_lists", "render_edition",
-    "segments_for", "suppression_test", "suppressions_for",
+    "segments_for", "suppressions_for",
 ]
 
 EVERYONE = "everyone"  # the edition key when an issue has no targeted content
@@ -125,34 +125,6 @@ def suppressions_for(named: str | Path | None, settings: Settings) -> tuple[Supp
     suppressions = load_suppressions(path)
     warnings += [str(p) for p in suppressions.problems]
     return suppressions, path, warnings
-
-
-#: an address whose normal form is its own case-folded self: plain ASCII, no quotes, brackets or blanks (no IDNA label, checked apart)
-_PLAIN = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~@-]+")
-
-
-def suppression_test(suppressions: Suppressions, /, recipients: Iterable[Subscriber] = ()) -> Callable[[str], bool]:
-    """``address in suppressions``, fast for the engine's check of every claimed row.
-
-    A miss by a string costs a full ``validate_email`` (~100 µs); a plain
-    address normalises to its case-folded self, so the lookup a Subscriber
-    gets is the same test, and for ``recipients`` it is made once here.
-    Anything else takes the full path.
-    """
-    cleared = frozenset(sub.email for sub in recipients if _plain(sub.email) and sub not in suppressions)
-
-    def suppressed(address: str) -> bool:
-        if address in cleared:
-            return False
-        if _plain(address):
-            return Subscriber(address) in suppressions
-        return address in suppressions
-
-    return suppressed
-
-
-def _plain(address: str) -> bool:
-    return _PLAIN.fullmatch(address) is not None and "xn--" not in address.casefold()
 
 
 def render_edition(issue: Issue, key: str, renderer: Renderer, url: str) -> Edition:
