@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import deque
+from collections.abc import Callable
 from typing import cast
 
 import aiosmtplib
@@ -60,46 +61,31 @@ async def transaction(client: aiosmtplib.SMTP, message: OutgoingMessage, /) -> s
     replies = _Replies(protocol, client.timeout)
     transport.set_protocol(replies)
     try:
-        if client.supports_extension("pipelining"):
-            return await _pipelined(transport, replies, message, mail + b"\r\n" + rcpt + b"\r\nDATA\r\n")
-        return await _one_by_one(transport, replies, message, mail + b"\r\n", rcpt + b"\r\n")
+        return await _commands(transport, replies, message, mail, rcpt, pipelined=client.supports_extension("pipelining"))
     finally:
         transport.set_protocol(protocol)
         lock.release()
 
 
-async def _one_by_one(transport: asyncio.WriteTransport, replies: _Replies, message: OutgoingMessage, mail: bytes, rcpt: bytes) -> str:
-    transport.write(mail)
-    reply = await replies.first()
-    if reply.code != 250:
-        raise aiosmtplib.SMTPSenderRefused(reply.code, reply.message, message.envelope_from)
-    transport.write(rcpt)
-    reply = await replies.next()
-    if reply.code not in (250, 251):
-        raise aiosmtplib.SMTPRecipientRefused(reply.code, reply.message, message.recipient)
-    transport.write(b"DATA\r\n")
-    reply = await replies.next()
-    if reply.code != 354:
-        raise aiosmtplib.SMTPDataError(reply.code, reply.message)
-    return await _content(transport, replies, message)
-
-
-async def _pipelined(transport: asyncio.WriteTransport, replies: _Replies, message: OutgoingMessage, commands: bytes) -> str:
-    """MAIL, RCPT and DATA in one write; each reply then read and judged in order, as one at a time would."""
-    transport.write(commands)
-    reply = await replies.first()
-    if reply.code != 250:
-        if reply.code >= 500:  # the connection is kept for the next message: read what RCPT and DATA got first
-            await _settle(transport, replies, 2)
-        raise aiosmtplib.SMTPSenderRefused(reply.code, reply.message, message.envelope_from)
-    reply = await replies.next()
-    if reply.code not in (250, 251):
-        if reply.code >= 500:
-            await _settle(transport, replies, 1)
-        raise aiosmtplib.SMTPRecipientRefused(reply.code, reply.message, message.recipient)
-    reply = await replies.next()
-    if reply.code != 354:
-        raise aiosmtplib.SMTPDataError(reply.code, reply.message)
+async def _commands(
+    transport: asyncio.WriteTransport, replies: _Replies, message: OutgoingMessage, mail: bytes, rcpt: bytes, *, pipelined: bool,
+) -> str:
+    """MAIL, RCPT and DATA (in one write when ``pipelined``), each reply judged in order, then the message."""
+    steps: tuple[tuple[bytes, tuple[int, ...], Callable[[aiosmtplib.SMTPResponse], aiosmtplib.SMTPResponseException]], ...] = (
+        (mail, (250,), lambda r: aiosmtplib.SMTPSenderRefused(r.code, r.message, message.envelope_from)),
+        (rcpt, (250, 251), lambda r: aiosmtplib.SMTPRecipientRefused(r.code, r.message, message.recipient)),
+        (b"DATA", (354,), lambda r: aiosmtplib.SMTPDataError(r.code, r.message)),
+    )
+    if pipelined:
+        transport.write(b"".join(command + b"\r\n" for command, _, _ in steps))
+    for index, (command, accepted, refusal) in enumerate(steps):
+        if not pipelined:
+            transport.write(command + b"\r\n")
+        reply = await (replies.first() if index == 0 else replies.next())
+        if reply.code not in accepted:
+            if pipelined and reply.code >= 500 and index < len(steps) - 1:  # the connection is kept: read what the rest got first
+                await _settle(transport, replies, len(steps) - 1 - index)
+            raise refusal(reply)
     return await _content(transport, replies, message)
 
 
