@@ -33,7 +33,7 @@ class _Entry:
     name: str
     node: yaml.Node | None
     problems: tuple[Problem, ...]
-    articles: dict[tuple[str, str], ArticleReading] = field(default_factory=dict)
+    articles: dict[str, ArticleReading] = field(default_factory=dict)  # by the issue folder it was built for
 
 
 class FileCache:
@@ -67,13 +67,13 @@ class FileCache:
     def article(self, path: Path, root: Path, /) -> ArticleReading | None:
         """The article built from ``path`` (as last read) for the issue folder ``root``, if one was kept."""
         entry = self._entries.get(_resolved(path) or path)
-        return entry.articles.get((entry.name, str(root))) if entry is not None and entry.name == str(path) else None
+        return entry.articles.get(str(root)) if entry is not None and entry.name == str(path) else None
 
     def keep_article(self, path: Path, root: Path, reading: ArticleReading, /) -> None:
         """Keep the article built from ``path`` as last read (call it only when building it read no other file)."""
         entry = self._entries.get(_resolved(path) or path)
         if entry is not None and entry.name == str(path):
-            entry.articles[(entry.name, str(root))] = reading
+            entry.articles[str(root)] = reading
 
     def _identify(self, path: Path) -> tuple[Path | None, tuple[int, int, int] | None]:
         key = _resolved(path)
