@@ -12,6 +12,8 @@ void tag ignored.
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -168,3 +170,16 @@ def test_markdown_styles_go_on_tags_never_into_attribute_values() -> None:
     assert markdown_inline_html("*a* [b](https://example.org/)", styles=(("a", "color:#1d4ed8;"),)) == (
         '<em>a</em> <a style="color:#1d4ed8;" href="https://example.org/">b</a>'
     )
+
+
+def test_the_shipped_layouts_build_without_a_whole_document_css_pass(tmp_path: Path) -> None:
+    """The styles come from the layouts themselves: css-inline is not even imported for a build of Issue 11."""
+    script = (
+        "import sys\n"
+        "from soc_bulletin.render.build import build_dir\n"
+        f"build_dir({str(ISSUE_11)!r}, {str(tmp_path / 'out')!r})\n"
+        "assert 'css_inline' not in sys.modules, 'css-inline was imported'\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "index.html").is_file()
