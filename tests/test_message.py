@@ -179,3 +179,11 @@ def test_long_non_ascii_names_are_split_into_short_encoded_words() -> None:
     assert str(make_header(decode_header(to_line.replace("\r\n", "")))) == f"{name} <maria@example.net>"
     to = parse(data)["To"].addresses[0]  # CPython's parser adds a space between encoded-words
     assert (" ".join(to.display_name.split()), to.addr_spec) == (name, "maria@example.net")
+
+
+def test_one_click_header_only_with_an_https_unsubscribe_uri() -> None:
+    """RFC 8058: List-Unsubscribe-Post goes only beside an https URI; an http (localhost) link may still be listed."""
+    m = parse(template("http://localhost:8000/unsubscribe").build("jo@example.net", "Jo").data)
+    assert m["List-Unsubscribe"].startswith("<http://localhost:8000/unsubscribe?")
+    assert m["List-Unsubscribe-Post"] is None
+    assert parse(template("https://bulletin.example.org/unsubscribe").build("jo@example.net").data)["List-Unsubscribe-Post"]

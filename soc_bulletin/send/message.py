@@ -268,7 +268,7 @@ class MessageTemplate:
             b"MIME-Version: 1.0\r\n",
             f'Content-Type: multipart/alternative; boundary="{self._boundary}a"\r\n'.encode(),
         ])
-        self._one_click = bool(unsubscribe.base_url)
+        self._one_click = unsubscribe.base_url.lower().startswith("https://")  # RFC 8058: one-click only with an https URI
         boundary = self._boundary
         qp_headers = b"Content-Type: text/%s; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
         self._text_head = CRLF + f"--{boundary}a\r\n".encode() + qp_headers % b"plain"
