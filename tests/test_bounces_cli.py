@@ -217,3 +217,43 @@ def test_a_source_that_is_no_mailbox_is_one_line_exit_2(project: Path, capsys: p
     assert bounces(project, "nowhere") == 2
     assert capsys.readouterr().err == ("soc-bulletin: error: nowhere: no such mailbox (give a Maildir, an mbox file,"
                                        " a folder of .eml files or an imaps:// URL)\n")
+
+
+def test_a_single_eml_file_is_read_as_one_message(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = project / "one.eml"
+    path.write_bytes(mailshapes.exim("al@example.net", "bounces@example.org"))
+    assert bounces(project, str(path), "--dry-run", "--format", "json") == 0
+    out, err = capsys.readouterr()
+    [found] = json.loads(out)
+    assert (found["source"], found["kind"]) == (str(path), "bounce")
+    assert err.startswith("1 message(s) read: 1 bounce;"), err
+    plain = project / "bounce-without-suffix"  # a message is a message whatever its name
+    plain.write_bytes(mailshapes.person("bo@example.net", "team@example.org").replace(b"\r\n", b"\n"))
+    assert bounces(project, str(plain), "--dry-run") == 0
+    assert "1 message(s) read: 1 none;" in capsys.readouterr().out
+    assert path.exists() and plain.exists()
+
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+
+
+@pytest.mark.parametrize(("name", "data", "why"), [
+    ("photo.png", PNG, "neither a mail message"),
+    ("notes.txt", b"Remember to read the bounces.\nNote: on Monday\n", "neither a mail message"),
+    ("note.eml", b"Subject: half a header\nthen prose, with no blank line before it\n", "neither a mail message"),
+    ("empty.eml", b"", "the message file is empty"),
+    ("blank.eml", b"\n\n  \n", "the message file is empty"),
+], ids=["png", "prose", "half-a-header", "empty-eml", "blank-eml"])
+def test_a_file_that_is_neither_mail_nor_an_mbox_is_one_line_exit_2(project: Path, capsys: pytest.CaptureFixture[str],
+                                                                     name: str, data: bytes, why: str) -> None:
+    (project / name).write_bytes(data)
+    assert bounces(project, name) == 2
+    out, err = capsys.readouterr()
+    assert err.startswith(f"soc-bulletin: error: {name}: {why}") and err.count("\n") == 1, err
+    assert out == ""
+
+
+def test_an_empty_mail_spool_is_an_empty_mbox(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "spool").write_bytes(b"")  # the bounce mailbox after the mail client emptied it
+    assert bounces(project, "spool") == 0
+    assert "0 message(s) read" in capsys.readouterr().out

@@ -1,4 +1,4 @@
-"""Where bounces are read from: a Maildir, an mbox file, a folder of ``.eml`` files (IMAP: :mod:`.imap`).
+"""Where bounces are read from: a Maildir, an mbox file, a folder of ``.eml`` files or one (IMAP: :mod:`.imap`).
 
 Each source yields its messages as :class:`Item` and disposes of the handled
 ones as asked: ``mark`` (the default: Maildir messages are marked seen, moved
@@ -11,8 +11,10 @@ read is yielded with its error and left where it is.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import mailbox
 import os
+import re
 import shutil
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -21,7 +23,7 @@ from pathlib import Path
 
 from ..errors import ConfigError
 
-__all__ = ["Disposal", "EmlFolder", "Item", "MaildirSource", "MboxSource", "Source", "open_local"]
+__all__ = ["Disposal", "EmlFile", "EmlFolder", "Item", "MaildirSource", "MboxSource", "Source", "open_local"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,14 +62,49 @@ class Source(ABC):
 
 
 def open_local(path: Path, disposal: Disposal, /) -> Source:
-    """The source at ``path``: a Maildir (a folder with ``cur`` and ``new``), a folder of ``.eml`` files, or an mbox file."""
+    """The source at ``path``: a Maildir (a folder with ``cur`` and ``new``), a folder of ``.eml`` files, an mbox file or one message.
+
+    ConfigError (naming the file) for a file that is neither a message nor an mbox.
+    """
     if path.is_dir():
         if (path / "cur").is_dir() and (path / "new").is_dir():
             return MaildirSource(path, disposal)
         return EmlFolder(path, disposal)
     if path.is_file():
-        return MboxSource(path, disposal)
+        kind = _file_kind(path)
+        if kind == "message":
+            return EmlFile(path, disposal)
+        if kind == "mbox":
+            return MboxSource(path, disposal)
+        raise ConfigError(f"{path}: {kind}; give a mail message (.eml), an mbox file, a Maildir, a folder of .eml files or an imaps:// URL")
     raise ConfigError(f"{path}: no such mailbox (give a Maildir, an mbox file, a folder of .eml files or an imaps:// URL)")
+
+
+_FIELD = re.compile(rb"[!-9;-~]+:")  # a header field's name and colon (RFC 5322 2.2)
+_HEAD = 16_384
+
+
+def _file_kind(path: Path) -> str:
+    """What the file is: "mbox" (a ``From `` line first), "message" (header fields first), or why it is neither.
+
+    An empty file is an mbox (an emptied mail spool), unless it is named ``.eml``.
+    """
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(_HEAD)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it: {exc.strerror or exc}") from exc
+    if not head.strip():
+        return "the message file is empty" if path.suffix.lower() == ".eml" else "mbox"
+    if head.startswith(b"From "):
+        return "mbox"
+    lines = head.replace(b"\r\n", b"\n").split(b"\n")
+    if len(head) == _HEAD:
+        lines.pop()  # the last line of a full head may be cut short
+    fields = list(itertools.takewhile(lambda line: line.strip(), lines))  # up to the blank line before the body
+    if fields and _FIELD.match(fields[0]) and all(_FIELD.match(line) or line[:1] in (b" ", b"\t") for line in fields):
+        return "message"
+    return "neither a mail message (header fields such as 'From:' first) nor an mbox file (a 'From ' line first)"
 
 
 def _read(path: Path) -> Item:
@@ -112,6 +149,13 @@ class EmlFolder(Source):
             path.unlink(missing_ok=True)
         elif self._target is not None:
             _move(path, self._target / path.name)
+
+
+class EmlFile(EmlFolder):
+    """One file holding one message (``bounces one.eml``); moved or deleted as in a folder of them."""
+
+    def items(self) -> Iterator[Item]:
+        yield _read(self.path)
 
 
 class MaildirSource(Source):
