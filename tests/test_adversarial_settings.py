@@ -94,7 +94,7 @@ BAD_SENDING = [
                  "'http://bulletin.example.org/u'", id="unsubscribe-http"),
     pytest.param('unsubscribe_base_url = "https://user:secret@bulletin.example.org/u"',
                  "[sending] unsubscribe_base_url has a user name or password in it; put no credentials in a URL: "
-                 "'https://user:secret@bulletin.example.org/u'", id="unsubscribe-credentials"),
+                 "'https://user:***@bulletin.example.org/u'", id="unsubscribe-credentials"),  # the password never shown
     pytest.param('unsubscribe_base_url = "https://bulletin.example.org/u#x"',
                  "[sending] unsubscribe_base_url has a #fragment; leave it out: 'https://bulletin.example.org/u#x'",
                  id="unsubscribe-fragment"),

@@ -5,9 +5,9 @@ import typing as _typing
 from .._lazy import lazy_exports as _lazy_exports
 
 if _typing.TYPE_CHECKING:
+    from .environment import Environment
     from .settings import (
         CONFIG_NAME,
-        Environment,
         LedgerSettings,
         RenderSettings,
         SendingSettings,
@@ -35,7 +35,7 @@ __all__ = [
 
 __getattr__, __dir__ = _lazy_exports(__name__, {
     "CONFIG_NAME": ".settings",
-    "Environment": ".settings",
+    "Environment": ".environment",
     "LedgerSettings": ".settings",
     "RenderSettings": ".settings",
     "SendingSettings": ".settings",

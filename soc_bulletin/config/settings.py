@@ -5,7 +5,7 @@ issue folder (or the working directory), as ruff and pytest find theirs, and
 every relative path in it (layouts, lists, segments, suppression, ledger,
 outbox) resolves against that root. Settings that are not secret live in the
 file, committed with the project; the SMTP login and the unsubscribe key come
-only from environment variables, read here and nowhere else.
+only from environment variables, read in :mod:`.environment` and nowhere else.
 
 .. code-block:: toml
 
@@ -50,16 +50,15 @@ from __future__ import annotations
 
 import codecs
 import difflib
-import os
 import re
 import tomllib
-from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
 from ..terminal import printable
+from .environment import Environment
 from .values import (
     DNS_NAME,
     MAX_PATH,
@@ -69,6 +68,7 @@ from .values import (
     check_nameservers,
     check_url,
     control_problem,
+    hide_password,
     parse_mailbox,
     shown,
 )
@@ -124,31 +124,6 @@ class RenderSettings:
 
     layouts: str = ""
     toc: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class Environment:
-    """What comes from environment variables: secrets only."""
-
-    smtp_user: str = ""
-    smtp_password: str = ""
-    unsubscribe_secret: str = ""
-    previous_unsubscribe_secret: str = ""  # still accepted while links made with it are in inboxes (key rotation)
-    imap_password: str = ""  # for `bounces imaps://user@host/INBOX`
-
-    SMTP_USER = "SOC_BULLETIN_SMTP_USER"
-    SMTP_PASSWORD = "SOC_BULLETIN_SMTP_PASSWORD"
-    UNSUBSCRIBE_SECRET = "SOC_BULLETIN_UNSUBSCRIBE_SECRET"
-    PREVIOUS_UNSUBSCRIBE_SECRET = "SOC_BULLETIN_UNSUBSCRIBE_SECRET_PREVIOUS"
-    IMAP_PASSWORD = "SOC_BULLETIN_IMAP_PASSWORD"
-
-    @classmethod
-    def read(cls, environ: Mapping[str, str] | None = None, /) -> Environment:
-        """The variables as they are now (``os.environ`` by default)."""
-        env = os.environ if environ is None else environ
-        return cls(env.get(cls.SMTP_USER, ""), env.get(cls.SMTP_PASSWORD, ""), env.get(cls.UNSUBSCRIBE_SECRET, ""),
-                   previous_unsubscribe_secret=env.get(cls.PREVIOUS_UNSUBSCRIBE_SECRET, ""),
-                   imap_password=env.get(cls.IMAP_PASSWORD, ""))
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,7 +326,7 @@ def _table(cls: type, data: Any, section: str, lines: _Lines, problems: _Problem
             continue
         why = _check_value(key, value)
         if why:
-            problems.add(line, f"{where} {why}: {shown(value)}")
+            problems.add(line, f"{where} {why}: {shown(hide_password(value))}")
             continue
         values[spec.name] = value
     return cls(**values)

@@ -13,7 +13,9 @@ from urllib.parse import parse_qsl, urlsplit
 from ..errors import ConfigError
 from ..terminal import printable
 
-__all__ = ["check_ledger_url", "check_list_id", "check_nameservers", "check_url", "parse_mailbox", "parse_nameservers"]
+__all__ = [
+    "check_ledger_url", "check_list_id", "check_nameservers", "check_url", "hide_password", "parse_mailbox", "parse_nameservers",
+]
 
 MAX_URL = 500  # the unsubscribe URL goes into a header line of at most 998 octets with the token
 MAX_PATH = 4096
@@ -27,6 +29,27 @@ _LIST_ID = re.compile(r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)+")
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 DNS_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&#]*", re.I)
+
+
+def hide_password(url: str, /) -> str:
+    """``url`` with the password in its user part and a ``password=`` query parameter replaced by ``***``.
+
+    The user part is read as generously as people write it: everything up to
+    the last ``@`` before the query, so a password holding ``/`` or ``@`` is
+    hidden whole (a user name has no ``/``). Text that is no URL (no ``://``)
+    is returned as it is.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority_end = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+    userinfo, at, _ = rest[:authority_end].rpartition("@")
+    if at and ":" in userinfo and "/" not in userinfo.partition(":")[0]:
+        rest = userinfo.partition(":")[0] + ":***" + rest[len(userinfo):]
+    return _QUERY_PASSWORD.sub(r"\1***", f"{scheme}{sep}{rest}")
 
 
 def shown(value: str, limit: int = 60) -> str:
@@ -152,7 +175,7 @@ def check_ledger_url(value: str, /) -> str | None:
     if parts.scheme not in ("postgresql", "postgres"):
         return "must be a PostgreSQL URL such as postgresql://bulletin@db.example.org/bulletin"
     hidden = "password" in {key.casefold() for key, _ in parse_qsl(parts.query, keep_blank_values=True)}
-    if hidden or ":" in parts.netloc.rpartition("@")[0]:
+    if hidden or hide_password(value) != value:
         return "must not hold a password; set PGPASSWORD or use ~/.pgpass or a libpq service file"
     return None
 

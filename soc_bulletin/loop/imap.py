@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from urllib.parse import unquote, urlsplit
 
 from ..config import Environment
+from ..config.values import hide_password
 from ..errors import ConfigError
 from ..terminal import printable
 from .sources import Disposal, Item, Source
@@ -50,7 +51,7 @@ class ImapSource(Source):
     def __init__(self, url: str, disposal: Disposal, /, *, password: str, cafile: str = "", timeout: float = 30.0,
                  readonly: bool = False) -> None:
         parts = urlsplit(url)
-        self.label = printable(f"{parts.scheme}://{parts.netloc}{parts.path}")
+        self.label = printable(hide_password(f"{parts.scheme}://{parts.netloc}{parts.path}"))
         if parts.query or parts.fragment or not parts.hostname or not parts.username:
             raise ConfigError(f"{self.label}: give the mailbox as imaps://user@host[:port]/MAILBOX")
         if parts.password is not None:

@@ -28,7 +28,7 @@ from importlib import resources
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from ..config.values import check_ledger_url
+from ..config.values import check_ledger_url, hide_password
 from ..errors import ConfigError, LedgerError
 
 try:
@@ -54,8 +54,8 @@ _DEFAULTS = {"connect_timeout": "5", "keepalives": "1", "keepalives_idle": "10",
 
 
 def describe(url: str, /) -> str:
-    """The URL as shown in messages: scheme, user, hosts and database, without the query."""
-    parts = urlsplit(url)
+    """The URL as shown in messages: scheme, user, hosts and database, without the query; a password as ``***``."""
+    parts = urlsplit(hide_password(url))
     return f"{parts.scheme}://{parts.netloc}{parts.path}" if parts.scheme else "(no URL)"
 
 

@@ -15,13 +15,14 @@ import os
 import re
 import ssl
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
 from ..config import Environment
+from ..config.values import hide_password
 from ..errors import ConfigError, MessageRefused, RecipientRefused, SenderFailure, SendError, TemporaryFailure
 from .message import OutgoingMessage
 from .transaction import StaleConnection, transaction
@@ -86,13 +87,16 @@ def _write_durably(path: Path, data: bytes) -> None:
 
 @dataclass(frozen=True, slots=True)
 class SMTPSettings:
-    """How to reach the relay. ``tls``: "starttls" (when offered), "starttls-required", "tls" or "none"."""
+    """How to reach the relay. ``tls``: "starttls" (when offered), "starttls-required", "tls" or "none".
+
+    The password is never in the repr.
+    """
 
     host: str
     port: int
     tls: str = "starttls"
     username: str = ""
-    password: str = ""
+    password: str = field(default="", repr=False)
     timeout: float = 30.0
     cafile: str = ""
 
@@ -104,15 +108,15 @@ class SMTPSettings:
             parts = urlsplit(url)
             hostname = parts.hostname
         except ValueError as exc:
-            raise ConfigError(f"--smtp must look like smtp://host:port or smtps://host:port, not {url!r} ({exc})") from exc
+            raise ConfigError(f"--smtp must look like smtp://host:port or smtps://host:port, not {hide_password(url)!r} ({exc})") from exc
         if parts.scheme not in ("smtp", "smtps") or not hostname or any(c.isspace() or not c.isprintable() for c in url):
-            raise ConfigError(f"--smtp must look like smtp://host:port or smtps://host:port, not {url!r}")
+            raise ConfigError(f"--smtp must look like smtp://host:port or smtps://host:port, not {hide_password(url)!r}")
         if parts.username or parts.password:
             raise ConfigError(f"put no credentials in the SMTP URL; set {Environment.SMTP_USER} and {Environment.SMTP_PASSWORD} instead")
         try:
             port = parts.port or (465 if parts.scheme == "smtps" else 587)
         except ValueError as exc:
-            raise ConfigError(f"bad port in {url!r}") from exc
+            raise ConfigError(f"bad port in {hide_password(url)!r}") from exc
         tls = "tls" if parts.scheme == "smtps" else "starttls-required" if starttls else "starttls"
         return cls(
             host=unquote(hostname), port=port, tls=tls, username=username,
