@@ -58,6 +58,7 @@ class Faults:
     close_after_rset: int = 0  # close the connection right after answering RSET (as a relay closes an idle one)
     connections: int = 0  # connections accepted
     data_commands: int = 0  # DATA commands received, answered 354 or not
+    auth_commands: int = 0  # AUTH commands received, answered or not (a login's first step)
 
 
 class RecordingHandler:
@@ -126,6 +127,10 @@ class _FaultySMTP(SMTP):
     async def smtp_DATA(self, arg: str) -> None:
         self.faults.data_commands += 1
         await super().smtp_DATA(arg)
+
+    async def smtp_AUTH(self, arg: str) -> None:
+        self.faults.auth_commands += 1
+        await super().smtp_AUTH(arg)
 
     async def smtp_RSET(self, arg: str) -> None:
         await super().smtp_RSET(arg)

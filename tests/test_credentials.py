@@ -1,4 +1,4 @@
-"""Credentials and secrets (issue 21): secrets checked at start and never printed.
+"""Credentials and secrets (issue 21): a login only over TLS, secrets checked at start and never printed.
 
 Every secret here has a distinctive value, searched for in reprs, log records,
 standard output and standard error.
@@ -7,9 +7,12 @@ standard output and standard error.
 from __future__ import annotations
 
 import logging
+import ssl
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import trustme
 
 from soc_bulletin.cli.main import main
 from soc_bulletin.config import Environment, load_settings
@@ -17,6 +20,7 @@ from soc_bulletin.config.values import check_ledger_url, hide_password
 from soc_bulletin.errors import ConfigError
 from soc_bulletin.send.transports import SMTPSettings
 
+from .smtp import FaultyController, RecordingHandler, authenticator
 from .test_send import send, write_list
 
 SMTP_PASSWORD = "smtp-pw-Q7xK2"
@@ -40,6 +44,61 @@ def assert_no_secret(*texts: str) -> None:
     for text in texts:
         for secret in SECRETS:
             assert secret not in text, f"{secret!r} shown in: {text}"
+
+
+# --- a login only over TLS --------------------------------------------------------------------
+
+
+@pytest.fixture
+def plain_auth_server() -> Iterator[FaultyController]:
+    """Offers AUTH on a connection without TLS (and no STARTTLS), as a relay on localhost or an attacker in between may."""
+    controller = FaultyController(RecordingHandler(), authenticator=authenticator("user", SMTP_PASSWORD), auth_require_tls=False)
+    controller.start()
+    yield controller
+    controller.stop()
+
+
+def test_a_login_without_tls_is_refused_before_auth(workdir: Path, plain_auth_server: FaultyController, secrets: None,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    write_list(workdir / "list.csv", 3)
+    faults = plain_auth_server.recorder.faults
+    before = faults.connections  # the controller's own check that the server is up
+    assert send(workdir, "--smtp", plain_auth_server.url) == 2
+    out, err = capsys.readouterr()
+    [error] = [line for line in err.splitlines() if not line.endswith("(warning)")]  # one line (after the issue's warnings)
+    assert error.startswith(f"soc-bulletin: error: the connection to the SMTP server 127.0.0.1:{plain_auth_server.port} is not "
+                          "encrypted (it offers no STARTTLS), so the login would go in clear text: refused before sending it"), err
+    assert "--allow-plaintext-login" in error
+    assert faults.connections == before + 1 and faults.auth_commands == 0, "connected, and the server never saw AUTH"
+    assert plain_auth_server.recorder.received == []
+    assert not (workdir / "ledger").exists(), "refused before anyone was claimed"
+    assert send(workdir, "--smtp", plain_auth_server.url, "--test-to", "editor@example.org") == 2  # a proof too
+    assert faults.auth_commands == 0
+    assert_no_secret(out, err, capsys.readouterr().err)
+
+    assert send(workdir, "--smtp", plain_auth_server.url, "--allow-plaintext-login") == 0  # a relay on this host: said explicitly
+    assert faults.auth_commands >= 1
+    assert len(plain_auth_server.recorder.received) == 3
+
+
+@pytest.mark.parametrize("implicit", [False, True], ids=["starttls", "smtps"])
+def test_a_login_over_tls_goes_ahead(workdir: Path, tmp_path: Path, secrets: None, implicit: bool) -> None:
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    tls = {"ssl_context": context, "auth_require_tls": False} if implicit else {"tls_context": context}
+    controller = FaultyController(RecordingHandler(), authenticator=authenticator("user", SMTP_PASSWORD), **tls)
+    controller.start()
+    try:
+        write_list(workdir / "list.csv", 2)
+        url = controller.url.replace("smtp://", "smtps://") if implicit else controller.url
+        assert send(workdir, "--smtp", url, "--cafile", str(ca_file)) == 0  # the default: STARTTLS when offered
+        assert controller.recorder.faults.auth_commands >= 1
+        assert len(controller.recorder.received) == 2
+    finally:
+        controller.stop()
 
 
 # --- secrets never printed --------------------------------------------------------------------
@@ -97,7 +156,7 @@ def test_urls_with_passwords_on_the_command_line_are_not_echoed(workdir: Path, s
 
 
 def test_verbose_and_debug_runs_log_no_secret(workdir: Path, secrets: None, caplog: pytest.LogCaptureFixture,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+                                              capsys: pytest.CaptureFixture[str], plain_auth_server: FaultyController) -> None:
     caplog.set_level(logging.DEBUG)
     write_list(workdir / "list.csv", 2)
     (workdir / "soc-bulletin.toml").write_text(
@@ -105,6 +164,8 @@ def test_verbose_and_debug_runs_log_no_secret(workdir: Path, secrets: None, capl
         'unsubscribe_base_url = "https://bulletin.example.org/unsubscribe"\n', encoding="utf-8")
     assert main(["-v", "--debug", "build", "issue"]) == 0
     assert main(["-v", "--debug", "send", "issue", "--subscribers", "list.csv", "--segments", "segments.yaml", "--dry-run"]) == 0
+    assert main(["-v", "--debug", "send", "issue", "--subscribers", "list.csv", "--segments", "segments.yaml",
+                 "--smtp", plain_auth_server.url, "--no-progress"]) == 2
     assert main(["-v", "--debug", "status", "issue", "--ledger", f"postgresql://bob:{DB_PASSWORD}@127.0.0.1:1/db"]) == 2
     out, err = capsys.readouterr()
     assert caplog.records, "-v logged something"

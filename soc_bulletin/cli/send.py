@@ -40,6 +40,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     where.add_argument("--outbox", metavar="DIR", help="write .eml files here (default when no --smtp: <project>/outbox/<issue>/<segment>)")
     where.add_argument("--smtp", metavar="URL", help="smtp://host:port or smtps://host:port; login from SOC_BULLETIN_SMTP_USER/_PASSWORD")
     p.add_argument("--starttls", action="store_true", help="refuse to send unless the server offers STARTTLS")
+    p.add_argument("--allow-plaintext-login", action="store_true",
+                   help="log in even when the connection is not encrypted (a relay on this host); without it a login needs TLS")
     p.add_argument("--cafile", default="", help="CA certificates to trust for the SMTP server's TLS")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the SMTP server (default 30)")
     p.add_argument("--concurrency", type=int, default=4, help="SMTP connections at once (default 4)")
@@ -88,7 +90,8 @@ def _transport(args: argparse.Namespace, folder: Path, campaign: Campaign) -> tu
     if args.smtp:
         env = campaign.settings.env
         settings = SMTPSettings.from_url(args.smtp, starttls=args.starttls, timeout=args.timeout, cafile=args.cafile,
-                                         username=env.smtp_user, password=env.smtp_password)
+                                         username=env.smtp_user, password=env.smtp_password,
+                                         allow_plaintext_login=args.allow_plaintext_login)
         return SMTPTransport(settings, size=args.concurrency), args.smtp
     return OutboxTransport(folder), f"outbox {folder}/"
 

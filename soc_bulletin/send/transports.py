@@ -5,7 +5,10 @@ main job needs no server); ``SMTPTransport`` keeps a small pool of aiosmtplib
 connections (each message's MAIL, RCPT and DATA in :mod:`.transaction`) and
 maps every SMTP outcome to success or a :class:`SendError` that says whether
 to retry (4xx, dropped connection, timeout), give up on the recipient (5xx)
-or stop the whole send (authentication, TLS).
+or stop the whole send (authentication, TLS). A login goes only over TLS
+(``smtps://`` or STARTTLS actually negotiated) unless the settings allow a
+plain-text one (a relay on the same host): otherwise a ConfigError, before the
+credentials are written to the socket.
 """
 
 from __future__ import annotations
@@ -89,7 +92,7 @@ def _write_durably(path: Path, data: bytes) -> None:
 class SMTPSettings:
     """How to reach the relay. ``tls``: "starttls" (when offered), "starttls-required", "tls" or "none".
 
-    The password is never in the repr.
+    A login (``username``) needs TLS unless ``allow_plaintext_login``; the password is never in the repr.
     """
 
     host: str
@@ -99,10 +102,11 @@ class SMTPSettings:
     password: str = field(default="", repr=False)
     timeout: float = 30.0
     cafile: str = ""
+    allow_plaintext_login: bool = False
 
     @classmethod
     def from_url(cls, url: str, /, *, starttls: bool = False, timeout: float = 30.0, cafile: str = "",
-                 username: str = "", password: str = "") -> SMTPSettings:
+                 username: str = "", password: str = "", allow_plaintext_login: bool = False) -> SMTPSettings:
         """``smtp://host:port`` or ``smtps://host:port``; credentials never in the URL (the settings read them from the environment)."""
         try:
             parts = urlsplit(url)
@@ -120,7 +124,7 @@ class SMTPSettings:
         tls = "tls" if parts.scheme == "smtps" else "starttls-required" if starttls else "starttls"
         return cls(
             host=unquote(hostname), port=port, tls=tls, username=username,
-            password=password, timeout=timeout, cafile=cafile,
+            password=password, timeout=timeout, cafile=cafile, allow_plaintext_login=allow_plaintext_login,
         )
 
 
@@ -149,12 +153,26 @@ class SMTPTransport(Transport):
         try:
             await client.connect()
             if self.settings.username:
+                self._refuse_plaintext_login(client)
                 await client.login(self.settings.username, self.settings.password)
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             client.close()
             raise _classify(exc, None, "connect") from exc  # a 5xx greeting or EHLO: nobody can be sent to
+        except ConfigError:
+            client.close()
+            raise
         self._local_hostname = client.local_hostname
         return client
+
+    def _refuse_plaintext_login(self, client: aiosmtplib.SMTP, /) -> None:
+        """ConfigError unless the connection is TLS (implicit or STARTTLS) or a plain-text login was allowed."""
+        if client.get_transport_info("sslcontext") is None and not self.settings.allow_plaintext_login:
+            s = self.settings
+            why = " (it offers no STARTTLS)" if s.tls == "starttls" else ""
+            raise ConfigError(
+                f"the connection to the SMTP server {s.host}:{s.port} is not encrypted{why}, so the login would go in clear text: "
+                "refused before sending it; use smtps://, a server that offers STARTTLS, or --allow-plaintext-login for a relay "
+                "on this host")
 
     async def probe(self, envelope_from: str, /) -> None:
         """Connect (TLS and login as configured) and see MAIL FROM accepted, then RSET; keep the connection."""
