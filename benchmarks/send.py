@@ -35,9 +35,9 @@ from typing import Any
 from soc_bulletin.config import Settings
 from soc_bulletin.send.campaign import Campaign
 from soc_bulletin.send.engine import DeliveryOptions
-from soc_bulletin.send.ledger import Ledger, LedgerRow, State
+from soc_bulletin.store.ledger import Ledger, LedgerRow, State
 from soc_bulletin.send.runner import loop_name, run
-from soc_bulletin.send.sqlite_ledger import SQLiteLedger
+from soc_bulletin.store.sqlite_ledger import SQLiteLedger
 from soc_bulletin.send.transports import OutboxTransport, SMTPSettings, SMTPTransport, Transport
 
 HERE = Path(__file__).resolve().parent
@@ -154,7 +154,7 @@ def worker(spec: dict[str, Any]) -> None:
     else:  # the ledger alone: claim a batch, mark it sent, again
         ledger: Ledger
         if spec["ledger"]:
-            from soc_bulletin.send.postgres_ledger import PostgresLedger
+            from soc_bulletin.store.postgres_ledger import PostgresLedger
 
             ledger = PostgresLedger(spec["ledger"], identity=spec["identity"])
         else:

@@ -81,3 +81,11 @@ def send_folder(root: Path) -> Path:
     (root / "segments.yaml").write_text("police: {segments: [police]}\n", encoding="utf-8")
     (root / "suppressed.csv").write_text("address,reason,date\n", encoding="utf-8")
     return root
+
+
+def suppressed_csv(folder: Path) -> str:
+    """The suppression list of the SQLite store in ``folder`` as the CSV lines ``address,reason,date`` (header first)."""
+    from soc_bulletin.store.sqlite_store import SQLiteStore
+
+    with SQLiteStore(folder, readonly=True) as store:
+        return "address,reason,date\n" + "".join(f"{e.address},{e.reason},{e.date}\n" for e in store.suppressions().entries)

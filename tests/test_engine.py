@@ -10,10 +10,10 @@ import pytest
 
 from soc_bulletin.errors import MessageRefused, RecipientRefused, SenderFailure, SendError, TemporaryFailure
 from soc_bulletin.send.engine import DeliveryOptions, DeliveryReport, deliver
-from soc_bulletin.send.ledger import LedgerRow, State
 from soc_bulletin.send.message import OutgoingMessage
-from soc_bulletin.send.sqlite_ledger import SQLiteLedger
 from soc_bulletin.send.transports import Transport
+from soc_bulletin.store.ledger import LedgerRow, State
+from soc_bulletin.store.sqlite_ledger import SQLiteLedger
 
 from .test_message import template
 

@@ -381,7 +381,7 @@ def test_status_by_segment_and_with_a_broken_article(project: Path, capsys: Capt
     code, out, _ = _run(["status", "issues/2019-08", "--segment", "police-wales"], capsys)
     assert code == 0
     assert out[0].startswith("Issue 2019-08: ledger .ledger/2019-08.sqlite3, send started ")
-    assert re.fullmatch(r"police-wales\s+police\s+9\s+9\s+0\s+0\s+0\s+0\s+0", out[2])
+    assert re.fullmatch(r"police-wales\s+police\s+9\s+9\s+0\s+0\s+0\s+0\s+0\s+0\s+0\s+0\s+0", out[2])
 
 
 def test_preview_lists_problems_with_relative_paths(project: Path) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from soc_bulletin.errors import LedgerError
-from soc_bulletin.send.ledger import LedgerRow, State
-from soc_bulletin.send.sqlite_ledger import SQLiteLedger
+from soc_bulletin.store.ledger import LedgerRow, State
+from soc_bulletin.store.sqlite_ledger import SQLiteLedger
 
 
 def rows(*addresses: str, edition: str = "everyone", segment: str = "all") -> list[LedgerRow]:

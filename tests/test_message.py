@@ -28,7 +28,7 @@ ISSUE = Issue(
 
 def template(base_url: str = "", images: dict[str, Path] | None = None, issue: Issue = ISSUE) -> MessageTemplate:
     sender = Sender.parse("SOC Partnerships <team@example.org>", mailbox="team@example.org", list_id="soc.example.org")
-    unsubscribe = Unsubscribe(list_id=sender.list_id, mailbox="team@example.org", base_url=base_url, secret="s3cret-s3cret-s3cret" if base_url else "")
+    unsubscribe = Unsubscribe(list_id=sender.list_id, mailbox="team@example.org", base_url=base_url, secret="s3cret-s3cret-s3cret")
     return MessageTemplate(render(issue), sender=sender, unsubscribe=unsubscribe, images=images)
 
 
@@ -64,19 +64,27 @@ def test_https_unsubscribe_adds_one_click_header_and_verifiable_token() -> None:
     t = template("https://bulletin.example.org/unsubscribe")
     m = parse(t.build("jo@example.net", "Jo").data)
     https, mailto = re.fullmatch(r"<(https://[^>]+)>,\s*<(mailto:[^>]+)>", m["List-Unsubscribe"]).groups()  # type: ignore[union-attr]
-    assert https.startswith("https://bulletin.example.org/unsubscribe?a=")
+    assert re.fullmatch(r"https://bulletin\.example\.org/unsubscribe\?t=[\w-]{16}", https)
     assert m["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    token = https.rsplit("&t=", 1)[1]
+    token = https.rsplit("?t=", 1)[1]
+    assert mailto.endswith(f"?subject=Unsubscribe%20{token}") and "jo" not in https.lower()
     assert t.unsubscribe.verify("jo@example.net", token)
     assert not t.unsubscribe.verify("someone@example.net", token)
     html = [p for p in m.walk() if p.get_content_type() == "text/html"][0].get_content()
     assert f'href="{https.replace("&", "&amp;")}"' in html
 
 
-def test_https_unsubscribe_needs_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("SOC_BULLETIN_UNSUBSCRIBE_SECRET", raising=False)
+@pytest.mark.parametrize(("secret", "previous"), [("", ""), ("short", ""), ("s3cret-s3cret-s3cret", "abc")])
+def test_links_need_secrets_of_16_characters(secret: str, previous: str) -> None:
     with pytest.raises(ConfigError, match="SOC_BULLETIN_UNSUBSCRIBE_SECRET"):
-        Unsubscribe(list_id="l", mailbox="team@example.org", base_url="https://x.example.org/u")
+        Unsubscribe(list_id="l", mailbox="team@example.org", base_url="https://x.example.org/u", secret=secret,
+                    previous_secret=previous)
+
+
+def test_message_ids_and_tokens_are_keyed() -> None:
+    one, two = (Unsubscribe(list_id="l", mailbox="team@example.org", secret=s) for s in ("a" * 16, "b" * 16))
+    assert one.token("jo@example.net") != two.token("jo@example.net")
+    assert one.message_digest("2019-08", "jo@example.net") != two.message_digest("2019-08", "jo@example.net")
 
 
 @pytest.mark.parametrize("name", ["Jo\r\nBcc: victim@example.com", "Jo\nX-Injected: yes", "Jo\x00\x1b Bloggs", "Eve\u2028Cc: all@example.com"])

@@ -33,6 +33,7 @@ def test_build_and_send_from_another_folder_use_the_projects_settings(project: P
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(project)
+    monkeypatch.setenv("SOC_BULLETIN_UNSUBSCRIBE_SECRET", "one-secret-for-both-sends")  # the store's own goes with .ledger
     assert main(["build", "issues/2019-08", "-o", str(tmp_path / "from-root")]) == 0
     assert main(["send", "issues/2019-08", "--segment", "police", "--no-progress"]) == 0
     from_root = sorted(p.name for p in (project / "outbox" / "2019-08" / "police").glob("*.eml"))

@@ -22,8 +22,9 @@ from pathlib import Path
 import pytest
 
 from soc_bulletin.cli.main import main
+from soc_bulletin.store.sqlite_store import SQLiteStore
 
-from .conftest import MINIMAL_ISSUE
+from .conftest import MINIMAL_ISSUE, suppressed_csv
 from .smtp import FaultyController
 from .test_send import ledger_states, send, write_list
 
@@ -189,11 +190,15 @@ def test_a_named_suppression_file_must_exist(workdir: Path, capsys: pytest.Captu
     assert not (workdir / "outbox").exists()
 
 
-def test_a_missing_default_suppression_file_is_a_visible_warning(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    write_list(workdir / "list.csv", 2)
+def test_a_missing_default_suppression_file_is_no_matter_the_store_keeps_the_list(workdir: Path,
+                                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    addresses = write_list(workdir / "list.csv", 2)
+    with SQLiteStore(workdir / "ledger") as store:
+        store.suppress(addresses[0], "unsubscribed", source="one-click")
     code = main(["send", str(workdir / "issue"), "--subscribers", str(workdir / "list.csv"), "--ledger-dir", str(workdir / "ledger"), "--no-progress"])
     assert code == 0
-    assert "warning: no suppression list at subscribers/suppressed.csv; nobody is suppressed" in capsys.readouterr().err  # relative
+    assert "suppression list" not in capsys.readouterr().err
+    assert ledger_states(workdir) == {addresses[0]: "suppressed", addresses[1]: "sent"}
 
 
 def test_a_suppression_row_written_with_a_name_still_suppresses_and_says_so(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -247,7 +252,7 @@ def test_a_content_rejection_stops_the_send_and_suppresses_nobody(workdir: Path,
     assert send(workdir, "--smtp", smtp.url, "--concurrency", "1") == 1
     err = capsys.readouterr().err
     assert f"Stopped: the SMTP server refused the message: {reply}" in err
-    assert (workdir / "suppressed.csv").read_text() == "address,reason,date\n", "nobody is suppressed"
+    assert suppressed_csv(workdir / "ledger") == "address,reason,date\n", "nobody is suppressed"
     assert set(ledger_states(workdir).values()) == {"pending"}, "every row stays retryable"
     del smtp.recorder.faults.data_reply["*"]
     assert send(workdir, "--smtp", smtp.url) == 0
@@ -262,7 +267,7 @@ def test_a_mailbox_refusal_after_data_is_the_recipients_alone(workdir: Path, smt
     states = ledger_states(workdir)
     assert states[addresses[2]] == "failed-permanent"
     assert [s for a, s in states.items() if a != addresses[2]] == ["sent"] * 3
-    rows = list(csv.DictReader(io.StringIO((workdir / "suppressed.csv").read_text())))
+    rows = list(csv.DictReader(io.StringIO(suppressed_csv(workdir / "ledger"))))
     assert [(r["address"], r["reason"]) for r in rows] == [(addresses[2], "bounced")]
 
 
@@ -273,7 +278,7 @@ def test_a_policy_refusal_at_rcpt_stops_instead_of_suppressing_everyone(workdir:
     smtp.recorder.faults.rcpt_reply = "550 5.7.1 Relaying denied"
     assert send(workdir, "--smtp", smtp.url) == 1
     assert "refused the sender: 550 5.7.1 Relaying denied" in capsys.readouterr().err
-    assert (workdir / "suppressed.csv").read_text() == "address,reason,date\n"
+    assert suppressed_csv(workdir / "ledger") == "address,reason,date\n"
     assert "failed-permanent" not in ledger_states(workdir).values()
 
 
@@ -439,7 +444,7 @@ def test_a_ledger_folder_that_cannot_be_made_refuses(workdir: Path, smtp: Faulty
     write_list(workdir / "list.csv", 2)
     (workdir / "ledger").write_text("a file where the ledger folder should be")
     assert send(workdir, "--smtp", smtp.url) == 2
-    assert re.search(r"cannot read the ledger .*ledger/issue\.sqlite3: Not a directory", capsys.readouterr().err)
+    assert re.search(r"cannot create the store .*ledger/store\.db", capsys.readouterr().err)
     assert smtp.recorder.received == []
 
 

@@ -342,9 +342,6 @@ def test_a_readonly_store_on_a_fresh_place_creates_nothing_and_reads_empty(backe
 
 
 def test_a_readonly_store_writes_nothing(request: pytest.FixtureRequest, backend: Backend, store: Store) -> None:
-    if backend.kind == "postgres":
-        request.applymarker(pytest.mark.xfail(strict=True, reason="BUG: PostgresStore(readonly=True) writes: readonly only "
-                                              "stops it making the schema (soc_bulletin/store/postgres_store.py)"))
     store.suppress("al@example.org", "unsubscribed", source="one-click")
     store.secret()
     reader = backend.open(readonly=True)
@@ -368,7 +365,7 @@ def test_a_readonly_store_writes_nothing(request: pytest.FixtureRequest, backend
     assert store.soft_bounces("di@example.org", "verp:d", TODAY, "4.2.2", days=30, record=False) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Store.ledger(issue) (create=True) on a read-only store creates the ledger")
+
 def test_a_readonly_store_creates_no_ledger(backend: Backend, store: Store) -> None:
     store.secret()
     reader = backend.open(readonly=True)

@@ -7,7 +7,7 @@ from .._lazy import lazy_exports as _lazy_exports
 if _typing.TYPE_CHECKING:
     from .segments import Segment, Segments, load_segments
     from .subscribers import Subscriber, SubscriberReport, read_subscribers, write_subscribers
-    from .suppression import Suppression, Suppressions, add_suppression, load_suppressions
+    from .suppression import Suppression, Suppressions, load_suppressions, write_suppressions
 
 __all__ = [
     "Segment",
@@ -16,11 +16,11 @@ __all__ = [
     "SubscriberReport",
     "Suppression",
     "Suppressions",
-    "add_suppression",
     "load_segments",
     "load_suppressions",
     "read_subscribers",
     "write_subscribers",
+    "write_suppressions",
 ]
 
 __getattr__, __dir__ = _lazy_exports(__name__, {
@@ -30,9 +30,9 @@ __getattr__, __dir__ = _lazy_exports(__name__, {
     "SubscriberReport": ".subscribers",
     "Suppression": ".suppression",
     "Suppressions": ".suppression",
-    "add_suppression": ".suppression",
     "load_segments": ".segments",
     "load_suppressions": ".suppression",
     "read_subscribers": ".subscribers",
     "write_subscribers": ".subscribers",
+    "write_suppressions": ".suppression",
 })

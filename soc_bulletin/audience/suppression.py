@@ -3,11 +3,10 @@
 A CSV file (``subscribers/suppressed.csv`` by default) with the columns
 ``address``, ``reason`` (unsubscribed, bounced, complained...), ``date`` and
 ``source`` (who added it: one-click, mail, bounce, complaint, manual; files
-written before the column existed are read as they are, and get it at the next
-write). Sending, the unsubscribe service and bounce processing add to it with
-:func:`add_suppression`, safely at the same moment (:mod:`.lockedfile`); an
-address already on the list is not added twice. :func:`remove_suppression`
-takes back what one source added (the undo of a one-click unsubscribe).
+written before the column existed are read as they are). The list itself is
+kept by the store (:mod:`soc_bulletin.store`): a CSV list is imported into it
+(``suppressions import``, and before every send) and exported from it
+(:func:`write_suppressions`); the editors' hand-kept file still works that way.
 
 Problem codes: SB640-SB643.
 """
@@ -16,27 +15,25 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import datetime as dt
-import io
 import logging
-import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import TextIO
 
 from email_validator import EmailNotValidError, validate_email
 
 from ..errors import SubscriberError
 from ..problems import Problem, Severity
-from .csvsource import CsvFormat, iter_rows, sniff, spreadsheet_safe
-from .lockedfile import locked, replace_contents
+from .csvsource import iter_rows, spreadsheet_safe
+from .lockedfile import locked
 from .subscribers import Subscriber
 
 __all__ = [
-    "DEFAULT_SUPPRESSIONS", "SOURCES", "Suppression", "Suppressions", "add_suppression", "load_suppressions",
-    "remove_suppression",
+    "COLUMNS", "DEFAULT_SUPPRESSIONS", "HEADER", "SOURCES", "Suppression", "Suppressions", "load_suppressions", "source_of",
+    "suppression_key", "write_suppressions",
 ]
 
 log = logging.getLogger(__name__)
@@ -80,14 +77,14 @@ class Suppressions:
     def __post_init__(self) -> None:
         by_key: dict[str, Suppression] = {}
         for entry in self.entries:
-            by_key.setdefault(_key(entry.address), entry)
+            by_key.setdefault(suppression_key(entry.address), entry)
         object.__setattr__(self, "_by_key", MappingProxyType(by_key))
 
     def get(self, address: str | Subscriber, /) -> Suppression | None:
         """The entry that suppresses ``address``, or None."""
         if isinstance(address, Subscriber):
             return self._by_key.get(address.key)
-        return self._by_key.get(address.strip().casefold()) or self._by_key.get(_key(address))
+        return self._by_key.get(address.strip().casefold()) or self._by_key.get(suppression_key(address))
 
     def __contains__(self, address: object) -> bool:
         return isinstance(address, str | Subscriber) and self.get(address) is not None
@@ -97,6 +94,24 @@ class Suppressions:
 
     def __iter__(self) -> Iterator[Suppression]:
         return iter(self._by_key.values())
+
+
+def source_of(entry: Suppression, /) -> str:
+    """Who added ``entry``: its ``source`` column, else guessed from its reason (bounced, complained), else manual."""
+    if entry.source in SOURCES:
+        return entry.source
+    return _SOURCE_OF_REASON.get(entry.reason.casefold(), "manual")
+
+
+def write_suppressions(entries: Iterable[Suppression], out: TextIO, /) -> int:
+    """Write ``entries`` as a CSV suppression list (address, reason, date, source), spreadsheet-safe; returns the rows."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HEADER)
+    count = 0
+    for entry in entries:
+        writer.writerow([spreadsheet_safe(v) for v in (entry.address, entry.reason, entry.date, entry.source)])
+        count += 1
+    return count
 
 
 def load_suppressions(path: str | Path | None = None, /) -> Suppressions:
@@ -144,125 +159,14 @@ def _load(path: Path) -> Suppressions:
     return Suppressions(tuple(entries), name, tuple(problems))
 
 
-def add_suppression(path: str | Path, address: str, reason: str, *, date: dt.date | str | None = None,
-                    source: str | None = None) -> Suppression:
-    """Add one address to the suppression file, creating it with a header if needed; the entry is returned.
-
-    An address already suppressed is not added again: its entry is returned.
-    ``source`` is one of :data:`SOURCES` (default: ``bounce`` for the reason
-    ``bounced``, ``complaint`` for ``complained``, else ``manual``). Keeps the
-    file's encoding, delimiter, line ending and column order (a ``source``
-    column is added to a file without one); the row is written in one append
-    under an exclusive lock, then flushed and fsynced. ``date`` defaults to today.
-    """
-    address, reason = address.strip(), " ".join(reason.split())
-    if not address or any(c in address for c in "\r\n"):
-        raise ValueError(f"Cannot suppress {address!r}: give one email address.")
-    if not reason:
-        raise ValueError("Give a reason, such as 'unsubscribed', 'bounced' or 'complained'.")
-    source = source or _SOURCE_OF_REASON.get(reason, "manual")
-    if source not in SOURCES:
-        raise ValueError(f"Unknown source {source!r}; one of {', '.join(SOURCES)}.")
-    with contextlib.suppress(EmailNotValidError):  # else as written: a bounce may report an address we would not accept
-        address = validate_email(address, check_deliverability=False).normalized
-    if date is None:
-        date = dt.date.today()
-    entry = Suppression(address, reason, date if isinstance(date, str) else date.isoformat(), source=source)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with locked(path, exclusive=True) as out:
-        assert out is not None
-        existing = _load(path).get(entry.address)
-        if existing is not None:
-            return existing
-        fmt, order, ends_with_newline = _existing(path)
-        head = b""
-        if order is not None and "source" not in order:
-            head = _with_source_column(path, fmt)
-            if head:
-                order.append("source")
-        values = {"address": entry.address, "reason": entry.reason, "date": entry.date, "source": entry.source}
-        text = io.StringIO()
-        writer = csv.writer(text, delimiter=fmt.delimiter, lineterminator=fmt.newline)
-        if order is None:
-            writer.writerow(HEADER)
-            order = list(HEADER)
-        elif not ends_with_newline:
-            text.write(fmt.newline)
-        writer.writerow([spreadsheet_safe(values.get(column, "")) for column in order])
-        row = text.getvalue().encode(fmt.encoding)
-        if head:
-            replace_contents(path, head + row)
-        else:
-            out.write(row)
-            out.flush()
-            os.fsync(out.fileno())
-    log.info("suppressed %s (%s, %s) in %s", entry.address, entry.reason, entry.source, path)
-    return entry
-
-
-def remove_suppression(path: str | Path, address: str, /, *, sources: tuple[str, ...] = ("one-click",)) -> int:
-    """Take ``address`` off the list where one of ``sources`` put it; returns the rows removed.
-
-    Rows added by other sources stay (an undo never lifts a bounce or a
-    complaint). The other rows are kept byte for byte; the file is rewritten
-    atomically under the exclusive lock.
-    """
-    path = Path(path)
-    if not path.exists():
-        return 0
-    key = _key(address)
-    with locked(path, exclusive=True):
-        fmt = sniff(path)
-        places: dict[str, int] | None = None
-        starts: list[int] = []
-        drop: set[int] = set()
-        for line, item in iter_rows(path):
-            if isinstance(item, Problem):
-                continue
-            if places is None:
-                places = _places(item)
-                continue
-            starts.append(line)
-            entry = _entry(item, places, str(path), line, [])
-            if entry is not None and _key(entry.address) == key and entry.source in sources:
-                drop.add(line)
-        if not drop:
-            return 0
-        raw = path.read_bytes()
-        lines = re.split(r"(?<=\r\n)|(?<=\n)|(?<=\r)(?!\n)", raw[fmt.bom:].decode(fmt.encoding))
-        ends = {start: (starts[i + 1] if i + 1 < len(starts) else len(lines) + 1) for i, start in enumerate(starts)}
-        gone = {n for start in drop for n in range(start, ends[start])}
-        kept = "".join(text for n, text in enumerate(lines, 1) if n not in gone)
-        replace_contents(path, raw[:fmt.bom] + kept.encode(fmt.encoding))
-    log.info("took %s off %s (%d row(s))", address, path, len(drop))
-    return len(drop)
-
-
-def _with_source_column(path: Path, fmt: CsvFormat) -> bytes:
-    """The file's bytes with ``source`` added to its header line; empty when the header cannot be extended safely."""
-    raw = path.read_bytes()
-    try:
-        text = raw[fmt.bom:].decode(fmt.encoding)
-    except UnicodeDecodeError:
-        return b""
-    lines = re.split(r"(?<=\r\n)|(?<=\n)|(?<=\r)(?!\n)", text)
-    index = 1 if fmt.sep_line else 0
-    if index >= len(lines) or not lines[index].strip() or lines[index].count('"') % 2:
-        return b""
-    header = lines[index]
-    body = header.rstrip("\r\n")
-    lines[index] = body + fmt.delimiter + "source" + header[len(body):]
-    return raw[:fmt.bom] + "".join(lines).encode(fmt.encoding)
-
-
 #: an address whose normal form is its own case-folded self: plain ASCII, no quotes, brackets or blanks (no IDNA label,
 #: checked apart). It is the common case, and a miss by the full normalisation costs a ``validate_email`` (~100 µs)
 #: on every row a send claims.
 _PLAIN = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~@-]+")
 
 
-def _key(address: str) -> str:
+def suppression_key(address: str, /) -> str:
+    """The address as the store keys it: normalised by email-validator when valid, casefolded."""
     address = address.strip()
     if _PLAIN.fullmatch(address) and "xn--" not in address.casefold():
         return address.casefold()
@@ -305,23 +209,3 @@ def _entry(fields: list[str], places: dict[str, int], name: str, line: int, prob
             Severity.WARNING,
         ))
     return Suppression(address, cell("reason"), cell("date"), line, cell("source"))
-
-
-def _existing(path: Path) -> tuple[CsvFormat, list[str] | None, bool]:
-    """The format, column order and final newline of an existing non-empty file."""
-    if not path.exists() or path.stat().st_size == 0:
-        return CsvFormat(), None, True
-    fmt = sniff(path)
-    header = next((item for _line, item in iter_rows(path) if not isinstance(item, Problem)), None)
-    if header is None:
-        return fmt, None, True
-    places = _places(header)
-    if "address" not in places:
-        raise SubscriberError([Problem(str(path), 1, 0, "SB640", "The header has no 'address' column; name the first column 'address'.")])
-    order = [""] * len(header)
-    for column, index in places.items():
-        order[index] = column
-    with path.open("rb") as raw:
-        raw.seek(-min(4, path.stat().st_size), os.SEEK_END)
-        tail = raw.read()
-    return fmt, order, tail.endswith("\n".encode(fmt.encoding))

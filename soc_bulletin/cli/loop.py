@@ -15,6 +15,7 @@ from .. import config
 from ..errors import ConfigError
 from ..terminal import printable
 from .exits import Exit
+from .suppressions import opened, store_options
 
 if TYPE_CHECKING:  # the loop stage (Starlette, uvicorn, the parsers) is imported only by these commands
     from ..loop.process import Outcome, RunReport
@@ -30,8 +31,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     u.add_argument("--port", type=int, default=8000, help="port (default 8000; 0: any free port, printed)")
     u.add_argument("--forwarded-allow-ips", default="127.0.0.1",
                    help="proxies whose X-Forwarded-For is believed, comma-separated (default 127.0.0.1)")
-    u.add_argument("--config", help="settings file (default: the soc-bulletin.toml found from the working directory)")
-    u.add_argument("--suppressed", help="suppression list to write (default from settings: subscribers/suppressed.csv)")
+    store_options(u)
     u.set_defaults(handler=_serve)
 
     b = sub.add_parser("bounces", help="read bounces, complaints and mailed unsubscribes into the suppression list")
@@ -43,10 +43,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     disposal = b.add_mutually_exclusive_group()
     disposal.add_argument("--move-to", metavar="FOLDER", help="move handled messages to this folder or IMAP mailbox")
     disposal.add_argument("--delete", action="store_true", help="delete handled messages (default: mark them)")
-    b.add_argument("--config", help="settings file (default: the soc-bulletin.toml found from the working directory)")
-    b.add_argument("--suppressed", help="suppression list (default from settings: subscribers/suppressed.csv)")
-    b.add_argument("--ledger-dir", help="where the issues' ledgers are (default from settings: <project>/.ledger)")
-    b.add_argument("--state", help="what was handled before (default: bounces.db in the ledger folder)")
+    store_options(b)
     b.add_argument("--cafile", default="", help="CA certificates to trust for the IMAP server's TLS")
     b.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the IMAP server (default 30)")
     b.set_defaults(handler=_bounces)
@@ -59,8 +56,12 @@ def _serve(args: argparse.Namespace) -> int:
     settings = config.load_settings(args.config)
     if not 0 <= args.port <= 65535:
         raise ConfigError(f"--port must be from 0 to 65535, not {args.port}")
-    app = create_app(settings, suppressed=Path(args.suppressed) if args.suppressed else None)
-    server = serve(app, host=args.host, port=args.port, forwarded_allow_ips=args.forwarded_allow_ips)
+    store = opened(args)
+    try:
+        server = serve(create_app(settings, store), host=args.host, port=args.port, forwarded_allow_ips=args.forwarded_allow_ips)
+    except BaseException:
+        store.close()
+        raise
 
     def stop(signum: int, frame: FrameType | None) -> None:
         server.close()
@@ -73,6 +74,8 @@ def _serve(args: argparse.Namespace) -> int:
         server.wait()
     except KeyboardInterrupt:
         server.close()
+    finally:
+        store.close()
     return Exit.OK
 
 
@@ -98,18 +101,11 @@ def _sources(args: argparse.Namespace, settings: config.Settings, disposal: Disp
 def _bounces(args: argparse.Namespace) -> int:
     from ..loop.process import Processor
     from ..loop.sources import Disposal
-    from ..loop.state import BounceState
 
     settings = config.load_settings(args.config)
-    suppressed = Path(args.suppressed) if args.suppressed else settings.resolve(settings.sending.suppressed)
-    ledger_dir = Path(args.ledger_dir) if args.ledger_dir else settings.resolve(settings.sending.ledger)
-    state = BounceState(Path(args.state) if args.state else ledger_dir / "bounces.db", readonly=args.dry_run)
-    try:
+    with opened(args, readonly=args.dry_run) as store:
         sources = _sources(args, settings, Disposal(move_to=args.move_to or "", delete=args.delete))
-        processor = Processor(settings, suppressed=suppressed, ledger_dir=ledger_dir, state=state, dry_run=args.dry_run)
-        report = processor.run(sources)
-    finally:
-        state.close()
+        report = Processor(settings, store, dry_run=args.dry_run).run(sources)
     if args.format == "json":
         json.dump([outcome.as_json() for outcome in report.outcomes], sys.stdout, indent=2)
         print()
@@ -146,5 +142,7 @@ def _summary(report: RunReport, dry_run: bool) -> str:
         text += f"; {report.already} handled before, skipped"
     if report.unreadable:
         text += f"; {report.unreadable} could not be read (left in the mailbox)"
+    if report.unverified:
+        text += f"; {report.unverified} not ours / unverified (left for a person)"
     text += f"; {report.suppressed} address(es) newly suppressed."
     return text + (" Dry run: nothing was written, marked or moved." if dry_run else "")

@@ -23,8 +23,8 @@ from .paths import issue_folder, relative
 if TYPE_CHECKING:
     from ..send.campaign import Campaign, SendResult
     from ..send.engine import DeliveryOptions, DeliveryReport
-    from ..send.ledger import RunTargets
     from ..send.transports import Transport
+    from ..store.ledger import RunTargets
 
 __all__ = ["register"]
 
@@ -253,10 +253,15 @@ def _status(args: argparse.Namespace) -> int:
                 print(printable(f"{row.state.value}: {row.address} ({row.segment}, {row.edition}): {row.reply}"))
         return Exit.OK
     print(relative(f"Issue {status.identity}: ledger {status.path}" + (f", send started {status.started}" if status.started else "")))
-    print(f"{'segment':<20}{'edition':<20}{'total':>7}{'sent':>7}{'pending':>9}{'failed-t':>9}{'failed-p':>9}{'suppr.':>8}{'skipped':>9}")
-    for (segment, edition), c in status.groups.items():
-        print(f"{segment:<20}{edition:<20}{c.total:>7}{c.sent:>7}{c.pending + c.sending:>9}{c.failed_temporary:>9}"
-              f"{c.failed_permanent:>9}{c.suppressed:>8}{c.skipped:>9}")
+    from ..send.status import Aftermath
+
+    print(f"{'segment':<20}{'edition':<20}{'total':>7}{'sent':>7}{'pending':>9}{'failed-t':>9}{'failed-p':>9}{'suppr.':>8}{'skipped':>9}"
+          f"{'bounced-h':>10}{'bounced-s':>10}{'complained':>11}{'unsubscr.':>10}")
+    for group, c in status.groups.items():
+        a = status.after.get(group, Aftermath())
+        print(f"{group[0]:<20}{group[1]:<20}{c.total:>7}{c.sent:>7}{c.pending + c.sending:>9}{c.failed_temporary:>9}"
+              f"{c.failed_permanent:>9}{c.suppressed:>8}{c.skipped:>9}{a.bounced_hard:>10}{a.bounced_soft:>10}{a.complained:>11}"
+              f"{a.unsubscribed:>10}")
     editions = {edition for edition, _, _ in status.versions}
     for edition in sorted(editions):
         versions = [(v, n) for e, v, n in status.versions if e == edition]

@@ -1,63 +1,88 @@
-"""``soc-bulletin suppressions import|export``: the suppression list kept in a PostgreSQL ledger, to and from CSV."""
+"""``soc-bulletin suppressions import|export|list``: the store's suppression list, to and from CSV."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import config
 from ..errors import ConfigError
 from ..terminal import printable
 from .exits import Exit
 
-__all__ = ["register"]
+if TYPE_CHECKING:
+    from ..store.base import Store
+
+__all__ = ["register", "store_options"]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``suppressions`` command (registered with ``send``, the commands of sending)."""
-    p = sub.add_parser("suppressions", help="the suppression list in a PostgreSQL ledger: import or export CSV")
+    p = sub.add_parser("suppressions", help="the store's suppression list: import or export CSV, list it")
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    i = actions.add_parser("import", help="add every address of a CSV suppression list (address, reason, date)")
+    i = actions.add_parser("import", help="add every address of a CSV suppression list (address, reason, date, source)")
     i.add_argument("file", metavar="FILE")
-    e = actions.add_parser("export", help="write the list as CSV (address, reason, date)")
+    e = actions.add_parser("export", help="write the list as CSV (address, reason, date, source)")
     e.add_argument("-o", "--output", metavar="FILE", help="write here (default: standard output)")
-    for action in (i, e):
-        action.add_argument("--ledger", metavar="URL", help="postgresql://user@host/db (default from settings: [ledger] url)")
-        action.add_argument("--config", help="settings file (default: the soc-bulletin.toml found from the working directory)")
+    li = actions.add_parser("list", help="how many addresses are suppressed, by source")
+    for action in (i, e, li):
+        store_options(action)
     i.set_defaults(handler=_import)
     e.set_defaults(handler=_export)
+    li.set_defaults(handler=_list)
 
 
-def _url(args: argparse.Namespace) -> str:
-    url = args.ledger or config.load_settings(args.config).ledger.url
-    if not url:
-        raise ConfigError("no PostgreSQL ledger: give --ledger postgresql://... or set [ledger] url in soc-bulletin.toml "
-                          "(without one, the CSV file is the suppression list)")
-    return str(url)
+def store_options(parser: argparse.ArgumentParser) -> None:
+    """``--ledger``, ``--ledger-dir`` and ``--config``: where the store is, as every command that uses it says."""
+    parser.add_argument("--ledger", metavar="URL", help="a PostgreSQL store, postgresql://user@host/db (default from settings: [ledger] url)")
+    parser.add_argument("--ledger-dir", help="the SQLite store's folder (default from settings: <project>/.ledger)")
+    parser.add_argument("--config", help="settings file (default: the soc-bulletin.toml found from the working directory)")
+
+
+def opened(args: argparse.Namespace, *, readonly: bool = False) -> Store:
+    """The store the arguments name."""
+    from ..store.open import open_store
+
+    return open_store(config.load_settings(args.config), url=args.ledger, ledger_dir=args.ledger_dir, readonly=readonly)
 
 
 def _import(args: argparse.Namespace) -> int:
-    from ..send.postgres_suppressions import import_csv
-
-    added, already, problems = import_csv(_url(args), args.file)
-    for problem in problems:
+    if not Path(args.file).is_file():
+        raise ConfigError(f"the suppression list {args.file} does not exist (or is not a file)")
+    with opened(args) as store:
+        result = store.import_suppressions(args.file)
+        where = store.where
+    for problem in result.problems:
         print(printable(str(problem)), file=sys.stderr)
-    print(printable(f"Imported {args.file}: {added} address(es) added, {already} already suppressed."))
+    print(printable(f"Imported {args.file} into {where}: {result.added} entr(ies) added, {result.already} already there."))
     return Exit.OK
 
 
 def _export(args: argparse.Namespace) -> int:
-    from ..send.postgres_suppressions import export_csv
+    from ..audience.suppression import write_suppressions
 
-    url = _url(args)
+    with opened(args, readonly=True) as store:
+        entries = store.suppressions()
     if not args.output:
-        export_csv(url, sys.stdout)
+        write_suppressions(entries.entries, sys.stdout)
         return Exit.OK
     try:
         with Path(args.output).open("w", encoding="utf-8", newline="") as out:
-            count = export_csv(url, out)
+            count = write_suppressions(entries.entries, out)
     except OSError as exc:
         raise ConfigError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
-    print(printable(f"Exported {count} suppressed address(es) to {args.output}."))
+    print(printable(f"Exported {count} suppression entr(ies) ({len(entries)} address(es)) to {args.output}."))
+    return Exit.OK
+
+
+def _list(args: argparse.Namespace) -> int:
+    with opened(args, readonly=True) as store:
+        entries = store.suppressions()
+        where = store.where
+    sources = Counter(entry.source for entry in entries.entries)
+    shown = ", ".join(f"{n} {source}" for source, n in sorted(sources.items())) or "none"
+    print(printable(f"{len(entries)} address(es) suppressed in {where} (entries by source: {shown})."))
     return Exit.OK

@@ -1,123 +1,117 @@
-"""The issues' ledgers, read back: who a VERP token, an unsubscribe token or a Message-ID names.
+"""The proof that a report is about a message this project sent: the store's ledgers, read back.
 
-Every ledger in the ledger folder (``.ledger/<issue>.sqlite3``) lists the
-recipients of one issue. A bounce names its recipient and issue by its VERP
-token (the envelope sender it was delivered to), else by the Message-ID of the
-bounced message (``<issue>.<digest>@domain``), else by the latest issue sent to
-the address. Tokens are computed from the rows with each secret that may have
-made them (the current, the previous, none), once per run.
+A bounce or complaint acts only on such evidence (:meth:`Evidence.named`):
+
+1. a VERP token (the envelope sender the report was delivered to) made with the
+   current or the previous secret for a recipient row of an issue; else
+2. a Message-ID of the reported message that is exactly the one this project
+   gave its message of that issue to an address the report names (Message-IDs
+   are keyed, :meth:`~soc_bulletin.send.unsubscribe.Unsubscribe.message_digest`),
+   to a recipient the ledger records as sent.
+
+Anything else (no token, a token that does not verify, a Message-ID never
+sent, an address that never had the issue) names nobody. Tokens are computed
+from the rows with each secret, once per run.
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..errors import LedgerError
-from ..send.ledger import State
-from ..send.sqlite_ledger import SQLiteLedger
 from ..send.unsubscribe import Unsubscribe
 from ..send.verp import verp_token
+from ..store.base import Store
+from ..store.ledger import State
 
-__all__ = ["LedgerIndex", "Recipient"]
+__all__ = ["Evidence", "Recipient"]
 
 log = logging.getLogger(__name__)
 
-_MESSAGE_ID = re.compile(r"<([A-Za-z0-9][A-Za-z0-9._-]*)\.[0-9a-f]{24}@[^<>\s]+>")
+_MESSAGE_ID = re.compile(r"<([A-Za-z0-9][A-Za-z0-9._-]*)\.([0-9a-f]{24})@[^<>\s]+>")
+#: states of a row whose message left: a bounce or complaint can only be about one of these
+_WENT_OUT = (State.SENT, State.FAILED_PERMANENT, State.FAILED_TEMPORARY)
 
 
 @dataclass(frozen=True, slots=True)
 class Recipient:
-    """A recipient of one issue, as its ledger knows them."""
+    """A recipient of one issue, as its ledger knows them, and the evidence that named them."""
 
     issue: str
     address: str
+    reference: str  # the bounced message: "verp:<token>" or "message-id:<id>"
 
 
-class LedgerIndex:
-    """The ledgers of ``ledger_dir``, indexed on first use.
+class Evidence:
+    """The ledgers of ``store``, indexed on first use; ``makers`` hold the secrets and list ids links were made with."""
 
-    ``keys`` are the unsubscribe secrets links may have been made with (current,
-    previous); ``list_ids`` the list ids mailto tokens may name.
-    """
-
-    def __init__(self, ledger_dir: Path, /, *, keys: Iterable[bytes] = (), list_ids: Iterable[str] = ()) -> None:
-        self.ledger_dir = ledger_dir
-        self.keys = tuple(dict.fromkeys([*keys, b""]))
-        self.list_ids = tuple(dict.fromkeys(i for i in list_ids if i))
+    def __init__(self, store: Store, /, *, makers: Iterable[Unsubscribe]) -> None:
+        self.store = store
+        self.makers = tuple(makers)
         self.problems: list[str] = []
-        self._rows: dict[str, dict[str, tuple[str, bool]]] | None = None  # issue -> key -> (address, sent)
-        self._order: list[str] = []
-        self._verp: dict[str, Recipient] = {}
-        self._unsubscribe: dict[str, str] = {}
+        self._rows: dict[str, dict[str, tuple[str, bool]]] | None = None  # issue -> key -> (address, went out)
+        self._verp: dict[str, tuple[str, str]] = {}
 
     def _load(self) -> dict[str, dict[str, tuple[str, bool]]]:
         if self._rows is not None:
             return self._rows
         self._rows = {}
-        started: dict[str, float] = {}
-        paths = sorted(self.ledger_dir.glob("*.sqlite3")) if self.ledger_dir.is_dir() else []
-        for path in paths:
+        for issue in self.store.issues():
             try:
-                ledger = SQLiteLedger(path, identity=path.stem, create=False, lock=False)
+                ledger = self.store.ledger(issue, create=False)
             except LedgerError as exc:
-                self.problems.append(f"ledger {path} left out: {exc}")
+                self.problems.append(f"the ledger of {issue} left out: {exc}")
+                continue
+            if ledger is None:
                 continue
             try:
-                found = ledger.rows()
-                meta = ledger.meta()
+                self._rows[issue] = {row.key: (row.address, row.state in _WENT_OUT) for row in ledger.rows()}
             finally:
                 ledger.close()
-            self._rows[path.stem] = {row.key: (row.address, row.state is State.SENT) for row in found}
-            started[path.stem] = float(meta.get("started") or meta.get("created") or 0)
-        self._order = sorted(self._rows, key=lambda issue: (started[issue], issue))
+        keys = {key for maker in self.makers for key in maker.keys}
         for issue, rows in self._rows.items():
-            for address, _sent in rows.values():
-                for key in self.keys:
-                    self._verp.setdefault(verp_token(key, issue, address), Recipient(issue, address))
-        for list_id in self.list_ids:
-            maker = Unsubscribe(list_id=list_id, mailbox="team@example.org")
-            for rows in self._rows.values():
-                for address, _sent in rows.values():
-                    for key in self.keys:
-                        self._unsubscribe.setdefault(maker.token(address, key=key), address)
-        log.info("indexed %d ledgers in %s", len(self._rows), self.ledger_dir)
+            for address, went_out in rows.values():
+                if went_out:
+                    for key in keys:
+                        self._verp.setdefault(verp_token(key, issue, address), (issue, address))
+        log.info("indexed the ledgers of %d issue(s) in %s", len(self._rows), self.store.where)
         return self._rows
 
     def by_verp(self, tokens: Iterable[str], /) -> Recipient | None:
         """The recipient whose VERP token is one of ``tokens``."""
         self._load()
-        return next((self._verp[t] for t in tokens if t in self._verp), None)
+        for token in tokens:
+            if token in self._verp:
+                issue, address = self._verp[token]
+                return Recipient(issue, address, f"verp:{token}")
+        return None
 
-    def by_unsubscribe_token(self, token: str, /) -> str | None:
-        """The address whose mailto unsubscribe token is ``token``."""
-        self._load()
-        return self._unsubscribe.get(token)
-
-    def issue_of(self, address: str, message_ids: Iterable[str] = (), /) -> str | None:
-        """The issue a bounce for ``address`` came from: the one its Message-IDs name, else the latest sent to it."""
+    def by_message_id(self, addresses: Iterable[str], message_ids: Iterable[str], /) -> list[Recipient]:
+        """The ``addresses`` to whom this project sent a message with one of ``message_ids``."""
         rows = self._load()
-        key = address.casefold()
+        found: list[Recipient] = []
         for message_id in message_ids:
-            found = _MESSAGE_ID.fullmatch(message_id.strip())
-            if found and key in rows.get(found[1], {}):
-                return found[1]
-        sent = [issue for issue in self._order if rows[issue].get(key, ("", False))[1]]
-        listed = [issue for issue in self._order if key in rows[issue]]
-        chosen = sent or listed
-        return chosen[-1] if chosen else None
+            match = _MESSAGE_ID.fullmatch(message_id.strip())
+            if not match or match[1] not in rows:
+                continue
+            issue, digest = match[1], match[2]
+            for address in addresses:
+                known = rows[issue].get(address.casefold())
+                if known and known[1] and any(hmac.compare_digest(maker.message_digest(issue, known[0], key=key), digest)
+                                              for maker in self.makers for key in maker.keys):
+                    found.append(Recipient(issue, known[0], f"message-id:{message_id.strip()}"))
+        return list({r.address.casefold(): r for r in found}.values())
 
-    def record(self, issue: str, address: str, kind: str, /, *, status: str, permanent: bool, detail: str,
-               reference: str) -> bool:
-        """Record a bounce or complaint against the recipient's row in ``issue``'s ledger; False if it has none."""
-        path = self.ledger_dir / f"{issue}.sqlite3"
-        ledger = SQLiteLedger(path, identity=issue, create=False, lock=False)
-        ledger.close()  # proven to be a ledger; now open it for writing (a send may hold its lock: SQLite waits)
-        writer = SQLiteLedger(path, identity=issue, lock=False)
-        try:
-            return writer.record_feedback(address, kind, status=status, permanent=permanent, detail=detail, reference=reference)
-        finally:
-            writer.close()
+    def unsubscriber(self, token: str, sender: str, /) -> str | None:
+        """Who a mailed unsubscribe with ``token`` is for: the address the store made the token for, verified; or an
+        earlier version's keyed token made for ``sender``. None when the token proves nothing."""
+        address = self.store.address_of_link(token) if token else None
+        if address and any(maker.verify(address, token) for maker in self.makers):
+            return address
+        if token and sender and any(maker.verify(sender, token) for maker in self.makers):
+            return sender
+        return None

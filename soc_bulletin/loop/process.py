@@ -1,40 +1,47 @@
-"""Bounce processing: each message of each source decided, acted on, remembered and disposed of.
+"""Bounce processing: each message of each source decided, checked against the store, acted on, remembered.
 
-A hard bounce, a complaint or an unsubscribe request suppresses the address at
-once; a soft bounce is scored (:mod:`.policy`). Bounces and complaints are
-recorded against the recipient's row in the ledger of the issue they came
-from. A message handled before (by its digest, :mod:`.state`) is skipped, so
-processing the same mailbox twice changes nothing. A message that cannot be
-read is reported and left where it is; it never stops the run. A message that
-is none of these (a person's mail) is left untouched for a person.
+A bounce or complaint acts only on evidence that this project sent that
+message to that address (:mod:`.ledgers`): a verified VERP token, or one of
+our Message-IDs for an address the report names. A hard bounce, a complaint
+or a verified mailed unsubscribe suppresses the address at once; a soft
+bounce is scored once per bounced message (:mod:`.policy`). Bounces and
+complaints are recorded against the recipient's row in the ledger of the
+issue. Anything unproven is reported "not ours / unverified", changes
+nothing and is left in the mailbox for a person, as is a message that is none
+of these (a person's mail). A message handled before (by its digest) is
+skipped, so processing the same mailbox twice changes nothing. A message that
+cannot be read is reported and left where it is; it never stops the run.
+Everything is read from and written to the store.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import email.utils
-import hmac
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
-from ..audience.suppression import add_suppression, load_suppressions
 from ..config import Settings
-from ..send.unsubscribe import Unsubscribe
+from ..send.unsubscribe import Unsubscribe, list_id_of
 from ..send.verp import verp_tokens_in
+from ..store.base import Store
+from ..store.open import keys_of
+from ..store.state import digest
 from .classify import classify
-from .ledgers import LedgerIndex
+from .ledgers import Evidence, Recipient
 from .mime import Unreadable
 from .policy import is_hard, suppresses
 from .sources import Item, Source
-from .state import BounceState, digest
 from .verdict import Failure, Kind, Verdict
 
 __all__ = ["Outcome", "Processor", "RunReport"]
 
 log = logging.getLogger(__name__)
+
+#: what the summary calls a message that proves nothing
+UNVERIFIED = "not ours / unverified: left for a person"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,12 +53,16 @@ class Outcome:
     recipients: tuple[Failure, ...] = ()
     actions: tuple[str, ...] = ()
     error: str = ""
+    verified: bool = False  # proven to be about a message this project sent (or a verified unsubscribe token)
+    acted: bool = False     # something was written: a suppression, a score, a ledger record
 
     def as_json(self) -> dict[str, Any]:
-        """``{"source", "kind", "recipients": [{"address", "status", "permanent"}]}`` (and ``error`` when unreadable)."""
+        """``{"source", "kind", "recipients": [{"address", "status", "permanent"}], "verified", "action"}``
+        (and ``error`` when unreadable). ``kind`` says what the message is, whoever sent it."""
         data: dict[str, Any] = {
             "source": self.source, "kind": self.kind.value,
             "recipients": [{"address": f.address, "status": f.status, "permanent": f.permanent} for f in self.recipients],
+            "verified": self.verified, "action": "; ".join(self.actions),
         }
         if self.error:
             data["error"] = self.error
@@ -68,24 +79,27 @@ class RunReport:
     problems: list[str] = field(default_factory=list)
 
     @property
+    def unverified(self) -> int:
+        """Bounces, complaints and unsubscribes that proved nothing (left for a person)."""
+        return sum(1 for o in self.outcomes if not o.error and not o.verified
+                   and o.kind in (Kind.BOUNCE, Kind.COMPLAINT, Kind.UNSUBSCRIBE))
+
+    @property
     def unreadable(self) -> int:
         """Messages that could not be read or parsed (left in the mailbox)."""
         return sum(1 for o in self.outcomes if o.error)
 
 
 class Processor:
-    """Reads sources into the suppression list, the ledgers and the state file (a dry run writes nothing)."""
+    """Reads sources into the store (a dry run writes nothing)."""
 
-    def __init__(self, settings: Settings, /, *, suppressed: Path, ledger_dir: Path, state: BounceState,
-                 dry_run: bool = False, today: dt.date | None = None) -> None:
-        self.settings, self.suppressed, self.state, self.dry_run = settings, suppressed, state, dry_run
+    def __init__(self, settings: Settings, store: Store, /, *, dry_run: bool = False, today: dt.date | None = None) -> None:
+        self.settings, self.store, self.dry_run = settings, store, dry_run
         self.today = today or dt.date.today()
-        env, sending = settings.env, settings.sending
-        self.keys = tuple(k.encode() for k in (env.unsubscribe_secret, env.previous_unsubscribe_secret) if k)
-        list_ids = [sending.list_id] + ([f"bulletin.{sending.from_.rpartition('@')[2].strip('> ')}"] if sending.from_ else [])
-        self.index = LedgerIndex(ledger_dir, keys=self.keys, list_ids=list_ids)
-        self.ledger_dir = ledger_dir
-        self._known = {entry.address.casefold() for entry in load_suppressions(suppressed)} if suppressed.exists() else set()
+        current, previous = keys_of(settings, store) if not dry_run else _readonly_keys(settings, store)
+        makers = [Unsubscribe(list_id=list_id_of(settings), mailbox="", secret=current, previous_secret=previous)] if current else []
+        self.evidence = Evidence(store, makers=makers)
+        self._known = {entry.address.casefold() for entry in store.suppressions().entries}
 
     def run(self, sources: Iterable[Source], /) -> RunReport:
         """Process every message of every source, in order."""
@@ -100,14 +114,14 @@ class Processor:
                         source.done(item)
             finally:
                 source.close()
-        report.problems += self.index.problems
+        report.problems += self.evidence.problems
         return report
 
     def _handle(self, item: Item, report: RunReport) -> tuple[Outcome | None, bool]:
         if item.error:
             return Outcome(item.ref, Kind.NONE, error=item.error), False
         fingerprint = digest(item.raw)
-        if self.state.seen(fingerprint):
+        if self.store.seen(fingerprint):
             report.already += 1
             return None, False
         try:
@@ -118,84 +132,86 @@ class Processor:
             log.debug("classifying %s failed", item.ref, exc_info=True)
             return Outcome(item.ref, Kind.NONE, error=f"the message cannot be parsed ({type(exc).__name__})"), False
         outcome = self._act(item.ref, verdict, fingerprint, report)
-        handled = outcome.kind is Kind.AUTO_REPLY or (outcome.kind is not Kind.NONE and bool(outcome.recipients))
-        if handled:
-            self.state.handled(fingerprint, item.ref, outcome.kind.value)
+        handled = outcome.kind is Kind.AUTO_REPLY or outcome.verified
+        if handled and not self.dry_run:
+            self.store.handled(fingerprint, item.ref, outcome.kind.value)
         return outcome, handled
 
     def _act(self, ref: str, verdict: Verdict, fingerprint: str, report: RunReport) -> Outcome:
-        named = self.index.by_verp(verp_tokens_in(verdict.verp)) if verdict.kind in (Kind.BOUNCE, Kind.COMPLAINT) else None
-        recipients = _with_verp(verdict.recipients, named.address) if named else verdict.recipients
-        actions: list[str] = []
-        if verdict.kind is Kind.BOUNCE:
-            day = _day(verdict.date, self.today)
-            for failure in recipients:
-                actions.append(self._bounce(failure, day, report))
-                self._record(named.issue if named else None, failure, "bounce", failure.status or "", verdict, fingerprint, actions)
-        elif verdict.kind is Kind.COMPLAINT:
-            for failure in recipients:
-                if suppresses(verdict.feedback_type):
-                    actions.append(self._suppress(failure.address, "complained", "complaint", report))
-                else:
-                    actions.append(f"{failure.address}: a {verdict.feedback_type} report, no complaint; nobody suppressed")
-                self._record(named.issue if named else None, failure, "complaint", verdict.feedback_type, verdict, fingerprint,
-                             actions)
-        elif verdict.kind is Kind.UNSUBSCRIBE:
-            address = self._unsubscriber(verdict)
+        if verdict.kind is Kind.AUTO_REPLY:
+            return Outcome(ref, verdict.kind, verdict.recipients, ("automatic reply: ignored",))
+        if verdict.kind is Kind.NONE:
+            return Outcome(ref, verdict.kind, verdict.recipients)
+        if verdict.kind is Kind.UNSUBSCRIBE:
+            sender = verdict.recipients[0].address if verdict.recipients else ""
+            address = self.evidence.unsubscriber(verdict.token, sender)
             if address is None:
-                return Outcome(ref, Kind.UNSUBSCRIBE, (), ("its token names nobody on the lists: left for a person",))
-            recipients = (Failure(address, None, True),)
-            actions.append(self._suppress(address, "unsubscribed", "mail", report))
-        elif verdict.kind is Kind.AUTO_REPLY:
-            actions.append("automatic reply: ignored")
-        return Outcome(ref, verdict.kind, recipients, tuple(actions))
+                why = "no token" if not verdict.token else "its token was not made by this project"
+                return Outcome(ref, verdict.kind, verdict.recipients, (f"{why}; {UNVERIFIED}",))
+            action = self._suppress(address, "unsubscribed", "mail", report)
+            return Outcome(ref, verdict.kind, (Failure(address, None, True),), (action,), verified=True, acted=True)
+        named = self._named(verdict)
+        if not named:
+            return Outcome(ref, verdict.kind, verdict.recipients, (UNVERIFIED,))
+        actions: list[str] = []
+        recipients = tuple(failure for failure, _ in named)
+        for failure, recipient in named:
+            if verdict.kind is Kind.BOUNCE:
+                actions.append(self._bounce(failure, recipient, _day(verdict.date, self.today), report))
+                self._record(recipient, failure, "bounce", failure.status or "", is_hard(failure), fingerprint, actions)
+            elif suppresses(verdict.feedback_type):
+                actions.append(self._suppress(failure.address, "complained", "complaint", report))
+                self._record(recipient, failure, "complaint", verdict.feedback_type, True, fingerprint, actions)
+            else:
+                actions.append(f"{failure.address}: a {verdict.feedback_type} report, no complaint; nobody suppressed")
+        return Outcome(ref, verdict.kind, recipients, tuple(actions), verified=True, acted=not self.dry_run)
 
-    def _bounce(self, failure: Failure, day: dt.date, report: RunReport) -> str:
+    def _named(self, verdict: Verdict) -> list[tuple[Failure, Recipient]]:
+        """The report's failures that evidence ties to a message we sent, each with its recipient row."""
+        by_verp = self.evidence.by_verp(verp_tokens_in(verdict.verp))
+        if by_verp is not None:
+            return [(_with_verp(verdict.recipients, by_verp.address)[0], by_verp)]
+        found = self.evidence.by_message_id([f.address for f in verdict.recipients], verdict.original_ids)
+        named = []
+        for recipient in found:
+            failure = next(f for f in verdict.recipients if f.address.casefold() == recipient.address.casefold())
+            named.append((failure, recipient))
+        return named
+
+    def _bounce(self, failure: Failure, recipient: Recipient, day: dt.date, report: RunReport) -> str:
         if is_hard(failure):
             return self._suppress(failure.address, "bounced", "bounce", report)
         sending = self.settings.sending
-        count = self.state.soft_bounce(failure.address, day, failure.status or "", days=sending.soft_bounce_days)
+        count = self.store.soft_bounces(failure.address, recipient.reference, day, failure.status or "",
+                                        days=sending.soft_bounce_days, record=not self.dry_run)
         if count >= sending.soft_bounce_limit:
             return self._suppress(failure.address, f"bounced ({count} soft bounces in {sending.soft_bounce_days} days)",
                                   "bounce", report)
         return f"{failure.address}: soft bounce {count} of {sending.soft_bounce_limit} in {sending.soft_bounce_days} days"
 
     def _suppress(self, address: str, reason: str, source: str, report: RunReport) -> str:
-        if address.casefold() in self._known:
-            return f"{address}: already suppressed"
         if self.dry_run:
-            return f"{address}: would be suppressed ({reason})"
-        entry = add_suppression(self.suppressed, address, reason, source=source)
-        self._known.update((entry.address.casefold(), address.casefold()))
-        if entry.line:  # read back from the file: another writer had just added it
+            return f"{address}: {'already suppressed' if address.casefold() in self._known else f'would be suppressed ({reason})'}"
+        new = self.store.suppress(address, reason, source=source)
+        self._known.add(address.casefold())
+        if not new:
             return f"{address}: already suppressed"
         report.suppressed += 1
         return f"{address}: suppressed ({reason})"
 
-    def _record(self, issue: str | None, failure: Failure, kind: str, status: str, verdict: Verdict, fingerprint: str,
+    def _record(self, recipient: Recipient, failure: Failure, kind: str, status: str, permanent: bool, fingerprint: str,
                 actions: list[str]) -> None:
-        issue = issue or self.index.issue_of(failure.address, verdict.original_ids)
-        if issue is None or self.dry_run:
+        if self.dry_run:
             return
-        if self.index.record(issue, failure.address, kind, status=status, permanent=failure.permanent,
-                             detail=failure.diagnostic[:300], reference=fingerprint):
-            actions.append(f"{failure.address}: recorded in the ledger of {issue}")
+        if self.store.record_feedback(recipient.issue, recipient.address, kind, status=status, permanent=permanent,
+                                      detail=failure.diagnostic[:300], reference=fingerprint):
+            actions.append(f"{recipient.address}: recorded in the ledger of {recipient.issue}")
 
-    def _unsubscriber(self, verdict: Verdict) -> str | None:
-        """Who an unsubscribe request is for: its token's address, else (no token) the sender."""
-        sender = verdict.recipients[0].address if verdict.recipients else ""
-        if not verdict.token:
-            return sender or None
-        found = self.index.by_unsubscribe_token(verdict.token)
-        if found or not sender:
-            return found
-        # the list id of a send with no list_id setting is bulletin.<domain of the team mailbox the request went to>
-        list_ids = {*self.index.list_ids, *(f"bulletin.{a.rpartition('@')[2]}" for a in verdict.verp)}
-        for list_id in list_ids:
-            maker = Unsubscribe(list_id=list_id, mailbox="team@example.org")
-            if any(hmac.compare_digest(maker.token(sender, key=key), verdict.token) for key in (*self.keys, b"")):
-                return sender
-        return None
+
+def _readonly_keys(settings: Settings, store: Store) -> tuple[str, str]:
+    """The keys as a dry run finds them (it never makes the store's secret)."""
+    env = settings.env
+    return env.unsubscribe_secret or store.secret(), env.previous_unsubscribe_secret
 
 
 def _with_verp(recipients: tuple[Failure, ...], address: str) -> tuple[Failure, ...]:

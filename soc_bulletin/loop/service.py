@@ -1,13 +1,15 @@
 """The one-click unsubscribe service: an ASGI application (Starlette) at the path of ``unsubscribe_base_url``.
 
 - ``POST`` with the body ``List-Unsubscribe=One-Click`` (RFC 8058, what Gmail
-  and Yahoo send, and what the page's button sends): the token in the query is
-  verified (HMAC in constant time; the previous secret too, for rotation), the
-  suppression is written durably, then 200. No cookies, no login, no redirect.
-  Doing it twice changes nothing.
+  and Yahoo send, and what the page's button sends): the opaque token in the
+  query is looked up in the store and verified (HMAC in constant time; the
+  previous secret too, for rotation), the suppression is written durably to
+  the store, then 200. No cookies, no login, no redirect. Doing it twice
+  changes nothing.
 - ``GET``: a page with a button that POSTs; a GET never unsubscribes (mail
   scanners fetch links). After unsubscribing, the page offers an undo
-  (``action=undo``), which takes back only what one-click added.
+  (``action=undo``), which takes back only the one-click entry: never a
+  bounce or a complaint of the same address.
 - A forged or bad token gets exactly the page a good one gets: the service never
   tells whether an address is on a list. Bodies are bounded in size and each
   client (by address; behind a proxy, as the proxy reports it) in rate.
@@ -22,25 +24,26 @@ import email.parser
 import email.policy
 import logging
 import os
+import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from ..audience.suppression import add_suppression, remove_suppression
 from ..config import Settings, load_settings
 from ..errors import BulletinError, ConfigError
-from ..send.unsubscribe import Unsubscribe, parse_link
+from ..send.unsubscribe import Unsubscribe, list_id_of, parse_link
+from ..store.base import Store
+from ..store.open import keys_of, open_store
 from .pages import CONFIRM, DONE, FAILED, UNDONE, page
 
-__all__ = ["Limits", "app_from_environment", "create_app", "list_id_of"]
+__all__ = ["Limits", "app_from_environment", "create_app"]
 
 log = logging.getLogger(__name__)
 
@@ -80,26 +83,28 @@ class _Buckets:
         return allowed
 
 
-def list_id_of(settings: Settings, /) -> str:
-    """The list id the links were made with: ``list_id``, else ``bulletin.<domain of from>`` as sending derives it."""
+def create_app(settings: Settings, store: Store, /, *, limits: Limits | None = None) -> Starlette:
+    """The service for the settings' ``unsubscribe_base_url``, reading tokens from and writing to ``store`` (kept open
+    while the service runs; the caller closes it)."""
     sending = settings.sending
-    if sending.list_id:
-        return sending.list_id
-    if sending.from_:
-        return "bulletin." + sending.from_.rpartition("@")[2].strip(" >")
-    raise ConfigError("the unsubscribe service needs [sending] list_id (or from) in the settings, as the links were made with")
-
-
-def create_app(settings: Settings, /, *, suppressed: Path | None = None, limits: Limits | None = None) -> Starlette:
-    """The service for the settings' ``unsubscribe_base_url``, writing to the suppression list (default from the settings)."""
-    sending, env = settings.sending, settings.env
     if not sending.unsubscribe_base_url:
         raise ConfigError("set [sending] unsubscribe_base_url: the service answers at its path")
+    current, previous = keys_of(settings, store)
     unsubscribe = Unsubscribe(list_id=list_id_of(settings), mailbox="", base_url=sending.unsubscribe_base_url,
-                              secret=env.unsubscribe_secret, previous_secret=env.previous_unsubscribe_secret)
-    path = suppressed or settings.resolve(sending.suppressed)
+                              secret=current, previous_secret=previous)
     limits = limits or Limits()
     buckets = _Buckets(limits)
+    one_at_a_time = threading.Lock()  # the store's connection is shared by the worker threads
+
+    def act(token: str, given: str, undo: bool) -> None:
+        with one_at_a_time:
+            address = given or store.address_of_link(token) or ""
+            if not address or not unsubscribe.verify(address, token):
+                return  # a forged or unknown token: the same page, nothing written
+            if undo:
+                store.lift(address, source="one-click")
+            else:
+                store.suppress(address, "unsubscribed", source="one-click")
 
     async def endpoint(request: Request) -> Response:
         client = request.client.host if request.client else "-"
@@ -108,26 +113,26 @@ def create_app(settings: Settings, /, *, suppressed: Path | None = None, limits:
         link = parse_link(request.url.query)
         if request.method in ("GET", "HEAD"):
             return HTMLResponse(page(CONFIRM), headers=HEADERS)
-        body = await _body(request, limits.max_body)
+        try:
+            body = await _body(request, limits.max_body)
+        except ClientDisconnect:  # the client went away mid-body: nothing to answer, nothing to log
+            return Response(status_code=400)
         if body is None:
             return PlainTextResponse("Request too large.\n", 413, HEADERS)
         form = _form(body, request.headers.get("content-type", ""))
         undo = form.get("action") == "undo"
         if not undo and form.get("List-Unsubscribe") != "One-Click":
             return PlainTextResponse("Send List-Unsubscribe=One-Click to unsubscribe.\n", 400, HEADERS)
-        if link is not None and unsubscribe.verify(*link):
+        if link is not None:
             try:
-                if undo:
-                    await run_in_threadpool(remove_suppression, path, link[0], sources=("one-click",))
-                else:
-                    await run_in_threadpool(add_suppression, path, link[0], "unsubscribed", source="one-click")
+                await run_in_threadpool(act, *link, undo)
             except (OSError, BulletinError, ValueError) as exc:
-                log.error("cannot write the suppression list %s: %s", path, exc)
+                log.error("cannot write to the store %s: %s", store.where, exc)
                 return HTMLResponse(page(FAILED), 503, HEADERS)
         return HTMLResponse(page(UNDONE if undo else DONE), headers=HEADERS)
 
     route = urlsplit(sending.unsubscribe_base_url).path.rstrip("/") or "/"  # as the links are made (Unsubscribe)
-    log.info("unsubscribe service at %s, writing %s", route, path)
+    log.info("unsubscribe service at %s, writing to %s", route, store.where)
     app = Starlette(routes=[Route(route, endpoint, methods=["GET", "HEAD", "POST"])])
     app.router.redirect_slashes = False  # never a redirect: RFC 8058 clients POST once, to the link as it is
     return app
@@ -167,4 +172,5 @@ def _form(body: bytes, content_type: str) -> dict[str, str]:
 
 def app_from_environment() -> Starlette:
     """The service for the settings file named by ``SOC_BULLETIN_CONFIG`` (else found from the working directory)."""
-    return create_app(load_settings(os.environ.get("SOC_BULLETIN_CONFIG") or None))
+    settings = load_settings(os.environ.get("SOC_BULLETIN_CONFIG") or None)
+    return create_app(settings, open_store(settings))  # open for the life of the process

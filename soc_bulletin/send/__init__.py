@@ -7,14 +7,11 @@ from .._lazy import lazy_exports as _lazy_exports
 if _typing.TYPE_CHECKING:
     from .campaign import Campaign, DryRun, SendResult
     from .engine import DeliveryOptions, DeliveryReport, RateLimit
-    from .ledger import Counts, State
-    from .sqlite_ledger import SQLiteLedger
     from .status import SendStatus, send_status
     from .transports import OutboxTransport, SMTPSettings, SMTPTransport, Transport
 
 __all__ = [
     "Campaign",
-    "Counts",
     "DeliveryOptions",
     "DeliveryReport",
     "DryRun",
@@ -22,17 +19,14 @@ __all__ = [
     "RateLimit",
     "SMTPSettings",
     "SMTPTransport",
-    "SQLiteLedger",
     "SendResult",
     "SendStatus",
-    "State",
     "Transport",
     "send_status",
 ]
 
 __getattr__, __dir__ = _lazy_exports(__name__, {
     "Campaign": ".campaign",
-    "Counts": ".ledger",
     "DeliveryOptions": ".engine",
     "DeliveryReport": ".engine",
     "DryRun": ".campaign",
@@ -40,10 +34,8 @@ __getattr__, __dir__ = _lazy_exports(__name__, {
     "RateLimit": ".engine",
     "SMTPSettings": ".transports",
     "SMTPTransport": ".transports",
-    "SQLiteLedger": ".sqlite_ledger",
     "SendResult": ".campaign",
     "SendStatus": ".status",
-    "State": ".ledger",
     "Transport": ".transports",
     "send_status": ".status",
 })

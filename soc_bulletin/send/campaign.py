@@ -14,10 +14,10 @@ longer on the lists or now suppressed are skipped; a changed edition is
 refused unless accepted (the freeze); a send started long ago is refused
 unless resumed on purpose.
 
-The ledger is the SQLite file of the issue in the ledger folder, unless a
-PostgreSQL URL is given (``ledger_url``, or ``[ledger] url`` in the settings):
-then any number of senders share the send (docs/scaling.md), and the
-suppression list in that database joins the CSV one.
+Everything remembered lives in the project's store (:mod:`soc_bulletin.store`): the ledger, the suppression
+list (the CSV list is imported into it before each send), link tokens and their secret. It is the project's SQLite
+folder unless a PostgreSQL URL is given (``ledger_url``, or ``[ledger] url``): then any number of senders, on any
+number of machines, share the send and the list (docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from pathlib import Path
 
 from ..audience.segments import select_recipients
 from ..audience.subscribers import Subscriber
-from ..audience.suppression import Suppressions, add_suppression
+from ..audience.suppression import Suppressions
 from ..check.deliverability import preflight_warnings
 from ..config import Settings, load_settings
 from ..config.values import check_ledger_url
@@ -44,8 +44,10 @@ from ..content.model import Issue
 from ..errors import ConfigError, ContentError, RefusedError, TemporaryFailure
 from ..problems import Problem
 from ..render.renderer import Edition, Renderer, web_url
+from ..store.base import Store
+from ..store.ledger import EditionVersion, Ledger, LedgerRow, RunTargets, State
+from ..store.open import keys_of, open_store, take_in_csv
 from .engine import DeliveryOptions, DeliveryReport, backoff, deliver
-from .ledger import EditionVersion, Ledger, LedgerRow, RunTargets
 from .message import MessageTemplate
 from .preflight import (
     Fingerprint,
@@ -56,15 +58,13 @@ from .preflight import (
     edition_key,
     fingerprint,
     issue_identity,
-    ledger_path,
     message_templates,
     nobody_to_send,
     read_lists,
     render_edition,
     segments_for,
-    suppressions_for,
+    suppressions_and_keys,
 )
-from .sqlite_ledger import SQLiteLedger
 from .transports import Transport
 
 __all__ = ["Campaign", "DryRun", "SendResult"]
@@ -100,11 +100,12 @@ class Campaign:
 
     def __init__(self, *, issue_dir: Path, issue: Issue, identity: str, settings: Settings, segment: str,
                  recipients: tuple[tuple[Subscriber, str], ...], listed: frozenset[str], suppressions: Suppressions,
-                 suppression_file: Path, editions: dict[str, Edition], templates: dict[str, MessageTemplate],
-                 ledger_dir: Path, warnings: list[str], ledger_url: str = "") -> None:
+                 left_out: tuple[tuple[Subscriber, str], ...], editions: dict[str, Edition],
+                 templates: dict[str, MessageTemplate], ledger_dir: Path, warnings: list[str], ledger_url: str = "") -> None:
         self.issue_dir, self.issue, self.identity, self.settings = issue_dir, issue, identity, settings
         self.segment, self.recipients, self.listed = segment, recipients, listed
-        self.suppressions, self.suppression_file = suppressions, suppression_file
+        #: the store's suppression list when prepared; ``left_out``: members of the segment on it (recorded as suppressed)
+        self.suppressions, self.left_out = suppressions, left_out
         self.editions, self.templates = editions, templates
         self.ledger_dir = ledger_dir
         #: a PostgreSQL ledger shared by several senders; empty: the SQLite file in ``ledger_dir``
@@ -112,6 +113,8 @@ class Campaign:
         #: what the preflight found worth saying that does not refuse the send
         self.warnings = warnings
         self.suppressed = 0
+        #: the CSV suppression list named for this send (imported when it begins); None: the settings' when it exists
+        self.suppressed_file: Path | None = None
 
     # -- preflight ------------------------------------------------------------------------------
 
@@ -129,7 +132,10 @@ class Campaign:
         ContentError (the issue fails ``check``), ConfigError (a list, setting,
         key or file that cannot be used) or RefusedError (nobody to send to).
         ``ledger_url`` (default: the settings', unless ``ledger_dir`` is given)
-        puts the ledger in PostgreSQL; LedgerError when it cannot be reached.
+        puts the store in PostgreSQL; LedgerError when it cannot be reached.
+        Nothing is written: the CSV suppression list (``suppressed_file``, which
+        must exist, else the settings' when it exists) is read beside the store's
+        list, and imported into the store when the send begins.
         """
         issue_dir = Path(issue_dir)
         settings = settings or load_settings(start=issue_dir)
@@ -144,12 +150,9 @@ class Campaign:
         segments = segments_for(segments_file, settings)
         chosen = segments.segment(segment)
         shared = _ledger_url(ledger_url, ledger_dir, settings)
-        if shared:
-            from .postgres_suppressions import shared_suppressions  # psycopg is needed only for this
-
-            suppressions, suppression_file, suppression_warnings = shared_suppressions(shared, suppressed_file, settings)
-        else:
-            suppressions, suppression_file, suppression_warnings = suppressions_for(suppressed_file, settings)
+        folder = Path(ledger_dir) if ledger_dir is not None else settings.resolve(settings.sending.ledger)
+        with open_store(settings, url=shared or None, ledger_dir=None if shared else folder, readonly=True) as store:
+            suppressions, secrets, suppression_warnings = suppressions_and_keys(store, settings, suppressed_file)
         warnings += suppression_warnings
         targeted = audiences(issue)
         unknown = sorted(n for n in targeted if n not in segments)
@@ -157,53 +160,45 @@ class Campaign:
             raise ContentError([Problem(str(issue_dir / "issue.yaml"), 0, 0, "SB060",
                                         f"The audience '{n}' is not a segment in {segments.path or 'segments.yaml'}.") for n in unknown])
         selected = select_recipients(subscribers, chosen, suppressions)
-        recipients = [(sub, edition_key(frozenset(n for n in targeted if segments[n].matches(sub)))) for sub in selected]
+
+        def edition_of(sub: Subscriber) -> str:
+            return edition_key(frozenset(n for n in targeted if segments[n].matches(sub)))
+
+        recipients = [(sub, edition_of(sub)) for sub in selected]
+        chosen_keys = {sub.key for sub in selected}
+        left_out = tuple((sub, edition_of(sub)) for sub in subscribers if chosen.matches(sub) and sub.key not in chosen_keys)
         in_segment = sum(1 for sub in subscribers if chosen.matches(sub))
         suppressed = in_segment - len(selected)
         if not recipients:
             raise RefusedError(nobody_to_send(segment, len(subscribers), in_segment, suppressed, lists))
         renderer = Renderer(settings.layouts, toc=settings.render.toc) if settings.layouts else Renderer(toc=settings.render.toc)
         url = web_url(settings.site.base_url, identity)
-        keys = sorted({key for _, key in recipients})
-        editions = {key: render_edition(issue, key, renderer, url) for key in keys}
-        templates = message_templates(editions, issue_dir=issue_dir, identity=identity, settings=settings)
+        editions = {key: render_edition(issue, key, renderer, url) for key in sorted({key for _, key in recipients})}
+        templates = message_templates(editions, issue_dir=issue_dir, identity=identity, settings=settings, keys=secrets)
         warnings += preflight_warnings(settings, issue_dir, issue.mailbox)  # SPF, DMARC, DKIM key in the DNS (SB701-SB707)
         campaign = cls(
             issue_dir=issue_dir, issue=issue, identity=identity, settings=settings, segment=segment,
             recipients=tuple(recipients), listed=frozenset(s.key for s in subscribers), suppressions=suppressions,
-            suppression_file=suppression_file, editions=editions, templates=templates,
-            ledger_dir=Path(ledger_dir) if ledger_dir is not None else settings.resolve(settings.sending.ledger),
-            warnings=warnings, ledger_url=shared,
+            left_out=left_out, editions=editions, templates=templates, ledger_dir=folder, warnings=warnings, ledger_url=shared,
         )
+        campaign.suppressed_file = Path(suppressed_file) if suppressed_file is not None else None
         campaign.suppressed = suppressed
         log.info("%d recipients, %d suppressed, %d editions", len(recipients), suppressed, len(editions))
         return campaign
 
     @property
-    def ledger_path(self) -> Path:
-        """This issue's ledger file."""
-        return ledger_path(self.ledger_dir, self.identity)
-
-    @property
     def ledger_where(self) -> str:
         """The ledger as shown to people: the file, or the database URL."""
         if self.ledger_url:
-            from .postgres_db import describe
+            from ..store.postgres_db import describe
 
             return describe(self.ledger_url)
-        return str(self.ledger_path)
+        return str(self.ledger_dir / f"{self.identity}.sqlite3")
 
-    def open_ledger(self, *, lease: float = DEFAULT_OPTIONS.lease, create: bool = True) -> Ledger | None:
-        """This issue's ledger: the SQLite file or the PostgreSQL one; None without ``create`` when no send has started."""
-        if self.ledger_url:
-            from .postgres_ledger import PostgresLedger
-
-            if not create:
-                return PostgresLedger.existing(self.ledger_url, identity=self.identity)
-            return PostgresLedger(self.ledger_url, identity=self.identity, lease=lease)
-        if not create:
-            return SQLiteLedger(self.ledger_path, identity=self.identity, create=False, lock=False) if self.ledger_path.exists() else None
-        return SQLiteLedger(self.ledger_path, identity=self.identity)
+    def open_store(self, *, readonly: bool = False) -> Store:
+        """The project's store, as the campaign was prepared with."""
+        return open_store(self.settings, url=self.ledger_url or None, ledger_dir=None if self.ledger_url else self.ledger_dir,
+                          readonly=readonly)
 
     def per_edition(self) -> dict[str, int]:
         """How many recipients get each edition."""
@@ -233,13 +228,14 @@ class Campaign:
 
     def _done_keys(self) -> set[str]:
         """Who has had the issue, read without taking the ledger's lock; nobody when no send has started."""
-        ledger = self.open_ledger(create=False)
-        if ledger is None:
-            return set()
-        try:
-            return done_keys(ledger)
-        finally:
-            ledger.close()
+        with self.open_store(readonly=True) as store:
+            ledger = store.ledger(self.identity, create=False)
+            if ledger is None:
+                return set()
+            try:
+                return done_keys(ledger)
+            finally:
+                ledger.close()
 
     async def proof(self, address: str, transport: Transport, /) -> list[tuple[str, str]]:
         """Send one proof of each edition to ``address`` ("[Proof: police] ..."); never recorded.
@@ -250,7 +246,8 @@ class Campaign:
         try:
             for key, edition in self.editions.items():
                 proof = dataclasses.replace(edition, subject=f"[Proof: {key}] {edition.subject}")
-                template = message_templates({key: proof}, issue_dir=self.issue_dir, identity=self.identity, settings=self.settings)[key]
+                template = message_templates({key: proof}, issue_dir=self.issue_dir, identity=self.identity, settings=self.settings,
+                                             keys=self.keys)[key]
                 template.id_salt = f"proof-{uuid.uuid4().hex}"  # never the Message-ID of a real send
                 replies.append((key, await transport.send(template.build(address, ""))))
         finally:
@@ -278,42 +275,66 @@ class Campaign:
             await transport.close()
             raise
         try:
-            ledger = self.open_ledger(lease=options.lease)
-            assert ledger is not None
+            store = self.open_store()
         except BaseException:
             await transport.close()
             raise
         try:
+            ledger = store.ledger(self.identity, lease=options.lease)
+            assert ledger is not None
+        except BaseException:
+            store.close()
+            await transport.close()
+            raise
+        try:
+            self._adopt(store)
             done = done_keys(ledger)
-            waiting = sum(1 for sub, _ in self.recipients if sub.key not in done)
+            waiting = [sub for sub, _ in self.recipients if sub.key not in done]
             if waiting:
-                self._check_stale(ledger, resume_stale, waiting)
-                self._freeze(ledger, accept_changes, waiting)
+                self._check_stale(ledger, resume_stale, len(waiting))
+                self._freeze(ledger, accept_changes, len(waiting))
+                unsubscribe = next(iter(self.templates.values())).unsubscribe
+                store.remember_links((unsubscribe.token(sub.email), sub.email) for sub in waiting)
             run = uuid.uuid4().hex
+            rows = [LedgerRow(sub.email, sub.name, key, segment=self.segment) for sub, key in self.recipients]
+            rows += [LedgerRow(sub.email, sub.name, key, State.SUPPRESSED, segment=self.segment) for sub, key in self.left_out]
             targets = ledger.begin_run(
-                run, (LedgerRow(sub.email, sub.name, key, segment=self.segment) for sub, key in self.recipients),
-                listed=lambda address: address.casefold() in self.listed,
+                run, rows, listed=lambda address: address.casefold() in self.listed,
                 suppressed=lambda address: address in self.suppressions,
             )
             on_start(targets)
-            suppression_file = self.suppression_file
-            suppress = getattr(ledger, "suppress", None)  # a PostgreSQL ledger keeps the shared suppression list
 
-            def bounced(address: str, reply: str) -> None:
-                if suppress is not None:
-                    suppress(address, "bounced")
-                else:
-                    add_suppression(suppression_file, address, "bounced")
+            def refused(address: str, reply: str) -> None:
+                store.suppress(address, "bounced", source="bounce")
 
             report = await deliver(
                 ledger, run, self.templates, transport, options=options,
                 is_suppressed=lambda address: address in self.suppressions,
-                on_permanent=bounced, on_progress=on_progress, stop=stop,
+                on_permanent=refused,
+                on_progress=on_progress, stop=stop,
             )
         finally:
             ledger.close()
+            store.close()
             await transport.close()
         return SendResult(targets, report)
+
+    def _adopt(self, store: Store) -> None:
+        """Import the CSV suppression list into the store, read its list again, and key the links with the store's
+        secret (the one prepared, unless another sender made the store's first a moment ago)."""
+        take_in_csv(store, self.settings, self.suppressed_file)
+        self.suppressions = store.suppressions()
+        keys = keys_of(self.settings, store, self.keys[0])
+        if keys != self.keys:
+            self.templates = message_templates(self.editions, issue_dir=self.issue_dir, identity=self.identity,
+                                               settings=self.settings, keys=keys)
+
+    @property
+    def keys(self) -> tuple[str, str]:
+        """The secrets the campaign's links are keyed with (current, previous)."""
+        unsubscribe = next(iter(self.templates.values())).unsubscribe
+        current, *previous = (key.decode() for key in unsubscribe.keys)
+        return current, (previous[0] if previous else "")
 
     def _check_stale(self, ledger: Ledger, resume_stale: bool, waiting: int) -> None:
         started = ledger.meta().get("started")

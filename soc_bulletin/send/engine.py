@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from ..errors import BulletinError, LedgerError, MessageRefused, RecipientRefused, SenderFailure, SendError
-from .ledger import Counts, Ledger, LedgerRow, State
+from ..store.ledger import Counts, Ledger, LedgerRow, State
 from .message import MessageTemplate
 from .pacing import Pacer, RateLimit, SharedPacer
 from .transports import Transport

@@ -296,8 +296,7 @@ class MessageTemplate:
 
     def message_id(self, address: str, /) -> str:
         """The Message-ID of this issue for ``address``: the same on every retry."""
-        digest = hashlib.sha256(f"{self.key}|{self.sender.list_id}|{address.casefold()}|{self.id_salt}".encode()).hexdigest()[:24]
-        return f"<{self.key}.{digest}@{self.domain}>"
+        return f"<{self.key}.{self.unsubscribe.message_digest(self.key, address, self.id_salt)}@{self.domain}>"
 
     def _date(self) -> bytes:
         now = int(time.time())

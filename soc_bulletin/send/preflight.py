@@ -22,14 +22,15 @@ from ..errors import ConfigError, ContentError, SenderFailure
 from ..problems import Severity
 from ..render.build import image_files, local_images
 from ..render.renderer import Edition, Renderer, filter_sections
-from .ledger import Ledger, State
+from ..store.base import Store, new_secret
+from ..store.ledger import Ledger, State
 from .message import DkimKey, MessageTemplate, Sender
 from .unsubscribe import Unsubscribe
 
 __all__ = [
     "EVERYONE", "Fingerprint", "audiences", "changed_articles", "check_content", "dkim_key", "done_keys", "edition_key",
-    "fingerprint", "issue_identity", "ledger_path", "message_templates", "nobody_to_send", "read_lists", "render_edition",
-    "segments_for", "suppressions_for",
+    "fingerprint", "issue_identity", "message_templates", "nobody_to_send", "read_lists", "render_edition",
+    "segments_for", "suppressions_and_keys",
 ]
 
 EVERYONE = "everyone"  # the edition key when an issue has no targeted content
@@ -53,11 +54,6 @@ def issue_identity(issue_dir: str | Path, /) -> str:
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
         raise ConfigError(f"the issue folder name {name!r} may use only letters, digits, '.', '_' and '-'")
     return name
-
-
-def ledger_path(ledger_dir: str | Path, identity: str, /) -> Path:
-    """Where the ledger of the issue ``identity`` lives: one file per issue."""
-    return Path(ledger_dir) / f"{identity}.sqlite3"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,37 +107,23 @@ def segments_for(segments_file: str | Path | None, settings: Settings) -> Segmen
     return load_segments(default if default.exists() else None)
 
 
-def suppressions_for(named: str | Path | None, settings: Settings) -> tuple[Suppressions, Path, list[str]]:
-    """The suppression list: a named one must exist; a missing default one is a warning."""
-    warnings = []
-    if named is not None:
-        path = Path(named)
-        if not path.is_file():
-            raise ConfigError(f"the suppression list {path} does not exist (or is not a file)")
-    else:
-        path = settings.resolve(settings.sending.suppressed)
-        if not path.exists():
-            warnings.append(f"warning: no suppression list at {path}; nobody is suppressed (it is created at the first bounce)")
-    suppressions = load_suppressions(path)
-    warnings += [str(p) for p in suppressions.problems]
-    return suppressions, path, warnings
-
-
 def render_edition(issue: Issue, key: str, renderer: Renderer, url: str) -> Edition:
     """The edition named ``key`` (see :func:`edition_key`)."""
     audience = None if not audiences(issue) else frozenset() if key == EVERYONE else frozenset(key.split("+"))
     return renderer.render(issue, audience=audience, web_url=url)
 
 
-def message_templates(editions: dict[str, Edition], /, *, issue_dir: Path, identity: str, settings: Settings) -> dict[str, MessageTemplate]:
-    """A message template per edition, with sender, unsubscribe links, inline images and a checked DKIM key."""
+def message_templates(editions: dict[str, Edition], /, *, issue_dir: Path, identity: str, settings: Settings,
+                      keys: tuple[str, str]) -> dict[str, MessageTemplate]:
+    """A message template per edition, with sender, unsubscribe links (keyed with ``keys``: the current and the
+    previous secret, see :func:`soc_bulletin.store.keys_of`), inline images and a checked DKIM key."""
     templates = {}
     sending = settings.sending
     for key, edition in editions.items():
         issue = edition.issue
         sender = Sender.parse(sending.from_, mailbox=issue.mailbox, envelope_sender=sending.envelope_sender, list_id=sending.list_id)
         unsubscribe = Unsubscribe(list_id=sender.list_id, mailbox=issue.mailbox, base_url=sending.unsubscribe_base_url,
-                                  secret=settings.env.unsubscribe_secret)
+                                  secret=keys[0], previous_secret=keys[1])
         images, problems = image_files(issue, issue_dir)
         if problems:
             raise ContentError(problems)
@@ -196,3 +178,18 @@ def changed_articles(before: Mapping[str, str], now: dict[str, str]) -> str:
 def done_keys(ledger: Ledger, /) -> set[str]:
     """Keys of people the ledger says have had the issue (sent, or refused for good)."""
     return {row.key for row in ledger.rows() if row.state in (State.SENT, State.FAILED_PERMANENT)}
+
+
+def suppressions_and_keys(store: Store, settings: Settings, named: str | Path | None, /) -> tuple[Suppressions, tuple[str, str], list[str]]:
+    """What a send will find, read without writing: the store's suppression list joined with the CSV one (which a
+    send imports; a named file must exist), the keys of links (the store's secret, or one it will adopt), and the
+    CSV's warnings."""
+    path = Path(named) if named is not None else settings.resolve(settings.sending.suppressed)
+    if named is not None and not path.is_file():
+        raise ConfigError(f"the suppression list {path} does not exist (or is not a file)")
+    from_file = load_suppressions(path)
+    stored = store.suppressions()
+    joined = Suppressions(stored.entries + from_file.entries, stored.path, from_file.problems)
+    env = settings.env
+    keys = (env.unsubscribe_secret or store.secret() or new_secret(), env.previous_unsubscribe_secret)
+    return joined, keys, [str(p) for p in from_file.problems]

@@ -1,4 +1,4 @@
-"""How far the send of an issue got, from its ledger: counts per segment and edition, versions, failures."""
+"""How far the send of an issue got, from the store: counts per segment and edition, what came back, versions, failures."""
 
 from __future__ import annotations
 
@@ -7,16 +7,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Settings, load_settings
-from .ledger import Counts, Feedback, Ledger, LedgerRow, State
-from .preflight import issue_identity, ledger_path
-from .sqlite_ledger import SQLiteLedger
+from ..store.ledger import Counts, Feedback, LedgerRow, State
+from ..store.open import open_store
+from .preflight import issue_identity
 
-__all__ = ["SendStatus", "send_status"]
+__all__ = ["Aftermath", "SendStatus", "send_status"]
+
+#: sources of a suppression that is the person's own wish
+UNSUBSCRIBES = ("one-click", "mail")
+
+
+@dataclass(frozen=True, slots=True)
+class Aftermath:
+    """What came back from the recipients of one segment and edition after the send (people, not messages)."""
+
+    bounced_hard: int = 0
+    bounced_soft: int = 0
+    complained: int = 0
+    unsubscribed: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class SendStatus:
-    """How far the send of one issue got: counts per segment and edition, versions, failures."""
+    """How far the send of one issue got: counts per segment and edition, what came back, versions, failures."""
 
     identity: str
     path: Path | str  # the ledger file, or the PostgreSQL ledger's URL
@@ -25,6 +38,7 @@ class SendStatus:
     versions: list[tuple[str, int, int]]  # (edition, version, recipients who received it)
     failed: list[LedgerRow] = field(default_factory=list)
     feedback: list[Feedback] = field(default_factory=list)  # bounces and complaints that came back after the send
+    after: dict[tuple[str, str], Aftermath] = field(default_factory=dict)
 
     @property
     def bounced(self) -> int:
@@ -42,40 +56,54 @@ def send_status(issue_dir: str | Path, /, *, ledger_dir: str | Path | None = Non
     """The state of the issue's send, or None when none has started. LedgerError for a damaged ledger.
 
     ``ledger_dir`` defaults to the one in the settings found from the issue
-    folder; ``ledger_url`` reads a PostgreSQL ledger instead.
+    folder; ``ledger_url`` reads a PostgreSQL store instead. Nothing is written.
     """
     identity = issue_identity(issue_dir)
-    ledger: Ledger | None
-    if ledger_url:
-        from .postgres_ledger import PostgresLedger  # psycopg is needed only for this
-
-        ledger = PostgresLedger.existing(ledger_url, identity=identity)
+    settings = settings or load_settings(start=issue_dir)
+    folder = Path(ledger_dir) if ledger_dir is not None else settings.resolve(settings.sending.ledger)
+    with open_store(settings, url=ledger_url or None, ledger_dir=None if ledger_url else folder, readonly=True) as store:
+        ledger = store.ledger(identity, create=False)
         if ledger is None:
             return None
-        path: Path | str = ledger.where
-    else:
-        if ledger_dir is None:
-            settings = settings or load_settings(start=issue_dir)
-            ledger_dir = settings.resolve(settings.sending.ledger)
-        path = ledger_path(ledger_dir, identity)
-        if not path.exists() and not path.is_symlink():
-            return None
-        ledger = SQLiteLedger(path, identity=identity, create=False, lock=False)
-    try:
-        rows = ledger.rows()
-        versions = ledger.versions()
-        started = ledger.meta().get("started", "")
-        feedback = ledger.feedback()
-    finally:
-        ledger.close()
+        try:
+            rows = ledger.rows()
+            versions = ledger.versions()
+            started = ledger.meta().get("started", "")
+            feedback = ledger.feedback()
+        finally:
+            ledger.close()
+        unsubscribed = {e.address.casefold() for e in store.suppressions() if e.source in UNSUBSCRIBES}
+    path: Path | str = store.where if ledger_url else folder / f"{identity}.sqlite3"
     tallies: dict[tuple[str, str], dict[str, int]] = {}
+    group_of: dict[str, tuple[str, str]] = {}
     for row in rows:
         tally = tallies.setdefault((row.segment, row.edition), {})
         name = row.state.name.lower()
         tally[name] = tally.get(name, 0) + 1
+        group_of[row.key] = (row.segment, row.edition)
     groups = {group: Counts(**tally) for group, tally in sorted(tallies.items())}
     received = [(v.edition, v.version, sum(1 for r in rows if r.state is State.SENT and r.edition == v.edition and r.version == v.version))
                 for v in versions]
     when = dt.datetime.fromtimestamp(float(started), dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if started else ""
     failed = [r for r in rows if r.state in (State.FAILED_TEMPORARY, State.FAILED_PERMANENT)]
-    return SendStatus(identity, path, when, groups, received, failed, feedback)
+    return SendStatus(identity, path, when, groups, received, failed, feedback,
+                      _aftermath(rows, feedback, unsubscribed, group_of))
+
+
+def _aftermath(rows: list[LedgerRow], feedback: list[Feedback], unsubscribed: set[str],
+               group_of: dict[str, tuple[str, str]]) -> dict[tuple[str, str], Aftermath]:
+    """Per group, the people who bounced (hard, else soft), complained, or unsubscribed after receiving the issue."""
+    people: dict[str, set[str]] = {"hard": set(), "soft": set(), "complained": set()}
+    for item in feedback:
+        kind = "complained" if item.kind == "complaint" else "hard" if item.permanent else "soft"
+        people[kind].add(item.address.casefold())
+    people["soft"] -= people["hard"]
+    people["unsubscribed"] = {row.key for row in rows if row.state is State.SENT and row.key in unsubscribed}
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    for name, keys in people.items():
+        for key in keys:
+            if key in group_of:
+                tally = counts.setdefault(group_of[key], {})
+                tally[name] = tally.get(name, 0) + 1
+    return {group: Aftermath(t.get("hard", 0), t.get("soft", 0), t.get("complained", 0), t.get("unsubscribed", 0))
+            for group, t in sorted(counts.items())}

@@ -1,32 +1,35 @@
-"""Per-recipient unsubscribe links: a ``mailto:`` always, an ``https:`` one when configured.
+"""Per-recipient unsubscribe links: a ``mailto:`` always, an ``https:`` one when configured, both with one opaque token.
 
-Tokens are HMAC-SHA256 of the list and the address, keyed by the secret in
-``SOC_BULLETIN_UNSUBSCRIBE_SECRET`` (passed in from the settings), so an unsubscribe endpoint can verify a
-link without a database. Without a secret (no https link configured) the
-mailto token is a plain digest: it identifies the recipient, it proves nothing.
-
-The key can be rotated: links are made with the current secret, and
-:meth:`Unsubscribe.verify` also accepts the previous one
-(``SOC_BULLETIN_UNSUBSCRIBE_SECRET_PREVIOUS``) while those links are in inboxes.
-:func:`parse_link` reads an address and token back from a link's query.
+A token is 16 characters of URL-safe base64 of an HMAC-SHA256 of the list id
+and the address, keyed with ``SOC_BULLETIN_UNSUBSCRIBE_SECRET`` or, when none
+is configured, with the secret the store made for the project on first use:
+it reveals nothing about the address, cannot be computed from public facts,
+and is the same in every message to that address. A send records each token
+in the store; the service and bounce processing find the address by looking
+the token up there, then verify it (the current secret, or the previous one,
+``SOC_BULLETIN_UNSUBSCRIBE_SECRET_PREVIOUS``, while its links are in inboxes).
+Links of earlier versions (``?a=<address>&t=<token>``) are still read.
 The same key signs the VERP token of each message's envelope sender (:mod:`.verp`).
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
-from ..config import Environment, check_url
+from ..config import Environment, Settings, check_url
 from ..errors import ConfigError
 from ..terminal import printable
 from .verp import verp_token
 
-__all__ = ["Unsubscribe", "UnsubscribeLinks", "parse_link"]
+__all__ = ["TOKEN_LENGTH", "Unsubscribe", "UnsubscribeLinks", "list_id_of", "parse_link"]
 
+
+
+#: characters of a link's token (12 bytes of HMAC)
+TOKEN_LENGTH = 16
 
 
 def _b64(data: bytes) -> str:
@@ -34,19 +37,22 @@ def _b64(data: bytes) -> str:
 
 
 def parse_link(query: str, /) -> tuple[str, str] | None:
-    """The (address, token) of an https link's query (``a=...&t=...``), or None when it holds none."""
+    """The (token, address) of an https link's query: ``t=TOKEN``, or an earlier version's ``a=ADDRESS&t=TOKEN``
+    (then the address is given); None when it holds no token."""
     try:
         values = parse_qs(query, max_num_fields=20)
     except ValueError:  # more fields than a link ever has
         return None
-    encoded, token = (values.get("a") or [""])[0], (values.get("t") or [""])[0]
-    if not encoded or not token or len(encoded) > 700 or len(token) > 64:
+    token, encoded = (values.get("t") or [""])[0], (values.get("a") or [""])[0]
+    if not token or len(token) > 64 or len(encoded) > 700:
         return None
+    if not encoded:
+        return token, ""
     try:
         address = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode("utf-8")
     except (ValueError, UnicodeDecodeError):
         return None
-    return (address, token) if "@" in address and address.isprintable() else None
+    return (token, address) if "@" in address and address.isprintable() else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,14 +69,15 @@ class UnsubscribeLinks:
 
 
 class Unsubscribe:
-    """Makes and verifies unsubscribe links for one list."""
+    """Makes and verifies the unsubscribe links of one list; ``secret`` is required (at least 16 characters)."""
 
-    def __init__(self, *, list_id: str, mailbox: str, base_url: str = "", secret: str = "", previous_secret: str = "") -> None:
+    def __init__(self, *, list_id: str, mailbox: str, secret: str, base_url: str = "", previous_secret: str = "") -> None:
         why = check_url(base_url) if base_url else None
         if why:
             raise ConfigError(f"unsubscribe_base_url {why} (got {printable(repr(base_url[:80]))})")
-        if base_url and len(secret) < 16:
-            raise ConfigError(f"an https unsubscribe link needs a secret of at least 16 characters in {Environment.UNSUBSCRIBE_SECRET}")
+        for name, value in ((Environment.UNSUBSCRIBE_SECRET, secret), (Environment.PREVIOUS_UNSUBSCRIBE_SECRET, previous_secret)):
+            if (value or name == Environment.UNSUBSCRIBE_SECRET) and len(value) < 16:
+                raise ConfigError(f"{name} must be at least 16 characters")
         self.list_id = list_id
         self.mailbox = mailbox
         self.base_url = base_url.rstrip("/")
@@ -78,17 +85,24 @@ class Unsubscribe:
         self._previous = previous_secret.encode("utf-8")
 
     def token(self, address: str, /, *, key: bytes | None = None) -> str:
-        """A short token for ``address`` on this list (made with the current secret unless ``key`` is given)."""
-        key = self._key if key is None else key
-        data = f"{self.list_id}\n{address.lower()}".encode()
-        digest = hmac.digest(key, data, "sha256") if key else hashlib.sha256(data).digest()
-        return _b64(digest[:18])
+        """The token of ``address`` on this list (made with the current secret unless ``key`` is given)."""
+        data = f"unsubscribe\n{self.list_id}\n{address.casefold()}".encode()
+        return _b64(hmac.digest(self._key if key is None else key, data, "sha256")[:12])
 
     def verify(self, address: str, token: str, /) -> bool:
-        """Whether ``token`` was made for ``address`` with this list's secret or the previous one (constant time)."""
+        """Whether ``token`` was made for ``address`` with this list's secret or the previous one (constant time);
+        an earlier version's token (keyed, 24 characters) too."""
         given = token.encode("ascii", "replace")
-        results = [hmac.compare_digest(self.token(address, key=key).encode(), given) for key in (self._key, self._previous) if key]
-        return any(results)
+        keys = [key for key in (self._key, self._previous) if key]
+        made = [self.token(address, key=key) for key in keys]
+        made += [_b64(hmac.digest(key, f"{self.list_id}\n{address.lower()}".encode(), "sha256")[:18]) for key in keys]
+        return any([hmac.compare_digest(candidate.encode(), given) for candidate in made])
+
+    def message_digest(self, issue: str, address: str, salt: str = "", /, *, key: bytes | None = None) -> str:
+        """The 24 hex digits of the Message-ID of ``issue``'s message to ``address``: keyed, so a Message-ID that
+        names an address cannot be made up by someone who never received the message."""
+        data = f"message-id\n{issue}\n{self.list_id}\n{address.casefold()}\n{salt}".encode()
+        return hmac.digest(self._key if key is None else key, data, "sha256").hex()[:24]
 
     def verp_token(self, issue: str, address: str, /) -> str:
         """The token of ``address`` in the envelope sender of ``issue``'s message (see :mod:`.verp`)."""
@@ -96,8 +110,8 @@ class Unsubscribe:
 
     @property
     def keys(self) -> tuple[bytes, ...]:
-        """The secrets a token may have been made with: the current one, then the previous one (either may be empty)."""
-        return (self._key, self._previous)
+        """The secrets a token may have been made with: the current one, then the previous one (when configured)."""
+        return tuple(key for key in (self._key, self._previous) if key)
 
     def links(self, address: str, /) -> UnsubscribeLinks:
         """The mailto and (if configured) https links for ``address``."""
@@ -105,6 +119,15 @@ class Unsubscribe:
         mailto = f"mailto:{self.mailbox}?subject=Unsubscribe%20{token}"
         https = ""
         if self.base_url:
-            joiner = "&" if "?" in self.base_url else "?"
-            https = f"{self.base_url}{joiner}a={_b64(address.encode())}&t={token}"
+            https = f"{self.base_url}{'&' if '?' in self.base_url else '?'}t={token}"
         return UnsubscribeLinks(mailto=mailto, https=https)
+
+
+def list_id_of(settings: Settings, /) -> str:
+    """The list id the links were made with: ``list_id``, else ``bulletin.<domain of from>`` as sending derives it."""
+    sending = settings.sending
+    if sending.list_id:
+        return sending.list_id
+    if sending.from_:
+        return "bulletin." + sending.from_.rpartition("@")[2].strip(" >")
+    raise ConfigError("the unsubscribe service needs [sending] list_id (or from) in the settings, as the links were made with")

@@ -3,7 +3,7 @@
 With ``envelope_sender = "bounces@example.org"`` set, the message of issue
 ``2019-08`` to ``jo@example.net`` leaves with ``MAIL FROM:<bounces+TOKEN@example.org>``.
 ``TOKEN`` is 16 base32 characters of an HMAC of the issue and the address
-(keyed with the unsubscribe secret, or a fixed key when none is set): it reveals
+(keyed with the unsubscribe secret, or the store's own secret when none is set): it reveals
 nothing, and bounce processing maps it back by computing the tokens of the
 ledger's rows. Mail servers deliver ``bounces+anything`` to ``bounces`` (the
 ``+`` sub-address of Postfix, Exim, Dovecot, Gmail and Office 365).
@@ -19,13 +19,12 @@ import re
 __all__ = ["TOKEN_LENGTH", "verp_address", "verp_token", "verp_tokens_in"]
 
 TOKEN_LENGTH = 16
-_UNKEYED = b"soc-bulletin verp"
 _TOKEN = re.compile(rf"\+([a-z2-7]{{{TOKEN_LENGTH}}})@", re.I)
 
 
 def verp_token(key: bytes, issue: str, address: str, /) -> str:
     """The token of ``address`` in the messages of ``issue``."""
-    digest = hmac.new(key or _UNKEYED, f"verp\n{issue}\n{address.casefold()}".encode(), hashlib.sha256).digest()
+    digest = hmac.new(key, f"verp\n{issue}\n{address.casefold()}".encode(), hashlib.sha256).digest()
     return base64.b32encode(digest[:10]).decode("ascii").lower()
 
 

@@ -26,24 +26,26 @@ from typing import Any
 from ..errors import LedgerError
 from .ledger import Counts, EditionVersion, Feedback, Ledger, LedgerRow, RunTargets, State
 from .postgres_db import LOCK_CLASS, Connection, Database, ensure_schema
-from .postgres_suppressions import add_suppression
 
 __all__ = ["PostgresLedger"]
 
 _R = "soc_bulletin.recipients"
 _EXPIRED = (f"UPDATE {_R} SET state = 'pending', claimer = NULL, claim = NULL, lease_until = NULL, updated = now()"
             " WHERE issue = %(issue)s AND state = 'sending' AND lease_until < now()")
-_INSERT = (f"INSERT INTO {_R} (issue, key, address, name, segment, edition, state, run)"
-           " SELECT %(issue)s, key, address, name, segment, edition, 'pending', %(run)s"
+_INSERT = (f"INSERT INTO {_R} (issue, key, address, name, segment, edition, state, reply, run)"
+           " SELECT %(issue)s, key, address, name, segment, edition, state,"
+           " CASE WHEN state = 'suppressed' THEN 'suppressed' ELSE '' END, %(run)s"
            " FROM (SELECT DISTINCT ON (key) * FROM incoming ORDER BY key, pos) AS first ORDER BY pos"
            " ON CONFLICT (issue, key) DO NOTHING")
 _KNOWN = ("SELECT count(*) FILTER (WHERE r.state = 'sent'), count(*) FILTER (WHERE r.state = 'failed-permanent')"
-          f" FROM {_R} r JOIN (SELECT DISTINCT key FROM incoming) i ON i.key = r.key WHERE r.issue = %(issue)s")
+          f" FROM {_R} r JOIN (SELECT DISTINCT key FROM incoming WHERE state = 'pending') i ON i.key = r.key"
+          " WHERE r.issue = %(issue)s")
 _RETARGET = (f"UPDATE {_R} r SET address = i.address, name = i.name, segment = i.segment, edition = i.edition,"
-             " state = 'pending', run = %(run)s, claimer = NULL, claim = NULL, lease_until = NULL, updated = now()"
+             " state = i.state, reply = CASE WHEN i.state = 'suppressed' THEN 'suppressed' ELSE r.reply END,"
+             " run = %(run)s, claimer = NULL, claim = NULL, lease_until = NULL, updated = now()"
              " FROM (SELECT DISTINCT ON (key) * FROM incoming ORDER BY key, pos DESC) i"
              " WHERE r.issue = %(issue)s AND r.key = i.key AND r.state NOT IN ('sent', 'failed-permanent', 'sending')"
-             " AND NOT (r.state = 'pending' AND r.run = %(run)s)")
+             " AND NOT (r.state = i.state AND r.run = %(run)s)")
 _STALE = (f"SELECT address FROM {_R} WHERE issue = %(issue)s AND state IN ('pending', 'failed-temporary')"
           " AND run IS DISTINCT FROM %(run)s AND run NOT IN"
           " (SELECT run FROM soc_bulletin.senders WHERE issue = %(issue)s AND lease_until > now()) ORDER BY seq")
@@ -133,13 +135,16 @@ class PostgresLedger(Ledger):
                        " ON CONFLICT (id) DO UPDATE SET run = excluded.run, segment = excluded.segment,"
                        " lease_until = excluded.lease_until", params)
             db.execute("CREATE TEMP TABLE incoming (pos bigint, key text, address text, name text, segment text,"
-                       " edition text) ON COMMIT DROP")
+                       " edition text, state text) ON COMMIT DROP")
             with db.cursor() as cursor, cursor.copy("COPY incoming FROM STDIN") as copy:
                 for pos, row in enumerate(rows):
-                    copy.write_row((pos, row.key, row.address, row.name, row.segment, row.edition))
+                    copy.write_row((pos, row.key, row.address, row.name, row.segment, row.edition,
+                                    "suppressed" if row.state is State.SUPPRESSED else "pending"))
             db.execute("ANALYZE incoming")
-            new = db.execute(_INSERT, params).rowcount
-            if new:  # plans that know the table's size: claims take rows by key, never by scanning the issue
+            inserted = db.execute(f"WITH added AS ({_INSERT} RETURNING state) SELECT count(*) FILTER (WHERE state = 'pending'),"
+                                  " count(*) FROM added", params).fetchone()
+            new = int(inserted[0]) if inserted else 0
+            if inserted and inserted[1]:  # plans that know the table's size: claims take rows by key, never by scanning the issue
                 db.execute(f"ANALYZE {_R}")
             known = db.execute(_KNOWN, params).fetchone()
             already, refused = (int(known[0]), int(known[1])) if known else (0, 0)
@@ -223,10 +228,6 @@ class PostgresLedger(Ledger):
             " AND claimer IS DISTINCT FROM %(me)s AND (%(editions)s::text[] IS NULL OR edition = ANY(%(editions)s))",
             params).fetchone())
         return int(row[0]) if row else 0
-
-    def suppress(self, address: str, reason: str, /) -> None:
-        """Add ``address`` to the shared suppression list (a bounce, an unsubscribe)."""
-        self._db.run(lambda db, _: add_suppression(db, address, reason))
 
     # -- reading ----------------------------------------------------------------------------------
 

@@ -30,12 +30,16 @@ class SQLiteLedger(Ledger):
 
     ``identity`` is the issue's identity (its folder name); a file made for
     another issue is refused. ``create=False`` opens an existing file only
-    (read-only, no lock), as ``status`` does.
+    (read-only, no lock), as ``status`` does. ``blocked`` tells which of a
+    batch of keys are suppressed now (the store's list): a claim marks those
+    suppressed instead of sending to them.
     """
 
-    def __init__(self, path: str | Path, /, *, identity: str, create: bool = True, lock: bool = True) -> None:
+    def __init__(self, path: str | Path, /, *, identity: str, create: bool = True, lock: bool = True,
+                 blocked: Callable[[list[str]], set[str]] | None = None) -> None:
         self.path = Path(path)
         self.identity = identity
+        self._blocked = blocked
         self._lock: IO[str] | None = None
         self._db: sqlite3.Connection | None = None
         existed = _check_file(self.path)
@@ -103,13 +107,21 @@ class SQLiteLedger(Ledger):
             db.execute("UPDATE recipients SET state='pending', updated=? WHERE state='sending'", (now,))
             known = {key: State(state) for key, state in db.execute("SELECT key, state FROM recipients")}
             new = already = refused = 0
-            inserts: list[tuple[str, str, str, str, str, str, float]] = []
+            inserts: list[tuple[str, str, str, str, str, str, str, str, float]] = []
             updates: list[tuple[str, str, str, str, str, float, str]] = []  # after the inserts: a key listed twice is inserted, then updated
+            left_out: list[tuple[str, str, str, str, str, float, str]] = []  # list members suppressed before the send
             for row in targets:
                 state = known.get(row.key)
+                if row.state is State.SUPPRESSED:
+                    if state is None:
+                        inserts.append((row.key, row.address, row.name, row.segment, row.edition, "suppressed", "suppressed", run, now))
+                        known[row.key] = State.SUPPRESSED
+                    elif state not in (State.SENT, State.FAILED_PERMANENT):
+                        left_out.append((row.address, row.name, row.segment, row.edition, run, now, row.key))
+                    continue
                 if state is None:
                     new += 1
-                    inserts.append((row.key, row.address, row.name, row.segment, row.edition, run, now))
+                    inserts.append((row.key, row.address, row.name, row.segment, row.edition, "pending", "", run, now))
                 elif state is State.SENT:
                     already += 1
                 elif state is State.FAILED_PERMANENT:
@@ -117,10 +129,12 @@ class SQLiteLedger(Ledger):
                 else:
                     updates.append((row.address, row.name, row.segment, row.edition, run, now, row.key))
                 known[row.key] = State.SENT if state is State.SENT else State.PENDING
-            db.executemany("INSERT INTO recipients (key, address, name, segment, edition, state, run, updated)"
-                           " VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)", inserts)
+            db.executemany("INSERT INTO recipients (key, address, name, segment, edition, state, reply, run, updated)"
+                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", inserts)
             db.executemany("UPDATE recipients SET address=?, name=?, segment=?, edition=?, state='pending', run=?, updated=?"
                            " WHERE key=?", updates)
+            db.executemany("UPDATE recipients SET address=?, name=?, segment=?, edition=?, state='suppressed',"
+                           " reply='suppressed', run=?, updated=? WHERE key=?", left_out)
             gone: list[str] = []
             blocked: list[str] = []
             for (address,) in db.execute(
@@ -141,13 +155,22 @@ class SQLiteLedger(Ledger):
 
     def claim(self, run: str, limit: int, /) -> list[LedgerRow]:
         with self._tx() as db:
-            found = db.execute(
-                "SELECT seq, address, name, edition, attempts, reply, segment FROM recipients WHERE state='pending' AND run=?"
-                " ORDER BY seq LIMIT ?", (run, limit)).fetchall()
+            while True:
+                found = db.execute(
+                    "SELECT seq, key, address, name, edition, attempts, reply, segment FROM recipients"
+                    " WHERE state='pending' AND run=? ORDER BY seq LIMIT ?", (run, limit)).fetchall()
+                blocked = self._blocked([row[1] for row in found]) if found and self._blocked else set()
+                if blocked:  # suppressed since the run began (an unsubscribe, a bounce read elsewhere)
+                    db.executemany("UPDATE recipients SET state='suppressed', reply='suppressed', updated=? WHERE key=?",
+                                   ((time.time(), key) for key in blocked))
+                    found = [row for row in found if row[1] not in blocked]
+                    if not found:
+                        continue
+                break
             if found:  # the run's pending rows up to the last found are exactly those found: one statement claims them
                 db.execute("UPDATE recipients SET state='sending', attempts=attempts+1, updated=? WHERE state='pending' AND run=? AND seq<=?",
                            (time.time(), run, found[-1][0]))
-        return [LedgerRow(a, n, e, State.SENDING, attempts + 1, reply, s) for _, a, n, e, attempts, reply, s in found]
+        return [LedgerRow(a, n, e, State.SENDING, attempts + 1, reply, s) for _, _, a, n, e, attempts, reply, s in found]
 
     def mark(self, updates: Sequence[tuple[str, State, str]], /) -> None:
         if not updates:

@@ -14,8 +14,8 @@ segments and reruns. Each run marks the rows it targets; only those are
 claimed. Every edition's content is fingerprinted the first time it is sent
 (the *freeze*): a changed edition is a new version, recorded per recipient.
 
-:class:`Ledger` is the interface; :class:`~soc_bulletin.send.sqlite_ledger.SQLiteLedger`
-keeps one SQLite file per issue, :class:`~soc_bulletin.send.postgres_ledger.PostgresLedger`
+:class:`Ledger` is the interface; :class:`~soc_bulletin.store.sqlite_ledger.SQLiteLedger`
+keeps one SQLite file per issue, :class:`~soc_bulletin.store.postgres_ledger.PostgresLedger`
 one PostgreSQL database that several senders share (docs/scaling.md). A ledger that cannot be trusted raises
 :class:`LedgerError`; it is never replaced by a fresh one.
 """

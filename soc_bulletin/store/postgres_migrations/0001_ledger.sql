@@ -1,5 +1,5 @@
 -- Version 1: the ledger of every issue's send, the senders sharing one, the send's pace, the suppression list.
--- Applied once, in one transaction, by soc_bulletin/send/postgres_db.py; never edit an applied migration, add the next.
+-- Applied once, in one transaction, by soc_bulletin/store/postgres_db.py; never edit an applied migration, add the next.
 
 CREATE SCHEMA soc_bulletin;
 

@@ -1,0 +1,198 @@
+"""The store: everything soc_bulletin remembers about people and deliveries, behind one interface.
+
+- each issue's delivery ledger (:class:`~.ledger.Ledger`: rows, states, edition versions, leases, feedback);
+- the suppression list: one entry per address *and source* (one-click, mail, bounce, complaint, manual), so an
+  undo lifts only the unsubscribe it undoes and never a bounce or a complaint;
+- the opaque tokens of unsubscribe links, and the secret they and VERP tokens are keyed with (generated on first
+  use when none is configured, so no token can be computed from public facts);
+- what bounce processing remembers: messages handled (by digest) and soft bounces (once per bounced message).
+
+Two backends behave the same (one test suite runs on both): :class:`~.sqlite_store.SQLiteStore`, the embedded
+default (``.ledger/store.db`` beside one ledger file per issue), and :class:`~.postgres_store.PostgresStore`,
+one PostgreSQL database shared by any number of machines. :func:`~.open.open_store` chooses, once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import secrets
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..audience.suppression import SOURCES, Suppression, Suppressions, load_suppressions, source_of, suppression_key
+from ..problems import Problem
+from .ledger import Ledger
+
+__all__ = ["SECRET_BYTES", "Imported", "Store", "new_secret"]
+
+#: bytes of randomness in a generated secret (43 characters of URL-safe base64)
+SECRET_BYTES = 32
+
+
+def new_secret() -> str:
+    """A fresh random secret."""
+    return secrets.token_urlsafe(SECRET_BYTES)
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """What an import of a CSV suppression list did."""
+
+    added: int
+    already: int
+    problems: tuple[Problem, ...] = ()
+
+
+class Store(ABC):
+    """One project's memory of people and deliveries; see the module's docstring. Close it when done."""
+
+    #: where the store is, as shown to people (a folder, or a database URL without secrets)
+    where: str = ""
+
+    # -- deliveries ------------------------------------------------------------------------------
+
+    @abstractmethod
+    def ledger(self, issue: str, /, *, create: bool = True, lease: float = 60.0) -> Ledger | None:
+        """The delivery ledger of ``issue``: created when ``create`` (a send), else opened to read (None when no
+        send of it has started)."""
+
+    def record_feedback(self, issue: str, address: str, kind: str, /, *, status: str, permanent: bool, detail: str,
+                        reference: str) -> bool:
+        """Record a bounce or complaint against ``address``'s row in ``issue``'s ledger (see
+        :meth:`~.ledger.Ledger.record_feedback`); False when the issue or the row is not there."""
+        ledger = self._writable_ledger(issue)
+        if ledger is None:
+            return False
+        try:
+            return ledger.record_feedback(address, kind, status=status, permanent=permanent, detail=detail, reference=reference)
+        finally:
+            ledger.close()
+
+    @abstractmethod
+    def _writable_ledger(self, issue: str, /) -> Ledger | None:
+        """The ledger of an issue whose send has started, open for writing feedback beside a running send."""
+
+    @abstractmethod
+    def issues(self) -> list[str]:
+        """The issues with a ledger, oldest send first."""
+
+    # -- suppression -------------------------------------------------------------------------------
+
+    @abstractmethod
+    def suppressions(self) -> Suppressions:
+        """Every suppression entry (an address may have several, one per source)."""
+
+    @abstractmethod
+    def suppressed_keys(self, keys: list[str], /) -> set[str]:
+        """Which of ``keys`` (casefolded normalised addresses) are suppressed now."""
+
+    @abstractmethod
+    def _add(self, key: str, address: str, reason: str, source: str, date: str, /) -> tuple[bool, bool]:
+        """Add the entry (key, source) unless present; returns (added, the key had another entry before)."""
+
+    @abstractmethod
+    def _add_many(self, rows: list[tuple[str, str, str, str, str]], /) -> int:
+        """Add (key, address, reason, source, date) entries that are not there; returns how many were added."""
+
+    @abstractmethod
+    def _lift(self, key: str, source: str, date: str, /) -> int:
+        """Remove the entry (key, source) and remember the lift; returns the entries removed."""
+
+    @abstractmethod
+    def _lifted(self) -> dict[tuple[str, str], str]:
+        """(key, source) -> the day its entry was last lifted."""
+
+    def suppress(self, address: str, reason: str, /, *, source: str, date: str = "") -> bool:
+        """Suppress ``address`` for ``reason`` from ``source``; True when it was not suppressed before.
+
+        The entry is kept beside the address's other entries (an unsubscribe and a complaint are two).
+        """
+        if source not in SOURCES:
+            raise ValueError(f"unknown source {source!r}; one of {', '.join(SOURCES)}")
+        address, key = _normal(address)
+        added, before = self._add(key, address, " ".join(reason.split()), source, date or _today())
+        return added and not before
+
+    def lift(self, address: str, /, *, source: str) -> int:
+        """Take back the entry ``source`` made for ``address`` (the undo of a one-click unsubscribe); the address's
+        entries from other sources (a bounce, a complaint) stay. Returns how many entries were removed."""
+        return self._lift(suppression_key(address), source, _today())
+
+    def import_suppressions(self, path: str | Path, /) -> Imported:
+        """Add every row of the CSV suppression list at ``path`` (idempotent). An entry that an undo lifted on or
+        after the row's date is not brought back."""
+        entries = load_suppressions(Path(path))
+        lifted = self._lifted()
+        rows: dict[tuple[str, str], tuple[str, str, str, str, str]] = {}
+        for entry in entries.entries:  # addresses already normalised by the reader
+            key, source = suppression_key(entry.address), source_of(entry)
+            if lifted.get((key, source), "") < (entry.date or "0"):
+                rows.setdefault((key, source), (key, entry.address, entry.reason or "imported", source, entry.date or _today()))
+        added = self._add_many(list(rows.values())) if rows else 0
+        return Imported(added, len(entries.entries) - added, entries.problems)
+
+    # -- links and keys ----------------------------------------------------------------------------
+
+    @abstractmethod
+    def secret(self, proposal: str = "", /) -> str:
+        """The store's own secret, made on first use (``proposal``, else a new one); the same for every machine
+        sharing the store. A read-only store that has none returns ""."""
+
+    @abstractmethod
+    def remember_links(self, links: Iterable[tuple[str, str]], /) -> None:
+        """Record (token, address) pairs of unsubscribe links (idempotent)."""
+
+    @abstractmethod
+    def address_of_link(self, token: str, /) -> str | None:
+        """The address an unsubscribe token was made for, or None when the store never made it."""
+
+    # -- bounce processing -------------------------------------------------------------------------
+
+    @abstractmethod
+    def seen(self, digest: str, /) -> bool:
+        """Whether the message with this digest was handled before."""
+
+    @abstractmethod
+    def handled(self, digest: str, source: str, kind: str, /) -> None:
+        """Remember the message as handled."""
+
+    @abstractmethod
+    def soft_bounces(self, address: str, reference: str, day: dt.date, status: str, /, *, days: int,
+                     record: bool = True) -> int:
+        """Count a soft bounce of ``address`` for the bounced message ``reference`` on ``day``; returns the days
+        with one within ``days`` days up to ``day``. Notices about one message count once (their first day);
+        ``record=False`` (a dry run) counts it without writing."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the store."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _today() -> str:
+    return dt.date.today().isoformat()
+
+
+def _normal(address: str) -> tuple[str, str]:
+    """The address as stored (normalised by email-validator when valid, else as written) and its key."""
+    from email_validator import EmailNotValidError, validate_email
+
+    address = address.strip()
+    if not address or any(c in address for c in "\r\n"):
+        raise ValueError(f"cannot suppress {address!r}: give one email address")
+    with contextlib.suppress(EmailNotValidError):  # a bounce may report an address we would not accept: kept as written
+        address = validate_email(address, check_deliverability=False).normalized
+    return address, suppression_key(address)
+
+
+def entries_of(rows: Iterable[tuple[str, str, str, str]], where: str, /) -> Suppressions:
+    """A :class:`Suppressions` from (address, reason, date, source) rows."""
+    return Suppressions(tuple(Suppression(a, r, d, source=s) for a, r, d, s in rows), where)

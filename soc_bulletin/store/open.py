@@ -1,0 +1,56 @@
+"""Choosing the store, once: ``--ledger URL`` or ``[ledger] url`` is PostgreSQL, anything else the SQLite folder.
+
+Every command opens the project's store here, so each fact about people has
+one home whichever machine or command writes it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..config import Settings
+from ..config.values import check_ledger_url
+from ..errors import ConfigError
+from .base import Imported, Store
+
+__all__ = ["keys_of", "open_store", "take_in_csv"]
+
+
+def open_store(settings: Settings, /, *, url: str | None = None, ledger_dir: str | Path | None = None,
+               readonly: bool = False) -> Store:
+    """The project's store: PostgreSQL at ``url`` (default: ``[ledger] url``), else SQLite in ``ledger_dir``
+    (default: ``[sending] ledger``). ``readonly`` creates and writes nothing."""
+    if url and ledger_dir is not None:
+        raise ConfigError("give --ledger (PostgreSQL) or --ledger-dir (SQLite files), not both")
+    chosen = url if url is not None else "" if ledger_dir is not None else settings.ledger.url
+    if chosen:
+        problem = check_ledger_url(chosen)
+        if problem:
+            raise ConfigError(f"--ledger {problem}")
+        from .postgres_store import PostgresStore  # psycopg is needed only for this
+
+        return PostgresStore(chosen, readonly=readonly)
+    from .sqlite_store import SQLiteStore
+
+    return SQLiteStore(Path(ledger_dir) if ledger_dir is not None else settings.resolve(settings.sending.ledger), readonly=readonly)
+
+
+def take_in_csv(store: Store, settings: Settings, named: str | Path | None = None, /) -> tuple[Path, Imported | None]:
+    """Import the CSV suppression list into the store (idempotent): ``named`` must exist; the settings' default is
+    imported when it exists. Returns the file and what the import did (None: no default file)."""
+    if named is not None:
+        path = Path(named)
+        if not path.is_file():
+            raise ConfigError(f"the suppression list {path} does not exist (or is not a file)")
+    else:
+        path = settings.resolve(settings.sending.suppressed)
+        if not path.is_file():
+            return path, None
+    return path, store.import_suppressions(path)
+
+
+def keys_of(settings: Settings, store: Store, /, proposal: str = "") -> tuple[str, str]:
+    """The secrets links and VERP tokens are keyed with: the configured ones, else the store's own (made on first
+    use, from ``proposal`` when given), and the previous one (rotation) when configured."""
+    env = settings.env
+    return env.unsubscribe_secret or store.secret(proposal), env.previous_unsubscribe_secret

@@ -1,0 +1,170 @@
+"""The store in one PostgreSQL database, shared by every machine of the project (docs/scaling.md).
+
+Each issue's ledger is a :class:`~.postgres_ledger.PostgresLedger` in the same
+database; the suppression list, link tokens, the store's secret and bounce
+memory are tables of the ``soc_bulletin`` schema (``postgres_migrations/``).
+An unsubscribe or a bounce written here by any machine is seen by every send,
+including one that is running: a sender checks the list again for each batch
+it claims.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from ..audience.suppression import Suppressions
+from ..errors import LedgerError
+from .base import Store, entries_of, new_secret
+from .ledger import Ledger
+from .postgres_db import Connection, Database, ensure_schema
+from .postgres_ledger import PostgresLedger
+
+__all__ = ["PostgresStore"]
+
+_S = "soc_bulletin"
+_T = TypeVar("_T")
+_ADD = (f"INSERT INTO {_S}.suppressions (key, address, reason, source, date)"
+        " SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[]) ON CONFLICT DO NOTHING")
+
+
+class PostgresStore(Store):
+    """The store in the database at ``url``; ``readonly`` never creates or migrates the schema."""
+
+    def __init__(self, url: str, /, *, readonly: bool = False) -> None:
+        self.url, self.readonly = url, readonly
+        self._db = Database(url, purpose="store")
+        self.where = self._db.where
+        try:
+            self._db.open()
+            self.exists = ensure_schema(self._db, create=not readonly)
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _write(self, work: Callable[[Connection, bool], _T], /) -> _T:
+        if self.readonly:
+            raise LedgerError(f"the store {self.where} is open to read only")
+        return self._db.run(work)
+
+    def _run(self, query: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[tuple[Any, ...]]:
+        if not self.exists:  # read-only, and no send or import has made the schema yet: empty
+            return []
+        return self._db.run(lambda db, _: _rows(db, query, params))
+
+    # -- deliveries --------------------------------------------------------------------------------
+
+    def ledger(self, issue: str, /, *, create: bool = True, lease: float = 60.0) -> Ledger | None:
+        if not create:
+            return PostgresLedger.existing(self.url, identity=issue)
+        if self.readonly:
+            raise LedgerError(f"the store {self.where} is open to read only; no ledger is made")
+        return PostgresLedger(self.url, identity=issue, lease=lease)
+
+    def _writable_ledger(self, issue: str, /) -> Ledger | None:
+        return PostgresLedger.existing(self.url, identity=issue)
+
+    def issues(self) -> list[str]:
+        found = self._run(f"SELECT i.issue FROM {_S}.meta i LEFT JOIN {_S}.meta s ON s.issue = i.issue AND s.key = 'started'"
+                          f" LEFT JOIN {_S}.meta c ON c.issue = i.issue AND c.key = 'created' WHERE i.key = 'issue'"
+                          " ORDER BY coalesce(s.value, c.value, '0')::double precision, i.issue")
+        return [str(issue) for (issue,) in found]
+
+    # -- suppression -------------------------------------------------------------------------------
+
+    def suppressions(self) -> Suppressions:
+        rows = self._run(f"SELECT address, reason, date, source FROM {_S}.suppressions ORDER BY added, key, source")
+        return entries_of(((str(a), str(r), str(d), str(s)) for a, r, d, s in rows), self.where)
+
+    def suppressed_keys(self, keys: list[str], /) -> set[str]:
+        return {str(k) for (k,) in self._run(f"SELECT DISTINCT key FROM {_S}.suppressions WHERE key = ANY(%s)", (keys,))}
+
+    def _add(self, key: str, address: str, reason: str, source: str, date: str, /) -> tuple[bool, bool]:
+        def work(db: Connection, retrying: bool) -> tuple[bool, bool]:
+            before = db.execute(f"SELECT 1 FROM {_S}.suppressions WHERE key = %s AND source <> %s LIMIT 1",
+                                (key, source)).fetchone() is not None
+            added = db.execute(_ADD, ([key], [address], [reason], [source], [date])).rowcount > 0
+            return added, before
+
+        return self._write(work)
+
+    def _add_many(self, rows: list[tuple[str, str, str, str, str]], /) -> int:
+        columns = [list(c) for c in zip(*rows, strict=True)]
+        key, address, reason, source, date = columns
+        return int(self._write(lambda db, _: db.execute(_ADD, (key, address, reason, source, date)).rowcount))
+
+    def _lift(self, key: str, source: str, date: str, /) -> int:
+        def work(db: Connection, retrying: bool) -> int:
+            removed = db.execute(f"DELETE FROM {_S}.suppressions WHERE key = %s AND source = %s", (key, source)).rowcount
+            db.execute(f"INSERT INTO {_S}.lifted VALUES (%s, %s, %s) ON CONFLICT (key, source) DO UPDATE SET day = excluded.day",
+                       (key, source, date))
+            return int(removed)
+
+        return self._write(work)
+
+    def _lifted(self) -> dict[tuple[str, str], str]:
+        return {(str(k), str(s)): str(d) for k, s, d in self._run(f"SELECT key, source, day FROM {_S}.lifted")}
+
+    # -- links and keys ----------------------------------------------------------------------------
+
+    def secret(self, proposal: str = "", /) -> str:
+        if self.readonly:
+            found = self._run(f"SELECT value FROM {_S}.store_meta WHERE key = 'secret'")
+            return str(found[0][0]) if found else ""
+
+        def work(db: Connection, retrying: bool) -> str:
+            db.execute(f"INSERT INTO {_S}.store_meta VALUES ('secret', %s) ON CONFLICT DO NOTHING", (proposal or new_secret(),))
+            row = db.execute(f"SELECT value FROM {_S}.store_meta WHERE key = 'secret'").fetchone()
+            assert row is not None
+            return str(row[0])
+
+        return self._db.run(work)
+
+    def remember_links(self, links: Iterable[tuple[str, str]], /) -> None:
+        pairs = list(links)
+        if not pairs:
+            return
+
+        def work(db: Connection, retrying: bool) -> None:
+            db.execute("CREATE TEMP TABLE new_links (token text, address text) ON COMMIT DROP")
+            with db.cursor() as cursor, cursor.copy("COPY new_links FROM STDIN") as copy:
+                for pair in pairs:
+                    copy.write_row(pair)
+            db.execute(f"INSERT INTO {_S}.links SELECT DISTINCT ON (token) token, address FROM new_links ON CONFLICT DO NOTHING")
+
+        self._write(work)
+
+    def address_of_link(self, token: str, /) -> str | None:
+        found = self._run(f"SELECT address FROM {_S}.links WHERE token = %s", (token,))
+        return str(found[0][0]) if found else None
+
+    # -- bounce processing -------------------------------------------------------------------------
+
+    def seen(self, digest: str, /) -> bool:
+        return bool(self._run(f"SELECT 1 FROM {_S}.processed WHERE digest = %s", (digest,)))
+
+    def handled(self, digest: str, source: str, kind: str, /) -> None:
+        self._write(lambda db, _: db.execute(f"INSERT INTO {_S}.processed VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                                              (digest, source, kind, time.time())))
+
+    def soft_bounces(self, address: str, reference: str, day: dt.date, status: str, /, *, days: int,
+                     record: bool = True) -> int:
+        key = address.casefold()
+        if record:
+            self._write(lambda db, _: db.execute(f"INSERT INTO {_S}.soft VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                                                  (key, reference, day.isoformat(), status)))
+        since = (day - dt.timedelta(days=days - 1)).isoformat()
+        found = {str(d) for (d,) in self._run(f"SELECT day FROM {_S}.soft WHERE key = %s AND day BETWEEN %s AND %s",
+                                              (key, since, day.isoformat()))}
+        if not record and not self._run(f"SELECT 1 FROM {_S}.soft WHERE key = %s AND reference = %s", (key, reference)):
+            found.add(day.isoformat())  # a dry run counts the bounce it would record
+        return len(found)
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _rows(db: Connection, query: str, params: tuple[Any, ...] | dict[str, Any]) -> list[tuple[Any, ...]]:
+    return list(db.execute(query, params).fetchall())

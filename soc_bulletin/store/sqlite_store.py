@@ -1,0 +1,287 @@
+"""The embedded store: one ledger file per issue (``<issue>.sqlite3``) and ``store.db`` for everything about people.
+
+Why two kinds of file: a send takes its issue's ledger file alone (a lock per
+issue, so two issues can be sent at once and an issue's delivery data can be
+archived or deleted whole), while the suppression list, link tokens, the
+store's secret and bounce memory are about people across issues and live in
+one file that the unsubscribe service and bounce processing write while a send
+runs (WAL; a send re-reads it for every batch it claims). ``store.db`` is made
+readable by its owner only (it holds addresses and the secret), marked with
+its own application id, and on first use takes in what earlier versions kept
+in ``bounces.db`` (handled messages, soft bounces).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from ..audience.suppression import Suppressions
+from ..errors import LedgerError
+from .base import Store, entries_of, new_secret
+from .ledger import Ledger
+from .sqlite_ledger import SQLiteLedger
+
+__all__ = ["STORE_FILE", "SQLiteStore"]
+
+STORE_FILE = "store.db"
+APPLICATION_ID = 0x534F4353  # "SOCS"
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE suppressions (key TEXT NOT NULL, source TEXT NOT NULL, address TEXT NOT NULL, reason TEXT NOT NULL,
+    date TEXT NOT NULL, added REAL NOT NULL, PRIMARY KEY (key, source));
+CREATE TABLE lifted (key TEXT NOT NULL, source TEXT NOT NULL, day TEXT NOT NULL, PRIMARY KEY (key, source));
+CREATE TABLE links (token TEXT PRIMARY KEY, address TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE processed (digest TEXT PRIMARY KEY, source TEXT NOT NULL, kind TEXT NOT NULL, at REAL NOT NULL);
+CREATE TABLE soft (key TEXT NOT NULL, reference TEXT NOT NULL, day TEXT NOT NULL, status TEXT NOT NULL,
+    PRIMARY KEY (key, reference));
+"""
+
+
+class SQLiteStore(Store):
+    """The store in the folder ``folder`` (the project's ``.ledger``); ``readonly`` never creates or writes."""
+
+    def __init__(self, folder: str | Path, /, *, readonly: bool = False) -> None:
+        self.folder = Path(folder)
+        self.path = self.folder / STORE_FILE
+        self.where = str(self.folder)
+        self.readonly = readonly
+        self._db: sqlite3.Connection | None = None
+        if self.path.exists():
+            self._db = _connect(self.path, readonly=readonly)
+            self._verify()
+        elif readonly:  # what a first write would find: empty, with what earlier versions kept (a dry run sees it)
+            self._db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+            self._db.executescript(_SCHEMA)
+            _take_in_legacy(self._db, self.folder)
+        else:
+            self._db = _create(self.path, self.folder)
+
+    # -- plumbing ----------------------------------------------------------------------------------
+
+    def _verify(self) -> None:
+        try:
+            app, version = (self._conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("application_id", "user_version"))
+        except sqlite3.Error as exc:
+            raise LedgerError(f"{self.path} cannot be read as a soc_bulletin store ({exc}); restore it from a backup") from exc
+        if app != APPLICATION_ID:
+            raise LedgerError(f"{self.path} is not a soc_bulletin store (another program's file); move it away")
+        if version != SCHEMA_VERSION:
+            raise LedgerError(f"{self.path} is a store of format {version}; this version reads format {SCHEMA_VERSION}")
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise LedgerError(f"{self.path} is closed")
+        return self._db
+
+    @contextlib.contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        if self.readonly or self._db is None:
+            raise LedgerError(f"the store {self.path} is open to read only")
+        db = self._db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise LedgerError(f"cannot write the store {self.path}: {exc}") from exc
+
+    def _read(self, query: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+        if self._db is None:  # a read-only store that does not exist yet: empty
+            return []
+        try:
+            return list(self._db.execute(query, params).fetchall())
+        except sqlite3.Error as exc:
+            raise LedgerError(f"cannot read the store {self.path}: {exc}") from exc
+
+    # -- deliveries --------------------------------------------------------------------------------
+
+    def ledger(self, issue: str, /, *, create: bool = True, lease: float = 60.0) -> Ledger | None:
+        path = self.folder / f"{issue}.sqlite3"
+        if create and self.readonly:
+            raise LedgerError(f"the store {self.folder} is open to read only; no ledger is made")
+        if not create:
+            if not path.exists() and not path.is_symlink():
+                return None
+            return SQLiteLedger(path, identity=issue, create=False, lock=False)
+        return SQLiteLedger(path, identity=issue, blocked=self.suppressed_keys)
+
+    def _writable_ledger(self, issue: str, /) -> Ledger | None:
+        path = self.folder / f"{issue}.sqlite3"
+        if not path.is_file():
+            return None
+        SQLiteLedger(path, identity=issue, create=False, lock=False).close()  # proven to be the issue's ledger
+        return SQLiteLedger(path, identity=issue, lock=False)  # a send may hold its lock: SQLite waits for its writes
+
+    def issues(self) -> list[str]:
+        found: list[tuple[float, str]] = []
+        for path in sorted(self.folder.glob("*.sqlite3")) if self.folder.is_dir() else []:
+            with contextlib.suppress(LedgerError):  # a damaged or foreign file is reported by commands that use it
+                ledger = SQLiteLedger(path, identity=path.stem, create=False, lock=False)
+                try:
+                    meta = ledger.meta()
+                finally:
+                    ledger.close()
+                found.append((float(meta.get("started") or meta.get("created") or 0), path.stem))
+        return [issue for _, issue in sorted(found)]
+
+    # -- suppression -------------------------------------------------------------------------------
+
+    def suppressions(self) -> Suppressions:
+        rows = self._read("SELECT address, reason, date, source FROM suppressions ORDER BY added, key, source")
+        return entries_of(((str(a), str(r), str(d), str(s)) for a, r, d, s in rows), str(self.path))
+
+    def suppressed_keys(self, keys: list[str], /) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(str(k) for (k,) in self._read(f"SELECT DISTINCT key FROM suppressions WHERE key IN ({marks})",
+                                                      tuple(chunk)))
+        return found
+
+    def _add(self, key: str, address: str, reason: str, source: str, date: str, /) -> tuple[bool, bool]:
+        with self._tx() as db:
+            before = db.execute("SELECT 1 FROM suppressions WHERE key=? LIMIT 1", (key,)).fetchone() is not None
+            added = db.execute("INSERT OR IGNORE INTO suppressions VALUES (?, ?, ?, ?, ?, ?)",
+                               (key, source, address, reason, date, time.time())).rowcount > 0
+        return added, before
+
+    def _add_many(self, rows: list[tuple[str, str, str, str, str]], /) -> int:
+        now = time.time()
+        with self._tx() as db:
+            before = db.total_changes
+            db.executemany("INSERT OR IGNORE INTO suppressions VALUES (?, ?, ?, ?, ?, ?)",
+                           ((k, s, a, r, d, now) for k, a, r, s, d in rows))
+            return db.total_changes - before
+
+    def _lift(self, key: str, source: str, date: str, /) -> int:
+        with self._tx() as db:
+            removed = db.execute("DELETE FROM suppressions WHERE key=? AND source=?", (key, source)).rowcount
+            db.execute("INSERT OR REPLACE INTO lifted VALUES (?, ?, ?)", (key, source, date))
+        return int(removed)
+
+    def _lifted(self) -> dict[tuple[str, str], str]:
+        return {(str(k), str(s)): str(d) for k, s, d in self._read("SELECT key, source, day FROM lifted")}
+
+    def _meta(self, key: str) -> str | None:
+        found = self._read("SELECT value FROM meta WHERE key=?", (key,))
+        return str(found[0][0]) if found else None
+
+    def _set_meta(self, key: str, value: str) -> None:
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # -- links and keys ----------------------------------------------------------------------------
+
+    def secret(self, proposal: str = "", /) -> str:
+        if self.readonly:
+            return self._meta("secret") or ""
+        with self._tx() as db:
+            db.execute("INSERT OR IGNORE INTO meta VALUES ('secret', ?)", (proposal or new_secret(),))
+            return str(db.execute("SELECT value FROM meta WHERE key='secret'").fetchone()[0])
+
+    def remember_links(self, links: Iterable[tuple[str, str]], /) -> None:
+        with self._tx() as db:
+            db.executemany("INSERT OR IGNORE INTO links VALUES (?, ?)", links)
+
+    def address_of_link(self, token: str, /) -> str | None:
+        found = self._read("SELECT address FROM links WHERE token=?", (token,))
+        return str(found[0][0]) if found else None
+
+    # -- bounce processing -------------------------------------------------------------------------
+
+    def seen(self, digest: str, /) -> bool:
+        return bool(self._read("SELECT 1 FROM processed WHERE digest=?", (digest,)))
+
+    def handled(self, digest: str, source: str, kind: str, /) -> None:
+        with self._tx() as db:
+            db.execute("INSERT OR IGNORE INTO processed VALUES (?, ?, ?, ?)", (digest, source, kind, time.time()))
+
+    def soft_bounces(self, address: str, reference: str, day: dt.date, status: str, /, *, days: int,
+                     record: bool = True) -> int:
+        key = address.casefold()
+        if record:
+            with self._tx() as db:
+                db.execute("INSERT OR IGNORE INTO soft VALUES (?, ?, ?, ?)", (key, reference, day.isoformat(), status))
+        since = (day - dt.timedelta(days=days - 1)).isoformat()
+        found = {str(d) for (d,) in self._read("SELECT day FROM soft WHERE key=? AND day BETWEEN ? AND ?",
+                                               (key, since, day.isoformat()))}
+        if not record and not self._read("SELECT 1 FROM soft WHERE key=? AND reference=?", (key, reference)):
+            found.add(day.isoformat())  # a dry run counts the bounce it would record
+        return len(found)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
+    try:
+        if readonly:
+            return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+        db = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        return db
+    except sqlite3.Error as exc:
+        raise LedgerError(f"{path} cannot be read as a soc_bulletin store ({exc}); restore it from a backup") from exc
+
+
+def _take_in_legacy(db: sqlite3.Connection, folder: Path) -> None:
+    """What earlier versions kept in ``folder/bounces.db``: handled messages, and soft bounces (one per day then)."""
+    legacy = folder / "bounces.db"
+    if not legacy.is_file():
+        return
+    try:
+        old = sqlite3.connect(f"{legacy.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            processed = old.execute("SELECT digest, source, kind, at FROM processed").fetchall()
+            soft = old.execute("SELECT key, day, status FROM soft").fetchall()
+        finally:
+            old.close()
+        db.executemany("INSERT OR IGNORE INTO processed VALUES (?, ?, ?, ?)", processed)
+        db.executemany("INSERT OR IGNORE INTO soft VALUES (?, ?, ?, ?)", ((k, f"day:{d}", d, s) for k, d, s in soft))
+    except sqlite3.Error as exc:
+        raise LedgerError(f"cannot read the earlier bounce state {legacy} ({exc}); restore it, or move it away to start "
+                          "without it") from exc
+
+
+def _create(path: Path, folder: Path) -> sqlite3.Connection:
+    """Make ``store.db`` readable by its owner only, with its schema and what earlier versions kept, atomically
+    (written beside, then linked: a failed take-in leaves no store, and is tried again next time)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.new")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.unlink(missing_ok=True)
+        os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        db = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            db.execute(f"PRAGMA application_id={APPLICATION_ID}")
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            db.executescript(_SCHEMA)
+            _take_in_legacy(db, folder)
+        finally:
+            db.close()
+        with contextlib.suppress(FileExistsError):  # another process made it at the same moment: use theirs
+            os.link(tmp, path)
+    except LedgerError:
+        raise
+    except (OSError, sqlite3.Error) as exc:
+        raise LedgerError(f"cannot create the store {path}: {getattr(exc, 'strerror', None) or exc}") from exc
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+    return _connect(path, readonly=False)
