@@ -330,3 +330,19 @@ def test_the_command_refuses_settings_it_cannot_serve(project: Path) -> None:
                             capture_output=True, text=True, timeout=30)
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == "soc-bulletin: error: set [sending] unsubscribe_base_url: the service answers at its path\n"
+
+
+def test_a_client_that_goes_away_mid_body_is_let_go_quietly(project: Path, service: ServiceServer,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    import socket
+    import time
+
+    path = link(project, "al@example.net")
+    with socket.create_connection(("127.0.0.1", service.port), timeout=10) as raw:
+        raw.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                    "Content-Length: 100\r\n\r\nList-Unsub".encode())
+        time.sleep(0.2)
+    time.sleep(0.3)
+    assert call(service, "POST", path, ONE_CLICK, FORM)[0] == 200  # still serving
+    assert not [r for r in caplog.records if r.levelno >= 30], [r.getMessage() for r in caplog.records]
+    assert rows(project) == [f"al@example.net,unsubscribed,{TODAY},one-click"]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from ..errors import ConfigError
 from ..terminal import printable
 from .exits import Exit
+from .suppressions import opened, store_options
 
 if TYPE_CHECKING:  # the audience stage is imported by the handlers, so that other commands start without it
     from ..audience.subscribers import SubscriberReport
@@ -38,7 +39,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     stats = actions.add_parser("stats", help="count rows, duplicates, suppressed addresses and recipients per segment")
     stats.add_argument("files", metavar="FILE", nargs="+")
     stats.add_argument("--segments", metavar="PATH", help="default: subscribers/segments.yaml if it exists")
-    stats.add_argument("--suppressed", metavar="PATH", help="default: subscribers/suppressed.csv if it exists")
+    stats.add_argument("--suppressed", metavar="PATH", help="a CSV list counted beside the store's (default: "
+                       "subscribers/suppressed.csv if it exists)")
+    store_options(stats)
     stats.set_defaults(handler=_stats)
 
     convert = actions.add_parser(
@@ -104,14 +107,17 @@ def _check(args: argparse.Namespace) -> int:
 def _stats(args: argparse.Namespace) -> int:
     from ..audience.segments import load_segments, select_recipients
     from ..audience.subscribers import read_subscribers
-    from ..audience.suppression import load_suppressions
+    from ..audience.suppression import Suppressions, load_suppressions
 
     if args.suppressed and not Path(args.suppressed).exists():
         raise ConfigError(f"the suppression list {args.suppressed} does not exist; check the path (leave --suppressed out for the default)")
     _existing(*args.files, args.segments, args.suppressed)
     report = read_subscribers(*args.files)
     segments = load_segments(args.segments)
-    suppressions = load_suppressions(args.suppressed)
+    from_file = load_suppressions(args.suppressed)
+    with opened(args, readonly=True) as store:  # the store's list, with what a send would import from the file
+        stored = store.suppressions()
+    suppressions = Suppressions(stored.entries + from_file.entries, stored.path, from_file.problems)
     for problem in [*report.problems, *suppressions.problems, *segments.check(report.subscribers)]:
         print(_format(problem), file=sys.stderr)
     suppressed = sum(1 for s in report.subscribers if s in suppressions)

@@ -18,7 +18,7 @@ import contextlib
 import datetime as dt
 import secrets
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from ..audience.suppression import SOURCES, Suppression, Suppressions, load_supp
 from ..problems import Problem
 from .ledger import Ledger
 
-__all__ = ["SECRET_BYTES", "Imported", "Store", "new_secret"]
+__all__ = ["SECRET_BYTES", "Imported", "Store", "days_counted", "entries_of", "new_secret"]
 
 #: bytes of randomness in a generated secret (43 characters of URL-safe base64)
 SECRET_BYTES = 32
@@ -175,6 +175,14 @@ class Store(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def days_counted(this: set[str], day: dt.date, days: int, stored: Callable[[str, str], set[str]]) -> int:
+    """The days with a soft bounce within ``days`` days up to the day this bounced message was counted on (its
+    first notice; ``this`` when recorded, else ``day``), this message's day included."""
+    until = max(this)
+    since = (dt.date.fromisoformat(until) - dt.timedelta(days=days - 1)).isoformat()
+    return len(stored(since, until) | this)
 
 
 def _today() -> str:

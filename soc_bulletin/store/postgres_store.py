@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from ..audience.suppression import Suppressions
 from ..errors import LedgerError
-from .base import Store, entries_of, new_secret
+from .base import Store, days_counted, entries_of, new_secret
 from .ledger import Ledger
 from .postgres_db import Connection, Database, ensure_schema
 from .postgres_ledger import PostgresLedger
@@ -154,13 +154,11 @@ class PostgresStore(Store):
         key = address.casefold()
         if record:
             self._write(lambda db, _: db.execute(f"INSERT INTO {_S}.soft VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                                                  (key, reference, day.isoformat(), status)))
-        since = (day - dt.timedelta(days=days - 1)).isoformat()
-        found = {str(d) for (d,) in self._run(f"SELECT day FROM {_S}.soft WHERE key = %s AND day BETWEEN %s AND %s",
-                                              (key, since, day.isoformat()))}
-        if not record and not self._run(f"SELECT 1 FROM {_S}.soft WHERE key = %s AND reference = %s", (key, reference)):
-            found.add(day.isoformat())  # a dry run counts the bounce it would record
-        return len(found)
+                                                 (key, reference, day.isoformat(), status)))
+        counted = {str(d) for (d,) in self._run(f"SELECT day FROM {_S}.soft WHERE key = %s AND reference = %s", (key, reference))}
+        return days_counted(counted or {day.isoformat()}, day, days,
+                             lambda since, until: {str(d) for (d,) in self._run(
+                                 f"SELECT day FROM {_S}.soft WHERE key = %s AND day BETWEEN %s AND %s", (key, since, until))})
 
     def close(self) -> None:
         self._db.close()

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..audience.suppression import Suppressions
 from ..errors import LedgerError
-from .base import Store, entries_of, new_secret
+from .base import Store, days_counted, entries_of, new_secret
 from .ledger import Ledger
 from .sqlite_ledger import SQLiteLedger
 
@@ -215,12 +215,10 @@ class SQLiteStore(Store):
         if record:
             with self._tx() as db:
                 db.execute("INSERT OR IGNORE INTO soft VALUES (?, ?, ?, ?)", (key, reference, day.isoformat(), status))
-        since = (day - dt.timedelta(days=days - 1)).isoformat()
-        found = {str(d) for (d,) in self._read("SELECT day FROM soft WHERE key=? AND day BETWEEN ? AND ?",
-                                               (key, since, day.isoformat()))}
-        if not record and not self._read("SELECT 1 FROM soft WHERE key=? AND reference=?", (key, reference)):
-            found.add(day.isoformat())  # a dry run counts the bounce it would record
-        return len(found)
+        counted = {str(d) for (d,) in self._read("SELECT day FROM soft WHERE key=? AND reference=?", (key, reference))}
+        return days_counted(counted or {day.isoformat()}, day, days,
+                             lambda since, until: {str(d) for (d,) in self._read(
+                                 "SELECT day FROM soft WHERE key=? AND day BETWEEN ? AND ?", (key, since, until))})
 
     def close(self) -> None:
         if self._db is not None:
