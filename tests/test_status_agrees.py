@@ -1,0 +1,64 @@
+"""``status`` tells the send's story: the same counts the send printed, suppressed list members included, issue after issue."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from soc_bulletin.cli.main import main
+
+from .conftest import MINIMAL_ARTICLE, MINIMAL_ISSUE
+from .smtp import FaultyController
+from .test_send import write_list
+
+COLUMNS = ("sent", "pending", "failed-t", "failed-p", "suppressed", "skipped")
+
+
+def send(workdir: Path, issue: str, smtp: FaultyController, capsys: pytest.CaptureFixture[str]) -> dict[str, int]:
+    """Send ``issue``; the ledger counts the send printed."""
+    capsys.readouterr()
+    code = main(["send", str(workdir / issue), "--subscribers", str(workdir / "list.csv"), "--suppressed",
+                 str(workdir / "suppressed.csv"), "--ledger-dir", str(workdir / "ledger"), "--smtp", smtp.url,
+                 "--no-progress", "--backoff", "0.02"])
+    out = capsys.readouterr().out
+    assert code in (0, 1), out
+    found = re.search(r"(\d+) sent, (\d+) pending, (\d+) failed \(temporary\), (\d+) failed \(permanent\), (\d+) suppressed, "
+                      r"(\d+) skipped\.", out)
+    assert found, out
+    return dict(zip(COLUMNS, map(int, found.groups()), strict=True))
+
+
+def status(workdir: Path, issue: str, capsys: pytest.CaptureFixture[str]) -> dict[str, int]:
+    """The counts ``status`` shows for ``issue``, summed over its groups."""
+    capsys.readouterr()
+    assert main(["status", str(workdir / issue), "--ledger-dir", str(workdir / "ledger")]) == 0
+    out = capsys.readouterr().out
+    totals = dict.fromkeys(COLUMNS, 0)
+    for line in out.splitlines()[2:]:
+        cells = line.split()
+        if len(cells) == 13 and cells[2].isdigit():
+            for name, cell in zip(COLUMNS, cells[3:9], strict=True):
+                totals[name] += int(cell)
+    return totals
+
+
+def test_status_and_the_send_agree_on_every_count_issue_after_issue(workdir: Path, smtp: FaultyController,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    addresses = write_list(workdir / "list.csv", 8)
+    (workdir / "suppressed.csv").write_text(f"address,reason,date\n{addresses[0]},unsubscribed,2020-01-01\n"
+                                            f"{addresses[1]},bounced,2020-01-01\n")
+    smtp.recorder.faults.rcpt_permanent.add(addresses[2])
+    second = workdir / "issue-2"
+    (second / "articles").mkdir(parents=True)
+    (second / "issue.yaml").write_text(MINIMAL_ISSUE, encoding="utf-8")
+    (second / "articles" / "first.yaml").write_text(MINIMAL_ARTICLE, encoding="utf-8")
+
+    printed = send(workdir, "issue", smtp, capsys)
+    assert printed == {"sent": 5, "pending": 0, "failed-t": 0, "failed-p": 1, "suppressed": 2, "skipped": 0}
+    assert status(workdir, "issue", capsys) == printed
+
+    printed = send(workdir, "issue-2", smtp, capsys)  # the refused address is now suppressed too
+    assert printed == {"sent": 5, "pending": 0, "failed-t": 0, "failed-p": 0, "suppressed": 3, "skipped": 0}
+    assert status(workdir, "issue-2", capsys) == printed
