@@ -6,16 +6,17 @@ import datetime as dt
 import json
 import mailbox
 import re
+import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
 
 from soc_bulletin.cli.main import main
-from soc_bulletin.send.unsubscribe import Unsubscribe
 from soc_bulletin.send.verp import verp_token
 
 from . import mailshapes
+from .conftest import suppressed_csv
 from .smtp import FaultyController
 from .test_send import write_list
 
@@ -44,6 +45,43 @@ def send(project: Path, smtp: FaultyController) -> list[str]:
     assert main(["send", str(project / "issue"), "--subscribers", str(project / "list.csv"), "--segments",
                  str(project / "segments.yaml"), "--smtp", smtp.url, "--no-progress", "--backoff", "0.02"]) == 0
     return addresses
+
+
+def send_issue(project: Path, smtp: FaultyController, issue: str, count: int = 1) -> list[str]:
+    """Send a copy of the issue folder named ``issue`` (its own ledger, Message-IDs and VERP tokens) to ``count``."""
+    if not (project / issue).exists():
+        shutil.copytree(project / "issue", project / issue)
+    addresses = write_list(project / "list.csv", count)
+    assert main(["send", str(project / issue), "--subscribers", str(project / "list.csv"), "--smtp", smtp.url,
+                 "--no-progress", "--backoff", "0.02"]) == 0
+    return addresses
+
+
+def verp_of(issue: str, address: str) -> str:
+    """The envelope sender the message of ``issue`` to ``address`` left with: where its bounces come back to."""
+    return f"bounces+{verp_token(SECRET.encode(), issue, address)}@example.org"
+
+
+def link_token(smtp: FaultyController, address: str) -> str:
+    """The unsubscribe token the store made for ``address``, read from the List-Unsubscribe of the message it had."""
+    [received] = [r for r in smtp.recorder.received if r.rcpt_tos == [address]]
+    found = re.search(r"[?&]t=([A-Za-z0-9_-]{16})\b", str(received.message["List-Unsubscribe"]))
+    assert found, received.message["List-Unsubscribe"]
+    return found[1]
+
+
+def sources(project: Path) -> list[tuple[str, str, str]]:
+    """The store's suppression entries as (address, reason, source)."""
+    from soc_bulletin.store.sqlite_store import SQLiteStore
+
+    with SQLiteStore(project / "ledger", readonly=True) as store:
+        return [(e.address, e.reason, e.source) for e in store.suppressions().entries]
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    """The SQLite files in ``folder`` (a reader's shared-memory index aside; a write-ahead log only when it holds anything)."""
+    return {p.name: p.read_bytes() for p in folder.iterdir()
+            if not p.name.endswith("-shm") and not (p.name.endswith("-wal") and p.stat().st_size == 0)}
 
 
 def bounces(project: Path, *args: str) -> int:
@@ -75,15 +113,15 @@ def test_an_smtp_time_refusal_is_a_bounce_on_the_suppression_list_with_its_sourc
     write_list(project / "list.csv", 3)
     assert main(["send", str(project / "issue"), "--subscribers", str(project / "list.csv"), "--smtp", smtp.url,
                  "--no-progress"]) == 1
-    assert (project / "suppressed.csv").read_text() == (
-        f"address,reason,date,source\npartner0002@example.org,bounced,{TODAY},bounce\n")
+    assert suppressed_csv(project / "ledger") == f"address,reason,date\npartner0002@example.org,bounced,{TODAY}\n"
+    assert sources(project) == [("partner0002@example.org", "bounced", "bounce")]
 
 
 def test_a_maildir_of_bounces_complaints_and_requests_read_twice(project: Path, smtp: FaultyController,
                                                                   capsys: pytest.CaptureFixture[str]) -> None:
     a = send(project, smtp)
     verp = {r.rcpt_tos[0]: r.mail_from for r in smtp.recorder.received}
-    token = Unsubscribe(list_id="soc.example.org", mailbox="team@example.org", secret=SECRET).token(a[3])
+    token = link_token(smtp, a[3])  # the store's own token, as the List-Unsubscribe mailto: link carries it
     box = maildir_with(project / "Maildir", [
         # the DSN names a forwarding target, not our recipient: the VERP address names a[0]
         mailshapes.postfix("jo.forwarded@elsewhere.example", verp[a[0]]),
@@ -109,10 +147,10 @@ def test_a_maildir_of_bounces_complaints_and_requests_read_twice(project: Path, 
                    f"  {a[3]}: suppressed (unsubscribed)", "  automatic reply: ignored"):
         assert action in out.splitlines()
     assert re.fullmatch(r"\S+/new/\S+: cannot be read, left in the mailbox: the message does not start with mail header fields\n", err)
-    suppressed = (project / "suppressed.csv").read_bytes()
-    assert suppressed.decode() == (f"address,reason,date,source\n{a[0]},bounced,{TODAY},bounce\n{a[2]},complained,{TODAY},complaint\n"
-                                   f"{a[3]},unsubscribed,{TODAY},mail\n")
-    assert feedback(project) == [(a[0], "bounce", "5.1.1", 1), (a[1], "bounce", "5.2.2", 1), (a[2], "complaint", "abuse", 1)]
+    suppressed = suppressed_csv(project / "ledger")
+    assert suppressed == f"address,reason,date\n{a[0]},bounced,{TODAY}\n{a[2]},complained,{TODAY}\n{a[3]},unsubscribed,{TODAY}\n"
+    assert sources(project) == [(a[0], "bounced", "bounce"), (a[2], "complained", "complaint"), (a[3], "unsubscribed", "mail")]
+    assert feedback(project) == [(a[0], "bounce", "5.1.1", 1), (a[1], "bounce", "5.2.2", 0), (a[2], "complaint", "abuse", 1)]
     # handled messages are marked seen (moved to cur/ with the S flag); a person's mail and the unreadable one stay new
     assert len(list((box / "cur").iterdir())) == 5 and all(p.name.endswith(":2,S") for p in (box / "cur").iterdir())
     assert len(list((box / "new").iterdir())) == 2
@@ -122,95 +160,125 @@ def test_a_maildir_of_bounces_complaints_and_requests_read_twice(project: Path, 
     assert "After the send: 2 bounced, 1 complained (soc-bulletin bounces reads them).\n" in status
     assert f"  complaint: {a[2]}: abuse\n" in status
 
-    state = (project / "ledger" / "bounces.db").read_bytes()
+    state = (project / "ledger" / "store.db").read_bytes()
     assert bounces(project, str(box)) == 1  # the second run changes nothing
     out = capsys.readouterr().out
     assert out.splitlines()[-1] == ("2 message(s) read: 1 none; 5 handled before, skipped; 1 could not be read (left in the"
                                     " mailbox); 0 address(es) newly suppressed.")
-    assert (project / "suppressed.csv").read_bytes() == suppressed
-    assert feedback(project) == [(a[0], "bounce", "5.1.1", 1), (a[1], "bounce", "5.2.2", 1), (a[2], "complaint", "abuse", 1)]
-    assert (project / "ledger" / "bounces.db").read_bytes() == state
+    assert suppressed_csv(project / "ledger") == suppressed
+    assert feedback(project) == [(a[0], "bounce", "5.1.1", 1), (a[1], "bounce", "5.2.2", 0), (a[2], "complaint", "abuse", 1)]
+    assert (project / "ledger" / "store.db").read_bytes() == state
 
 
-def test_an_mbox_reported_as_json_and_read_again(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_mbox_reported_as_json_and_read_again(project: Path, smtp: FaultyController, capsys: pytest.CaptureFixture[str]) -> None:
+    a = send(project, smtp)
     path = project / "bounces.mbox"
     box = mailbox.mbox(path)
-    for raw in (mailshapes.exim("al@example.net", "bounces@example.org"), mailshapes.postfix_delayed("bo@example.net", "x@y.org"),
-                mailshapes.arf_yahoo("cy@example.net", "bounces@example.org"), mailshapes.delivered("di@example.net", "x@y.org")):
+    for raw in (mailshapes.exim(a[0], verp_of("issue", a[0])), mailshapes.postfix_delayed(a[1], verp_of("issue", a[1])),
+                mailshapes.arf_yahoo(a[2], verp_of("issue", a[2])), mailshapes.delivered(a[3], verp_of("issue", a[3])),
+                mailshapes.exim("al@example.net", "bounces@example.org")):  # proves nothing: never sent, no token
         box.add(raw)
     box.close()
     before = path.read_bytes()
+    capsys.readouterr()
     assert bounces(project, str(path), "--format", "json") == 0
     out, err = capsys.readouterr()
+    unverified = {"source": f"{path}#5", "kind": "bounce",
+                  "recipients": [{"address": "al@example.net", "status": "5.1.1", "permanent": True}],
+                  "verified": False, "action": "not ours / unverified: left for a person"}
     assert json.loads(out) == [
-        {"source": f"{path}#1", "kind": "bounce", "recipients": [{"address": "al@example.net", "status": "5.1.1", "permanent": True}]},
-        {"source": f"{path}#2", "kind": "bounce", "recipients": [{"address": "bo@example.net", "status": "4.4.1", "permanent": False}]},
-        {"source": f"{path}#3", "kind": "complaint", "recipients": [{"address": "cy@example.net", "status": None, "permanent": True}]},
-        {"source": f"{path}#4", "kind": "none", "recipients": []},
+        {"source": f"{path}#1", "kind": "bounce", "recipients": [{"address": a[0], "status": "5.1.1", "permanent": True}],
+         "verified": True, "action": f"{a[0]}: suppressed (bounced); {a[0]}: recorded in the ledger of issue"},
+        {"source": f"{path}#2", "kind": "bounce", "recipients": [{"address": a[1], "status": "4.4.1", "permanent": False}],
+         "verified": True, "action": f"{a[1]}: soft bounce 1 of 3 in 30 days; {a[1]}: recorded in the ledger of issue"},
+        {"source": f"{path}#3", "kind": "complaint", "recipients": [{"address": a[2], "status": None, "permanent": True}],
+         "verified": True, "action": f"{a[2]}: suppressed (complained); {a[2]}: recorded in the ledger of issue"},
+        {"source": f"{path}#4", "kind": "none", "recipients": [], "verified": False, "action": ""},
+        unverified,
     ]
-    assert err == "4 message(s) read: 2 bounce, 1 complaint, 1 none; 2 address(es) newly suppressed.\n"
-    assert path.read_bytes() == before  # an mbox is left as it is; the state file remembers
+    assert err == ("5 message(s) read: 3 bounce, 1 complaint, 1 none; 1 not ours / unverified (left for a person);"
+                   " 2 address(es) newly suppressed.\n")
+    assert path.read_bytes() == before  # an mbox is left as it is; the store remembers what was handled
     assert bounces(project, str(path), "--format", "json") == 0
     out, err = capsys.readouterr()
-    assert json.loads(out) == [{"source": f"{path}#4", "kind": "none", "recipients": []}]
-    assert err == "1 message(s) read: 1 none; 3 handled before, skipped; 0 address(es) newly suppressed.\n"
+    assert json.loads(out) == [{"source": f"{path}#4", "kind": "none", "recipients": [], "verified": False, "action": ""},
+                               unverified]
+    assert err == ("2 message(s) read: 1 bounce, 1 none; 3 handled before, skipped; 1 not ours / unverified (left for a person);"
+                   " 0 address(es) newly suppressed.\n")
 
 
-def test_a_folder_of_eml_files_moved_or_deleted_when_asked(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_folder_of_eml_files_moved_or_deleted_when_asked(project: Path, smtp: FaultyController,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    a = send(project, smtp)
     folder = project / "eml"
     folder.mkdir()
-    (folder / "1.eml").write_bytes(mailshapes.qmail("al@example.net", "bounces@example.org"))
-    (folder / "2.eml").write_bytes(mailshapes.person("bo@example.net", "team@example.org"))
-    (folder / "3.eml").write_bytes(mailshapes.domino("cy@example.net", "bounces@example.org"))
+    (folder / "1.eml").write_bytes(mailshapes.qmail(a[0], verp_of("issue", a[0])))
+    (folder / "2.eml").write_bytes(mailshapes.person(a[1], "team@example.org"))
+    (folder / "3.eml").write_bytes(mailshapes.domino(a[2], verp_of("issue", a[2])))
+    (folder / "5.eml").write_bytes(mailshapes.qmail("al@example.net", "bounces@example.org"))  # unproven: left for a person
     (folder / "notes.txt").write_text("not a message")
     assert bounces(project, str(folder), "--move-to", str(project / "done")) == 0
-    assert sorted(p.name for p in folder.iterdir()) == ["2.eml", "notes.txt"]
+    assert sorted(p.name for p in folder.iterdir()) == ["2.eml", "5.eml", "notes.txt"]
     assert sorted(p.name for p in (project / "done").iterdir()) == ["1.eml", "3.eml"]
-    (folder / "4.eml").write_bytes(mailshapes.yahoo("di@example.net", "bounces@example.org"))
+    (folder / "4.eml").write_bytes(mailshapes.yahoo(a[3], verp_of("issue", a[3])))
     assert bounces(project, str(folder), "--delete") == 0
-    assert sorted(p.name for p in folder.iterdir()) == ["2.eml", "notes.txt"]
+    assert sorted(p.name for p in folder.iterdir()) == ["2.eml", "5.eml", "notes.txt"]
     assert "1 address(es) newly suppressed." in capsys.readouterr().out
-    assert [line.split(",")[0] for line in (project / "suppressed.csv").read_text().splitlines()] == [
-        "address", "al@example.net", "cy@example.net", "di@example.net"]
+    assert [line.split(",")[0] for line in suppressed_csv(project / "ledger").splitlines()] == ["address", a[0], a[2], a[3]]
 
 
-def test_a_dry_run_writes_marks_and_moves_nothing(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    box = maildir_with(project / "Maildir", [mailshapes.gmail("al@example.net", "bounces@example.org")])
+def test_a_dry_run_writes_marks_and_moves_nothing(project: Path, smtp: FaultyController, capsys: pytest.CaptureFixture[str]) -> None:
+    a = send(project, smtp)
+    box = maildir_with(project / "Maildir", [mailshapes.gmail(a[0], verp_of("issue", a[0]))])
+    stored = files_of(project / "ledger")
+    capsys.readouterr()
     assert bounces(project, str(box), "--dry-run") == 0
     assert capsys.readouterr().out.splitlines()[1:] == [
-        "  al@example.net: would be suppressed (bounced)",
+        f"  {a[0]}: would be suppressed (bounced)",
         "1 message(s) read: 1 bounce; 0 address(es) newly suppressed. Dry run: nothing was written, marked or moved.",
     ]
-    assert (project / "suppressed.csv").read_text() == "address,reason,date\n"
-    assert not (project / "ledger").exists() and len(list((box / "new").iterdir())) == 1
+    assert suppressed_csv(project / "ledger") == "address,reason,date\n"
+    assert files_of(project / "ledger") == stored
+    assert len(list((box / "new").iterdir())) == 1
+    assert bounces(project, str(box)) == 0  # nothing remembered it as handled: the real run acts on it
+    assert "1 address(es) newly suppressed." in capsys.readouterr().out
 
 
-def test_soft_bounces_suppress_after_three_days_within_thirty(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_soft_bounces_suppress_after_three_days_within_thirty(project: Path, smtp: FaultyController,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
     folder = project / "eml"
     folder.mkdir()
     days = ["Mon, 01 Jul 2019", "Mon, 01 Jul 2019", "Fri, 05 Jul 2019", "Fri, 16 Aug 2019", "Sat, 17 Aug 2019", "Sun, 18 Aug 2019"]
+    # a soft bounce counts once per bounced message: six issues, each sent to al and each bounced once
+    for n in range(len(days)):
+        [al] = send_issue(project, smtp, f"issue-{n}")
+    capsys.readouterr()
     for n, day in enumerate(days):
-        raw = mailshapes.mailbox_full("al@example.net", "bounces@example.org").replace(
+        raw = mailshapes.mailbox_full(al, verp_of(f"issue-{n}", al)).replace(
             b"Return-Path: <>\r\n", f"Return-Path: <>\r\nDate: {day} 09:00:00 +0000\r\nMessage-ID: <n{n}@mx>\r\n".encode())
         (folder / f"{n}.eml").write_bytes(raw)
     assert bounces(project, str(folder)) == 0
-    actions = [line.strip() for line in capsys.readouterr().out.splitlines() if line.startswith("  ")]
+    actions = [line.strip() for line in capsys.readouterr().out.splitlines()
+               if line.startswith("  ") and "recorded in the ledger" not in line]
     assert actions == [
-        "al@example.net: soft bounce 1 of 3 in 30 days",
-        "al@example.net: soft bounce 1 of 3 in 30 days",  # the same day counts once
-        "al@example.net: soft bounce 2 of 3 in 30 days",
-        "al@example.net: soft bounce 1 of 3 in 30 days",  # July is more than 30 days before 16 August
-        "al@example.net: soft bounce 2 of 3 in 30 days",
-        "al@example.net: suppressed (bounced (3 soft bounces in 30 days))",
+        f"{al}: soft bounce 1 of 3 in 30 days",
+        f"{al}: soft bounce 1 of 3 in 30 days",  # the same day counts once
+        f"{al}: soft bounce 2 of 3 in 30 days",
+        f"{al}: soft bounce 1 of 3 in 30 days",  # July is more than 30 days before 16 August
+        f"{al}: soft bounce 2 of 3 in 30 days",
+        f"{al}: suppressed (bounced (3 soft bounces in 30 days))",
     ]
 
 
 def test_an_unknown_unsubscribe_token_is_left_for_a_person(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    box = maildir_with(project / "Maildir", [mailshapes.unsubscribe_mail("al@example.net", "X" * 24)])
+    box = maildir_with(project / "Maildir", [mailshapes.unsubscribe_mail("al@example.net", "X" * 16),
+                                             mailshapes.unsubscribe_mail("bo@example.net", "")])
     assert bounces(project, str(box)) == 0
-    assert "  its token names nobody on the lists: left for a person" in capsys.readouterr().out
-    assert len(list((box / "new").iterdir())) == 1
-    assert (project / "suppressed.csv").read_text() == "address,reason,date\n"
+    out = capsys.readouterr().out.splitlines()
+    assert "  its token was not made by this project; not ours / unverified: left for a person" in out
+    assert "  no token; not ours / unverified: left for a person" in out
+    assert len(list((box / "new").iterdir())) == 2
+    assert suppressed_csv(project / "ledger") == "address,reason,date\n"
 
 
 def test_a_source_that_is_no_mailbox_is_one_line_exit_2(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,7 +12,10 @@ import pytest
 from soc_bulletin.cli.main import main
 
 from . import mailshapes
+from .conftest import suppressed_csv
 from .dovecot import PASSWORD, Dovecot, available
+from .smtp import FaultyController
+from .test_bounces_cli import SECRET, SETTINGS, send, verp_of
 
 
 @pytest.fixture(autouse=True)
@@ -33,9 +36,11 @@ def dovecot() -> Iterator[Dovecot]:
 
 @pytest.fixture
 def inbox(dovecot: Dovecot, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Dovecot]:
-    """An empty INBOX (and no Processed folder), the password in the environment, a project folder as working directory."""
+    """An empty INBOX (and no Processed folder), the passwords in the environment, a project folder as working directory
+    (the settings of ``test_bounces_cli``: VERP to bounces@example.org, the store in ledger/)."""
     monkeypatch.setenv("SOC_BULLETIN_IMAP_PASSWORD", PASSWORD)
-    (workdir / "soc-bulletin.toml").write_text('[sending]\nsuppressed = "suppressed.csv"\nledger = "ledger"\n')
+    monkeypatch.setenv("SOC_BULLETIN_UNSUBSCRIBE_SECRET", SECRET)
+    (workdir / "soc-bulletin.toml").write_text(SETTINGS, encoding="utf-8")
     conn = dovecot.client()
     for name in ("INBOX", "Processed"):
         kind, count = conn.select(name)
@@ -66,37 +71,49 @@ def flags(server: Dovecot, mailbox: str = "INBOX") -> dict[str, str]:
     return found
 
 
-def test_an_imap_mailbox_read_twice_marks_handled_messages_only(inbox: Dovecot, workdir: Path,
+def test_an_imap_mailbox_read_twice_marks_handled_messages_only(inbox: Dovecot, workdir: Path, smtp: FaultyController,
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    append(inbox, mailshapes.gmail("al@example.net", "bounces@example.org"),
-           mailshapes.arf_yahoo("bo@example.net", "bounces@example.org"),
-           mailshapes.person("cy@example.net", "team@example.org"), NOT_A_MESSAGE)
+    a = send(workdir, smtp)
+    append(inbox, mailshapes.gmail(a[0], verp_of("issue", a[0])),
+           mailshapes.arf_yahoo(a[1], verp_of("issue", a[1])),
+           mailshapes.person(a[2], "team@example.org"), NOT_A_MESSAGE,
+           mailshapes.gmail("al@example.net", "bounces@example.org"))  # proves nothing: left for a person, unmarked
     uids = sorted(flags(inbox), key=int)
     args = ["bounces", inbox.url, "--cafile", str(inbox.ca), "--format", "json"]
+    capsys.readouterr()
     assert main(args) == 1
     out, err = capsys.readouterr()
+    unverified = {"source": uids[4], "kind": "bounce", "recipients": [{"address": "al@example.net", "status": "5.1.1", "permanent": True}],
+                  "verified": False, "action": "not ours / unverified: left for a person"}
     assert json.loads(out) == [
-        {"source": uids[0], "kind": "bounce", "recipients": [{"address": "al@example.net", "status": "5.1.1", "permanent": True}]},
-        {"source": uids[1], "kind": "complaint", "recipients": [{"address": "bo@example.net", "status": None, "permanent": True}]},
-        {"source": uids[2], "kind": "none", "recipients": []},
-        {"source": uids[3], "kind": "none", "recipients": [], "error": "the message does not start with mail header fields"},
+        {"source": uids[0], "kind": "bounce", "recipients": [{"address": a[0], "status": "5.1.1", "permanent": True}],
+         "verified": True, "action": f"{a[0]}: suppressed (bounced); {a[0]}: recorded in the ledger of issue"},
+        {"source": uids[1], "kind": "complaint", "recipients": [{"address": a[1], "status": None, "permanent": True}],
+         "verified": True, "action": f"{a[1]}: suppressed (complained); {a[1]}: recorded in the ledger of issue"},
+        {"source": uids[2], "kind": "none", "recipients": [], "verified": False, "action": ""},
+        {"source": uids[3], "kind": "none", "recipients": [], "verified": False, "action": "",
+         "error": "the message does not start with mail header fields"},
+        unverified,
     ]
-    assert err == ("4 message(s) read: 1 bounce, 1 complaint, 1 none; 1 could not be read (left in the mailbox);"
-                   " 2 address(es) newly suppressed.\n")
-    assert flags(inbox) == {uids[0]: r"\Seen $SocBulletin", uids[1]: r"\Seen $SocBulletin", uids[2]: "", uids[3]: ""}
-    suppressed = (workdir / "suppressed.csv").read_bytes()
+    assert err == ("5 message(s) read: 2 bounce, 1 complaint, 1 none; 1 could not be read (left in the mailbox);"
+                   " 1 not ours / unverified (left for a person); 2 address(es) newly suppressed.\n")
+    left = {uids[2]: "", uids[3]: "", uids[4]: ""}
+    assert flags(inbox) == {uids[0]: r"\Seen $SocBulletin", uids[1]: r"\Seen $SocBulletin", **left}
+    suppressed = suppressed_csv(workdir / "ledger")
 
     assert main(args) == 1  # the marked messages are not even fetched again; nothing changes
     out, err = capsys.readouterr()
     assert [m["source"] for m in json.loads(out)] == uids[2:]
-    assert err == "2 message(s) read: 1 none; 1 could not be read (left in the mailbox); 0 address(es) newly suppressed.\n"
-    assert (workdir / "suppressed.csv").read_bytes() == suppressed
-    assert flags(inbox) == {uids[0]: r"\Seen $SocBulletin", uids[1]: r"\Seen $SocBulletin", uids[2]: "", uids[3]: ""}
+    assert err == ("3 message(s) read: 1 bounce, 1 none; 1 could not be read (left in the mailbox);"
+                   " 1 not ours / unverified (left for a person); 0 address(es) newly suppressed.\n")
+    assert suppressed_csv(workdir / "ledger") == suppressed
+    assert flags(inbox) == {uids[0]: r"\Seen $SocBulletin", uids[1]: r"\Seen $SocBulletin", **left}
 
 
-def test_handled_messages_are_moved_when_asked_and_a_dry_run_touches_nothing(inbox: Dovecot,
+def test_handled_messages_are_moved_when_asked_and_a_dry_run_touches_nothing(inbox: Dovecot, workdir: Path, smtp: FaultyController,
                                                                               capsys: pytest.CaptureFixture[str]) -> None:
-    append(inbox, mailshapes.qmail("al@example.net", "bounces@example.org"), mailshapes.person("cy@example.net", "team@example.org"))
+    a = send(workdir, smtp)
+    append(inbox, mailshapes.qmail(a[0], verp_of("issue", a[0])), mailshapes.person(a[2], "team@example.org"))
     before = flags(inbox)
     assert main(["bounces", inbox.url, "--cafile", str(inbox.ca), "--dry-run"]) == 0
     assert flags(inbox) == before

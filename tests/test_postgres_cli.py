@@ -8,8 +8,8 @@ import psycopg
 import pytest
 
 from soc_bulletin.cli.main import main
-from soc_bulletin.send.postgres_db import LATEST
-from soc_bulletin.send.postgres_ledger import PostgresLedger
+from soc_bulletin.store.postgres_db import LATEST
+from soc_bulletin.store.postgres_ledger import PostgresLedger
 
 from .postgres import pg_url  # noqa: F401 - the fixture
 from .smtp import FaultyController, closed_port
@@ -57,7 +57,7 @@ def test_a_bounce_goes_to_the_shared_suppression_list_and_csv_moves_it(workdir: 
     addresses = write_list(workdir / "list.csv", 6)
     (workdir / "import.csv").write_text(f"address,reason,date\n{addresses[1].upper()},unsubscribed,2024-01-02\n")
     assert main(["suppressions", "import", str(workdir / "import.csv"), "--ledger", pg_url]) == 0
-    assert "1 address(es) added, 0 already suppressed" in capsys.readouterr().out
+    assert "1 entr(ies) added, 0 already there." in capsys.readouterr().out
     smtp.recorder.faults.rcpt_permanent.add(addresses[2])
     assert send(workdir, "--smtp", smtp.url, "--ledger", pg_url, "--suppressed", str(workdir / "suppressed.csv")) == 1
     assert set(smtp.recorder.by_recipient()) == set(addresses) - {addresses[1], addresses[2]}
@@ -66,12 +66,13 @@ def test_a_bounce_goes_to_the_shared_suppression_list_and_csv_moves_it(workdir: 
 
     assert main(["suppressions", "export", "--ledger", pg_url]) == 0
     exported = capsys.readouterr().out.splitlines()
-    assert exported[:2] == ["address,reason,date", f"{addresses[1].split('@')[0].upper()}@example.org,unsubscribed,2024-01-02"]
-    assert exported[2].startswith(f"{addresses[2]},bounced,") and len(exported) == 3
+    assert exported[:2] == ["address,reason,date,source",
+                            f"{addresses[1].split('@')[0].upper()}@example.org,unsubscribed,2024-01-02,manual"]
+    assert exported[2].startswith(f"{addresses[2]},bounced,") and exported[2].endswith(",bounce") and len(exported) == 3
     assert main(["suppressions", "export", "--ledger", pg_url, "-o", str(workdir / "out.csv")]) == 0
     assert (workdir / "out.csv").read_text().splitlines() == exported
     assert main(["suppressions", "import", str(workdir / "out.csv"), "--ledger", pg_url]) == 0
-    assert "0 address(es) added, 2 already suppressed" in capsys.readouterr().out
+    assert "0 entr(ies) added, 2 already there." in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("command", ["send", "status"])

@@ -12,11 +12,12 @@ import pytest
 
 from soc_bulletin.errors import ConfigError, LedgerError
 from soc_bulletin.send.engine import DeliveryOptions, deliver
-from soc_bulletin.send.ledger import LedgerRow, State
 from soc_bulletin.send.message import MessageTemplate, OutgoingMessage
-from soc_bulletin.send.postgres_db import LATEST
-from soc_bulletin.send.postgres_ledger import PostgresLedger
 from soc_bulletin.send.transports import Transport
+from soc_bulletin.store.ledger import LedgerRow, State
+from soc_bulletin.store.postgres_db import LATEST
+from soc_bulletin.store.postgres_ledger import PostgresLedger
+from soc_bulletin.store.postgres_store import PostgresStore
 
 from .postgres import pg_url  # noqa: F401 - the fixture
 from .smtp import closed_port
@@ -140,20 +141,25 @@ def test_the_rate_is_one_schedule_for_every_sender(pg_url: str, ledgers: list[Po
 def test_the_shared_suppression_list_is_checked_at_every_claim(pg_url: str, ledgers: list[PostgresLedger]) -> None:  # noqa: F811
     ledger = open_ledger(ledgers, pg_url)
     ledger.begin_run("r1", many(3), listed=everyone, suppressed=nobody)
-    ledger.suppress("P001@X.org", "unsubscribed")  # e.g. by the unsubscribe service, mid-send
+    with PostgresStore(pg_url) as store:  # e.g. the unsubscribe service, mid-send
+        store.suppress("P001@X.org", "unsubscribed", source="one-click")
     assert [r.address for r in ledger.claim("r1", 10)] == ["p000@x.org", "p002@x.org"]
     assert [r.state for r in ledger.rows()] == [State.SENDING, State.SUPPRESSED, State.SENDING]
 
 
 def test_the_unsubscribe_service_and_bounces_add_to_the_same_list(pg_url: str, ledgers: list[PostgresLedger]) -> None:  # noqa: F811
-    from soc_bulletin.send.postgres_suppressions import load_shared, suppress
-
-    assert load_shared(pg_url).entries == (), "no schema yet: an empty list, and nothing created"
-    assert suppress(pg_url, "Jo@Example.ORG", "unsubscribed", date="2024-05-01")
-    assert not suppress(pg_url, "jo@example.org", "bounced")
-    [entry] = load_shared(pg_url)
-    assert (entry.address, entry.reason, entry.date) == ("Jo@example.org", "unsubscribed", "2024-05-01")
-    assert "jo@EXAMPLE.org" in load_shared(pg_url)
+    with PostgresStore(pg_url, readonly=True) as reader:
+        assert reader.suppressions().entries == (), "no schema yet: an empty list, and nothing created"
+    with psycopg.connect(pg_url, autocommit=True) as db:
+        assert db.execute("SELECT to_regnamespace('soc_bulletin')").fetchone() == (None,)
+    with PostgresStore(pg_url) as service, PostgresStore(pg_url) as bounces:  # two processes, one database
+        assert service.suppress("Jo@Example.ORG", "unsubscribed", source="one-click", date="2024-05-01")
+        assert not bounces.suppress("jo@example.org", "bounced", source="bounce"), "already suppressed"
+        entries = service.suppressions()
+    assert [(e.address, e.reason, e.date, e.source) for e in entries.entries][0] == (
+        "Jo@example.org", "unsubscribed", "2024-05-01", "one-click")
+    assert [(e.address, e.reason, e.source) for e in entries.entries][1:] == [("jo@example.org", "bounced", "bounce")]
+    assert "jo@EXAMPLE.org" in entries and len(entries) == 1, "one address, an entry from each source"
 
 
 def test_versions_are_recorded_once_when_senders_start_together(pg_url: str, ledgers: list[PostgresLedger]) -> None:  # noqa: F811

@@ -19,17 +19,17 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from soc_bulletin.audience.suppression import Suppression, Suppressions
-from soc_bulletin.audience.suppression import _key as suppression_key
+from soc_bulletin.audience.suppression import Suppression, Suppressions, suppression_key
 from soc_bulletin.send.campaign import Campaign, SendResult
 from soc_bulletin.send.engine import DeliveryOptions
-from soc_bulletin.send.ledger import LedgerRow, RunTargets, State
 from soc_bulletin.send.message import OutgoingMessage
 from soc_bulletin.send.runner import UVLOOP, loop_factory, loop_name, run
-from soc_bulletin.send.sqlite_ledger import SQLiteLedger
 from soc_bulletin.send.transaction import StaleConnection, _Replies, _take_reply
 from soc_bulletin.send.transports import SMTPSettings, SMTPTransport
+from soc_bulletin.store.ledger import LedgerRow, RunTargets, State
+from soc_bulletin.store.sqlite_ledger import SQLiteLedger
 
+from .conftest import suppressed_csv
 from .smtp import FaultyController
 from .test_message import template
 from .test_send import tls_server, write_list  # noqa: F401  (tls_server: the STARTTLS server fixture)
@@ -90,7 +90,7 @@ def test_a_send_delivers_refuses_and_retries_alike_on_either_loop(workdir: Path,
     with sqlite3.connect(workdir / "ledger" / "issue.sqlite3") as db:
         states = dict(db.execute("SELECT address, state FROM recipients"))
     assert states == {a: "failed-permanent" if a == addresses[1] else "sent" for a in addresses}
-    assert addresses[1] in (workdir / "suppressed.csv").read_text()
+    assert addresses[1] in suppressed_csv(workdir / "ledger")
     for received in smtp.recorder.received:  # the bytes written in parts arrive as the message built whole
         [rcpt] = received.rcpt_tos
         name = f"Partner {addresses.index(rcpt)}"
@@ -224,7 +224,7 @@ def test_each_reply_is_judged_alike_with_or_without_pipelining(workdir: Path, sm
     with sqlite3.connect(workdir / "ledger" / "issue.sqlite3") as db:
         states = dict(db.execute("SELECT address, state FROM recipients"))
     assert states == {a: "failed-permanent" if a in refused else "sent" for a in addresses}
-    assert all(a in (workdir / "suppressed.csv").read_text() for a in refused)
+    assert all(a in suppressed_csv(workdir / "ledger") for a in refused)
     # one by one, DATA follows an accepted RCPT only: 10 sent, and the dropped, refused and hung attempts
     assert faults.data_commands >= 14 if pipelining else faults.data_commands == 13
 
@@ -252,7 +252,7 @@ def test_a_refusal_that_stops_the_send_stops_it_alike(workdir: Path, smtp: Fault
 
     result = _fault_send(workdir, smtp, on_start=refuse)
     assert result.report.stopped == said and result.report.sent == 0 and smtp.recorder.received == []
-    assert result.report.counts.pending == 6 and (workdir / "suppressed.csv").read_text() == "address,reason,date\n"
+    assert result.report.counts.pending == 6 and suppressed_csv(workdir / "ledger") == "address,reason,date\n"
 
 
 @pytest.mark.parametrize("pipelining", _MODES)
