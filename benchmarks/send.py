@@ -35,10 +35,10 @@ from typing import Any
 from soc_bulletin.config import Settings
 from soc_bulletin.send.campaign import Campaign
 from soc_bulletin.send.engine import DeliveryOptions
-from soc_bulletin.store.ledger import Ledger, LedgerRow, State
 from soc_bulletin.send.runner import loop_name, run
-from soc_bulletin.store.sqlite_ledger import SQLiteLedger
 from soc_bulletin.send.transports import OutboxTransport, SMTPSettings, SMTPTransport, Transport
+from soc_bulletin.store.ledger import Ledger, LedgerRow, State
+from soc_bulletin.store.sqlite_ledger import SQLiteLedger
 
 HERE = Path(__file__).resolve().parent
 ISSUE_DIR = HERE.parent / "issues" / "2019-08"

@@ -1,7 +1,8 @@
 """Only the subscriber can stop their mail: every forgery of issue 21's list, and its genuine twin, through the CLI.
 
 One issue is sent over a real SMTP server (VERP on, no unsubscribe secret
-configured: the store makes its own). Each server's shape of bounce or
+configured: the store makes its own), on each store (SQLite, and PostgreSQL
+with the reports read in another project folder than the send's). Each server's shape of bounce or
 complaint is then forged about a subscriber (delivered to the plain envelope
 sender, with a Message-ID that is not ours) and must change nothing, while the
 same shape delivered to the subscriber's real VERP address, or naming our
@@ -15,26 +16,18 @@ import hashlib
 import json
 import re
 import urllib.parse
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from . import mailshapes
+from . import mailshapes, test_loop_store
 from .smtp import FaultyController, Received
 from .test_loop_store import ENVELOPE, Project, maildir_with, make_folder, message_to, run, send
 
+project = test_loop_store.project  # the same two stores: SQLite, and PostgreSQL shared by two folders
+
 BOUNCES = [(name, build, kind, permanent) for name, build, kind, _status, permanent in mailshapes.SHAPES
            if kind in ("bounce", "complaint")]
-
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
-    for name in ("SOC_BULLETIN_SMTP_USER", "SOC_BULLETIN_SMTP_PASSWORD", "SOC_BULLETIN_UNSUBSCRIBE_SECRET",
-                 "SOC_BULLETIN_UNSUBSCRIBE_SECRET_PREVIOUS", "SOC_BULLETIN_CONFIG"):
-        monkeypatch.delenv(name, raising=False)
-    addresses = make_folder(tmp_path / "project", "issue-a", "")
-    yield Project(tmp_path / "project", tmp_path / "project", addresses)
 
 
 def read(project: Project, box: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:

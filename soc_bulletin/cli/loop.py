@@ -104,8 +104,8 @@ def _bounces(args: argparse.Namespace) -> int:
 
     settings = config.load_settings(args.config)
     with opened(args, readonly=args.dry_run) as store:
-        sources = _sources(args, settings, Disposal(move_to=args.move_to or "", delete=args.delete))
-        report = Processor(settings, store, dry_run=args.dry_run).run(sources)
+        processor = Processor(settings, store, dry_run=args.dry_run)  # before any mailbox is opened
+        report = processor.run(_sources(args, settings, Disposal(move_to=args.move_to or "", delete=args.delete)))
     if args.format == "json":
         json.dump([outcome.as_json() for outcome in report.outcomes], sys.stdout, indent=2)
         print()

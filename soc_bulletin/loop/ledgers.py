@@ -39,19 +39,25 @@ _WENT_OUT = (State.SENT, State.FAILED_PERMANENT, State.FAILED_TEMPORARY)
 
 @dataclass(frozen=True, slots=True)
 class Recipient:
-    """A recipient of one issue, as its ledger knows them, and the evidence that named them."""
+    """A recipient of one issue, as its ledger knows them: the bounced message is the issue's one message to them."""
 
     issue: str
     address: str
-    reference: str  # the bounced message: "verp:<token>" or "message-id:<id>"
+
+    @property
+    def reference(self) -> str:
+        """The bounced message, however the evidence named it (every notice about it counts once)."""
+        return f"{self.issue}\n{self.address.casefold()}"
 
 
 class Evidence:
-    """The ledgers of ``store``, indexed on first use; ``makers`` hold the secrets and list ids links were made with."""
+    """The ledgers of ``store``, indexed on first use. ``keys`` are the secrets tokens and Message-IDs were made with
+    (current, previous); ``list_id`` the settings' list id, when they give one (each send records its own too)."""
 
-    def __init__(self, store: Store, /, *, makers: Iterable[Unsubscribe]) -> None:
+    def __init__(self, store: Store, /, *, keys: tuple[str, str], list_id: str = "") -> None:
         self.store = store
-        self.makers = tuple(makers)
+        self.keys, self.list_ids = keys, {list_id} - {""}
+        self.makers: tuple[Unsubscribe, ...] = ()
         self.problems: list[str] = []
         self._rows: dict[str, dict[str, tuple[str, bool]]] | None = None  # issue -> key -> (address, went out)
         self._verp: dict[str, tuple[str, str]] = {}
@@ -70,9 +76,12 @@ class Evidence:
                 continue
             try:
                 self._rows[issue] = {row.key: (row.address, row.state in _WENT_OUT) for row in ledger.rows()}
+                self.list_ids.add(ledger.meta().get("list_id", ""))
             finally:
                 ledger.close()
-        keys = {key for maker in self.makers for key in maker.keys}
+        self.makers = tuple(Unsubscribe(list_id=list_id, mailbox="", secret=self.keys[0], previous_secret=self.keys[1])
+                            for list_id in sorted(self.list_ids - {""}) if self.keys[0])
+        keys = [key.encode() for key in self.keys if key]
         for issue, rows in self._rows.items():
             for address, went_out in rows.values():
                 if went_out:
@@ -87,7 +96,7 @@ class Evidence:
         for token in tokens:
             if token in self._verp:
                 issue, address = self._verp[token]
-                return Recipient(issue, address, f"verp:{token}")
+                return Recipient(issue, address)
         return None
 
     def by_message_id(self, addresses: Iterable[str], message_ids: Iterable[str], /) -> list[Recipient]:
@@ -103,12 +112,13 @@ class Evidence:
                 known = rows[issue].get(address.casefold())
                 if known and known[1] and any(hmac.compare_digest(maker.message_digest(issue, known[0], key=key), digest)
                                               for maker in self.makers for key in maker.keys):
-                    found.append(Recipient(issue, known[0], f"message-id:{message_id.strip()}"))
+                    found.append(Recipient(issue, known[0]))
         return list({r.address.casefold(): r for r in found}.values())
 
     def unsubscriber(self, token: str, sender: str, /) -> str | None:
         """Who a mailed unsubscribe with ``token`` is for: the address the store made the token for, verified; or an
         earlier version's keyed token made for ``sender``. None when the token proves nothing."""
+        self._load()
         address = self.store.address_of_link(token) if token else None
         if address and any(maker.verify(address, token) for maker in self.makers):
             return address

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..config import Settings
-from ..send.unsubscribe import Unsubscribe, list_id_of
+from ..errors import ConfigError
+from ..send.unsubscribe import list_id_of
 from ..send.verp import verp_tokens_in
 from ..store.base import Store
 from ..store.open import keys_of
@@ -96,9 +97,12 @@ class Processor:
     def __init__(self, settings: Settings, store: Store, /, *, dry_run: bool = False, today: dt.date | None = None) -> None:
         self.settings, self.store, self.dry_run = settings, store, dry_run
         self.today = today or dt.date.today()
-        current, previous = keys_of(settings, store) if not dry_run else _readonly_keys(settings, store)
-        makers = [Unsubscribe(list_id=list_id_of(settings), mailbox="", secret=current, previous_secret=previous)] if current else []
-        self.evidence = Evidence(store, makers=makers)
+        keys = keys_of(settings, store) if not dry_run else _readonly_keys(settings, store)
+        try:
+            list_id = list_id_of(settings)
+        except ConfigError:  # every send records its own list id in its ledger
+            list_id = ""
+        self.evidence = Evidence(store, keys=keys, list_id=list_id)
         self._known = {entry.address.casefold() for entry in store.suppressions().entries}
 
     def run(self, sources: Iterable[Source], /) -> RunReport:

@@ -340,6 +340,7 @@ class Campaign:
         started = ledger.meta().get("started")
         if started is None:
             ledger.set_meta("started", str(time.time()))
+            ledger.set_meta("list_id", next(iter(self.templates.values())).sender.list_id)  # bounces verify Message-IDs with it
             return
         days = (time.time() - float(started)) / DAY
         limit = self.settings.sending.stale_after_days

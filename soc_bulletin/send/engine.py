@@ -357,8 +357,14 @@ class _Run:
     async def _flush(self) -> None:
         outcomes, self.outcomes = self.outcomes, []
         if outcomes:  # submitted at once, so a cancelled flusher never loses the outcomes it took
-            await asyncio.shield(asyncio.wrap_future(self.io.submit(self.ledger.mark, outcomes)))
+            commit = asyncio.wrap_future(self.io.submit(self.ledger.mark, outcomes))
+            commit.add_done_callback(self._heard)  # a flusher cancelled meanwhile still hears how the commit ended
+            await asyncio.shield(commit)
             self.on_progress(self.report)
+
+    def _heard(self, commit: asyncio.Future[None]) -> None:
+        if not commit.cancelled() and commit.exception() is not None:
+            self.error = self.error or commit.exception()
 
     async def _flusher(self) -> None:
         """Commit outcomes in groups: at most ``flush_interval`` after the first of a group, or per batch."""
