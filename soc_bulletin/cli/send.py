@@ -110,6 +110,7 @@ def _send(args: argparse.Namespace) -> int:
     campaign = Campaign.prepare(
         args.issue_dir, lists=args.subscribers, segment=args.segment, settings=config.load_settings(args.config, start=args.issue_dir),
         segments_file=args.segments, suppressed_file=args.suppressed, ledger_dir=args.ledger_dir, ledger_url=args.ledger,
+        dry_run=args.dry_run,
     )
     for warning in campaign.warnings:
         _err(warning)

@@ -38,15 +38,14 @@ from ..audience.subscribers import Subscriber
 from ..audience.suppression import Suppressions
 from ..check.deliverability import preflight_warnings
 from ..config import Settings, load_settings
-from ..config.values import check_ledger_url
 from ..content.load import load_issue
 from ..content.model import Issue
-from ..errors import ConfigError, ContentError, RefusedError, TemporaryFailure
+from ..errors import ContentError, RefusedError, TemporaryFailure
 from ..problems import Problem
 from ..render.renderer import Edition, Renderer, web_url
 from ..store.base import Store
 from ..store.ledger import EditionVersion, Ledger, LedgerRow, RunTargets, State
-from ..store.open import keys_of, open_store, take_in_csv
+from ..store.open import keys_of, open_store, store_url, take_in_csv
 from .engine import DeliveryOptions, DeliveryReport, backoff, deliver
 from .message import MessageTemplate
 from .preflight import (
@@ -123,7 +122,7 @@ class Campaign:
         cls, issue_dir: str | Path, /, *, lists: Sequence[str | Path] = (), segment: str = "all",
         settings: Settings | None = None, segments_file: str | Path | None = None,
         suppressed_file: str | Path | None = None, ledger_dir: str | Path | None = None,
-        run_check: bool = True, ledger_url: str | None = None,
+        run_check: bool = True, ledger_url: str | None = None, dry_run: bool = False,
     ) -> Campaign:
         """Everything that can refuse a send, before anything goes out (see the module's docstring).
 
@@ -133,9 +132,10 @@ class Campaign:
         key or file that cannot be used) or RefusedError (nobody to send to).
         ``ledger_url`` (default: the settings', unless ``ledger_dir`` is given)
         puts the store in PostgreSQL; LedgerError when it cannot be reached.
-        Nothing is written: the CSV suppression list (``suppressed_file``, which
-        must exist, else the settings' when it exists) is read beside the store's
-        list, and imported into the store when the send begins.
+        Nothing is written (but a PostgreSQL schema of an older version is
+        migrated, unless ``dry_run``): the CSV suppression list
+        (``suppressed_file``, which must exist, else the settings' when it
+        exists) is read beside the store's list, and imported when the send begins.
         """
         issue_dir = Path(issue_dir)
         settings = settings or load_settings(start=issue_dir)
@@ -149,9 +149,10 @@ class Campaign:
         warnings += list_warnings
         segments = segments_for(segments_file, settings)
         chosen = segments.segment(segment)
-        shared = _ledger_url(ledger_url, ledger_dir, settings)
+        shared = store_url(settings, url=ledger_url, ledger_dir=ledger_dir)
         folder = Path(ledger_dir) if ledger_dir is not None else settings.resolve(settings.sending.ledger)
-        with open_store(settings, url=shared or None, ledger_dir=None if shared else folder, readonly=True) as store:
+        readonly = dry_run or not shared  # a shared store's schema is brought up to date, as the send needs it
+        with open_store(settings, url=shared or None, ledger_dir=None if shared else folder, readonly=readonly) as store:
             suppressions, secrets, suppression_warnings = suppressions_and_keys(store, settings, suppressed_file)
         warnings += suppression_warnings
         targeted = audiences(issue)
@@ -377,15 +378,6 @@ class Campaign:
                 f"Undo the change, or pass --accept-changes to send the new version to the {waiting} remaining")
         for key, _, now, _ in changes:
             ledger.record_version(key, now.digest, now.articles, new=True)
-
-
-def _ledger_url(given: str | None, ledger_dir: str | Path | None, settings: Settings) -> str:
-    """The PostgreSQL ledger's URL: the one given, else the settings' unless a ledger folder is named; "" for SQLite."""
-    url = given if given is not None else "" if ledger_dir is not None else settings.ledger.url
-    problem = check_ledger_url(url) if url else None
-    if problem:
-        raise ConfigError(f"--ledger {problem}")
-    return url
 
 
 async def _probe(transport: Transport, envelope_from: str, options: DeliveryOptions) -> None:

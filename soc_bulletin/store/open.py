@@ -13,26 +13,32 @@ from ..config.values import check_ledger_url
 from ..errors import ConfigError
 from .base import Imported, Store
 
-__all__ = ["keys_of", "open_store", "take_in_csv"]
+__all__ = ["keys_of", "open_store", "store_url", "take_in_csv"]
 
 
 def open_store(settings: Settings, /, *, url: str | None = None, ledger_dir: str | Path | None = None,
                readonly: bool = False) -> Store:
     """The project's store: PostgreSQL at ``url`` (default: ``[ledger] url``), else SQLite in ``ledger_dir``
     (default: ``[sending] ledger``). ``readonly`` creates and writes nothing."""
-    if url and ledger_dir is not None:
-        raise ConfigError("give --ledger (PostgreSQL) or --ledger-dir (SQLite files), not both")
-    chosen = url if url is not None else "" if ledger_dir is not None else settings.ledger.url
+    chosen = store_url(settings, url=url, ledger_dir=ledger_dir)
     if chosen:
-        problem = check_ledger_url(chosen)
-        if problem:
-            raise ConfigError(f"--ledger {problem}")
         from .postgres_store import PostgresStore  # psycopg is needed only for this
 
         return PostgresStore(chosen, readonly=readonly)
     from .sqlite_store import SQLiteStore
 
     return SQLiteStore(Path(ledger_dir) if ledger_dir is not None else settings.resolve(settings.sending.ledger), readonly=readonly)
+
+
+def store_url(settings: Settings, /, *, url: str | None = None, ledger_dir: str | Path | None = None) -> str:
+    """The PostgreSQL store's URL: ``url``, else the settings' unless a SQLite folder is named; "" for SQLite."""
+    if url and ledger_dir is not None:
+        raise ConfigError("give --ledger (PostgreSQL) or --ledger-dir (SQLite files), not both")
+    chosen = url if url is not None else "" if ledger_dir is not None else settings.ledger.url
+    problem = check_ledger_url(chosen) if chosen else None
+    if problem:
+        raise ConfigError(f"--ledger {problem}")
+    return chosen
 
 
 def take_in_csv(store: Store, settings: Settings, named: str | Path | None = None, /) -> tuple[Path, Imported | None]:
