@@ -62,3 +62,24 @@ def test_status_and_the_send_agree_on_every_count_issue_after_issue(workdir: Pat
     printed = send(workdir, "issue-2", smtp, capsys)  # the refused address is now suppressed too
     assert printed == {"sent": 5, "pending": 0, "failed-t": 0, "failed-p": 0, "suppressed": 3, "skipped": 0}
     assert status(workdir, "issue-2", capsys) == printed
+
+
+def test_someone_suppressed_while_the_send_runs_is_not_sent_to_and_is_counted(workdir: Path, smtp: FaultyController) -> None:
+    from soc_bulletin.config import load_settings
+    from soc_bulletin.send.campaign import Campaign
+    from soc_bulletin.send.runner import run
+    from soc_bulletin.send.transports import SMTPSettings, SMTPTransport
+    from soc_bulletin.store.ledger import RunTargets
+    from soc_bulletin.store.sqlite_store import SQLiteStore
+
+    addresses = write_list(workdir / "list.csv", 6)
+    campaign = Campaign.prepare(workdir / "issue", lists=[workdir / "list.csv"], settings=load_settings(start=workdir),
+                                suppressed_file=workdir / "suppressed.csv", ledger_dir=workdir / "ledger")
+
+    def unsubscribe_now(targets: RunTargets) -> None:  # after the run began: only the claims can see it
+        with SQLiteStore(workdir / "ledger") as store:
+            store.suppress(addresses[4], "unsubscribed", source="one-click")
+
+    result = run(campaign.send(SMTPTransport(SMTPSettings.from_url(smtp.url)), on_start=unsubscribe_now))
+    assert addresses[4] not in smtp.recorder.by_recipient() and len(smtp.recorder.by_recipient()) == 5
+    assert result.report.suppressed == 1 == result.report.counts.suppressed

@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from soc_bulletin.errors import BulletinError
+from soc_bulletin.errors import BulletinError, ConfigError
 from soc_bulletin.store.base import Store
 from soc_bulletin.store.ledger import LedgerRow, State
 from soc_bulletin.store.postgres_store import PostgresStore
@@ -212,6 +212,18 @@ def test_the_secret_is_made_once_kept_and_shared_by_every_store_on_the_same_plac
 
     elsewhere = backend.open(backend.new_place()).secret()
     assert len(elsewhere) >= 32 and elsewhere != secret
+
+
+def test_every_machine_of_a_store_must_key_its_sends_alike(backend: Backend, store: Store) -> None:
+    first, second = "the-first-machine-key", "another-machine-s-key"
+    store.check_keys(first)
+    other = backend.open()  # another machine, with another key
+    with pytest.raises(ConfigError, match="SOC_BULLETIN_UNSUBSCRIBE_SECRET on every machine"):
+        other.check_keys(second)
+    other.check_keys(second, first)  # a rotation: the old key moved to _PREVIOUS
+    store.check_keys(first)  # still one the store's sends used
+    assert first not in repr(store.suppressions()) and second not in str(other.where)
+    other.close()
 
 
 def test_links_are_remembered_and_looked_up(store: Store) -> None:

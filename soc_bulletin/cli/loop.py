@@ -51,11 +51,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _serve(args: argparse.Namespace) -> int:
     from ..loop.serve import serve
-    from ..loop.service import create_app
+    from ..loop.service import check_service_settings, create_app
 
     settings = config.load_settings(args.config)
     if not 0 <= args.port <= 65535:
         raise ConfigError(f"--port must be from 0 to 65535, not {args.port}")
+    check_service_settings(settings)  # before any store is opened (or made)
     store = opened(args)
     try:
         server = serve(create_app(settings, store), host=args.host, port=args.port, forwarded_allow_ips=args.forwarded_allow_ips)
@@ -103,9 +104,15 @@ def _bounces(args: argparse.Namespace) -> int:
     from ..loop.sources import Disposal
 
     settings = config.load_settings(args.config)
-    with opened(args, readonly=args.dry_run) as store:
-        processor = Processor(settings, store, dry_run=args.dry_run)  # before any mailbox is opened
-        report = processor.run(_sources(args, settings, Disposal(move_to=args.move_to or "", delete=args.delete)))
+    sources = _sources(args, settings, Disposal(move_to=args.move_to or "", delete=args.delete))  # each one checked first
+    try:
+        with opened(args, readonly=args.dry_run) as store:
+            processor = Processor(settings, store, dry_run=args.dry_run)
+            handed, sources = sources, []  # the run closes each
+            report = processor.run(handed)
+    finally:
+        for source in sources:
+            source.close()
     if args.format == "json":
         json.dump([outcome.as_json() for outcome in report.outcomes], sys.stdout, indent=2)
         print()
@@ -116,7 +123,7 @@ def _bounces(args: argparse.Namespace) -> int:
         print(printable(_summary(report, args.dry_run)))
     for problem in report.problems:
         print(printable(problem), file=sys.stderr)
-    return Exit.PROBLEMS if report.unreadable else Exit.OK
+    return Exit.PROBLEMS if report.unreadable or report.problems else Exit.OK
 
 
 def _print(outcome: Outcome) -> None:

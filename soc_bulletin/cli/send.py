@@ -227,16 +227,15 @@ def _write_report(path: Path, result: SendResult, campaign: Campaign) -> None:
 
 def _status(args: argparse.Namespace) -> int:
     from ..send.status import send_status
+    from ..store.open import store_url
 
     issue_folder(args.issue_dir)  # a path that is not an issue folder: exit 2, as for every command
     settings = config.load_settings(args.config, start=args.issue_dir)
-    if args.ledger and args.ledger_dir:
-        raise ConfigError("give --ledger (PostgreSQL) or --ledger-dir (SQLite files), not both")
-    url = args.ledger or ("" if args.ledger_dir else settings.ledger.url)
+    url = store_url(settings, url=args.ledger, ledger_dir=args.ledger_dir)
     ledger_dir = Path(args.ledger_dir) if args.ledger_dir else settings.resolve(settings.sending.ledger)
     if args.segment:
         send_args.known_segment(args.segment, settings)
-    status = send_status(args.issue_dir, ledger_dir=ledger_dir, ledger_url=url)
+    status = send_status(args.issue_dir, settings=settings, ledger_dir=args.ledger_dir, ledger_url=url)
     if status is None:
         where = f"no ledger in {ledger_dir}" if not url else "not in the ledger database"
         print(relative(f"No send of issue {Path(args.issue_dir).resolve().name} has started ({where})."))

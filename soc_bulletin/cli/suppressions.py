@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -12,6 +13,7 @@ from .. import config
 from ..errors import ConfigError
 from ..terminal import printable
 from .exits import Exit
+from .paths import relative
 
 if TYPE_CHECKING:
     from ..store.base import Store
@@ -46,7 +48,10 @@ def opened(args: argparse.Namespace, *, readonly: bool = False) -> Store:
     """The store the arguments name."""
     from ..store.open import open_store
 
-    return open_store(config.load_settings(args.config), url=args.ledger, ledger_dir=args.ledger_dir, readonly=readonly)
+    store = open_store(config.load_settings(args.config), url=args.ledger, ledger_dir=args.ledger_dir, readonly=readonly)
+    if store.created:  # the first use, or the wrong folder: say so before anything is written there
+        print(printable(relative(f"note: a new store was made in {store.where}")), file=sys.stderr)
+    return store
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -70,7 +75,8 @@ def _export(args: argparse.Namespace) -> int:
         write_suppressions(entries.entries, sys.stdout)
         return Exit.OK
     try:
-        with Path(args.output).open("w", encoding="utf-8", newline="") as out:
+        with open(os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),  # personal data: the owner's only
+                  "w", encoding="utf-8", newline="") as out:
             count = write_suppressions(entries.entries, out)
     except OSError as exc:
         raise ConfigError(f"cannot write {args.output}: {exc.strerror or exc}") from exc

@@ -116,12 +116,12 @@ class Evidence:
         return list({r.address.casefold(): r for r in found}.values())
 
     def unsubscriber(self, token: str, sender: str, /) -> str | None:
-        """Who a mailed unsubscribe with ``token`` is for: the address the store made the token for, verified; or an
-        earlier version's keyed token made for ``sender``. None when the token proves nothing."""
-        self._load()
-        address = self.store.address_of_link(token) if token else None
-        if address and any(maker.verify(address, token) for maker in self.makers):
+        """Who a mailed unsubscribe with ``token`` is for: the address the store made the token for; or ``sender``
+        when the token is an earlier version's, keyed and made for them. None when the token proves nothing."""
+        if not token:
+            return None
+        address = self.store.address_of_link(token)
+        if address:
             return address
-        if token and sender and any(maker.verify(sender, token) for maker in self.makers):
-            return sender
-        return None
+        self._load()
+        return sender if sender and any(maker.verify(sender, token) for maker in self.makers) else None

@@ -97,7 +97,7 @@ class Processor:
     def __init__(self, settings: Settings, store: Store, /, *, dry_run: bool = False, today: dt.date | None = None) -> None:
         self.settings, self.store, self.dry_run = settings, store, dry_run
         self.today = today or dt.date.today()
-        keys = keys_of(settings, store) if not dry_run else _readonly_keys(settings, store)
+        keys = keys_of(settings, store, make=not dry_run)
         try:
             list_id = list_id_of(settings)
         except ConfigError:  # every send records its own list id in its ledger
@@ -168,7 +168,8 @@ class Processor:
                 self._record(recipient, failure, "complaint", verdict.feedback_type, True, fingerprint, actions)
             else:
                 actions.append(f"{failure.address}: a {verdict.feedback_type} report, no complaint; nobody suppressed")
-        return Outcome(ref, verdict.kind, recipients, tuple(actions), verified=True, acted=not self.dry_run)
+        wrote = verdict.kind is Kind.BOUNCE or suppresses(verdict.feedback_type)
+        return Outcome(ref, verdict.kind, recipients, tuple(actions), verified=True, acted=wrote and not self.dry_run)
 
     def _named(self, verdict: Verdict) -> list[tuple[Failure, Recipient]]:
         """The report's failures that evidence ties to a message we sent, each with its recipient row."""
@@ -210,12 +211,6 @@ class Processor:
         if self.store.record_feedback(recipient.issue, recipient.address, kind, status=status, permanent=permanent,
                                       detail=failure.diagnostic[:300], reference=fingerprint):
             actions.append(f"{recipient.address}: recorded in the ledger of {recipient.issue}")
-
-
-def _readonly_keys(settings: Settings, store: Store) -> tuple[str, str]:
-    """The keys as a dry run finds them (it never makes the store's secret)."""
-    env = settings.env
-    return env.unsubscribe_secret or store.secret(), env.previous_unsubscribe_secret
 
 
 def _with_verp(recipients: tuple[Failure, ...], address: str) -> tuple[Failure, ...]:

@@ -2,9 +2,9 @@
 
 - ``POST`` with the body ``List-Unsubscribe=One-Click`` (RFC 8058, what Gmail
   and Yahoo send, and what the page's button sends): the opaque token in the
-  query is looked up in the store and verified (HMAC in constant time; the
-  previous secret too, for rotation), the suppression is written durably to
-  the store, then 200. No cookies, no login, no redirect. Doing it twice
+  query is looked up in the store (an earlier version's link, which names its
+  address, is verified by HMAC in constant time, the previous secret too), the
+  suppression is written durably to the store, then 200. No cookies, no login, no redirect. Doing it twice
   changes nothing.
 - ``GET``: a page with a button that POSTs; a GET never unsubscribes (mail
   scanners fetch links). After unsubscribing, the page offers an undo
@@ -43,7 +43,7 @@ from ..store.base import Store
 from ..store.open import keys_of, open_store
 from .pages import CONFIRM, DONE, FAILED, UNDONE, page
 
-__all__ = ["Limits", "app_from_environment", "create_app"]
+__all__ = ["Limits", "app_from_environment", "check_service_settings", "create_app"]
 
 log = logging.getLogger(__name__)
 
@@ -83,14 +83,20 @@ class _Buckets:
         return allowed
 
 
+def check_service_settings(settings: Settings, /) -> str:
+    """ConfigError unless the settings say where the service answers and which list its links are of; the list id."""
+    if not settings.sending.unsubscribe_base_url:
+        raise ConfigError("set [sending] unsubscribe_base_url: the service answers at its path")
+    return list_id_of(settings)
+
+
 def create_app(settings: Settings, store: Store, /, *, limits: Limits | None = None) -> Starlette:
     """The service for the settings' ``unsubscribe_base_url``, reading tokens from and writing to ``store`` (kept open
     while the service runs; the caller closes it)."""
     sending = settings.sending
-    if not sending.unsubscribe_base_url:
-        raise ConfigError("set [sending] unsubscribe_base_url: the service answers at its path")
+    list_id = check_service_settings(settings)
     current, previous = keys_of(settings, store)
-    unsubscribe = Unsubscribe(list_id=list_id_of(settings), mailbox="", base_url=sending.unsubscribe_base_url,
+    unsubscribe = Unsubscribe(list_id=list_id, mailbox="", base_url=sending.unsubscribe_base_url,
                               secret=current, previous_secret=previous)
     limits = limits or Limits()
     buckets = _Buckets(limits)
@@ -98,8 +104,8 @@ def create_app(settings: Settings, store: Store, /, *, limits: Limits | None = N
 
     def act(token: str, given: str, undo: bool) -> None:
         with one_at_a_time:
-            address = given or store.address_of_link(token) or ""
-            if not address or not unsubscribe.verify(address, token):
+            address = store.address_of_link(token) if not given else given if unsubscribe.verify(given, token) else None
+            if not address:
                 return  # a forged or unknown token: the same page, nothing written
             if undo:
                 store.lift(address, source="one-click")

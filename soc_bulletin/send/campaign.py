@@ -304,6 +304,7 @@ class Campaign:
                 suppressed=lambda address: address in self.suppressions,
             )
             on_start(targets)
+            before = ledger.counts().suppressed  # rows this run finds suppressed later (claims, other senders) count too
 
             def refused(address: str, reply: str) -> None:
                 store.suppress(address, "bounced", source="bounce")
@@ -314,6 +315,7 @@ class Campaign:
                 on_permanent=refused,
                 on_progress=on_progress, stop=stop,
             )
+            report.suppressed = report.counts.suppressed - before
         finally:
             ledger.close()
             store.close()
@@ -326,6 +328,7 @@ class Campaign:
         take_in_csv(store, self.settings, self.suppressed_file)
         self.suppressions = store.suppressions()
         keys = keys_of(self.settings, store, self.keys[0])
+        store.check_keys(*keys)
         if keys != self.keys:
             self.templates = message_templates(self.editions, issue_dir=self.issue_dir, identity=self.identity,
                                                settings=self.settings, keys=keys)

@@ -24,6 +24,7 @@ from ..render.build import image_files, local_images
 from ..render.renderer import Edition, Renderer, filter_sections
 from ..store.base import Store, new_secret
 from ..store.ledger import Ledger, State
+from ..store.open import keys_of
 from .message import DkimKey, MessageTemplate, Sender
 from .unsubscribe import Unsubscribe
 
@@ -190,6 +191,5 @@ def suppressions_and_keys(store: Store, settings: Settings, named: str | Path | 
     from_file = load_suppressions(path)
     stored = store.suppressions()
     joined = Suppressions(stored.entries + from_file.entries, stored.path, from_file.problems)
-    env = settings.env
-    keys = (env.unsubscribe_secret or store.secret() or new_secret(), env.previous_unsubscribe_secret)
-    return joined, keys, [str(p) for p in from_file.problems]
+    current, previous = keys_of(settings, store, make=False)
+    return joined, (current or new_secret(), previous), [str(p) for p in from_file.problems]

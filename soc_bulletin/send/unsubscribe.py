@@ -6,9 +6,11 @@ is configured, with the secret the store made for the project on first use:
 it reveals nothing about the address, cannot be computed from public facts,
 and is the same in every message to that address. A send records each token
 in the store; the service and bounce processing find the address by looking
-the token up there, then verify it (the current secret, or the previous one,
-``SOC_BULLETIN_UNSUBSCRIBE_SECRET_PREVIOUS``, while its links are in inboxes).
-Links of earlier versions (``?a=<address>&t=<token>``) are still read.
+the token up there: a token the store made is the proof that the link was in
+a message we sent to that address (so a link keeps working whatever the
+secret or list id became since). Links of earlier versions
+(``?a=<address>&t=<token>``) are verified with the secret (the current one,
+or ``SOC_BULLETIN_UNSUBSCRIBE_SECRET_PREVIOUS`` while its links are in inboxes).
 The same key signs the VERP token of each message's envelope sender (:mod:`.verp`).
 """
 
@@ -129,5 +131,5 @@ def list_id_of(settings: Settings, /) -> str:
     if sending.list_id:
         return sending.list_id
     if sending.from_:
-        return "bulletin." + sending.from_.rpartition("@")[2].strip(" >")
+        return "bulletin." + sending.from_.rpartition("@")[2].strip(" >").lower()  # as sending derives it (domains ignore case)
     raise ConfigError("the unsubscribe service needs [sending] list_id (or from) in the settings, as the links were made with")

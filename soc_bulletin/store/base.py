@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import hmac
 import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
@@ -23,10 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..audience.suppression import SOURCES, Suppression, Suppressions, load_suppressions, source_of, suppression_key
+from ..config import Environment
+from ..errors import ConfigError
 from ..problems import Problem
 from .ledger import Ledger
 
-__all__ = ["SECRET_BYTES", "Imported", "Store", "days_counted", "entries_of", "new_secret"]
+__all__ = ["SECRET_BYTES", "Imported", "Store", "days_counted", "entries_of", "fingerprint", "new_secret"]
 
 #: bytes of randomness in a generated secret (43 characters of URL-safe base64)
 SECRET_BYTES = 32
@@ -35,6 +39,11 @@ SECRET_BYTES = 32
 def new_secret() -> str:
     """A fresh random secret."""
     return secrets.token_urlsafe(SECRET_BYTES)
+
+
+def fingerprint(secret: str, /) -> str:
+    """A short name for a secret that reveals nothing of it."""
+    return hmac.new(secret.encode(), b"soc-bulletin key fingerprint", hashlib.sha256).hexdigest()[:16]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +60,10 @@ class Store(ABC):
 
     #: where the store is, as shown to people (a folder, or a database URL without secrets)
     where: str = ""
+    #: opened to read only: nothing is created or written
+    readonly: bool = False
+    #: this opening made the store (a first use, or a mistyped place)
+    created: bool = False
 
     # -- deliveries ------------------------------------------------------------------------------
 
@@ -62,14 +75,21 @@ class Store(ABC):
     def record_feedback(self, issue: str, address: str, kind: str, /, *, status: str, permanent: bool, detail: str,
                         reference: str) -> bool:
         """Record a bounce or complaint against ``address``'s row in ``issue``'s ledger (see
-        :meth:`~.ledger.Ledger.record_feedback`); False when the issue or the row is not there."""
-        ledger = self._writable_ledger(issue)
+        :meth:`~.ledger.Ledger.record_feedback`); False when the issue or the row is not there. The issue's ledger
+        stays open for the next record until the store is closed."""
+        ledger = self._writers.get(issue) or self._writable_ledger(issue)
         if ledger is None:
             return False
-        try:
-            return ledger.record_feedback(address, kind, status=status, permanent=permanent, detail=detail, reference=reference)
-        finally:
+        self._writers[issue] = ledger
+        return ledger.record_feedback(address, kind, status=status, permanent=permanent, detail=detail, reference=reference)
+
+    #: the ledgers opened by :meth:`record_feedback`, by issue
+    _writers: dict[str, Ledger]
+
+    def _close_writers(self) -> None:
+        for ledger in self._writers.values():
             ledger.close()
+        self._writers.clear()
 
     @abstractmethod
     def _writable_ledger(self, issue: str, /) -> Ledger | None:
@@ -136,10 +156,32 @@ class Store(ABC):
 
     # -- links and keys ----------------------------------------------------------------------------
 
+    def secret(self, proposal: str = "", /, *, make: bool = True) -> str:
+        """The store's own secret, made on first use (``proposal``, else a new one) unless ``make`` is off or the
+        store is read-only (then "" when it has none); the same for every machine sharing the store."""
+        return self._meta_value("secret", proposal or new_secret() if make and not self.readonly else None)
+
+    def check_keys(self, current: str, previous: str = "", /) -> None:
+        """Refuse to send with a key no earlier send of this store used, unless the previous key is one (rotation):
+        machines sharing a store must make the same links, VERP tokens and Message-IDs. The keys used are kept as
+        fingerprints (which reveal nothing of them)."""
+        used = set(self._meta_value("keys").split())
+        mine = fingerprint(current)
+        if used and mine not in used and not (previous and fingerprint(previous) in used):
+            raise ConfigError(
+                f"this machine's unsubscribe key is not the one earlier sends of the store {self.where} used: set the "
+                f"same {Environment.UNSUBSCRIBE_SECRET} on every machine (or none anywhere), and to change it, move the "
+                f"old one to {Environment.PREVIOUS_UNSUBSCRIBE_SECRET}")
+        if mine not in used:
+            self._set_meta_value("keys", " ".join(sorted(used | {mine})))
+
     @abstractmethod
-    def secret(self, proposal: str = "", /) -> str:
-        """The store's own secret, made on first use (``proposal``, else a new one); the same for every machine
-        sharing the store. A read-only store that has none returns ""."""
+    def _meta_value(self, key: str, default: str | None = None, /) -> str:
+        """The store-wide fact ``key``; when it is not there, ``default`` is recorded and returned ("" without one)."""
+
+    @abstractmethod
+    def _set_meta_value(self, key: str, value: str, /) -> None:
+        """Record the store-wide fact ``key``."""
 
     @abstractmethod
     def remember_links(self, links: Iterable[tuple[str, str]], /) -> None:

@@ -21,13 +21,14 @@ def open_store(settings: Settings, /, *, url: str | None = None, ledger_dir: str
     """The project's store: PostgreSQL at ``url`` (default: ``[ledger] url``), else SQLite in ``ledger_dir``
     (default: ``[sending] ledger``). ``readonly`` creates and writes nothing."""
     chosen = store_url(settings, url=url, ledger_dir=ledger_dir)
+    folder = Path(ledger_dir) if ledger_dir is not None else settings.resolve(settings.sending.ledger)
     if chosen:
         from .postgres_store import PostgresStore  # psycopg is needed only for this
 
-        return PostgresStore(chosen, readonly=readonly)
+        return PostgresStore(chosen, readonly=readonly, legacy=folder)
     from .sqlite_store import SQLiteStore
 
-    return SQLiteStore(Path(ledger_dir) if ledger_dir is not None else settings.resolve(settings.sending.ledger), readonly=readonly)
+    return SQLiteStore(folder, readonly=readonly)
 
 
 def store_url(settings: Settings, /, *, url: str | None = None, ledger_dir: str | Path | None = None) -> str:
@@ -55,8 +56,11 @@ def take_in_csv(store: Store, settings: Settings, named: str | Path | None = Non
     return path, store.import_suppressions(path)
 
 
-def keys_of(settings: Settings, store: Store, /, proposal: str = "") -> tuple[str, str]:
-    """The secrets links and VERP tokens are keyed with: the configured ones, else the store's own (made on first
-    use, from ``proposal`` when given), and the previous one (rotation) when configured."""
+def keys_of(settings: Settings, store: Store, /, proposal: str = "", *, make: bool = True) -> tuple[str, str]:
+    """The secrets links, VERP tokens and Message-IDs are keyed with: the configured one, else the store's own (made
+    on first use, from ``proposal`` when given, unless ``make`` is off: then "" when it has none); and the one before
+    it: the configured previous one, else the store's own when a configured one replaced it."""
     env = settings.env
-    return env.unsubscribe_secret or store.secret(proposal), env.previous_unsubscribe_secret
+    if not env.unsubscribe_secret:
+        return store.secret(proposal, make=make), env.previous_unsubscribe_secret
+    return env.unsubscribe_secret, env.previous_unsubscribe_secret or store.secret(make=False)

@@ -13,14 +13,16 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from ..audience.suppression import Suppressions
 from ..errors import LedgerError
-from .base import Store, days_counted, entries_of, new_secret
+from .base import Store, days_counted, entries_of
 from .ledger import Ledger
 from .postgres_db import Connection, Database, ensure_schema
 from .postgres_ledger import PostgresLedger
+from .state import LEGACY_FILE, legacy_bounces
 
 __all__ = ["PostgresStore"]
 
@@ -31,18 +33,37 @@ _ADD = (f"INSERT INTO {_S}.suppressions (key, address, reason, source, date)"
 
 
 class PostgresStore(Store):
-    """The store in the database at ``url``; ``readonly`` never creates or migrates the schema."""
+    """The store in the database at ``url``; ``readonly`` never creates or migrates the schema. ``legacy`` is the
+    project's ledger folder, whose ``bounces.db`` (what earlier versions remembered) is taken in once."""
 
-    def __init__(self, url: str, /, *, readonly: bool = False) -> None:
+    def __init__(self, url: str, /, *, readonly: bool = False, legacy: Path | None = None) -> None:
         self.url, self.readonly = url, readonly
+        self._writers = {}
         self._db = Database(url, purpose="store")
         self.where = self._db.where
         try:
             self._db.open()
             self.exists = ensure_schema(self._db, create=not readonly)
+            if legacy is not None and not readonly:
+                self._take_in_legacy(legacy)
         except BaseException:
             self._db.close()
             raise
+
+    def _take_in_legacy(self, folder: Path) -> None:
+        found = legacy_bounces(folder)
+        if found is None:
+            return
+        mark = f"took in {(folder / LEGACY_FILE).resolve()}"
+
+        def work(db: Connection, retrying: bool) -> None:
+            if db.execute(f"INSERT INTO {_S}.store_meta VALUES (%s, '1') ON CONFLICT DO NOTHING", (mark,)).rowcount:
+                for row in found[0]:
+                    db.execute(f"INSERT INTO {_S}.processed VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING", row)
+                for soft in found[1]:
+                    db.execute(f"INSERT INTO {_S}.soft VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING", soft)
+
+        self._db.run(work)
 
     def _write(self, work: Callable[[Connection, bool], _T], /) -> _T:
         if self.readonly:
@@ -109,18 +130,22 @@ class PostgresStore(Store):
 
     # -- links and keys ----------------------------------------------------------------------------
 
-    def secret(self, proposal: str = "", /) -> str:
-        if self.readonly:
-            found = self._run(f"SELECT value FROM {_S}.store_meta WHERE key = 'secret'")
+    def _meta_value(self, key: str, default: str | None = None, /) -> str:
+        if default is None:
+            found = self._run(f"SELECT value FROM {_S}.store_meta WHERE key = %s", (key,))
             return str(found[0][0]) if found else ""
 
         def work(db: Connection, retrying: bool) -> str:
-            db.execute(f"INSERT INTO {_S}.store_meta VALUES ('secret', %s) ON CONFLICT DO NOTHING", (proposal or new_secret(),))
-            row = db.execute(f"SELECT value FROM {_S}.store_meta WHERE key = 'secret'").fetchone()
+            db.execute(f"INSERT INTO {_S}.store_meta VALUES (%s, %s) ON CONFLICT DO NOTHING", (key, default))
+            row = db.execute(f"SELECT value FROM {_S}.store_meta WHERE key = %s", (key,)).fetchone()
             assert row is not None
             return str(row[0])
 
-        return self._db.run(work)
+        return self._write(work)
+
+    def _set_meta_value(self, key: str, value: str, /) -> None:
+        self._write(lambda db, _: db.execute(f"INSERT INTO {_S}.store_meta VALUES (%s, %s) ON CONFLICT (key)"
+                                             " DO UPDATE SET value = excluded.value", (key, value)))
 
     def remember_links(self, links: Iterable[tuple[str, str]], /) -> None:
         pairs = list(links)
@@ -161,6 +186,7 @@ class PostgresStore(Store):
                                  f"SELECT day FROM {_S}.soft WHERE key = %s AND day BETWEEN %s AND %s", (key, since, until))})
 
     def close(self) -> None:
+        self._close_writers()
         self._db.close()
 
 

@@ -59,7 +59,7 @@ class SQLiteLedger(Ledger):
 
     def _take_lock(self) -> None:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             self._lock = open(self.path.with_name(self.path.name + ".lock"), "w")  # noqa: SIM115 - held for the send
         except OSError as exc:
             raise LedgerError(f"cannot create the ledger in {self.path.parent}: {exc.strerror or exc}") from exc
@@ -282,8 +282,9 @@ def _create(path: Path, identity: str) -> None:
     """Make a new ledger atomically: written beside, then linked into place (never over an existing file)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.new")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         tmp.unlink(missing_ok=True)
+        os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))  # names and addresses: the owner's only
         db = sqlite3.connect(tmp, isolation_level=None)
         try:
             db.execute(f"PRAGMA application_id={APPLICATION_ID}")

@@ -23,9 +23,10 @@ from pathlib import Path
 
 from ..audience.suppression import Suppressions
 from ..errors import LedgerError
-from .base import Store, days_counted, entries_of, new_secret
+from .base import Store, days_counted, entries_of
 from .ledger import Ledger
 from .sqlite_ledger import SQLiteLedger
+from .state import legacy_bounces
 
 __all__ = ["STORE_FILE", "SQLiteStore"]
 
@@ -52,6 +53,7 @@ class SQLiteStore(Store):
         self.path = self.folder / STORE_FILE
         self.where = str(self.folder)
         self.readonly = readonly
+        self._writers = {}
         self._db: sqlite3.Connection | None = None
         if self.path.exists():
             self._db = _connect(self.path, readonly=readonly)
@@ -62,6 +64,7 @@ class SQLiteStore(Store):
             _take_in_legacy(self._db, self.folder)
         else:
             self._db = _create(self.path, self.folder)
+            self.created = True
 
     # -- plumbing ----------------------------------------------------------------------------------
 
@@ -98,10 +101,8 @@ class SQLiteStore(Store):
             raise LedgerError(f"cannot write the store {self.path}: {exc}") from exc
 
     def _read(self, query: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-        if self._db is None:  # a read-only store that does not exist yet: empty
-            return []
         try:
-            return list(self._db.execute(query, params).fetchall())
+            return list(self._conn.execute(query, params).fetchall())
         except sqlite3.Error as exc:
             raise LedgerError(f"cannot read the store {self.path}: {exc}") from exc
 
@@ -127,13 +128,16 @@ class SQLiteStore(Store):
     def issues(self) -> list[str]:
         found: list[tuple[float, str]] = []
         for path in sorted(self.folder.glob("*.sqlite3")) if self.folder.is_dir() else []:
-            with contextlib.suppress(LedgerError):  # a damaged or foreign file is reported by commands that use it
+            try:
                 ledger = SQLiteLedger(path, identity=path.stem, create=False, lock=False)
-                try:
-                    meta = ledger.meta()
-                finally:
-                    ledger.close()
-                found.append((float(meta.get("started") or meta.get("created") or 0), path.stem))
+            except LedgerError:  # listed all the same: the command that opens it says what is wrong with it
+                found.append((float("inf"), path.stem))
+                continue
+            try:
+                meta = ledger.meta()
+            finally:
+                ledger.close()
+            found.append((float(meta.get("started") or meta.get("created") or 0), path.stem))
         return [issue for _, issue in sorted(found)]
 
     # -- suppression -------------------------------------------------------------------------------
@@ -175,22 +179,17 @@ class SQLiteStore(Store):
     def _lifted(self) -> dict[tuple[str, str], str]:
         return {(str(k), str(s)): str(d) for k, s, d in self._read("SELECT key, source, day FROM lifted")}
 
-    def _meta(self, key: str) -> str | None:
-        found = self._read("SELECT value FROM meta WHERE key=?", (key,))
-        return str(found[0][0]) if found else None
+    def _meta_value(self, key: str, default: str | None = None, /) -> str:
+        if default is None:
+            found = self._read("SELECT value FROM meta WHERE key=?", (key,))
+            return str(found[0][0]) if found else ""
+        with self._tx() as db:
+            db.execute("INSERT OR IGNORE INTO meta VALUES (?, ?)", (key, default))
+            return str(db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()[0])
 
-    def _set_meta(self, key: str, value: str) -> None:
+    def _set_meta_value(self, key: str, value: str, /) -> None:
         with self._tx() as db:
             db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
-
-    # -- links and keys ----------------------------------------------------------------------------
-
-    def secret(self, proposal: str = "", /) -> str:
-        if self.readonly:
-            return self._meta("secret") or ""
-        with self._tx() as db:
-            db.execute("INSERT OR IGNORE INTO meta VALUES ('secret', ?)", (proposal or new_secret(),))
-            return str(db.execute("SELECT value FROM meta WHERE key='secret'").fetchone()[0])
 
     def remember_links(self, links: Iterable[tuple[str, str]], /) -> None:
         with self._tx() as db:
@@ -221,6 +220,7 @@ class SQLiteStore(Store):
                                  "SELECT day FROM soft WHERE key=? AND day BETWEEN ? AND ?", (key, since, until))})
 
     def close(self) -> None:
+        self._close_writers()
         if self._db is not None:
             self._db.close()
             self._db = None
@@ -239,22 +239,11 @@ def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
 
 
 def _take_in_legacy(db: sqlite3.Connection, folder: Path) -> None:
-    """What earlier versions kept in ``folder/bounces.db``: handled messages, and soft bounces (one per day then)."""
-    legacy = folder / "bounces.db"
-    if not legacy.is_file():
-        return
-    try:
-        old = sqlite3.connect(f"{legacy.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            processed = old.execute("SELECT digest, source, kind, at FROM processed").fetchall()
-            soft = old.execute("SELECT key, day, status FROM soft").fetchall()
-        finally:
-            old.close()
-        db.executemany("INSERT OR IGNORE INTO processed VALUES (?, ?, ?, ?)", processed)
-        db.executemany("INSERT OR IGNORE INTO soft VALUES (?, ?, ?, ?)", ((k, f"day:{d}", d, s) for k, d, s in soft))
-    except sqlite3.Error as exc:
-        raise LedgerError(f"cannot read the earlier bounce state {legacy} ({exc}); restore it, or move it away to start "
-                          "without it") from exc
+    """What earlier versions kept in ``folder/bounces.db`` (see :func:`.state.legacy_bounces`)."""
+    found = legacy_bounces(folder)
+    if found is not None:
+        db.executemany("INSERT OR IGNORE INTO processed VALUES (?, ?, ?, ?)", found[0])
+        db.executemany("INSERT OR IGNORE INTO soft VALUES (?, ?, ?, ?)", found[1])
 
 
 def _create(path: Path, folder: Path) -> sqlite3.Connection:
@@ -262,7 +251,7 @@ def _create(path: Path, folder: Path) -> sqlite3.Connection:
     (written beside, then linked: a failed take-in leaves no store, and is tried again next time)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.new")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         tmp.unlink(missing_ok=True)
         os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         db = sqlite3.connect(tmp, isolation_level=None)
