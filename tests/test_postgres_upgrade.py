@@ -55,3 +55,34 @@ def test_a_version_2_database_is_migrated_by_the_next_send_and_loses_nothing(
     assert rows == [[addresses[2], "bounced", "2020-01-01", "bounce"], [addresses[3], "unsubscribed", "2020-01-01", "manual"]]
     with psycopg.connect(pg_url) as db:
         assert db.execute("SELECT max(version) FROM soc_bulletin.schema_version").fetchone() == (len(migrations()),)
+
+
+def test_what_bounces_db_remembered_is_taken_into_the_database_once(tmp_path: Path, pg_url: str,  # noqa: F811
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+    import sqlite3
+
+    from soc_bulletin.config import load_settings
+    from soc_bulletin.store.open import open_store
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "soc-bulletin.toml").write_text(f'[ledger]\nurl = "{pg_url}"\n', encoding="utf-8")
+    (tmp_path / ".ledger").mkdir()
+    old = sqlite3.connect(tmp_path / ".ledger" / "bounces.db")
+    old.executescript("CREATE TABLE processed (digest TEXT PRIMARY KEY, source TEXT NOT NULL, kind TEXT NOT NULL, at REAL NOT NULL);"
+                      "CREATE TABLE soft (key TEXT NOT NULL, day TEXT NOT NULL, status TEXT NOT NULL, PRIMARY KEY (key, day));"
+                      "INSERT INTO processed VALUES ('d1', 'Maildir/new/1', 'bounce', 1.0);"
+                      "INSERT INTO soft VALUES ('al@example.org', '2024-05-01', '4.2.2'), ('al@example.org', '2024-05-02', '4.2.2');")
+    old.commit()
+    old.close()
+    settings = load_settings(tmp_path / "soc-bulletin.toml")
+    with open_store(settings, readonly=True) as reader:
+        assert not reader.seen("d1")  # reading takes in nothing
+    for _ in range(2):
+        with open_store(settings) as store:
+            assert store.seen("d1")
+            assert store.soft_bounces("al@example.org", "issue\nal@example.org", dt.date(2024, 5, 3), "4.2.2", days=30,
+                                      record=False) == 3
+    with psycopg.connect(pg_url) as db:
+        assert db.execute("SELECT count(*) FROM soc_bulletin.soft").fetchone() == (2,)
+
