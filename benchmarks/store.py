@@ -165,6 +165,16 @@ def write_lists(folder: Path, count: int) -> tuple[Path, Path]:
     return listed, suppressed
 
 
+def version(code: Path) -> str:
+    """The commit of the checkout ``code`` is in, and whether its soc_bulletin has changes not committed."""
+    head = subprocess.run(["git", "-C", str(code), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
+    if head.returncode:
+        return "not a git checkout"
+    changed = subprocess.run(["git", "-C", str(code), "status", "--porcelain", "--", "soc_bulletin"], capture_output=True,
+                             text=True, check=False).stdout.splitlines()
+    return f"{head.stdout.strip()}" + (f" with {len(changed)} file(s) of soc_bulletin changed" if changed else "")
+
+
 def code_before(folder: Path) -> Path:
     """A copy of the code before the store (``git archive``), made in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -342,7 +352,8 @@ def main() -> None:
         where = {"null": "null transport (built, counted, not written)", "smtp": "SMTP sink (benchmarks/sink.py)"}[args.transport]
         print(f"Issue 11 to N generated recipients ({SUPPRESSED_ROWS // 2} of them on a {SUPPRESSED_ROWS:,}-row suppression "
               f"list); {where}; {args.concurrency} at once, batches of {args.batch}; {os.cpu_count()} CPUs")
-        print(f"store: {codes['store']}   before: {codes['before']}   load average {os.getloadavg()[0]:.2f}")
+        print(f"store: {codes['store']} ({version(codes['store'])})   before: {codes['before']}   "
+              f"load average {os.getloadavg()[0]:.2f}")
         lists = {n: write_lists(work / f"list-{n}", n) for n in args.n}
         results: dict[tuple[str, int], dict[str, dict[str, Any]]] = {}
         for backend in args.backend:
@@ -365,6 +376,9 @@ def main() -> None:
                 before = results[backend, n]["before"]
                 print(row(backend, n, labels["before"], before, None))
                 print(row(backend, n, labels["store"], results[backend, n]["store"], before), flush=True)
+                if args.rounds > 1:
+                    each = {kind: " ".join(f"{r['send_s']:.2f}" for r in reports) for kind, reports in rounds.items()}
+                    print(f"{'':<24}send s by round: " + "; ".join(f"{kind} {times}" for kind, times in each.items()))
             if server is not None:
                 server.destroy()
                 server = None
