@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import itertools
 import logging
 import random
 import time
@@ -295,10 +296,12 @@ class Campaign:
                 self._check_stale(ledger, resume_stale, len(waiting))
                 self._freeze(ledger, accept_changes, len(waiting))
                 unsubscribe = next(iter(self.templates.values())).unsubscribe
-                store.remember_links((unsubscribe.token(sub.email), sub.email) for sub in waiting)
+                for start in range(0, len(waiting), 10_000):  # in slices: a million never held at once
+                    store.remember_links([(unsubscribe.token(sub.email), sub.email) for sub in waiting[start:start + 10_000]])
             run = uuid.uuid4().hex
-            rows = [LedgerRow(sub.email, sub.name, key, segment=self.segment) for sub, key in self.recipients]
-            rows += [LedgerRow(sub.email, sub.name, key, State.SUPPRESSED, segment=self.segment) for sub, key in self.left_out]
+            rows = itertools.chain((LedgerRow(sub.email, sub.name, key, segment=self.segment) for sub, key in self.recipients),
+                                   (LedgerRow(sub.email, sub.name, key, State.SUPPRESSED, segment=self.segment)
+                                    for sub, key in self.left_out))
             targets = ledger.begin_run(
                 run, rows, listed=lambda address: address.casefold() in self.listed,
                 suppressed=lambda address: address in self.suppressions,
