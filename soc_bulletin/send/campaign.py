@@ -296,8 +296,7 @@ class Campaign:
                 self._check_stale(ledger, resume_stale, len(waiting))
                 self._freeze(ledger, accept_changes, len(waiting))
                 unsubscribe = next(iter(self.templates.values())).unsubscribe
-                for start in range(0, len(waiting), 10_000):  # in slices: a million never held at once
-                    store.remember_links([(unsubscribe.token(sub.email), sub.email) for sub in waiting[start:start + 10_000]])
+                store.remember_links((unsubscribe.token(sub.email), sub.email) for sub in waiting)
             run = uuid.uuid4().hex
             rows = itertools.chain((LedgerRow(sub.email, sub.name, key, segment=self.segment) for sub, key in self.recipients),
                                    (LedgerRow(sub.email, sub.name, key, State.SUPPRESSED, segment=self.segment)

@@ -18,7 +18,7 @@ import datetime as dt
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from ..audience.suppression import Suppressions
@@ -37,6 +37,7 @@ _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE suppressions (key TEXT NOT NULL, source TEXT NOT NULL, address TEXT NOT NULL, reason TEXT NOT NULL,
     date TEXT NOT NULL, added REAL NOT NULL, PRIMARY KEY (key, source));
+CREATE INDEX suppressions_added ON suppressions (added);
 CREATE TABLE lifted (key TEXT NOT NULL, source TEXT NOT NULL, day TEXT NOT NULL, PRIMARY KEY (key, source));
 CREATE TABLE links (token TEXT PRIMARY KEY, address TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE processed (digest TEXT PRIMARY KEY, source TEXT NOT NULL, kind TEXT NOT NULL, at REAL NOT NULL);
@@ -116,7 +117,7 @@ class SQLiteStore(Store):
             if not path.exists() and not path.is_symlink():
                 return None
             return SQLiteLedger(path, identity=issue, create=False, lock=False)
-        return SQLiteLedger(path, identity=issue, blocked=self.suppressed_keys)
+        return SQLiteLedger(path, identity=issue, blocked=self._added_since(time.time()))
 
     def _writable_ledger(self, issue: str, /) -> Ledger | None:
         path = self.folder / f"{issue}.sqlite3"
@@ -155,6 +156,22 @@ class SQLiteStore(Store):
                                                       tuple(chunk)))
         return found
 
+    def _added_since(self, start: float, /, *, every: float = 1.0) -> Callable[[list[str]], set[str]]:
+        """The check a send's claims make: which keys were suppressed since ``start`` (the list as it was then is the
+        send's own), read again from the file at most every ``every`` seconds: an unsubscribe or a bounce recorded
+        while the send runs stops it within a second, at one small query a second."""
+        added: set[str] = set()
+        read_at = [start - 5.0, 0.0]  # (entries added after this, last read): a little early, for clocks that step
+
+        def blocked(keys: list[str]) -> set[str]:
+            now = time.monotonic()
+            if now - read_at[1] >= every:
+                read_at[1] = now
+                added.update(str(k) for (k,) in self._read("SELECT key FROM suppressions WHERE added > ?", (read_at[0],)))
+            return added.intersection(keys)
+
+        return blocked
+
     def _add(self, key: str, address: str, reason: str, source: str, date: str, /) -> tuple[bool, bool]:
         with self._tx() as db:
             before = db.execute("SELECT 1 FROM suppressions WHERE key=? LIMIT 1", (key,)).fetchone() is not None
@@ -192,8 +209,8 @@ class SQLiteStore(Store):
             db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def remember_links(self, links: Iterable[tuple[str, str]], /) -> None:
-        with self._tx() as db:
-            db.executemany("INSERT OR IGNORE INTO links VALUES (?, ?)", links)
+        with self._tx() as db:  # in the table's order: three times faster than random tokens into a large table
+            db.executemany("INSERT OR IGNORE INTO links VALUES (?, ?)", sorted(links))
 
     def address_of_link(self, token: str, /) -> str | None:
         found = self._read("SELECT address FROM links WHERE token=?", (token,))
