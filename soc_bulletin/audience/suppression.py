@@ -89,6 +89,11 @@ class Suppressions:
     def __contains__(self, address: object) -> bool:
         return isinstance(address, str | Subscriber) and self.get(address) is not None
 
+    def beside(self, other: Suppressions, /) -> Suppressions:
+        """Both lists as one, named as this one, with ``other``'s problems (the store's list beside a CSV list that a
+        send would import)."""
+        return Suppressions(self.entries + other.entries, self.path, other.problems)
+
     def __len__(self) -> int:
         return len(self._by_key)
 

@@ -107,7 +107,7 @@ def _check(args: argparse.Namespace) -> int:
 def _stats(args: argparse.Namespace) -> int:
     from ..audience.segments import load_segments, select_recipients
     from ..audience.subscribers import read_subscribers
-    from ..audience.suppression import Suppressions, load_suppressions
+    from ..audience.suppression import load_suppressions
 
     if args.suppressed and not Path(args.suppressed).exists():
         raise ConfigError(f"the suppression list {args.suppressed} does not exist; check the path (leave --suppressed out for the default)")
@@ -116,8 +116,7 @@ def _stats(args: argparse.Namespace) -> int:
     segments = load_segments(args.segments)
     from_file = load_suppressions(args.suppressed)
     with opened(args, readonly=True) as store:  # the store's list, with what a send would import from the file
-        stored = store.suppressions()
-    suppressions = Suppressions(stored.entries + from_file.entries, stored.path, from_file.problems)
+        suppressions = store.suppressions().beside(from_file)
     for problem in [*report.problems, *suppressions.problems, *segments.check(report.subscribers)]:
         print(_format(problem), file=sys.stderr)
     suppressed = sum(1 for s in report.subscribers if s in suppressions)

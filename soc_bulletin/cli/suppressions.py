@@ -6,7 +6,6 @@ import argparse
 import os
 import sys
 from collections import Counter
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import config
@@ -55,10 +54,11 @@ def opened(args: argparse.Namespace, *, readonly: bool = False) -> Store:
 
 
 def _import(args: argparse.Namespace) -> int:
-    if not Path(args.file).is_file():
-        raise ConfigError(f"the suppression list {args.file} does not exist (or is not a file)")
+    from ..store.open import named_csv
+
+    path = named_csv(args.file)
     with opened(args) as store:
-        result = store.import_suppressions(args.file)
+        result = store.import_suppressions(path)
         where = store.where
     for problem in result.problems:
         print(printable(str(problem)), file=sys.stderr)

@@ -1,6 +1,6 @@
 """The proof that a report is about a message this project sent: the store's ledgers, read back.
 
-A bounce or complaint acts only on such evidence (:meth:`Evidence.named`):
+A bounce or complaint acts only on such evidence (:class:`Evidence`):
 
 1. a VERP token (the envelope sender the report was delivered to) made with the
    current or the previous secret for a recipient row of an issue; else

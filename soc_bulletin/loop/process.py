@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ..audience.suppression import suppression_key
 from ..config import Settings
 from ..errors import ConfigError
 from ..send.unsubscribe import list_id_of
@@ -55,7 +56,6 @@ class Outcome:
     actions: tuple[str, ...] = ()
     error: str = ""
     verified: bool = False  # proven to be about a message this project sent (or a verified unsubscribe token)
-    acted: bool = False     # something was written: a suppression, a score, a ledger record
 
     def as_json(self) -> dict[str, Any]:
         """``{"source", "kind", "recipients": [{"address", "status", "permanent"}], "verified", "action"}``
@@ -103,7 +103,6 @@ class Processor:
         except ConfigError:  # every send records its own list id in its ledger
             list_id = ""
         self.evidence = Evidence(store, keys=keys, list_id=list_id)
-        self._known = {entry.address.casefold() for entry in store.suppressions().entries}
 
     def run(self, sources: Iterable[Source], /) -> RunReport:
         """Process every message of every source, in order."""
@@ -153,7 +152,7 @@ class Processor:
                 why = "no token" if not verdict.token else "its token was not made by this project"
                 return Outcome(ref, verdict.kind, verdict.recipients, (f"{why}; {UNVERIFIED}",))
             action = self._suppress(address, "unsubscribed", "mail", report)
-            return Outcome(ref, verdict.kind, (Failure(address, None, True),), (action,), verified=True, acted=True)
+            return Outcome(ref, verdict.kind, (Failure(address, None, True),), (action,), verified=True)
         named = self._named(verdict)
         if not named:
             return Outcome(ref, verdict.kind, verdict.recipients, (UNVERIFIED,))
@@ -168,8 +167,7 @@ class Processor:
                 self._record(recipient, failure, "complaint", verdict.feedback_type, True, fingerprint, actions)
             else:
                 actions.append(f"{failure.address}: a {verdict.feedback_type} report, no complaint; nobody suppressed")
-        wrote = verdict.kind is Kind.BOUNCE or suppresses(verdict.feedback_type)
-        return Outcome(ref, verdict.kind, recipients, tuple(actions), verified=True, acted=wrote and not self.dry_run)
+        return Outcome(ref, verdict.kind, recipients, tuple(actions), verified=True)
 
     def _named(self, verdict: Verdict) -> list[tuple[Failure, Recipient]]:
         """The report's failures that evidence ties to a message we sent, each with its recipient row."""
@@ -196,10 +194,9 @@ class Processor:
 
     def _suppress(self, address: str, reason: str, source: str, report: RunReport) -> str:
         if self.dry_run:
-            return f"{address}: {'already suppressed' if address.casefold() in self._known else f'would be suppressed ({reason})'}"
-        new = self.store.suppress(address, reason, source=source)
-        self._known.add(address.casefold())
-        if not new:
+            known = self.store.suppressed_keys([suppression_key(address)])
+            return f"{address}: {'already suppressed' if known else f'would be suppressed ({reason})'}"
+        if not self.store.suppress(address, reason, source=source):
             return f"{address}: already suppressed"
         report.suppressed += 1
         return f"{address}: suppressed ({reason})"

@@ -24,7 +24,7 @@ from ..render.build import image_files, local_images
 from ..render.renderer import Edition, Renderer, filter_sections
 from ..store.base import Store, new_secret
 from ..store.ledger import Ledger, State
-from ..store.open import keys_of
+from ..store.open import keys_of, named_csv
 from .message import DkimKey, MessageTemplate, Sender
 from .unsubscribe import Unsubscribe
 
@@ -185,11 +185,7 @@ def suppressions_and_keys(store: Store, settings: Settings, named: str | Path | 
     """What a send will find, read without writing: the store's suppression list joined with the CSV one (which a
     send imports; a named file must exist), the keys of links (the store's secret, or one it will adopt), and the
     CSV's warnings."""
-    path = Path(named) if named is not None else settings.resolve(settings.sending.suppressed)
-    if named is not None and not path.is_file():
-        raise ConfigError(f"the suppression list {path} does not exist (or is not a file)")
-    from_file = load_suppressions(path)
-    stored = store.suppressions()
-    joined = Suppressions(stored.entries + from_file.entries, stored.path, from_file.problems)
+    from_file = load_suppressions(named_csv(named) if named is not None else settings.resolve(settings.sending.suppressed))
+    joined = store.suppressions().beside(from_file)
     current, previous = keys_of(settings, store, make=False)
     return joined, (current or new_secret(), previous), [str(p) for p in from_file.problems]

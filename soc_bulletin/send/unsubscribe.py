@@ -27,12 +27,8 @@ from ..errors import ConfigError
 from ..terminal import printable
 from .verp import verp_token
 
-__all__ = ["TOKEN_LENGTH", "Unsubscribe", "UnsubscribeLinks", "list_id_of", "parse_link"]
+__all__ = ["Unsubscribe", "UnsubscribeLinks", "list_id_of", "parse_link"]
 
-
-
-#: characters of a link's token (12 bytes of HMAC)
-TOKEN_LENGTH = 16
 
 
 def _b64(data: bytes) -> str:

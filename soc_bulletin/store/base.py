@@ -219,9 +219,9 @@ class Store(ABC):
         self.close()
 
 
-def days_counted(this: set[str], day: dt.date, days: int, stored: Callable[[str, str], set[str]]) -> int:
-    """The days with a soft bounce within ``days`` days up to the day this bounced message was counted on (its
-    first notice; ``this`` when recorded, else ``day``), this message's day included."""
+def days_counted(this: set[str], days: int, stored: Callable[[str, str], set[str]]) -> int:
+    """The days with a soft bounce within ``days`` days up to the day ``this`` bounced message was counted on (its
+    first notice's day, or the day it would be counted on), that day included."""
     until = max(this)
     since = (dt.date.fromisoformat(until) - dt.timedelta(days=days - 1)).isoformat()
     return len(stored(since, until) | this)

@@ -13,7 +13,7 @@ from ..config.values import check_ledger_url
 from ..errors import ConfigError
 from .base import Imported, Store
 
-__all__ = ["keys_of", "open_store", "store_url", "take_in_csv"]
+__all__ = ["keys_of", "named_csv", "open_store", "store_url", "take_in_csv"]
 
 
 def open_store(settings: Settings, /, *, url: str | None = None, ledger_dir: str | Path | None = None,
@@ -45,15 +45,17 @@ def store_url(settings: Settings, /, *, url: str | None = None, ledger_dir: str 
 def take_in_csv(store: Store, settings: Settings, named: str | Path | None = None, /) -> tuple[Path, Imported | None]:
     """Import the CSV suppression list into the store (idempotent): ``named`` must exist; the settings' default is
     imported when it exists. Returns the file and what the import did (None: no default file)."""
-    if named is not None:
-        path = Path(named)
-        if not path.is_file():
-            raise ConfigError(f"the suppression list {path} does not exist (or is not a file)")
-    else:
-        path = settings.resolve(settings.sending.suppressed)
-        if not path.is_file():
-            return path, None
+    path = named_csv(named) if named is not None else settings.resolve(settings.sending.suppressed)
+    if not path.is_file():
+        return path, None
     return path, store.import_suppressions(path)
+
+
+def named_csv(path: str | Path, /) -> Path:
+    """A CSV suppression list named on purpose: ConfigError unless it exists."""
+    if not Path(path).is_file():
+        raise ConfigError(f"the suppression list {path} does not exist (or is not a file)")
+    return Path(path)
 
 
 def keys_of(settings: Settings, store: Store, /, proposal: str = "", *, make: bool = True) -> tuple[str, str]:

@@ -58,10 +58,9 @@ class PostgresStore(Store):
 
         def work(db: Connection, retrying: bool) -> None:
             if db.execute(f"INSERT INTO {_S}.store_meta VALUES (%s, '1') ON CONFLICT DO NOTHING", (mark,)).rowcount:
-                for row in found[0]:
-                    db.execute(f"INSERT INTO {_S}.processed VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING", row)
-                for soft in found[1]:
-                    db.execute(f"INSERT INTO {_S}.soft VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING", soft)
+                with db.cursor() as cursor:
+                    cursor.executemany(f"INSERT INTO {_S}.processed VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING", found[0])
+                    cursor.executemany(f"INSERT INTO {_S}.soft VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING", found[1])
 
         self._db.run(work)
 
@@ -181,7 +180,7 @@ class PostgresStore(Store):
             self._write(lambda db, _: db.execute(f"INSERT INTO {_S}.soft VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
                                                  (key, reference, day.isoformat(), status)))
         counted = {str(d) for (d,) in self._run(f"SELECT day FROM {_S}.soft WHERE key = %s AND reference = %s", (key, reference))}
-        return days_counted(counted or {day.isoformat()}, day, days,
+        return days_counted(counted or {day.isoformat()}, days,
                              lambda since, until: {str(d) for (d,) in self._run(
                                  f"SELECT day FROM {_S}.soft WHERE key = %s AND day BETWEEN %s AND %s", (key, since, until))})
 

@@ -31,8 +31,8 @@ class SQLiteLedger(Ledger):
     ``identity`` is the issue's identity (its folder name); a file made for
     another issue is refused. ``create=False`` opens an existing file only
     (read-only, no lock), as ``status`` does. ``blocked`` tells which of a
-    batch of keys are suppressed now (the store's list): a claim marks those
-    suppressed instead of sending to them.
+    batch of keys were suppressed since the send began (the store's list): a
+    claim marks those suppressed instead of sending to them.
     """
 
     def __init__(self, path: str | Path, /, *, identity: str, create: bool = True, lock: bool = True,

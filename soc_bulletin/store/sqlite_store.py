@@ -5,7 +5,7 @@ issue, so two issues can be sent at once and an issue's delivery data can be
 archived or deleted whole), while the suppression list, link tokens, the
 store's secret and bounce memory are about people across issues and live in
 one file that the unsubscribe service and bounce processing write while a send
-runs (WAL; a send re-reads it for every batch it claims). ``store.db`` is made
+runs (WAL; a running send reads what was added to it at most once a second). ``store.db`` is made
 readable by its owner only (it holds addresses and the secret), marked with
 its own application id, and on first use takes in what earlier versions kept
 in ``bounces.db`` (handled messages, soft bounces).
@@ -232,7 +232,7 @@ class SQLiteStore(Store):
             with self._tx() as db:
                 db.execute("INSERT OR IGNORE INTO soft VALUES (?, ?, ?, ?)", (key, reference, day.isoformat(), status))
         counted = {str(d) for (d,) in self._read("SELECT day FROM soft WHERE key=? AND reference=?", (key, reference))}
-        return days_counted(counted or {day.isoformat()}, day, days,
+        return days_counted(counted or {day.isoformat()}, days,
                              lambda since, until: {str(d) for (d,) in self._read(
                                  "SELECT day FROM soft WHERE key=? AND day BETWEEN ? AND ?", (key, since, until))})
 
