@@ -42,7 +42,7 @@ DEFAULT_SUPPRESSIONS = Path("subscribers") / "suppressed.csv"
 COLUMNS = ("address", "reason", "date")  # the columns every list has had (exports of other stores write these)
 HEADER = (*COLUMNS, "source")  # the header of a list this module creates
 #: who added an entry: the unsubscribe service, a mailed request, a bounce, a complaint, a person
-SOURCES = ("one-click", "mail", "bounce", "complaint", "manual")
+SOURCES = ("one-click", "mail", "bounce", "complaint", "manual", "preferences", "moved", "erased")
 _SOURCE_OF_REASON = {"bounced": "bounce", "complained": "complaint"}
 _ALIASES = {
     "address": "address", "email": "address", "emailaddress": "address", "mail": "address",

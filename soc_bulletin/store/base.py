@@ -29,6 +29,7 @@ from ..config import Environment
 from ..errors import ConfigError
 from ..problems import Problem
 from .ledger import Ledger
+from .people import Person, Request
 
 __all__ = ["SECRET_BYTES", "Imported", "Store", "days_counted", "entries_of", "fingerprint", "new_secret"]
 
@@ -190,6 +191,46 @@ class Store(ABC):
     @abstractmethod
     def address_of_link(self, token: str, /) -> str | None:
         """The address an unsubscribe token was made for, or None when the store never made it."""
+
+    # -- people --------------------------------------------------------------------------------------
+
+    @abstractmethod
+    def people(self) -> list[Person]:
+        """Every person's own record (sign-ups, moved addresses, list members' preferences), oldest change first."""
+
+    @abstractmethod
+    def person(self, address: str, /) -> Person | None:
+        """The record of ``address`` (any case), or None."""
+
+    @abstractmethod
+    def save_person(self, person: Person, /) -> None:
+        """Write ``person``'s record, replacing the one of the same address."""
+
+    @abstractmethod
+    def remove_person(self, address: str, /) -> bool:
+        """Delete the record of ``address``; True when there was one."""
+
+    @abstractmethod
+    def add_request(self, digest: str, request: Request, /) -> None:
+        """Keep a request until its link (whose token has this digest) is followed or it expires."""
+
+    @abstractmethod
+    def take_request(self, digest: str, now: float, /) -> Request | None:
+        """The request whose token has this digest, removed (a link works once); None when there is none or it has
+        expired by ``now``."""
+
+    @abstractmethod
+    def requests_since(self, address: str, since: float, /) -> int:
+        """How many requests for ``address`` were made since ``since`` (a confirmation mail each): the limit per
+        address."""
+
+    @abstractmethod
+    def note(self, event: str, detail: str, /) -> None:
+        """Add to the store's journal (never an address: the journal outlives erasures)."""
+
+    @abstractmethod
+    def journal(self) -> list[tuple[float, str, str]]:
+        """(time, event, detail) of everything noted, oldest first."""
 
     # -- bounce processing -------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from ..audience.suppression import Suppressions
 from ..errors import LedgerError
 from .base import Store, days_counted, entries_of
 from .ledger import Ledger
+from .people import Person, Request
 from .postgres_db import Connection, Database, ensure_schema
 from .postgres_ledger import PostgresLedger
 from .state import LEGACY_FILE, legacy_bounces
@@ -163,6 +164,50 @@ class PostgresStore(Store):
     def address_of_link(self, token: str, /) -> str | None:
         found = self._run(f"SELECT address FROM {_S}.links WHERE token = %s", (token,))
         return str(found[0][0]) if found else None
+
+    # -- people --------------------------------------------------------------------------------------
+
+    _PERSON = "SELECT address, origin, details, paused_until, consent, updated FROM soc_bulletin.people"
+
+    def people(self) -> list[Person]:
+        return [Person.from_row(*row) for row in self._run(f"{self._PERSON} ORDER BY updated, key")]
+
+    def person(self, address: str, /) -> Person | None:
+        found = self._run(f"{self._PERSON} WHERE key = %s", (address.strip().casefold(),))
+        return Person.from_row(*found[0]) if found else None
+
+    def save_person(self, person: Person, /) -> None:
+        self._write(lambda db, _: db.execute(
+            f"INSERT INTO {_S}.people VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (key) DO UPDATE SET"
+            " address = excluded.address, origin = excluded.origin, details = excluded.details,"
+            " paused_until = excluded.paused_until, consent = excluded.consent, updated = excluded.updated", person.row()))
+
+    def remove_person(self, address: str, /) -> bool:
+        return bool(self._write(lambda db, _: db.execute(f"DELETE FROM {_S}.people WHERE key = %s",
+                                                          (address.strip().casefold(),)).rowcount))
+
+    def add_request(self, digest: str, request: Request, /) -> None:
+        self._write(lambda db, _: db.execute(f"INSERT INTO {_S}.requests VALUES (%s, %s, %s, %s, %s, %s, %s)", (
+            digest, request.kind, request.key, request.address, request.payload(), request.created, request.expires)))
+
+    def take_request(self, digest: str, now: float, /) -> Request | None:
+        row = self._write(lambda db, _: db.execute(
+            f"DELETE FROM {_S}.requests WHERE digest = %s RETURNING kind, address, payload, created, expires",
+            (digest,)).fetchone())
+        if row is None or float(row[4]) <= now:
+            return None
+        return Request.from_row(str(row[0]), str(row[1]), str(row[2]), float(row[3]), float(row[4]))
+
+    def requests_since(self, address: str, since: float, /) -> int:
+        found = self._run(f"SELECT count(*) FROM {_S}.requests WHERE key = %s AND created >= %s",
+                          (address.strip().casefold(), since))
+        return int(found[0][0]) if found else 0
+
+    def note(self, event: str, detail: str, /) -> None:
+        self._write(lambda db, _: db.execute(f"INSERT INTO {_S}.journal VALUES (%s, %s, %s)", (time.time(), event, detail)))
+
+    def journal(self) -> list[tuple[float, str, str]]:
+        return [(float(a), str(e), str(d)) for a, e, d in self._run(f"SELECT at, event, detail FROM {_S}.journal ORDER BY at")]
 
     # -- bounce processing -------------------------------------------------------------------------
 

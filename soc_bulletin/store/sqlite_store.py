@@ -25,6 +25,7 @@ from ..audience.suppression import Suppressions
 from ..errors import LedgerError
 from .base import Store, days_counted, entries_of
 from .ledger import Ledger
+from .people import Person, Request
 from .sqlite_ledger import SQLiteLedger
 from .state import legacy_bounces
 
@@ -32,7 +33,16 @@ __all__ = ["STORE_FILE", "SQLiteStore"]
 
 STORE_FILE = "store.db"
 APPLICATION_ID = 0x534F4353  # "SOCS"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: people's own records (version 2): sign-ups and preferences, requests waiting for their link, the journal
+_PEOPLE = """
+CREATE TABLE people (key TEXT PRIMARY KEY, address TEXT NOT NULL, origin TEXT NOT NULL, details TEXT NOT NULL,
+    paused_until TEXT NOT NULL, consent TEXT NOT NULL, updated REAL NOT NULL);
+CREATE TABLE requests (digest TEXT PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL, address TEXT NOT NULL,
+    payload TEXT NOT NULL, created REAL NOT NULL, expires REAL NOT NULL);
+CREATE INDEX requests_by_key ON requests (key, created);
+CREATE TABLE journal (at REAL NOT NULL, event TEXT NOT NULL, detail TEXT NOT NULL);
+"""
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE suppressions (key TEXT NOT NULL, source TEXT NOT NULL, address TEXT NOT NULL, reason TEXT NOT NULL,
@@ -43,7 +53,7 @@ CREATE TABLE links (token TEXT PRIMARY KEY, address TEXT NOT NULL) WITHOUT ROWID
 CREATE TABLE processed (digest TEXT PRIMARY KEY, source TEXT NOT NULL, kind TEXT NOT NULL, at REAL NOT NULL);
 CREATE TABLE soft (key TEXT NOT NULL, reference TEXT NOT NULL, day TEXT NOT NULL, status TEXT NOT NULL,
     PRIMARY KEY (key, reference));
-"""
+""" + _PEOPLE
 
 
 class SQLiteStore(Store):
@@ -76,7 +86,16 @@ class SQLiteStore(Store):
             raise LedgerError(f"{self.path} cannot be read as a soc_bulletin store ({exc}); restore it from a backup") from exc
         if app != APPLICATION_ID:
             raise LedgerError(f"{self.path} is not a soc_bulletin store (another program's file); move it away")
-        if version != SCHEMA_VERSION:
+        if version == 1 and not self.readonly:  # format 1 had no people: their tables are added
+            with self._tx() as db:
+                if db.execute("PRAGMA user_version").fetchone()[0] == 1:
+                    for statement in filter(str.strip, _PEOPLE.split(";")):  # executescript would end the transaction
+                        db.execute(statement)
+                    db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        elif version == 1:  # read only: an empty copy of the new tables, as a first write would make them
+            self._conn.execute("ATTACH ':memory:' AS v2")
+            self._conn.executescript(_PEOPLE.replace("CREATE TABLE ", "CREATE TABLE v2.").replace("CREATE INDEX ", "CREATE INDEX v2."))
+        elif version != SCHEMA_VERSION:
             raise LedgerError(f"{self.path} is a store of format {version}; this version reads format {SCHEMA_VERSION}")
 
     @property
@@ -215,6 +234,49 @@ class SQLiteStore(Store):
     def address_of_link(self, token: str, /) -> str | None:
         found = self._read("SELECT address FROM links WHERE token=?", (token,))
         return str(found[0][0]) if found else None
+
+    # -- people --------------------------------------------------------------------------------------
+
+    def people(self) -> list[Person]:
+        rows = self._read("SELECT address, origin, details, paused_until, consent, updated FROM people ORDER BY updated, key")
+        return [Person.from_row(*(str(v) if i < 5 else float(str(v)) for i, v in enumerate(row))) for row in rows]
+
+    def person(self, address: str, /) -> Person | None:
+        rows = self._read("SELECT address, origin, details, paused_until, consent, updated FROM people WHERE key=?",
+                          (address.strip().casefold(),))
+        return Person.from_row(*(str(v) if i < 5 else float(str(v)) for i, v in enumerate(rows[0]))) if rows else None
+
+    def save_person(self, person: Person, /) -> None:
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO people VALUES (?, ?, ?, ?, ?, ?, ?)", person.row())
+
+    def remove_person(self, address: str, /) -> bool:
+        with self._tx() as db:
+            return db.execute("DELETE FROM people WHERE key=?", (address.strip().casefold(),)).rowcount > 0
+
+    def add_request(self, digest: str, request: Request, /) -> None:
+        with self._tx() as db:
+            db.execute("INSERT INTO requests VALUES (?, ?, ?, ?, ?, ?, ?)", (
+                digest, request.kind, request.key, request.address, request.payload(), request.created, request.expires))
+
+    def take_request(self, digest: str, now: float, /) -> Request | None:
+        with self._tx() as db:
+            row = db.execute("DELETE FROM requests WHERE digest=? RETURNING kind, address, payload, created, expires",
+                             (digest,)).fetchone()
+        if row is None or float(row[4]) <= now:
+            return None
+        return Request.from_row(str(row[0]), str(row[1]), str(row[2]), float(row[3]), float(row[4]))
+
+    def requests_since(self, address: str, since: float, /) -> int:
+        found = self._read("SELECT count(*) FROM requests WHERE key=? AND created>=?", (address.strip().casefold(), since))
+        return int(str(found[0][0]))
+
+    def note(self, event: str, detail: str, /) -> None:
+        with self._tx() as db:
+            db.execute("INSERT INTO journal VALUES (?, ?, ?)", (time.time(), event, detail))
+
+    def journal(self) -> list[tuple[float, str, str]]:
+        return [(float(str(a)), str(e), str(d)) for a, e, d in self._read("SELECT at, event, detail FROM journal ORDER BY at")]
 
     # -- bounce processing -------------------------------------------------------------------------
 
