@@ -23,7 +23,7 @@ from soc_bulletin import (
     Welcome,
     render,
 )
-from soc_bulletin.render.renderer import PLACEHOLDERS, fill_placeholders
+from soc_bulletin.render.renderer import PLACEHOLDERS, Renderer, fill_placeholders
 
 from .seed import html_words
 
@@ -111,12 +111,20 @@ def test_text_lines_fit_72_columns_except_long_urls() -> None:
 
 
 def test_placeholders_are_left_for_sending_and_filled() -> None:
-    edition = render(make_issue())
+    edition = Renderer().render(make_issue(), manage=True)
     for token in PLACEHOLDERS.values():
         assert token in edition.html and token in edition.text
-    filled = fill_placeholders(edition.html, {"greeting": "Dear Ada,", "unsubscribe_url": "https://example.org/u/1"})
+    filled = fill_placeholders(edition.html, {"greeting": "Dear Ada,", "unsubscribe_url": "https://example.org/u/1",
+                                              "preferences_url": "https://example.org/p?t=1"})
     assert "Dear Ada," in filled and 'href="https://example.org/u/1"' in filled
+    assert re.search(r"href=\"https://example.org/p\?t=1\"[^>]*>Manage your subscription</a>", filled)
     assert "[[" not in filled
+
+
+def test_without_a_service_no_preference_link_is_made() -> None:
+    edition = render(make_issue())
+    assert PLACEHOLDERS["preferences_url"] not in edition.html + edition.text
+    assert "Manage your subscription" not in edition.html + edition.text
 
 
 def test_audience_filters_articles_and_drops_empty_sections() -> None:

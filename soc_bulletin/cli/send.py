@@ -132,7 +132,8 @@ def _send(args: argparse.Namespace) -> int:
     options = DeliveryOptions(concurrency=args.concurrency, rate=args.rate, max_attempts=args.max_attempts, backoff_base=args.backoff,
                               lease=args.lease)
     print(f"Sending {campaign.issue.email_subject} to segment '{campaign.segment}': {len(campaign.recipients)} "
-          f"recipient(s) ({campaign.suppressed} suppressed), edition(s): {editions}; via {where}")
+          f"recipient(s) ({campaign.suppressed} suppressed{f', {campaign.paused} paused' if campaign.paused else ''}), "
+          f"edition(s): {editions}; via {where}")
     result = run(_deliver(campaign, transport, options, args))
     _print_result(result, campaign)
     if args.report:
@@ -145,8 +146,9 @@ def _send(args: argparse.Namespace) -> int:
 
 def _dry_run(campaign: Campaign, editions: str) -> int:
     dry = campaign.dry_run()
+    paused = f", {campaign.paused} paused" if campaign.paused else ""
     print(f"Dry run: preflight passed. {dry.recipients} message(s) would be sent to segment '{campaign.segment}' "
-          f"({dry.already_sent} already had the issue, {dry.suppressed} suppressed); edition(s): {editions}")
+          f"({dry.already_sent} already had the issue, {dry.suppressed} suppressed{paused}); edition(s): {editions}")
     if dry.recipients:
         print(f"Message sizes: {dry.sizes[0]:,}-{dry.sizes[1]:,} bytes. Sample headers:")
         print("\n".join("  " + printable(line) for line in send_args.readable_headers(dry.sample_headers).split("\n")))

@@ -74,7 +74,7 @@ from .values import (
 )
 
 __all__ = [
-    "CONFIG_NAME", "Environment", "LedgerSettings", "RenderSettings", "SendingSettings", "Settings", "SiteSettings", "find_settings",
+    "CONFIG_NAME", "Environment", "LedgerSettings", "RenderSettings", "SendingSettings", "ServiceSettings", "Settings", "SiteSettings", "find_settings",
     "load_settings",
 ]
 
@@ -119,6 +119,14 @@ class LedgerSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ServiceSettings:
+    """The subscribers' service (sign-up, preferences, unsubscribe): its public address, when not the folder of
+    ``[sending] unsubscribe_base_url``."""
+
+    base_url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class RenderSettings:
     """Where the layouts are; empty means the layouts shipped inside the package."""
 
@@ -134,6 +142,7 @@ class Settings:
     sending: SendingSettings = field(default_factory=SendingSettings)
     render: RenderSettings = field(default_factory=RenderSettings)
     ledger: LedgerSettings = field(default_factory=LedgerSettings)
+    service: ServiceSettings = field(default_factory=ServiceSettings)
     path: Path | None = None
     root: Path = field(default_factory=Path.cwd)
     env: Environment = field(default_factory=Environment.read)
@@ -142,6 +151,13 @@ class Settings:
         """A path from the settings, relative to the project's root unless absolute."""
         path = Path(value).expanduser()
         return path if path.is_absolute() else self.root / path
+
+    @property
+    def service_url(self) -> str:
+        """The service's public address without a final slash: ``[service] base_url``, else the folder of the
+        unsubscribe link's (``https://x.org/bulletin/unsubscribe`` -> ``https://x.org/bulletin``); "" without either."""
+        chosen = self.service.base_url or self.sending.unsubscribe_base_url.partition("?")[0].rpartition("/")[0]
+        return chosen.rstrip("/") if "//" in chosen else ""
 
     @property
     def layouts(self) -> Path | None:
@@ -276,7 +292,8 @@ def load_settings(path: str | Path | None = None, /, *, start: str | Path | None
     data = _parse(text, path)
     lines = _Lines(text)
     problems = _Problems(path)
-    sections = {"site": SiteSettings, "sending": SendingSettings, "render": RenderSettings, "ledger": LedgerSettings}
+    sections = {"site": SiteSettings, "sending": SendingSettings, "render": RenderSettings, "ledger": LedgerSettings,
+                "service": ServiceSettings}
     for name in data:
         if name not in sections:
             problems.add(lines.of(name), f"unknown section [{printable(name)}] (allowed: {', '.join(f'[{n}]' for n in sections)})")
@@ -287,9 +304,11 @@ def load_settings(path: str | Path | None = None, /, *, start: str | Path | None
         problems.add(lines.of("sending", given), f"[sending] DKIM signing needs both dkim_selector and dkim_key; {missing} is missing")
     problems.raise_if_any()
     site, sending, render, ledger = tables["site"], tables["sending"], tables["render"], tables["ledger"]
+    service = tables["service"]
     assert isinstance(site, SiteSettings) and isinstance(sending, SendingSettings) and isinstance(render, RenderSettings)
-    assert isinstance(ledger, LedgerSettings)
-    return Settings(site=site, sending=sending, render=render, ledger=ledger, path=path, root=path.resolve().parent)
+    assert isinstance(ledger, LedgerSettings) and isinstance(service, ServiceSettings)
+    return Settings(site=site, sending=sending, render=render, ledger=ledger, service=service, path=path,
+                    root=path.resolve().parent)
 
 
 def _table(cls: type, data: Any, section: str, lines: _Lines, problems: _Problems) -> object:

@@ -83,7 +83,7 @@ def _compact_css(css: str, /) -> str:
 
 
 #: Tokens left in an edition for sending to replace per recipient.
-PLACEHOLDERS = {"greeting": "[[greeting]]", "unsubscribe_url": "[[unsubscribe_url]]"}
+PLACEHOLDERS = {"greeting": "[[greeting]]", "unsubscribe_url": "[[unsubscribe_url]]", "preferences_url": "[[preferences_url]]"}
 
 # A bracket of content that another bracket follows: the start of placeholder syntax.
 _OPENING = re.compile(r"\[(?=\[)")
@@ -237,12 +237,13 @@ class Renderer:
             raise RenderError(f"cannot load the layouts in {layouts}: {exc}") from exc
         self.inliner = _inliner(css) if css is not None else None
 
-    def mjml(self, issue: Issue, sections: tuple[Section, ...], /, *, web_url: str = "") -> str:
-        """The MJML document of one edition; ``web_url`` adds a "view in browser" link."""
+    def mjml(self, issue: Issue, sections: tuple[Section, ...], /, *, web_url: str = "", manage: bool = False) -> str:
+        """The MJML document of one edition; ``web_url`` adds a "view in browser" link, ``manage`` a link to each
+        recipient's preference page."""
         tokens = {name: _LayoutToken(token) for name, token in PLACEHOLDERS.items()}
         try:
             return self.template.render(
-                issue=issue, sections=sections, colours=self.colours, placeholders=tokens, toc=self._toc(sections),
+                issue=issue, sections=sections, colours=self.colours, placeholders=tokens, toc=self._toc(sections), manage=manage,
                 web_url=web_url if is_safe_href(web_url) and not web_url.lower().startswith("mailto:") else "",
             )
         except jinja2.TemplateError as exc:
@@ -263,21 +264,22 @@ class Renderer:
             return html
         return str(self.inliner.inline(html.replace(_BRACKET, _ASIDE))).replace(_ASIDE, _BRACKET)
 
-    def text(self, issue: Issue, sections: tuple[Section, ...], /) -> str:
+    def text(self, issue: Issue, sections: tuple[Section, ...], /, *, manage: bool = False) -> str:
         """The plain-text edition."""
         return render_text(issue, sections, greeting=PLACEHOLDERS["greeting"], unsubscribe_url=PLACEHOLDERS["unsubscribe_url"],
-                           toc=self._toc(sections))
+                           preferences_url=PLACEHOLDERS["preferences_url"] if manage else "", toc=self._toc(sections))
 
-    def render(self, issue: Issue, /, *, audience: frozenset[str] | None = None, web_url: str = "") -> Edition:
+    def render(self, issue: Issue, /, *, audience: frozenset[str] | None = None, web_url: str = "",
+               manage: bool = False) -> Edition:
         """Render one edition of ``issue`` for ``audience`` (None: everything).
 
-        ``web_url`` is the issue's page in the web archive, linked at the top.
+        ``web_url`` is the issue's page in the web archive, linked at the top; ``manage`` links the preference page.
         """
         sections = filter_sections(issue, audience)
-        source = self.mjml(issue, sections, web_url=web_url)
+        source = self.mjml(issue, sections, web_url=web_url, manage=manage)
         return Edition(
             issue=issue, subject=strip_unsafe(issue.email_subject), preheader=strip_unsafe(issue.preheader),
-            mjml=source, html=self.html(source), text=self.text(issue, sections), audience=audience,
+            mjml=source, html=self.html(source), text=self.text(issue, sections, manage=manage), audience=audience,
         )
 
 

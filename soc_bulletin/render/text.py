@@ -96,8 +96,10 @@ def _markdown(source: str, /) -> str:
 
 def render_text(
     issue: Issue, sections: tuple[Section, ...], /, *, greeting: str, unsubscribe_url: str, toc: bool = True,
+    preferences_url: str = "",
 ) -> str:
-    """The text edition of ``issue`` with these ``sections`` (already filtered); ``toc`` adds "In this issue"."""
+    """The text edition of ``issue`` with these ``sections`` (already filtered); ``toc`` adds "In this issue",
+    ``preferences_url`` a link to the reader's preference page."""
     c = defuse_text  # every part made from content goes through it; the tokens do not
     parts = [
         _RULE,
@@ -129,6 +131,7 @@ def render_text(
         "",
         _wrap("You receive this bulletin as a partner of the team. Unsubscribe at any time:"),
         unsubscribe_url,
+        *(["", "Manage your subscription (your details, a pause, a new address):", preferences_url] if preferences_url else []),
         "",
     ]
     return "\n".join(parts)

@@ -47,6 +47,7 @@ from ..render.renderer import Edition, Renderer, web_url
 from ..store.base import Store
 from ..store.ledger import EditionVersion, Ledger, LedgerRow, RunTargets, State
 from ..store.open import keys_of, open_store, store_url, take_in_csv
+from ..store.people import with_people
 from .engine import DeliveryOptions, DeliveryReport, backoff, deliver
 from .message import MessageTemplate
 from .preflight import (
@@ -113,6 +114,8 @@ class Campaign:
         #: what the preflight found worth saying that does not refuse the send
         self.warnings = warnings
         self.suppressed = 0
+        #: list members and sign-ups who paused their subscription (left out of this send)
+        self.paused = 0
         #: the CSV suppression list named for this send (imported when it begins); None: the settings' when it exists
         self.suppressed_file: Path | None = None
 
@@ -155,7 +158,9 @@ class Campaign:
         readonly = dry_run or not shared  # a shared store's schema is brought up to date, as the send needs it
         with open_store(settings, url=shared or None, ledger_dir=None if shared else folder, readonly=readonly) as store:
             suppressions, secrets, suppression_warnings = suppressions_and_keys(store, settings, suppressed_file)
+            people = store.people()
         warnings += suppression_warnings
+        subscribers, paused = with_people(subscribers, people, dt.date.today())  # sign-ups, preferences, pauses
         targeted = audiences(issue)
         unknown = sorted(n for n in targeted if n not in segments)
         if unknown:
@@ -175,7 +180,8 @@ class Campaign:
             raise RefusedError(nobody_to_send(segment, len(subscribers), in_segment, suppressed, lists))
         renderer = Renderer(settings.layouts, toc=settings.render.toc) if settings.layouts else Renderer(toc=settings.render.toc)
         url = web_url(settings.site.base_url, identity)
-        editions = {key: render_edition(issue, key, renderer, url) for key in sorted({key for _, key in recipients})}
+        manage = bool(settings.service_url)  # each footer links its reader's preference page
+        editions = {key: render_edition(issue, key, renderer, url, manage=manage) for key in sorted({key for _, key in recipients})}
         templates = message_templates(editions, issue_dir=issue_dir, identity=identity, settings=settings, keys=secrets)
         warnings += preflight_warnings(settings, issue_dir, issue.mailbox)  # SPF, DMARC, DKIM key in the DNS (SB701-SB707)
         campaign = cls(
@@ -184,8 +190,8 @@ class Campaign:
             left_out=left_out, editions=editions, templates=templates, ledger_dir=folder, warnings=warnings, ledger_url=shared,
         )
         campaign.suppressed_file = Path(suppressed_file) if suppressed_file is not None else None
-        campaign.suppressed = suppressed
-        log.info("%d recipients, %d suppressed, %d editions", len(recipients), suppressed, len(editions))
+        campaign.suppressed, campaign.paused = suppressed, paused
+        log.info("%d recipients, %d suppressed, %d paused, %d editions", len(recipients), suppressed, paused, len(editions))
         return campaign
 
     @property

@@ -326,8 +326,9 @@ class MessageTemplate:
         ]
         if self._one_click:
             headers.append(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n")
-        text = self._text.chunks({"greeting": greeting, "unsubscribe_url": links.preferred})
-        body_html = self._html.chunks({"greeting": html.escape(greeting), "unsubscribe_url": html.escape(links.preferred)})
+        text = self._text.chunks({"greeting": greeting, "unsubscribe_url": links.preferred, "preferences_url": links.preferences})
+        body_html = self._html.chunks({"greeting": html.escape(greeting), "unsubscribe_url": html.escape(links.preferred),
+                                       "preferences_url": html.escape(links.preferences)})
         parts = _coalesce([self._static_headers, *headers, self._text_head, *text, self._html_head, *body_html, self._tail])
         if self.dkim is not None:
             data = b"".join(parts)

@@ -108,10 +108,10 @@ def segments_for(segments_file: str | Path | None, settings: Settings) -> Segmen
     return load_segments(default if default.exists() else None)
 
 
-def render_edition(issue: Issue, key: str, renderer: Renderer, url: str) -> Edition:
-    """The edition named ``key`` (see :func:`edition_key`)."""
+def render_edition(issue: Issue, key: str, renderer: Renderer, url: str, *, manage: bool = False) -> Edition:
+    """The edition named ``key`` (see :func:`edition_key`); ``manage`` links each recipient's preference page."""
     audience = None if not audiences(issue) else frozenset() if key == EVERYONE else frozenset(key.split("+"))
-    return renderer.render(issue, audience=audience, web_url=url)
+    return renderer.render(issue, audience=audience, web_url=url, manage=manage)
 
 
 def message_templates(editions: dict[str, Edition], /, *, issue_dir: Path, identity: str, settings: Settings,
@@ -124,13 +124,18 @@ def message_templates(editions: dict[str, Edition], /, *, issue_dir: Path, ident
         issue = edition.issue
         sender = Sender.parse(sending.from_, mailbox=issue.mailbox, envelope_sender=sending.envelope_sender, list_id=sending.list_id)
         unsubscribe = Unsubscribe(list_id=sender.list_id, mailbox=issue.mailbox, base_url=sending.unsubscribe_base_url,
-                                  secret=keys[0], previous_secret=keys[1])
+                                  secret=keys[0], previous_secret=keys[1], preferences_url=preferences_url(settings))
         images, problems = image_files(issue, issue_dir)
         if problems:
             raise ContentError(problems)
         templates[key] = MessageTemplate(edition, sender=sender, unsubscribe=unsubscribe, images=images,
                                          dkim=dkim_key(settings, sender), issue_id=identity)
     return templates
+
+
+def preferences_url(settings: Settings, /) -> str:
+    """The service's preference page, linked from every message's footer; "" when there is no service."""
+    return f"{settings.service_url}/preferences" if settings.service_url else ""
 
 
 def dkim_key(settings: Settings, sender: Sender) -> DkimKey | None:

@@ -56,10 +56,11 @@ def parse_link(query: str, /) -> tuple[str, str] | None:
 
 @dataclass(frozen=True, slots=True)
 class UnsubscribeLinks:
-    """The links of one recipient: ``mailto`` always, ``https`` may be empty."""
+    """The links of one recipient: ``mailto`` always, ``https`` and ``preferences`` (the service's page) may be empty."""
 
     mailto: str
     https: str
+    preferences: str = ""
 
     @property
     def preferred(self) -> str:
@@ -70,7 +71,8 @@ class UnsubscribeLinks:
 class Unsubscribe:
     """Makes and verifies the unsubscribe links of one list; ``secret`` is required (at least 16 characters)."""
 
-    def __init__(self, *, list_id: str, mailbox: str, secret: str, base_url: str = "", previous_secret: str = "") -> None:
+    def __init__(self, *, list_id: str, mailbox: str, secret: str, base_url: str = "", previous_secret: str = "",
+                 preferences_url: str = "") -> None:
         why = check_url(base_url) if base_url else None
         if why:
             raise ConfigError(f"unsubscribe_base_url {why} (got {printable(repr(base_url[:80]))})")
@@ -80,6 +82,8 @@ class Unsubscribe:
         self.list_id = list_id
         self.mailbox = mailbox
         self.base_url = base_url.rstrip("/")
+        #: the preference page (``<service>/preferences``); empty: no such link
+        self.preferences_url = preferences_url
         self._key = secret.encode("utf-8")
         self._previous = previous_secret.encode("utf-8")
         self._keyed: dict[bytes, hmac.HMAC] = {}  # each key's HMAC state, copied per message (half the cost of re-keying)
@@ -106,6 +110,16 @@ class Unsubscribe:
         made += [_b64(hmac.digest(key, f"{self.list_id}\n{address.lower()}".encode(), "sha256")[:18]) for key in keys]
         return any([hmac.compare_digest(candidate.encode(), given) for candidate in made])
 
+    def preferences_mac(self, token: str, /, *, key: bytes | None = None) -> str:
+        """The second half of a preference link (``p=``): a link's token alone (as in List-Unsubscribe, which mail
+        providers see) unsubscribes, but opens nobody's preferences."""
+        return _b64(self._mac(key, f"preferences\n{self.list_id}\n{token}".encode())[:12])
+
+    def verify_preferences(self, token: str, mac: str, /) -> bool:
+        """Whether ``mac`` is the preference half of ``token`` (current or previous secret; constant time)."""
+        given = mac.encode("ascii", "replace")
+        return any([hmac.compare_digest(self.preferences_mac(token, key=key).encode(), given) for key in self.keys])
+
     def message_digest(self, issue: str, address: str, salt: str = "", /, *, key: bytes | None = None) -> str:
         """The 24 hex digits of the Message-ID of ``issue``'s message to ``address``: keyed, so a Message-ID that
         names an address cannot be made up by someone who never received the message."""
@@ -124,10 +138,12 @@ class Unsubscribe:
         """The mailto and (if configured) https links for ``address``."""
         token = self.token(address)  # URL-safe base64: nothing in it to quote
         mailto = f"mailto:{self.mailbox}?subject=Unsubscribe%20{token}"
-        https = ""
+        https = preferences = ""
         if self.base_url:
             https = f"{self.base_url}{'&' if '?' in self.base_url else '?'}t={token}"
-        return UnsubscribeLinks(mailto=mailto, https=https)
+        if self.preferences_url:
+            preferences = f"{self.preferences_url}?t={token}&p={self.preferences_mac(token)}"
+        return UnsubscribeLinks(mailto=mailto, https=https, preferences=preferences)
 
 
 def list_id_of(settings: Settings, /) -> str:

@@ -14,12 +14,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..audience.subscribers import Subscriber
 
-__all__ = ["CONFIRM_DAYS", "ORIGINS", "Person", "Request", "token_digest"]
+__all__ = ["CONFIRM_DAYS", "ORIGINS", "Person", "Request", "token_digest", "with_people"]
 
 #: how long a confirmation link works
 CONFIRM_DAYS = 7
@@ -130,3 +131,28 @@ class Request:
         """A request from the store's columns."""
         person = Person.from_row(*json.loads(payload))
         return cls(kind=kind, address=address, person=person, created=float(created), expires=float(expires))
+
+
+def with_people(listed: Sequence[Subscriber], people: Iterable[Person], day: dt.date, /) -> tuple[tuple[Subscriber, ...], int]:
+    """Who a send on ``day`` is for: the lists' subscribers as their own records say, then the confirmed sign-ups and
+    moved addresses that no list holds; anyone paused on ``day`` is left out. Returns them and how many were paused.
+
+    A list member's record whose address has left every list makes nobody a subscriber: the partner removed them.
+    """
+    records = {person.key: person for person in people}
+    chosen: list[Subscriber] = []
+    paused = 0
+    for subscriber in listed:
+        person = records.pop(subscriber.key, None)
+        if person is not None and person.paused_on(day):
+            paused += 1
+        else:
+            chosen.append(person.over(subscriber) if person is not None else subscriber)
+    for person in records.values():
+        if person.origin == "list":
+            continue
+        if person.paused_on(day):
+            paused += 1
+        else:
+            chosen.append(person.subscriber())
+    return tuple(chosen), paused
