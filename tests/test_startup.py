@@ -102,7 +102,7 @@ def test_exported_names_win_over_submodules_of_the_same_name() -> None:
 
 
 COMMANDS = ["build", "check", "new-article", "new-issue", "subscribers", "send", "status", "suppressions", "preview", "archive",
-            "unsubscribe-server", "bounces"]
+            "serve", "bounces"]
 
 
 def test_the_command_list_names_every_command_with_its_help(capsys: pytest.CaptureFixture[str]) -> None:

@@ -132,6 +132,15 @@ class Segments(Mapping[str, Segment]):
         hint = f"did you mean '{close[0]}'?" if close else f"choose one of: {', '.join(self._by_name)}."
         raise ConfigError(f"There is no segment '{name}'; {hint}")
 
+    def values(self, kind: str, /) -> list[str]:
+        """The tags (``kind`` "tag") or regions ("region") the definitions name, as first written, in file order:
+        what a sign-up form offers, so a new subscriber can be in the segments."""
+        seen: dict[str, str] = {}
+        for use in self._uses:
+            if use.kind == kind:
+                seen.setdefault(use.value.casefold(), use.value)
+        return list(seen.values())
+
     def check(self, subscribers: Iterable[Subscriber], /) -> list[Problem]:
         """Warnings for tags, regions and organisations that no subscriber has (likely typos)."""
         present: dict[str, set[str]] = {"tag": set(), "region": set(), "organisation": set()}

@@ -1,4 +1,4 @@
-"""``soc-bulletin unsubscribe-server`` and ``soc-bulletin bounces``: parse, call :mod:`soc_bulletin.loop`, print."""
+"""``soc-bulletin serve`` (also ``unsubscribe-server``) and ``soc-bulletin bounces``: parse, call :mod:`soc_bulletin.loop`, print."""
 
 from __future__ import annotations
 
@@ -25,12 +25,17 @@ __all__ = ["register"]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``unsubscribe-server`` and ``bounces`` commands."""
-    u = sub.add_parser("unsubscribe-server", help="serve one-click unsubscribes (RFC 8058) at the path of unsubscribe_base_url")
+    """Add the ``serve`` (alias ``unsubscribe-server``) and ``bounces`` commands."""
+    u = sub.add_parser("serve", aliases=["unsubscribe-server"],
+                       help="serve the subscribers' pages: one-click unsubscribe (RFC 8058), sign-up, preferences")
     u.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: behind a TLS reverse proxy)")
     u.add_argument("--port", type=int, default=8000, help="port (default 8000; 0: any free port, printed)")
     u.add_argument("--forwarded-allow-ips", default="127.0.0.1",
                    help="proxies whose X-Forwarded-For is believed, comma-separated (default 127.0.0.1)")
+    u.add_argument("--smtp", metavar="URL", help="send confirmation mails through this relay, smtp://host:port or "
+                   "smtps://host:port (login from SOC_BULLETIN_SMTP_USER/PASSWORD); default: <outbox>/service/")
+    u.add_argument("--starttls", action="store_true", help="with --smtp: refuse a relay that does not offer STARTTLS")
+    u.add_argument("--segments", metavar="FILE", help="segment definitions the sign-up form offers (default: the settings')")
     store_options(u)
     u.set_defaults(handler=_serve)
 
@@ -57,9 +62,17 @@ def _serve(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise ConfigError(f"--port must be from 0 to 65535, not {args.port}")
     check_service_settings(settings)  # before any store is opened (or made)
+    transport = None
+    if args.smtp:
+        from ..send.transports import SMTPSettings, SMTPTransport
+
+        env = settings.env
+        transport = SMTPTransport(SMTPSettings.from_url(args.smtp, starttls=args.starttls, username=env.smtp_user,
+                                                       password=env.smtp_password), size=1)
     store = opened(args)
     try:
-        server = serve(create_app(settings, store), host=args.host, port=args.port, forwarded_allow_ips=args.forwarded_allow_ips)
+        app = create_app(settings, store, transport=transport, segments_file=args.segments)
+        server = serve(app, host=args.host, port=args.port, forwarded_allow_ips=args.forwarded_allow_ips)
     except BaseException:
         store.close()
         raise
@@ -71,6 +84,10 @@ def _serve(args: argparse.Namespace) -> int:
     path = settings.sending.unsubscribe_base_url.split("//", 1)[-1].partition("/")[2]
     print(f"Unsubscribe service at {server.url}/{path} (for {settings.sending.unsubscribe_base_url}); Ctrl-C stops it.",
           flush=True)
+    pages = settings.service_url.split("//", 1)[-1].partition("/")[2]
+    signup = "subscribe, confirm, " if settings.sending.from_ else ""
+    print(f"Pages ({signup}preferences, accessibility) under {server.url}/{pages + '/' if pages else ''} "
+          f"(for {settings.service_url}/){'' if signup else '; sign-up is off: set [sending] from'}.", flush=True)
     try:
         server.wait()
     except KeyboardInterrupt:

@@ -82,7 +82,7 @@ class _Commands(argparse._SubParsersAction):  # type: ignore[type-arg]
     chosen = ""
 
     def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
-        if name == self.chosen:
+        if self.chosen in (name, *kwargs.get("aliases", ())):
             return cast(argparse.ArgumentParser, super().add_parser(name, **kwargs))
         self._parser_class, full = _Unused, self._parser_class
         try:

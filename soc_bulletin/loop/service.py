@@ -1,4 +1,8 @@
-"""The one-click unsubscribe service: an ASGI application (Starlette) at the path of ``unsubscribe_base_url``.
+"""The subscribers' service: an ASGI application (Starlette) with the one-click unsubscribe at the path of
+``unsubscribe_base_url`` and, under the service's address (``[service] base_url``, else that link's folder), the
+pages ``subscribe``, ``confirm``, ``preferences`` and ``accessibility`` (:mod:`.selfservice`).
+
+The one-click unsubscribe:
 
 - ``POST`` with the body ``List-Unsubscribe=One-Click`` (RFC 8058, what Gmail
   and Yahoo send, and what the page's button sends): the opaque token in the
@@ -36,30 +40,29 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from ..audience.segments import load_segments
+
 from ..config import Settings, load_settings
 from ..errors import BulletinError, ConfigError
 from ..send.unsubscribe import Unsubscribe, list_id_of, parse_link
+from ..send.transports import OutboxTransport, Transport
 from ..store.base import Store
 from ..store.open import keys_of, open_store
 from .pages import CONFIRM, DONE, FAILED, UNDONE, page
+from .selfservice import Page, SelfService
+from .signup import Choices
+from .web import HEADERS
 
 __all__ = ["Limits", "app_from_environment", "check_service_settings", "create_app"]
 
 log = logging.getLogger(__name__)
-
-HEADERS = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",  # the URL holds the token
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-}
-
 
 @dataclass(frozen=True, slots=True)
 class Limits:
     """Bounds on what one client may ask: the body's bytes, and requests per minute (with a burst)."""
 
     max_body: int = 4096
+    max_form: int = 16_384  # a sign-up or preference form
     per_minute: float = 30.0
     burst: int = 10
     clients: int = 10_000  # clients remembered at once; the longest idle is forgotten first
@@ -90,17 +93,21 @@ def check_service_settings(settings: Settings, /) -> str:
     return list_id_of(settings)
 
 
-def create_app(settings: Settings, store: Store, /, *, limits: Limits | None = None) -> Starlette:
-    """The service for the settings' ``unsubscribe_base_url``, reading tokens from and writing to ``store`` (kept open
-    while the service runs; the caller closes it)."""
+def create_app(settings: Settings, store: Store, /, *, limits: Limits | None = None, transport: Transport | None = None,
+               segments_file: str | None = None) -> Starlette:
+    """The service for the settings, reading from and writing to ``store`` (kept open while the service runs; the
+    caller closes it). Confirmation mails go through ``transport`` (default: the outbox folder's ``service``)."""
     sending = settings.sending
     list_id = check_service_settings(settings)
     current, previous = keys_of(settings, store)
     unsubscribe = Unsubscribe(list_id=list_id, mailbox="", base_url=sending.unsubscribe_base_url,
-                              secret=current, previous_secret=previous)
+                              secret=current, previous_secret=previous, preferences_url=f"{settings.service_url}/preferences")
     limits = limits or Limits()
     buckets = _Buckets(limits)
     one_at_a_time = threading.Lock()  # the store's connection is shared by the worker threads
+    segments = load_segments(segments_file or _default_segments(settings))
+    pages = SelfService(settings, store, transport or OutboxTransport(settings.resolve(sending.outbox) / "service"),
+                        unsubscribe, Choices.of(segments), one_at_a_time)
 
     def act(token: str, given: str, undo: bool) -> None:
         with one_at_a_time:
@@ -126,8 +133,8 @@ def create_app(settings: Settings, store: Store, /, *, limits: Limits | None = N
         if body is None:
             return PlainTextResponse("Request too large.\n", 413, HEADERS)
         form = _form(body, request.headers.get("content-type", ""))
-        undo = form.get("action") == "undo"
-        if not undo and form.get("List-Unsubscribe") != "One-Click":
+        undo = _first(form, "action") == "undo"
+        if not undo and _first(form, "List-Unsubscribe") != "One-Click":
             return PlainTextResponse("Send List-Unsubscribe=One-Click to unsubscribe.\n", 400, HEADERS)
         if link is not None:
             try:
@@ -137,9 +144,60 @@ def create_app(settings: Settings, store: Store, /, *, limits: Limits | None = N
                 return HTMLResponse(page(FAILED), 503, HEADERS)
         return HTMLResponse(page(UNDONE if undo else DONE), headers=HEADERS)
 
+    async def subscribe(request: Request) -> Response:
+        if request.method != "POST":
+            return _html(pages.subscribe_form())
+        form = await _posted(request, limits.max_form)
+        if isinstance(form, Response):
+            return form
+        return _html(await pages.subscribe(form, f"{settings.service_url}/subscribe"))
+
+    async def confirm(request: Request) -> Response:
+        if request.method != "POST":
+            return _html(pages.confirm_form())
+        form = await _posted(request, limits.max_form)
+        if isinstance(form, Response):
+            return form
+        return _html(await pages.confirm(_first(parse_qs(request.url.query, max_num_fields=5), "t")[:64]))
+
+    async def preferences(request: Request) -> Response:
+        query = parse_qs(request.url.query, max_num_fields=5)
+        address = await pages.who(_first(query, "t")[:64], _first(query, "p")[:64])
+        if address is None:
+            return _html(pages.wrong_link())
+        if request.method != "POST":
+            return _html(await pages.preferences(address))
+        form = await _posted(request, limits.max_form)
+        if isinstance(form, Response):
+            return form
+        return _html(await pages.preferences(address, form))
+
+    async def accessibility(request: Request) -> Response:
+        return _html(pages.accessibility())
+
+    async def limited(request: Request) -> Response:
+        client = request.client.host if request.client else "-"
+        if not buckets.allow(client):
+            return PlainTextResponse("Too many requests; try again in a minute.\n", 429, {**HEADERS, "Retry-After": "60"})
+        handler = handlers[request.scope["path"]]
+        try:
+            return await handler(request)
+        except (OSError, BulletinError, ValueError) as exc:
+            log.error("the service cannot use the store %s: %s", store.where, exc)
+            return _html(pages.unavailable())
+
     route = urlsplit(sending.unsubscribe_base_url).path.rstrip("/") or "/"  # as the links are made (Unsubscribe)
-    log.info("unsubscribe service at %s, writing to %s", route, store.where)
-    app = Starlette(routes=[Route(route, endpoint, methods=["GET", "HEAD", "POST"])])
+    base = urlsplit(settings.service_url).path.rstrip("/")
+    handlers = {f"{base}/{name}": handler for name, handler in (
+        ("subscribe", subscribe), ("confirm", confirm), ("preferences", preferences), ("accessibility", accessibility))}
+    handlers.pop(route, None)  # the unsubscribe link's path is its own
+    if not sending.from_:  # confirmation mails need a sender: without one, nobody can sign up or move
+        log.info("sign-up is off: set [sending] from, the address confirmation mails are sent from")
+        handlers.pop(f"{base}/subscribe")
+        handlers.pop(f"{base}/confirm")
+    log.info("unsubscribe service at %s, pages under %s/, writing to %s", route, base, store.where)
+    app = Starlette(routes=[Route(route, endpoint, methods=["GET", "HEAD", "POST"]),
+                            *(Route(path, limited, methods=["GET", "HEAD", "POST"]) for path in handlers)])
     app.router.redirect_slashes = False  # never a redirect: RFC 8058 clients POST once, to the link as it is
     return app
 
@@ -157,23 +215,46 @@ async def _body(request: Request, limit: int) -> bytes | None:
     return bytes(data)
 
 
-def _form(body: bytes, content_type: str) -> dict[str, str]:
+def _html(page: Page) -> Response:
+    return HTMLResponse(page[1], page[0], HEADERS)
+
+
+def _first(fields: dict[str, list[str]], name: str) -> str:
+    return (fields.get(name) or [""])[0].strip()
+
+
+def _default_segments(settings: Settings) -> str | None:
+    path = settings.resolve(settings.sending.segments)
+    return str(path) if path.exists() else None
+
+
+async def _posted(request: Request, limit: int) -> dict[str, list[str]] | Response:
+    """The fields a form posted, or the response to a body too large or cut short."""
+    try:
+        body = await _body(request, limit)
+    except ClientDisconnect:
+        return Response(status_code=400)
+    if body is None:
+        return PlainTextResponse("Request too large.\n", 413, HEADERS)
+    return _form(body, request.headers.get("content-type", ""), fields=100)
+
+
+def _form(body: bytes, content_type: str, *, fields: int = 20) -> dict[str, list[str]]:
     """The fields of a urlencoded or multipart/form-data body (the two forms RFC 8058 clients send)."""
     if content_type.lower().startswith("multipart/form-data"):
         message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
             f"Content-Type: {content_type}\r\n\r\n".encode("latin-1") + body)
-        fields = {}
+        found: dict[str, list[str]] = {}
         for part in message.iter_parts() if message.is_multipart() else ():
             name = part.get_param("name", header="content-disposition")
             content = part.get_content() if part.get_content_maintype() == "text" else ""
             if isinstance(name, str) and isinstance(content, str):
-                fields[name] = content.strip()
-        return fields
+                found.setdefault(name, []).append(content.strip())
+        return found
     try:
-        parsed = parse_qs(body.decode("utf-8"), max_num_fields=20)
+        return parse_qs(body.decode("utf-8"), max_num_fields=fields)
     except (UnicodeDecodeError, ValueError):  # not UTF-8, or more fields than any form sends
         return {}
-    return {key: values[0].strip() for key, values in parsed.items()}
 
 
 def app_from_environment() -> Starlette:

@@ -1,0 +1,147 @@
+"""What the sign-up and preference forms ask, how their answers are read, and the mail that confirms an address.
+
+The forms ask for the address, a name, the organisation, and what the segments
+select on (``subscribers/segments.yaml``): the regions and tags they name, as
+written there, so a new subscriber falls into the right segments. Consent is
+recorded with the version of the wording the person was shown (a digest of
+:data:`WORDING`: change the text and the version changes with it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+
+from email_validator import EmailNotValidError, validate_email
+
+from ..audience.segments import Segments
+from ..config import Settings
+from ..send.message import OutgoingMessage
+from ..store.people import CONFIRM_DAYS, Person
+from . import web
+
+__all__ = ["LANGUAGES", "WORDING", "WORDING_VERSION", "Choices", "bulletin_name", "confirmation_mail", "details_fields", "read_address",
+           "read_details"]
+
+#: what the sign-up form tells people their data is for (its digest is recorded with their consent)
+WORDING = ("We use your email address, name, organisation and the choices below only to send you the bulletin. We keep "
+           "them until you unsubscribe or ask us to delete them. Every bulletin has links to change your details, "
+           "pause, or unsubscribe.")
+WORDING_VERSION = hashlib.sha256(WORDING.encode()).hexdigest()[:12]
+#: the languages a person may choose ("" = the issue's main language)
+LANGUAGES = (("", "No preference"), ("en", "English"), ("cy", "Cymraeg (Welsh)"), ("both", "Both English and Welsh"))
+_MOST = 200  # characters in a name or an organisation
+
+
+@dataclass(frozen=True, slots=True)
+class Choices:
+    """The regions and tags a form offers (from the segments' definitions)."""
+
+    regions: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, segments: Segments, /) -> Choices:
+        """What ``segments`` select on."""
+        return cls(tuple(segments.values("region")), tuple(segments.values("tag")))
+
+
+def read_address(value: str, /, *, field: str = "email") -> tuple[str, dict[str, str]]:
+    """The normalised address typed in ``field``, or "" and the problem with it."""
+    value = value.strip()
+    if not value:
+        return "", {field: "Enter your email address"}
+    try:
+        return validate_email(value, check_deliverability=False).normalized, {}
+    except EmailNotValidError:
+        return "", {field: "Enter an email address in the correct format, like name@example.org"}
+
+
+def read_details(form: Mapping[str, Sequence[str]], choices: Choices, /) -> tuple[dict[str, object], dict[str, str]]:
+    """The name, organisation, region, tags and language a form sent, and a problem per field that is wrong."""
+    def one(name: str) -> str:
+        return " ".join((form.get(name) or [""])[0].split())
+
+    errors: dict[str, str] = {}
+    found: dict[str, object] = {"name": one("name"), "organisation": one("organisation")}
+    for name, label in (("name", "Your name"), ("organisation", "Your organisation")):
+        if len(str(found[name])) > _MOST:
+            errors[name] = f"{label} must be {_MOST} characters or fewer"
+        elif any(not c.isprintable() for c in str(found[name])):
+            errors[name] = f"{label} must not contain control characters"
+    if not found["organisation"] and "organisation" not in errors:
+        errors["organisation"] = "Enter the organisation you work for"
+    region = one("region")
+    by_fold = {r.casefold(): r for r in choices.regions}
+    if region and region.casefold() not in by_fold:
+        errors["region"] = "Choose a region from the list"
+    found["region"] = by_fold.get(region.casefold(), "")
+    offered = {t.casefold(): t for t in choices.tags}
+    ticked = [" ".join(t.split()) for t in form.get("tags", ())]
+    if any(t.casefold() not in offered for t in ticked):
+        errors["tags"] = "Choose from the areas listed"
+    found["tags"] = frozenset(offered[t.casefold()] for t in ticked if t.casefold() in offered)
+    language = one("language")
+    if language not in dict(LANGUAGES):
+        errors["language"] = "Choose a language from the list"
+    found["language"] = language if language in dict(LANGUAGES) else ""
+    return found, errors
+
+
+def details_fields(choices: Choices, person: Person | None, errors: Mapping[str, str], /) -> str:
+    """The fields of a person's details, filled from ``person``."""
+    name, organisation = (person.name, person.organisation) if person else ("", "")
+    region, tags, language = (person.region, person.tags, person.language) if person else ("", frozenset(), "")
+    parts = [
+        web.text_field("name", "Your name", name, error=errors.get("name", ""), autocomplete="name",
+                       hint="So the bulletin can greet you by name (optional)"),
+        web.text_field("organisation", "Your organisation", organisation, error=errors.get("organisation", ""),
+                       autocomplete="organization", hint="For example, a police force, council or charity"),
+    ]
+    if choices.regions:
+        parts.append(web.select("region", "Where you work", [("", "Choose a region (optional)"),
+                                                           *((r, r) for r in choices.regions)], region,
+                                error=errors.get("region", "")))
+    if choices.tags:
+        parts.append(web.checkboxes("tags", "The areas you work in", choices.tags, tags, error=errors.get("tags", ""),
+                                    hint="Choose all that apply; the bulletin's articles for them are sent to you"))
+    parts.append(web.select("language", "Language", LANGUAGES, language, error=errors.get("language", "")))
+    return "".join(parts)
+
+
+def bulletin_name(settings: Settings, /) -> str:
+    """The bulletin's name as the pages and mails say it: the display name of ``[sending] from``."""
+    return parseaddr(settings.sending.from_)[0] or settings.sending.list_id or "the bulletin"
+
+
+def confirmation_mail(settings: Settings, /, *, to: str, link: str, kind: str, now: dt.datetime) -> OutgoingMessage:
+    """The mail asking ``to`` to confirm a sign-up (``kind`` "signup") or a new address ("move") by following
+    ``link``."""
+    sender = settings.sending.from_
+    address = parseaddr(sender)[1]
+    name = bulletin_name(settings)
+    if kind == "move":
+        subject = f"Confirm your new address for {name}"
+        opening = f"Someone asked for {name} to be sent to this address instead of their old one."
+        action = "To confirm the change, open this link and choose the button"
+    else:
+        subject = f"Confirm your subscription to {name}"
+        opening = f"Someone asked for {name} to be sent to this address."
+        action = "To confirm, open this link and choose the button"
+    text = (f"{opening}\n\n{action} (it works for {CONFIRM_DAYS} days):\n\n{link}\n\n"
+            "If it was not you, ignore this message: nothing is sent to you unless you confirm.\n")
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = format_datetime(now)
+    message_id = make_msgid(domain=address.rpartition("@")[2] or "localhost")
+    message["Message-ID"] = message_id
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to it
+    message.set_content(text)
+    envelope = settings.sending.envelope_sender or address
+    return OutgoingMessage(envelope, to, message_id, bytes(message.as_bytes(policy=message.policy.clone(linesep="\r\n"))))
