@@ -28,7 +28,7 @@ ALLOWED: dict[str, set[str]] = {
     "store": {"audience", "errors", "problems", "terminal", "config"},
     "send": {"content", "render", "check", "audience", "store", "errors", "problems", "terminal", "config"},
     "site": {"content", "render", "check", "errors", "problems", "terminal", "config"},
-    "loop": {"content", "audience", "store", "send", "errors", "problems", "terminal", "config"},
+    "loop": {"content", "audience", "store", "send", "site", "errors", "problems", "terminal", "config"},
     "cli": {"content", "render", "check", "audience", "store", "send", "site", "loop", "errors", "problems", "terminal", "config"},
     "__init__": {"content", "render", "check", "audience", "send", "site", "errors", "problems", "terminal", "config"},
     "__main__": {"cli"},

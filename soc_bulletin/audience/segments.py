@@ -132,7 +132,7 @@ class Segments(Mapping[str, Segment]):
         hint = f"did you mean '{close[0]}'?" if close else f"choose one of: {', '.join(self._by_name)}."
         raise ConfigError(f"There is no segment '{name}'; {hint}")
 
-    def values(self, kind: str, /) -> list[str]:
+    def named(self, kind: str, /) -> list[str]:
         """The tags (``kind`` "tag") or regions ("region") the definitions name, as first written, in file order:
         what a sign-up form offers, so a new subscriber can be in the segments."""
         seen: dict[str, str] = {}

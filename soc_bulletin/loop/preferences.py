@@ -48,7 +48,7 @@ async def act(service: SelfService, address: str, form: Mapping[str, Sequence[st
         details, errors = read_details(form, service.choices)
         if errors:
             return "", errors
-        await service.run(lambda: store.save_person(replace(current(), **details, updated=now)))  # type: ignore[arg-type]
+        await service.run(lambda: store.save_person(replace(details.onto(current()), updated=now)))
         return "Your details are saved. They are used from the next bulletin.", {}
     if action == "pause":
         until, problem = _pause_until(_one(form, "until"))
@@ -118,8 +118,7 @@ def page(service: SelfService, address: str, person: Person, suppressed: bool, n
     parts.append(web.paragraph(status))
     shown = person
     if errors and _one(form, "action") == "details":
-        details, _ = read_details(form, service.choices)
-        shown = replace(person, **details)  # type: ignore[arg-type]
+        shown = read_details(form, service.choices)[0].onto(person)
     parts += [
         "<h2>Your details</h2>\n",
         web.button_form("Save your details", {"action": "details"},

@@ -94,12 +94,7 @@ class SelfService:
         """The sign-up form (with what was typed and its problems, when it came back)."""
         errors = errors or {}
         typed = values or {}
-        person = None
-        if values is not None:
-            found, _ = read_details(typed, self.choices)
-            person = Person("x@example.invalid", name=str(found["name"]), organisation=str(found["organisation"]),
-                            region=str(found["region"]), tags=frozenset(found["tags"]),  # type: ignore[arg-type]
-                            language=str(found["language"]))
+        person = read_details(typed, self.choices)[0].onto(Person("typed@example.invalid")) if values is not None else None
         inner = (web.text_field("email", "Email address", (typed.get("email") or [""])[0], error=errors.get("email", ""),
                                 kind="email", autocomplete="email", required=True)
                  + details_fields(self.choices, person, errors) + web.paragraph(WORDING))
@@ -117,7 +112,7 @@ class SelfService:
             return self.subscribe_form(form, errors)
         now = time.time()
         consent = {"given": _iso(now), "wording": WORDING_VERSION, "page": client_page}
-        person = Person(address, origin="signup", consent=consent, **details)  # type: ignore[arg-type]
+        person = details.onto(Person(address, origin="signup", consent=consent))
         if not await self._mail_request("signup", address, person, now):
             return self._failed()
         return self.respond("Check your email", web.paragraph(
@@ -241,7 +236,7 @@ class SelfService:
         """The preference page of ``address``; ``form``: what one of its forms sent."""
         from .preferences import act, page
 
-        notice, errors = ("", {})
+        notice, errors = "", dict[str, str]()
         if form is not None:
             notice, errors = await act(self, address, form)
         state = await self.run(lambda: (self.store.person(address), bool(self.store.suppressed_keys([address.casefold()]))))

@@ -41,11 +41,10 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from ..audience.segments import load_segments
-
 from ..config import Settings, load_settings
 from ..errors import BulletinError, ConfigError
-from ..send.unsubscribe import Unsubscribe, list_id_of, parse_link
 from ..send.transports import OutboxTransport, Transport
+from ..send.unsubscribe import Unsubscribe, list_id_of, parse_link
 from ..store.base import Store
 from ..store.open import keys_of, open_store
 from .pages import CONFIRM, DONE, FAILED, UNDONE, page

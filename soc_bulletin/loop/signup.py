@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
@@ -24,7 +24,7 @@ from ..send.message import OutgoingMessage
 from ..store.people import CONFIRM_DAYS, Person
 from . import web
 
-__all__ = ["LANGUAGES", "WORDING", "WORDING_VERSION", "Choices", "bulletin_name", "confirmation_mail", "details_fields", "read_address",
+__all__ = ["LANGUAGES", "WORDING", "WORDING_VERSION", "Choices", "Details", "bulletin_name", "confirmation_mail", "details_fields", "read_address",
            "read_details"]
 
 #: what the sign-up form tells people their data is for (its digest is recorded with their consent)
@@ -47,7 +47,7 @@ class Choices:
     @classmethod
     def of(cls, segments: Segments, /) -> Choices:
         """What ``segments`` select on."""
-        return cls(tuple(segments.values("region")), tuple(segments.values("tag")))
+        return cls(tuple(segments.named("region")), tuple(segments.named("tag")))
 
 
 def read_address(value: str, /, *, field: str = "email") -> tuple[str, dict[str, str]]:
@@ -61,35 +61,51 @@ def read_address(value: str, /, *, field: str = "email") -> tuple[str, dict[str,
         return "", {field: "Enter an email address in the correct format, like name@example.org"}
 
 
-def read_details(form: Mapping[str, Sequence[str]], choices: Choices, /) -> tuple[dict[str, object], dict[str, str]]:
+@dataclass(frozen=True, slots=True)
+class Details:
+    """What a person says about themselves on a form."""
+
+    name: str = ""
+    organisation: str = ""
+    region: str = ""
+    tags: frozenset[str] = frozenset()
+    language: str = ""
+
+    def onto(self, person: Person, /) -> Person:
+        """``person`` with these details."""
+        return replace(person, name=self.name, organisation=self.organisation, region=self.region, tags=self.tags,
+                       language=self.language)
+
+
+def read_details(form: Mapping[str, Sequence[str]], choices: Choices, /) -> tuple[Details, dict[str, str]]:
     """The name, organisation, region, tags and language a form sent, and a problem per field that is wrong."""
     def one(name: str) -> str:
         return " ".join((form.get(name) or [""])[0].split())
 
     errors: dict[str, str] = {}
-    found: dict[str, object] = {"name": one("name"), "organisation": one("organisation")}
-    for name, label in (("name", "Your name"), ("organisation", "Your organisation")):
-        if len(str(found[name])) > _MOST:
-            errors[name] = f"{label} must be {_MOST} characters or fewer"
-        elif any(not c.isprintable() for c in str(found[name])):
-            errors[name] = f"{label} must not contain control characters"
-    if not found["organisation"] and "organisation" not in errors:
+    name, organisation = one("name"), one("organisation")
+    for field, label, value in (("name", "Your name", name), ("organisation", "Your organisation", organisation)):
+        if len(value) > _MOST:
+            errors[field] = f"{label} must be {_MOST} characters or fewer"
+        elif any(not c.isprintable() for c in value):
+            errors[field] = f"{label} must not contain control characters"
+    if not organisation and "organisation" not in errors:
         errors["organisation"] = "Enter the organisation you work for"
     region = one("region")
     by_fold = {r.casefold(): r for r in choices.regions}
     if region and region.casefold() not in by_fold:
         errors["region"] = "Choose a region from the list"
-    found["region"] = by_fold.get(region.casefold(), "")
     offered = {t.casefold(): t for t in choices.tags}
     ticked = [" ".join(t.split()) for t in form.get("tags", ())]
     if any(t.casefold() not in offered for t in ticked):
         errors["tags"] = "Choose from the areas listed"
-    found["tags"] = frozenset(offered[t.casefold()] for t in ticked if t.casefold() in offered)
     language = one("language")
     if language not in dict(LANGUAGES):
         errors["language"] = "Choose a language from the list"
-    found["language"] = language if language in dict(LANGUAGES) else ""
-    return found, errors
+    details = Details(name, organisation, by_fold.get(region.casefold(), ""),
+                      frozenset(offered[t.casefold()] for t in ticked if t.casefold() in offered),
+                      language if language in dict(LANGUAGES) else "")
+    return details, errors
 
 
 def details_fields(choices: Choices, person: Person | None, errors: Mapping[str, str], /) -> str:
