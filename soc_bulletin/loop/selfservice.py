@@ -81,12 +81,13 @@ class SelfService:
 
         return await run_in_threadpool(locked)
 
-    def _footer(self) -> str:
+    def footer(self) -> str:
+        """What every page ends with."""
         return web.link(f"{self.base}/accessibility", "Accessibility statement")
 
     def respond(self, title: str, body: str, *, status: int = 200, error: bool = False) -> Page:
         """A page of the service."""
-        return status, web.frame(title, body, error=error, footer=self._footer())
+        return status, web.frame(title, body, error=error, footer=self.footer())
 
     # -- sign-up -------------------------------------------------------------------------------
 

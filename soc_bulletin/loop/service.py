@@ -124,7 +124,7 @@ def create_app(settings: Settings, store: Store, /, *, limits: Limits | None = N
             return PlainTextResponse("Too many requests; try again in a minute.\n", 429, {**HEADERS, "Retry-After": "60"})
         link = parse_link(request.url.query)
         if request.method in ("GET", "HEAD"):
-            return HTMLResponse(page(CONFIRM), headers=HEADERS)
+            return HTMLResponse(page(CONFIRM, footer=pages.footer()), headers=HEADERS)
         try:
             body = await _body(request, limits.max_body)
         except ClientDisconnect:  # the client went away mid-body: nothing to answer, nothing to log
@@ -140,8 +140,8 @@ def create_app(settings: Settings, store: Store, /, *, limits: Limits | None = N
                 await run_in_threadpool(act, *link, undo)
             except (OSError, BulletinError, ValueError) as exc:
                 log.error("cannot write to the store %s: %s", store.where, exc)
-                return HTMLResponse(page(FAILED), 503, HEADERS)
-        return HTMLResponse(page(UNDONE if undo else DONE), headers=HEADERS)
+                return HTMLResponse(page(FAILED, footer=pages.footer()), 503, HEADERS)
+        return HTMLResponse(page(UNDONE if undo else DONE, footer=pages.footer()), headers=HEADERS)
 
     async def subscribe(request: Request) -> Response:
         if request.method != "POST":

@@ -46,16 +46,16 @@ def _e(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def frame(title: str, body: str, /, *, error: bool = False, footer: str = "", lang: str = "en") -> str:
-    """A whole page: ``title`` (also the ``h1``), the ``body`` (HTML made by this module's helpers), and a footer
-    (links such as the accessibility statement)."""
+def frame(title: str, body: str, /, *, heading: str = "", error: bool = False, footer: str = "", lang: str = "en") -> str:
+    """A whole page: ``title`` (also the ``h1`` unless a ``heading`` is given), the ``body`` (HTML made by this
+    module's helpers), and a footer (links such as the accessibility statement)."""
     shown = f"Error: {title}" if error else title
     bottom = f"<footer>{footer}</footer>" if footer else ""
     return (
         f"<!DOCTYPE html>\n<html lang=\"{_e(lang)}\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
         f"<meta name=\"robots\" content=\"noindex\"><title>{_e(shown)}</title><style>{_STYLE}</style></head>\n"
-        f"<body><main><h1>{_e(title)}</h1>\n{body}</main>{bottom}</body></html>\n"
+        f"<body><main><h1>{_e(heading or title)}</h1>\n{body}</main>{bottom}</body></html>\n"
     )
 
 
@@ -131,4 +131,5 @@ def button_form(text: str, /, fields: Mapping[str, str] | None = None, *, inner:
     button."""
     hidden = "".join(f"<input type=\"hidden\" name=\"{_e(k)}\" value=\"{_e(v)}\">" for k, v in (fields or {}).items())
     css = " class=\"secondary\"" if secondary else ""
-    return f"<form method=\"post\" novalidate>{hidden}{inner}<button type=\"submit\"{css}>{_e(text)}</button></form>\n"
+    check = " novalidate" if inner else ""  # the service's own messages, tied to their fields, not the browser's
+    return f"<form method=\"post\"{check}>{hidden}{inner}<button type=\"submit\"{css}>{_e(text)}</button></form>\n"
