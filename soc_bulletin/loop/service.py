@@ -143,47 +143,42 @@ def create_app(settings: Settings, store: Store, /, *, limits: Limits | None = N
                 return HTMLResponse(page(FAILED, footer=pages.footer()), 503, HEADERS)
         return HTMLResponse(page(UNDONE if undo else DONE, footer=pages.footer()), headers=HEADERS)
 
-    async def subscribe(request: Request) -> Response:
-        if request.method != "POST":
-            return _html(pages.subscribe_form())
-        form = await _posted(request, limits.max_form)
-        if isinstance(form, Response):
-            return form
-        return _html(await pages.subscribe(form, f"{settings.service_url}/subscribe"))
+    Form = dict[str, list[str]] | None  # what a POST sent; None for a GET
 
-    async def confirm(request: Request) -> Response:
-        if request.method != "POST":
-            return _html(pages.confirm_form())
-        form = await _posted(request, limits.max_form)
-        if isinstance(form, Response):
-            return form
-        return _html(await pages.confirm(_first(parse_qs(request.url.query, max_num_fields=5), "t")[:64]))
+    async def subscribe(request: Request, form: Form) -> Page:
+        if form is None:
+            return pages.subscribe_form()
+        return await pages.subscribe(form, f"{settings.service_url}/subscribe")
 
-    async def preferences(request: Request) -> Response:
+    async def confirm(request: Request, form: Form) -> Page:
+        if form is None:
+            return pages.confirm_form()
+        return await pages.confirm(_first(parse_qs(request.url.query, max_num_fields=5), "t")[:64])
+
+    async def preferences(request: Request, form: Form) -> Page:
         query = parse_qs(request.url.query, max_num_fields=5)
         address = await pages.who(_first(query, "t")[:64], _first(query, "p")[:64])
         if address is None:
-            return _html(pages.wrong_link())
-        if request.method != "POST":
-            return _html(await pages.preferences(address))
-        form = await _posted(request, limits.max_form)
-        if isinstance(form, Response):
-            return form
-        return _html(await pages.preferences(address, form))
+            return pages.wrong_link()
+        return await pages.preferences(address, form)
 
-    async def accessibility(request: Request) -> Response:
-        return _html(pages.accessibility())
+    async def accessibility(request: Request, form: Form) -> Page:
+        return pages.accessibility()
 
     async def limited(request: Request) -> Response:
+        """Every page: the client's rate, the form's size, then the page (or the one that says to try again)."""
         client = request.client.host if request.client else "-"
         if not buckets.allow(client):
             return PlainTextResponse("Too many requests; try again in a minute.\n", 429, {**HEADERS, "Retry-After": "60"})
-        handler = handlers[request.scope["path"]]
+        form = await _posted(request, limits.max_form) if request.method == "POST" else None
+        if isinstance(form, Response):
+            return form
         try:
-            return await handler(request)
+            status, text = await handlers[request.scope["path"]](request, form)
         except (OSError, BulletinError, ValueError) as exc:
             log.error("the service cannot use the store %s: %s", store.where, exc)
-            return _html(pages.unavailable())
+            status, text = pages.unavailable()
+        return HTMLResponse(text, status, HEADERS)
 
     route = urlsplit(sending.unsubscribe_base_url).path.rstrip("/") or "/"  # as the links are made (Unsubscribe)
     base = urlsplit(settings.service_url).path.rstrip("/")
@@ -212,10 +207,6 @@ async def _body(request: Request, limit: int) -> bytes | None:
         if len(data) > limit:
             return None
     return bytes(data)
-
-
-def _html(page: Page) -> Response:
-    return HTMLResponse(page[1], page[0], HEADERS)
 
 
 def _first(fields: dict[str, list[str]], name: str) -> str:
