@@ -222,7 +222,7 @@ class SelfService:
             + web.link(f"{self.base}/subscribe", "subscribe again"), status=404)
 
     def listed(self, address: str) -> Subscriber | None:
-        """The row of ``address`` in the project's list (read again when the file changes)."""
+        """The row of ``address`` in the project's list (read again when the file changes; call it in :meth:`run`)."""
         path = self.settings.resolve(self.settings.sending.subscribers)
         try:
             stamp = (path, path.stat().st_mtime)
@@ -240,9 +240,11 @@ class SelfService:
         notice, errors = "", dict[str, str]()
         if form is not None:
             notice, errors = await act(self, address, form)
-        state = await self.run(lambda: (self.store.person(address), bool(self.store.suppressed_keys([address.casefold()]))))
-        person, suppressed = state
-        person = person or (Person.of(self.listed(address) or Subscriber(address), origin="list"))
+        def state() -> tuple[Person, bool]:
+            person = self.store.person(address) or Person.of(self.listed(address) or Subscriber(address), origin="list")
+            return person, bool(self.store.suppressed_keys([address.casefold()]))
+
+        person, suppressed = await self.run(state)
         return page(self, address, person, suppressed, notice, errors, form or {})
 
 
