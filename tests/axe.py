@@ -4,6 +4,7 @@ For any browser test (a Playwright ``Page`` from tests/browser.py)::
 
     assert not serious_violations(page), describe(serious_violations(page))
     assert not keyboard_walk(page)
+    assert not untied_errors(page)  # a form shown again with its errors
 
 axe-core comes inside the ``axe-playwright-python`` package (its ``axe.min.js``),
 so nothing is downloaded when the tests run. :func:`audit` runs only the rules
@@ -20,7 +21,7 @@ from typing import Any
 
 from axe_playwright_python.base import AXE_SCRIPT
 
-__all__ = ["AXE_VERSION", "WCAG_TAGS", "Violation", "audit", "describe", "keyboard_walk", "serious_violations"]
+__all__ = ["AXE_VERSION", "WCAG_TAGS", "Violation", "audit", "describe", "keyboard_walk", "serious_violations", "untied_errors"]
 
 WCAG_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa")
 BLOCKING = ("serious", "critical")
@@ -159,4 +160,38 @@ def keyboard_walk(page: Any, /) -> list[str]:
         problems.append(f"Tab never reaches {', '.join(missed)}")
     if visited != sorted(visited):
         problems.append(f"Tab visits the elements out of document order: {visited}")
+    return problems
+
+
+# Each field marked invalid, and each error message shown: the field must name a visible message with text in
+# aria-describedby (or aria-errormessage), and each message must be named so by an invalid field.
+_ERRORS_JS = """selector => {
+  const problems = [];
+  const named = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.name ? `[name=${el.name}]` : '');
+  const ids = el => ((el.getAttribute('aria-describedby') || '') + ' ' + (el.getAttribute('aria-errormessage') || ''))
+    .split(/\\s+/).filter(Boolean);
+  const invalid = [...document.querySelectorAll('[aria-invalid=true]')];
+  for (const field of invalid) {
+    const texts = ids(field).map(id => document.getElementById(id))
+      .filter(el => el && el.getClientRects().length > 0 && el.innerText.trim());
+    if (!texts.length) problems.push(`${named(field)} is marked invalid but names no visible message in aria-describedby`);
+  }
+  const referenced = new Set(invalid.flatMap(ids));
+  for (const message of document.querySelectorAll(selector)) {
+    if (message.getClientRects().length === 0) continue;
+    if (!message.id || !referenced.has(message.id))
+      problems.push(`the error "${message.innerText.trim().slice(0, 60)}" is tied to no field (aria-describedby of a field with aria-invalid="true")`);
+  }
+  return problems;
+}"""
+
+
+def untied_errors(page: Any, /, *, messages: str = ".error-message") -> list[str]:
+    """The form errors on ``page`` not tied to their field (WCAG 3.3.1, 1.3.1); none: every one is.
+
+    A field with ``aria-invalid="true"`` must name a visible message in
+    ``aria-describedby`` (or ``aria-errormessage``), and every visible element
+    matching ``messages`` must be so named by an invalid field.
+    """
+    problems: list[str] = page.evaluate(_ERRORS_JS, messages)
     return problems

@@ -1,8 +1,8 @@
 """Every page the archive and the unsubscribe service serve, in Chromium: axe-core's WCAG 2.2 AA rules and the keyboard.
 
-The archive is built from a copy of the example issue (``issues/2019-08``; the
-sample issue of tests/browser.py while it is not written) and served on
-127.0.0.1; the service runs under uvicorn on 127.0.0.1 with a store in a
+The archive is built from a copy of the example issue (``issues/2019-08``, when
+it is written) and the sample issue of tests/browser.py (every kind of block),
+and served on 127.0.0.1; the service runs under uvicorn on 127.0.0.1 with a store in a
 temporary folder. tests/axe.py holds the checks, for other pages' tests too.
 """
 
@@ -22,8 +22,8 @@ from soc_bulletin.loop.service import Limits, create_app
 from soc_bulletin.site.archive import STATEMENT_PAGE, build_archive
 from soc_bulletin.store.open import open_store
 
-from .axe import audit, describe, keyboard_walk, serious_violations
-from .browser import ISSUE_11, chromium, issue_11_ready, new_page, serve_directory, write_sample_issue
+from .axe import audit, describe, keyboard_walk, serious_violations, untied_errors
+from .browser import ISSUE_11, issue_11_ready, new_page, serve_directory, write_sample_issue
 
 pytestmark = pytest.mark.browser
 
@@ -33,19 +33,12 @@ VIEW_IDS = [f"{w}px-{s}" for w, s in VIEWS]
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
 def issues(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder of issues holding a copy of the example issue."""
+    """A folder of issues: a copy of the example issue, and the sample with every kind of block."""
     root = tmp_path_factory.mktemp("issues")
     if issue_11_ready():
         shutil.copytree(ISSUE_11, root / ISSUE_11.name)
-    else:
-        write_sample_issue(root / "2019-05")
+    write_sample_issue(root / "2019-05")
     return root
 
 
@@ -60,8 +53,8 @@ def site(issues: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tup
 
 
 def test_the_archive_writes_the_pages_checked_here(site: tuple[str, list[str]], issues: Path) -> None:
-    folder = next(issues.iterdir()).name
-    assert site[1] == sorted([STATEMENT_PAGE, "index.html", f"{folder}/index.html", f"{folder}/text.html"])
+    folders = [p.name for p in issues.iterdir()]
+    assert site[1] == sorted([STATEMENT_PAGE, "index.html", *(f"{f}/{page}" for f in folders for page in ("index.html", "text.html"))])
 
 
 @pytest.mark.parametrize(("width", "scheme"), VIEWS, ids=VIEW_IDS)
@@ -86,7 +79,7 @@ def test_the_statement_is_linked_from_every_archive_page_and_names_the_contact(
     browser: Any, site: tuple[str, list[str]], issues: Path,
 ) -> None:
     base, pages = site
-    mailbox = load_issue(next(issues.iterdir())).mailbox
+    mailbox = load_issue(max(issues.iterdir())).mailbox  # the newest issue's
     page = new_page(browser, 375)
     try:
         for path in pages:
@@ -189,5 +182,30 @@ def test_the_checks_find_what_is_wrong(browser: Any) -> None:
                          '<p>A <a href="#a">link</a> in a sentence.</p><p><label>Name <input name="n"></label></p>'
                          '<p><button>Send</button></p></main></body></html>')
         assert not audit(page) and not keyboard_walk(page)
+    finally:
+        page.context.close()
+
+
+FORM = """<!doctype html><html lang="en"><head><title>Form</title></head><body><main><h1>Sign up</h1><form>
+<p><label for="email">Email address</label>
+<span class="error-message" id="email-error">Enter an email address like name@example.org</span>
+<input id="email" name="email" aria-invalid="true" {described}></p>
+<p><label for="name">Name</label><span class="error-message" id="name-error">Enter your name</span>
+<input id="name" name="name"></p><p><button>Continue</button></p></form></main></body></html>"""
+
+
+def test_the_check_of_form_errors_finds_an_error_not_tied_to_its_field(browser: Any) -> None:
+    page = new_page(browser, 800, 600)
+    try:
+        page.set_content(FORM.format(described=""))
+        assert untied_errors(page) == [
+            "input#email[name=email] is marked invalid but names no visible message in aria-describedby",
+            'the error "Enter an email address like name@example.org" is tied to no field (aria-describedby of a field with '
+            'aria-invalid="true")',
+            'the error "Enter your name" is tied to no field (aria-describedby of a field with aria-invalid="true")',
+        ]
+        page.set_content(FORM.format(described='aria-describedby="email-error"').replace(
+            '<input id="name" name="name">', '<input id="name" name="name" aria-invalid="true" aria-describedby="name-error">'))
+        assert untied_errors(page) == [] and not audit(page) and not keyboard_walk(page)
     finally:
         page.context.close()
