@@ -50,14 +50,14 @@ screen reader.</p>
 compliant: automated tests find only some kinds of problem, and no person has yet audited them with assistive
 technology. The pages need no JavaScript and load nothing from other sites.</p>
 <h2>What we test</h2>
-<p>Every change to the pages runs these tests in Chromium, at the width of a phone (375 pixels) and of a computer, in
-the light and the dark colour scheme:</p>
+<p>Every change to the pages runs these tests in Chromium, 320 pixels wide (a small phone, or a 1280-pixel screen zoomed
+to 400%) and at the width of a computer, in the light and the dark colour scheme:</p>
 <ul>
 <li>axe-core {AXE_CORE} (Deque Systems) with every rule for WCAG 2.0, 2.1 and 2.2 levels A and AA: a serious or
 critical violation fails the tests;</li>
 <li>the keyboard: the Tab key reaches every link, button and form field in the order of the page, each shows a focus
 indicator that contrasts with what is behind it, and none is hidden when it has focus;</li>
-<li>the contrast and size of all text, and no scrolling sideways at 375 pixels;</li>
+<li>the contrast and size of all text, and no scrolling sideways at 320 pixels;</li>
 <li>form fields have labels, and an error message is tied to the field it is about.</li>
 </ul>
 <h2>What we know is not accessible</h2>
