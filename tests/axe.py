@@ -77,7 +77,14 @@ _MARK_JS = """selector => {
   const looks = el => { const s = getComputedStyle(el);
     return [s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow].join('|'); };
   const shown = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
-  const found = [...document.querySelectorAll(selector)].filter(el => el.tabIndex >= 0 && shown(el));
+  // Of a group of radio buttons Tab stops at one: the checked one, else the first (arrow keys move within).
+  const radioStop = el => {
+    if (el.type !== 'radio' || !el.name) return true;
+    const group = [...(el.form || document).querySelectorAll('input[type=radio]')].filter(r => r.name === el.name);
+    const checked = group.find(r => r.checked);
+    return checked ? el === checked : el === group[0];
+  };
+  const found = [...document.querySelectorAll(selector)].filter(el => el.tabIndex >= 0 && shown(el) && radioStop(el));
   found.forEach((el, index) => { el.__walkIndex = index; el.__walkUnfocused = looks(el); });
   return found.map(el => ({name: el.tagName.toLowerCase() + (el.id ? '#' + el.id : ''),
                            text: (el.innerText || el.value || el.getAttribute('aria-label') || '').trim().slice(0, 40),
@@ -125,14 +132,17 @@ def keyboard_walk(page: Any, /) -> list[str]:
     (no positive ``tabindex``, nothing skipped, no trap), be visible on screen
     when it has it (WCAG 2.4.11) and show an outline or box shadow that it does
     not show unfocused (2.4.7), an outline it draws contrasting 3:1 with what is
-    behind it (1.4.11; Chromium's own two-tone ring is taken as visible). The page's focus and scroll position change.
+    behind it (1.4.11; Chromium's own two-tone ring is taken as visible). Of a
+    group of radio buttons only the checked one (else the first) is a stop, as
+    in every browser. Frames are not entered: walk a frame's page on its own. The page's focus and scroll position change.
     """
     expected = page.evaluate(_MARK_JS, _FOCUSABLE)
     problems = [f"{e['name']} ({e['text']!r}) has tabindex {e['tabindex']}: the order of Tab must follow the page"
                 for e in expected if e["tabindex"] > 0]
     page.evaluate("() => { document.activeElement?.blur(); window.scrollTo(0, 0); }")
     visited: list[int] = []
-    for _ in range(len(expected) + 2):
+    presses = 4 * len(expected) + 2  # a date field takes a press for each of its parts
+    for _ in range(presses):
         page.keyboard.press("Tab")
         focused = page.evaluate(_FOCUSED_JS)
         if focused is None or (visited and focused["index"] == visited[0]):
@@ -142,6 +152,8 @@ def keyboard_walk(page: Any, /) -> list[str]:
             continue
         entry = expected[focused["index"]]
         label = f"{entry['name']} ({entry['text']!r})"
+        if visited and focused["index"] == visited[-1]:
+            continue  # still the same control: the next part of a date or time field
         if focused["index"] in visited:
             problems.append(f"{label} takes focus twice: the keyboard is trapped")
             break
@@ -154,7 +166,7 @@ def keyboard_walk(page: Any, /) -> list[str]:
         if not focused["seen"]:
             problems.append(f"{label} is hidden or covered when it has focus")
     else:
-        problems.append(f"Tab never left the page after {len(expected) + 2} presses")
+        problems.append(f"Tab never left the page after {presses} presses")
     missed = [f"{expected[i]['name']} ({expected[i]['text']!r})" for i in range(len(expected)) if i not in visited]
     if missed:
         problems.append(f"Tab never reaches {', '.join(missed)}")

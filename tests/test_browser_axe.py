@@ -209,3 +209,19 @@ def test_the_check_of_form_errors_finds_an_error_not_tied_to_its_field(browser: 
         assert untied_errors(page) == [] and not audit(page) and not keyboard_walk(page)
     finally:
         page.context.close()
+
+
+def test_the_keyboard_walk_knows_radio_groups_and_date_fields(browser: Any) -> None:
+    page = new_page(browser, 800, 600)
+    try:
+        page.set_content('<!doctype html><html lang="en"><head><title>Preferences</title></head><body><main><h1>Preferences</h1>'
+                         '<form><fieldset><legend>Language</legend><label><input type="radio" name="lang" value="en"> English'
+                         '</label><label><input type="radio" name="lang" value="cy" checked> Cymraeg</label></fieldset>'
+                         '<p><label for="until">Pause until</label> <input type="date" id="until" name="until"></p>'
+                         '<p><button>Save</button></p></form></main></body></html>')
+        assert not keyboard_walk(page) and not serious_violations(page)
+        page.evaluate("document.querySelector('[value=cy]').checked = false")
+        page.evaluate("document.querySelector('#until').remove()")
+        assert not keyboard_walk(page)
+    finally:
+        page.context.close()
