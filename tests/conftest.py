@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -55,6 +56,15 @@ def issue_dir(tmp_path: Path) -> Callable[..., Path]:
         return root
 
     return make
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A headless Chromium (Playwright's ``Browser``) shared by one test module's browser tests (tests/browser.py)."""
+    from .browser import chromium
+
+    with chromium() as running:
+        yield running
 
 
 @pytest.fixture

@@ -13,10 +13,13 @@ import pytest
 import yaml
 
 from soc_bulletin import load_issue, render
+from soc_bulletin.errors import ConfigError
 from soc_bulletin.render.colour import contrast as render_contrast
 from soc_bulletin.render.colour import dark_tint
 from soc_bulletin.render.renderer import DEFAULT_LAYOUTS
+from soc_bulletin.site.accessibility import AXE_CORE, statement
 
+from .axe import AXE_VERSION
 from .browser import ISSUE_11, issue_11_ready, write_sample_issue
 
 WHITE = "#ffffff"
@@ -156,7 +159,7 @@ def test_every_image_has_alt_text_and_a_width_that_fits_the_card(outline: _Outli
         assert image.get("width") and int(str(image["width"])) <= 546, image
 
 
-@pytest.mark.parametrize("page", ["archive.html.j2", "archive-text.html.j2"])
+@pytest.mark.parametrize("page", ["archive.html.j2", "archive-text.html.j2", "archive-accessibility.html.j2"])
 def test_archive_pages_declare_language_and_viewport(page: str) -> None:
     source = (DEFAULT_LAYOUTS / page).read_text(encoding="utf-8")
     assert '<html lang="en">' in source
@@ -168,3 +171,28 @@ def test_layouts_have_no_text_below_14px() -> None:
     sizes = [int(s) for s in re.findall(r"font-size[=:]\s*\"?(\d+)px", LAYOUT_TEXT)]
     assert sizes and min(sizes) >= 14, sorted(set(sizes))
 
+
+
+def test_the_statement_names_the_axe_core_the_tests_run() -> None:
+    assert AXE_VERSION.startswith(f"{AXE_CORE}."), f"the statement says axe-core {AXE_CORE}, the tests run {AXE_VERSION}"
+    assert f"axe-core {AXE_CORE}" in statement("team@example.org")
+
+
+@pytest.mark.parametrize(("contact", "link"), [
+    ("team@example.org", "mailto:team@example.org?subject=Accessibility%20problem"),
+    ("SOC Partnerships <soc+a11y@example.org>", "mailto:soc+a11y@example.org?subject=Accessibility%20problem"),
+])
+def test_the_statement_names_the_contact_and_the_enforcement_procedure(contact: str, link: str) -> None:
+    text = statement(contact)
+    address = link.removeprefix("mailto:").split("?")[0]
+    assert f'<a href="{link}">{address}</a>' in text
+    assert text.startswith("<h1>Accessibility statement</h1>")
+    for words in ("WCAG", "2.2", "Equality and Human Rights Commission", "Equality Advisory and Support Service",
+                  "Equality Commission for Northern Ireland", "Accessibility Regulations 2018"):
+        assert words in text
+
+
+@pytest.mark.parametrize("contact", ["", "the team", "a@b.example\"><script>", "x@example.org\r\nBcc: y@example.org"])
+def test_the_statement_refuses_a_contact_that_is_no_address(contact: str) -> None:
+    with pytest.raises(ConfigError, match="^the accessibility contact "):
+        statement(contact)

@@ -159,6 +159,40 @@ def test_a_broken_issue_stops_the_archive_with_every_problem(issues: Path, tmp_p
     assert not site.exists()
 
 
+def test_every_page_links_to_the_accessibility_statement_which_names_the_team_mailbox(issues: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    build_archive(issues, site)
+    pages = sorted(site.rglob("*.html"))
+    assert site / "accessibility.html" in pages and len(pages) == 6
+    for page in pages:
+        if page.name != "accessibility.html":
+            links = [h for h in _parse(page).hrefs if h.endswith("accessibility.html")]
+            assert links and (page.parent / links[0]).resolve() == (site / "accessibility.html").resolve(), page
+    statement = (site / "accessibility.html").read_text(encoding="utf-8")
+    assert 'href="mailto:SCOC.localpartnerships@homeoffice.gov.uk?subject=Accessibility%20problem"' in statement
+    assert "<h1>Accessibility statement</h1>" in statement and "<main>" in statement
+
+
+def test_a_newest_issue_without_a_mailbox_address_stops_the_archive_before_writing(issues: Path, tmp_path: Path) -> None:
+    issue_file = issues / "2019-05" / "issue.yaml"
+    issue_file.write_text(issue_file.read_text(encoding="utf-8").replace(
+        "mailbox: SCOC.localpartnerships@homeoffice.gov.uk", "mailbox: the partnerships team"), encoding="utf-8")
+    site = tmp_path / "site"
+    with pytest.raises(ConfigError, match=r"2019-05/issue.yaml: the accessibility contact 'the partnerships team' must be"):
+        build_archive(issues, site)
+    assert not site.exists()
+
+
+def test_a_projects_own_layouts_without_the_statement_page_still_build_it(issues: Path, tmp_path: Path) -> None:
+    from soc_bulletin.render.renderer import DEFAULT_LAYOUTS
+
+    layouts = tmp_path / "layouts"
+    shutil.copytree(DEFAULT_LAYOUTS, layouts)
+    (layouts / "archive-accessibility.html.j2").unlink()
+    build_archive(issues, tmp_path / "site", layouts=layouts)
+    assert "Enforcement procedure" in (tmp_path / "site" / "accessibility.html").read_text(encoding="utf-8")
+
+
 def test_no_issues_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="holds an issue.yaml"):
         build_archive(tmp_path, tmp_path / "site")

@@ -28,7 +28,7 @@ from soc_bulletin.render.renderer import fill_placeholders, render
 from soc_bulletin.site.archive import build_archive, web_url
 from soc_bulletin.site.preview import serve_preview
 
-from .browser import ISSUE_11, SCREENSHOTS, TIMEOUT_MS, chromium, issue_11_ready, new_page, serve_directory, write_sample_issue
+from .browser import ISSUE_11, SCREENSHOTS, TIMEOUT_MS, issue_11_ready, new_page, serve_directory, write_sample_issue
 from .test_accessibility import contrast
 
 pytestmark = pytest.mark.browser
@@ -66,12 +66,6 @@ def _hex(css_colour: str) -> str:
     if len(values) == 4 and values[3] == 0:
         return "#ffffff"
     return "#" + "".join(f"{round(v):02x}" for v in values[:3])
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as running:
-        yield running
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 Layout of a site::
 
     SITE_DIR/index.html              every issue: title, number, date, articles and standfirsts
+    SITE_DIR/accessibility.html      the accessibility statement (site/accessibility.py), linked from every page
     SITE_DIR/<folder>/index.html     the email HTML (greeting and unsubscribe filled for the web)
     SITE_DIR/<folder>/index.txt      the text edition (UTF-8)
     SITE_DIR/<folder>/text.html      the text edition as a page
@@ -10,7 +11,8 @@ Layout of a site::
 
 ``<folder>`` is the issue folder's name (``2019-08``), so an issue's URL never
 changes: :func:`web_url` gives the "view in browser" link a sender puts in the
-email. Pages carry no scripts, web fonts or trackers.
+email. Pages carry no scripts, web fonts or trackers. Each issue's web page
+gets a line above the email linking to the list of issues and the statement.
 
 The archive is public: articles and sections with an ``audience`` (meant for
 some segments only) are left out, and listed in :attr:`ArchiveResult.left_out`,
@@ -20,6 +22,7 @@ unless ``include_restricted``.
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 from dataclasses import dataclass, field
 from html import escape
@@ -27,6 +30,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import jinja2
+from markupsafe import Markup
 
 from ..content.load import ISSUE_FILE, load_issue
 from ..content.model import Issue
@@ -34,6 +38,7 @@ from ..errors import ConfigError, ContentError, RenderError
 from ..problems import Problem
 from ..render.build import edition_issue, image_files
 from ..render.renderer import DEFAULT_LAYOUTS, fill_placeholders, render, web_url
+from .accessibility import statement
 
 __all__ = ["ArchiveResult", "build_archive", "issue_folders", "public_issue", "web_placeholders", "web_url"]
 
@@ -41,6 +46,17 @@ log = logging.getLogger(__name__)
 
 INDEX_TEMPLATE = "archive.html.j2"
 TEXT_TEMPLATE = "archive-text.html.j2"
+STATEMENT_TEMPLATE = "archive-accessibility.html.j2"
+STATEMENT_PAGE = "accessibility.html"
+
+# Above the email on its web page: back to the list, and the statement. The "view in browser" bar's class
+# gives the links their dark-scheme colour.
+_ARCHIVE_LINKS = (
+    '<nav aria-label="Archive" class="sb-top" style="max-width:600px;margin:0 auto;padding:8px 24px;text-align:center;'
+    'font:14px/1.5 Arial,Helvetica,sans-serif;"><a href="../index.html" style="color:#1d3557;">All issues</a> · '
+    f'<a href="../{STATEMENT_PAGE}" style="color:#1d3557;">Accessibility statement</a></nav>'
+)
+_BODY_START = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +93,10 @@ def issue_folders(issues_dir: str | Path, /) -> list[Path]:
 
 
 def _environment(layouts: Path) -> jinja2.Environment:
+    # A project's own layouts folder may predate a page: the package's template stands in for it.
+    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(layouts), jinja2.FileSystemLoader(DEFAULT_LAYOUTS)])
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(layouts), autoescape=True, undefined=jinja2.StrictUndefined,
+        loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
 
@@ -94,6 +112,13 @@ def _with_canonical(html: str, url: str, /) -> str:
     if not url:
         return html
     return html.replace("</head>", f'<link rel="canonical" href="{escape(url)}">\n</head>', 1)
+
+
+def _with_archive_links(html: str, /) -> str:
+    match = _BODY_START.search(html)
+    if match is None:
+        raise RenderError("the layout's HTML has no <body> to put the archive's links in")
+    return html[:match.end()] + _ARCHIVE_LINKS + html[match.end():]
 
 
 def _write(path: Path, content: str, files: list[Path]) -> None:
@@ -114,7 +139,8 @@ def build_archive(
     relative URLs, so the site works from any address or from disk. Articles
     and sections with an audience are left out unless ``include_restricted``.
     Raises :class:`ConfigError` when ``issues_dir`` is missing, is one issue
-    folder, or holds none.
+    folder, or holds none, or when the newest issue's mailbox (the
+    accessibility statement's contact) is not one address.
     """
     issues_dir, site_dir = Path(issues_dir), Path(site_dir)
     layouts = layouts or DEFAULT_LAYOUTS
@@ -150,6 +176,11 @@ def build_archive(
         raise ContentError(problems)
 
     loaded.sort(key=lambda item: (item[1].date, item[1].number), reverse=True)
+    newest_folder, newest = loaded[0]
+    try:  # before anything is written: the newest issue's mailbox is where problems are reported
+        statement_text = Markup(statement(newest.mailbox))  # our own text, each part escaped by statement()
+    except ConfigError as exc:
+        raise ConfigError(f"{newest_folder / ISSUE_FILE}: {exc}") from exc
     env = _environment(layouts)
     entries = []
     for folder, issue in loaded:
@@ -157,10 +188,12 @@ def build_archive(
         url = web_url(base_url, name)
         edition = render(issue, layouts=layouts)
         out = site_dir / name
-        _write(out / "index.html", _with_canonical(fill_placeholders(edition.html, web_placeholders(issue)), url), result.files)
+        web_page = _with_archive_links(fill_placeholders(edition.html, web_placeholders(issue)))
+        _write(out / "index.html", _with_canonical(web_page, url), result.files)
         text = fill_placeholders(edition.text, web_placeholders(issue))
         _write(out / "index.txt", text, result.files)
-        page = _page(env, TEXT_TEMPLATE, issue=issue, text=text, canonical=url and f"{url}text.html")
+        page = _page(env, TEXT_TEMPLATE, issue=issue, text=text, canonical=url and f"{url}text.html",
+                     statement_href=f"../{STATEMENT_PAGE}")
         _write(out / "text.html", page, result.files)
         for src, source in images[folder].items():
             target = out / src
@@ -173,7 +206,9 @@ def build_archive(
         })
         result.issues.append(name)
         log.info("archived %s (issue %d)", name, issue.number)
-    title = loaded[0][1].title
     canonical = f"{base_url.rstrip('/')}/" if base_url else ""
-    _write(site_dir / "index.html", _page(env, INDEX_TEMPLATE, title=title, entries=entries, canonical=canonical), result.files)
+    _write(site_dir / "index.html", _page(env, INDEX_TEMPLATE, title=newest.title, entries=entries, canonical=canonical,
+                                          statement_href=STATEMENT_PAGE), result.files)
+    _write(site_dir / STATEMENT_PAGE, _page(env, STATEMENT_TEMPLATE, title=newest.title, statement=statement_text,
+                                            canonical=canonical and f"{canonical}{STATEMENT_PAGE}"), result.files)
     return result
