@@ -12,6 +12,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -19,6 +20,7 @@ from soc_bulletin import load_issue
 from soc_bulletin.config import load_settings
 from soc_bulletin.loop.serve import ServiceServer, serve
 from soc_bulletin.loop.service import Limits, create_app
+from soc_bulletin.send.unsubscribe import Unsubscribe
 from soc_bulletin.site.archive import STATEMENT_PAGE, build_archive
 from soc_bulletin.store.open import open_store
 
@@ -106,7 +108,8 @@ def test_the_statement_is_linked_from_every_archive_page_and_names_the_contact(
 @pytest.fixture
 def service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ServiceServer]:
     (tmp_path / "soc-bulletin.toml").write_text(
-        '[sending]\nlist_id = "soc.example.org"\nunsubscribe_base_url = "https://bulletin.example.org/unsubscribe"\n')
+        '[sending]\nfrom = "SOC Partnerships <team@example.org>"\nlist_id = "soc.example.org"\n'
+        'unsubscribe_base_url = "https://bulletin.example.org/unsubscribe"\n')
     monkeypatch.setenv("SOC_BULLETIN_UNSUBSCRIBE_SECRET", "a-secret-for-the-browser-tests")
     settings = load_settings(tmp_path / "soc-bulletin.toml")
     store = open_store(settings)
@@ -143,13 +146,73 @@ def test_the_unsubscribe_pages_pass_axe_and_work_by_keyboard(browser: Any, servi
         page.context.close()
 
 
-@pytest.mark.xfail(strict=True, reason="loop/pages.py: the button's focus outline #ffbf47 on white is 1.6:1, under the 3:1 "
-                                       "of WCAG 1.4.11; left to the rewrite of the service's pages (issue 23)")
 def test_the_unsubscribe_pages_show_a_focus_that_contrasts(browser: Any, service: ServiceServer) -> None:
     page = new_page(browser, 375)
     try:
         page.goto(f"{service.url}/unsubscribe?t=not-a-token", wait_until="load")
         assert not keyboard_walk(page), "\n".join(keyboard_walk(page))
+    finally:
+        page.context.close()
+
+
+def preferences_path(tmp_path: Path, address: str) -> str:
+    """The path and query of ``address``'s preference link, its token recorded as a send records it."""
+    settings = load_settings(tmp_path / "soc-bulletin.toml")
+    maker = Unsubscribe(list_id="soc.example.org", mailbox="", secret="a-secret-for-the-browser-tests",
+                        base_url=settings.sending.unsubscribe_base_url, preferences_url=f"{settings.service_url}/preferences")
+    with open_store(settings) as store:
+        store.remember_links([(maker.token(address), address)])
+    parts = urlsplit(maker.links(address).preferences)
+    return f"{parts.path}?{parts.query}"
+
+
+def _submit(page: Any, button: str) -> None:
+    with page.expect_navigation():
+        page.get_by_role("button", name=button).click()
+
+
+#: the service's pages, each reached as a person reaches it: (name, path, what to do there first)
+SERVICE_PAGES = ["subscribe", "subscribe with errors", "check your email", "confirm", "expired link", "preferences",
+                 "preferences with errors", "preferences after a change", "wrong link", "accessibility"]
+
+
+@pytest.mark.parametrize("name", SERVICE_PAGES)
+@pytest.mark.parametrize(("width", "scheme"), VIEWS, ids=VIEW_IDS)
+def test_the_service_pages_pass_axe_and_work_by_keyboard(browser: Any, service: ServiceServer, tmp_path: Path, name: str,
+                                                         width: int, scheme: str) -> None:
+    page = new_page(browser, width, scheme=scheme)
+    try:
+        if name.startswith("subscribe") or name == "check your email":
+            page.goto(f"{service.url}/subscribe", wait_until="load")
+            if name != "subscribe":
+                page.get_by_label("Email address").fill("not an address" if "errors" in name else "ada@example.org")
+                page.get_by_label("Your organisation").fill("" if "errors" in name else "Gwent Police")
+                _submit(page, "Subscribe")
+        elif name in ("confirm", "expired link"):
+            page.goto(f"{service.url}/confirm?t=an-unknown-token", wait_until="load")
+            if name == "expired link":
+                _submit(page, "Confirm")
+        elif name.startswith("preferences"):
+            page.goto(service.url + preferences_path(tmp_path, "ada@example.org"), wait_until="load")
+            if "errors" in name:
+                page.get_by_label("Your new email address").fill("not an address")
+                _submit(page, "Send a confirmation link")
+            elif "change" in name:
+                page.get_by_label("Your organisation").fill("Gwent Police")
+                _submit(page, "Save your details")
+        elif name == "wrong link":
+            page.goto(f"{service.url}/preferences?t=x&p=y", wait_until="load")
+        else:
+            page.goto(f"{service.url}/accessibility", wait_until="load")
+        assert page.title(), name
+        assert not serious_violations(page), f"{name}:\n{describe(serious_violations(page))}"
+        if width == 320 and scheme == "light":
+            assert not keyboard_walk(page), "\n".join(keyboard_walk(page))
+            assert not untied_errors(page, messages=".error"), untied_errors(page, messages=".error")
+        if "errors" in name:
+            assert page.title().startswith("Error: ") and page.locator("[aria-invalid=true]").count() >= 1
+        if name == "preferences after a change":
+            assert "Your details are saved" in page.get_by_role("status").inner_text()
     finally:
         page.context.close()
 

@@ -34,7 +34,8 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "soc-bulletin.toml").write_text(
-        f'[sending]\nlist_id = "soc.example.org"\nunsubscribe_base_url = "{BASE_URL}"\nsuppressed = "suppressed.csv"\n')
+        f'[sending]\nfrom = "SOC Partnerships <team@example.org>"\nlist_id = "soc.example.org"\n'
+        f'unsubscribe_base_url = "{BASE_URL}"\nsuppressed = "suppressed.csv"\n')
     monkeypatch.setenv("SOC_BULLETIN_UNSUBSCRIBE_SECRET", SECRET)
     monkeypatch.delenv("SOC_BULLETIN_UNSUBSCRIBE_SECRET_PREVIOUS", raising=False)
     return tmp_path

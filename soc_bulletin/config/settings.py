@@ -124,6 +124,8 @@ class ServiceSettings:
     ``[sending] unsubscribe_base_url``."""
 
     base_url: str = ""
+    #: the address the accessibility statement gives for reporting a problem (default: ``[sending] from``'s)
+    contact: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,7 +361,7 @@ def _check_value(key: str, value: str) -> str | None:
         return control_problem(value) or (f"is {len(value)} characters long; at most {MAX_PATH}" if len(value) > MAX_PATH else None)
     if not value:
         return None  # the other settings are optional: empty means not set
-    if key == "from":
+    if key in ("from", "contact"):
         try:
             parse_mailbox(value)
         except ConfigError as exc:

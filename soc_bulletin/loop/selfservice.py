@@ -85,9 +85,10 @@ class SelfService:
         """What every page ends with."""
         return web.link(f"{self.base}/accessibility", "Accessibility statement")
 
-    def respond(self, title: str, body: str, *, status: int = 200, error: bool = False) -> Page:
+    def respond(self, title: str, body: str, *, status: int = 200, error: bool = False,
+                heading: str | None = "") -> Page:
         """A page of the service."""
-        return status, web.frame(title, body, error=error, footer=self.footer())
+        return status, web.frame(title, body, heading=heading, error=error, footer=self.footer())
 
     # -- sign-up -------------------------------------------------------------------------------
 
@@ -158,7 +159,8 @@ class SelfService:
         """The accessibility statement."""
         from ..site.accessibility import statement
 
-        return self.respond("Accessibility statement", statement(self.settings))
+        contact = self.settings.service.contact or self.settings.sending.from_
+        return self.respond("Accessibility statement", statement(contact), heading=None)
 
     # -- confirmation --------------------------------------------------------------------------
 

@@ -89,6 +89,9 @@ def check_service_settings(settings: Settings, /) -> str:
     """ConfigError unless the settings say where the service answers and which list its links are of; the list id."""
     if not settings.sending.unsubscribe_base_url:
         raise ConfigError("set [sending] unsubscribe_base_url: the service answers at its path")
+    if not (settings.service.contact or settings.sending.from_):
+        raise ConfigError("set [sending] from (or [service] contact): the service's accessibility statement names the "
+                          "address to report a problem to")
     return list_id_of(settings)
 
 

@@ -35,7 +35,7 @@ _STYLE = (
     "input[type=checkbox]{width:1.5rem;height:1.5rem;vertical-align:middle}"
     "button{font:inherit;font-weight:600;color:#fff;background:#1d4f91;border:0;border-radius:4px;padding:.6rem 1.2rem;"
     "margin:1rem 0 0;cursor:pointer;min-height:44px}button.secondary{color:#1b1b1b;background:#dbdad9}"
-    "a:focus,button:focus,input:focus,select:focus{outline:3px solid #ffbf47;outline-offset:0;box-shadow:0 0 0 6px #1b1b1b}"
+    "a:focus,button:focus,input:focus,select:focus{outline:3px solid #0b0c0c;outline-offset:2px}"
     ".summary{border:4px solid #a00d1b;padding:1rem;margin:0 0 1.5rem}.summary h2{margin:0 0 .5rem}"
     ".visually-hidden{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}"
     ".summary a{color:#a00d1b;font-weight:600}footer{max-width:38rem;margin:0 auto 2rem;padding:0 2rem;font-size:16px}"
@@ -46,16 +46,18 @@ def _e(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def frame(title: str, body: str, /, *, heading: str = "", error: bool = False, footer: str = "", lang: str = "en") -> str:
-    """A whole page: ``title`` (also the ``h1`` unless a ``heading`` is given), the ``body`` (HTML made by this
-    module's helpers), and a footer (links such as the accessibility statement)."""
+def frame(title: str, body: str, /, *, heading: str | None = "", error: bool = False, footer: str = "",
+          lang: str = "en") -> str:
+    """A whole page: ``title`` (also the ``h1`` unless a ``heading`` is given; None: the body has its own), the
+    ``body`` (HTML made by this module's helpers), and a footer (links such as the accessibility statement)."""
     shown = f"Error: {title}" if error else title
     bottom = f"<footer>{footer}</footer>" if footer else ""
+    top = "" if heading is None else f"<h1>{_e(heading or title)}</h1>\n"
     return (
         f"<!DOCTYPE html>\n<html lang=\"{_e(lang)}\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
         f"<meta name=\"robots\" content=\"noindex\"><title>{_e(shown)}</title><style>{_STYLE}</style></head>\n"
-        f"<body><main><h1>{_e(heading or title)}</h1>\n{body}</main>{bottom}</body></html>\n"
+        f"<body><main>{top}{body}</main>{bottom}</body></html>\n"
     )
 
 

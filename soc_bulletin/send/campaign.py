@@ -113,9 +113,7 @@ class Campaign:
         self.ledger_url = ledger_url
         #: what the preflight found worth saying that does not refuse the send
         self.warnings = warnings
-        self.suppressed = 0
-        #: list members and sign-ups who paused their subscription (left out of this send)
-        self.paused = 0
+        self.suppressed = self.paused = 0  # left out: on the suppression list; paused by their own choice
         #: the CSV suppression list named for this send (imported when it begins); None: the settings' when it exists
         self.suppressed_file: Path | None = None
 
@@ -179,8 +177,7 @@ class Campaign:
         if not recipients:
             raise RefusedError(nobody_to_send(segment, len(subscribers), in_segment, suppressed, lists))
         renderer = Renderer(settings.layouts, toc=settings.render.toc) if settings.layouts else Renderer(toc=settings.render.toc)
-        url = web_url(settings.site.base_url, identity)
-        manage = bool(settings.service_url)  # each footer links its reader's preference page
+        url, manage = web_url(settings.site.base_url, identity), bool(settings.service_url)  # manage: a preference link
         editions = {key: render_edition(issue, key, renderer, url, manage=manage) for key in sorted({key for _, key in recipients})}
         templates = message_templates(editions, issue_dir=issue_dir, identity=identity, settings=settings, keys=secrets)
         warnings += preflight_warnings(settings, issue_dir, issue.mailbox)  # SPF, DMARC, DKIM key in the DNS (SB701-SB707)
