@@ -26,6 +26,7 @@ from typing import Any
 from ..audience.suppression import suppression_key
 from ..config import Settings
 from ..errors import ConfigError
+from ..send.failure_policy import score
 from ..send.unsubscribe import list_id_of
 from ..send.verp import verp_tokens_in
 from ..store.base import Store
@@ -182,15 +183,10 @@ class Processor:
         return named
 
     def _bounce(self, failure: Failure, recipient: Recipient, day: dt.date, report: RunReport) -> str:
-        if is_hard(failure):
-            return self._suppress(failure.address, "bounced", "bounce", report)
         sending = self.settings.sending
-        count = self.store.soft_bounces(failure.address, recipient.reference, day, failure.status or "",
-                                        days=sending.soft_bounce_days, record=not self.dry_run)
-        if count >= sending.soft_bounce_limit:
-            return self._suppress(failure.address, f"bounced ({count} soft bounces in {sending.soft_bounce_days} days)",
-                                  "bounce", report)
-        return f"{failure.address}: soft bounce {count} of {sending.soft_bounce_limit} in {sending.soft_bounce_days} days"
+        found = score(self.store, failure.address, recipient.reference, day, failure.status, hard=is_hard(failure),
+                      limit=sending.soft_bounce_limit, days=sending.soft_bounce_days, record=not self.dry_run)
+        return self._suppress(failure.address, found.reason, "bounce", report) if found.suppress else str(found)
 
     def _suppress(self, address: str, reason: str, source: str, report: RunReport) -> str:
         if self.dry_run:

@@ -48,6 +48,7 @@ from ..store.base import Store
 from ..store.ledger import EditionVersion, Ledger, LedgerRow, RunTargets, State
 from ..store.open import keys_of, open_store, store_url, take_in_csv
 from .engine import DeliveryOptions, DeliveryReport, backoff, deliver
+from .failure_policy import record_refusal
 from .message import MessageTemplate
 from .preflight import (
     Fingerprint,
@@ -308,8 +309,8 @@ class Campaign:
             on_start(targets)
             before = ledger.counts().suppressed  # rows this run finds suppressed later (claims, other senders) count too
 
-            def refused(address: str, reply: str) -> None:
-                store.suppress(address, "bounced", source="bounce")
+            def refused(address: str, reply: str) -> None:  # scored by the failure table, as a bounce report would be
+                record_refusal(store, self.settings.sending, self.identity, address, reply)
 
             report = await deliver(
                 ledger, run, self.templates, transport, options=options,
