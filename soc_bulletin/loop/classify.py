@@ -34,13 +34,13 @@ _MESSAGE_ID = re.compile(r"<[^<>\s@]+@[^<>\s]+>")
 _DELIVERED = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "X-Delivered-To", "X-Rcpt-To", "To")
 
 
-def classify(raw: bytes, /) -> Verdict:
+def classify(raw: bytes, /, *, second_opinion: bool = True) -> Verdict:
     """The verdict on the message in ``raw``; :class:`~.mime.Unreadable` when it holds no message."""
-    return classify_message(parse(raw))
+    return classify_message(parse(raw), second_opinion=second_opinion)
 
 
-def classify_message(message: Message, /) -> Verdict:
-    """The verdict on a parsed message."""
+def classify_message(message: Message, /, *, second_opinion: bool = True) -> Verdict:
+    """The verdict on a parsed message; without ``second_opinion``, flufl.bounce's detectors are not asked."""
     base = _facts(message)
     complaint = feedback_report(message)
     if complaint is not None:  # the reported message's envelope sender may carry its VERP token
@@ -66,7 +66,7 @@ def classify_message(message: Message, /) -> Verdict:
         nested = delivery_status(message, nested=True)
         if dsn is None and nested is not None and nested.failures:
             return replace(base, kind=Kind.BOUNCE, recipients=nested.failures)
-        found = scan_notice(message, text, returned) or _flufl(message)
+        found = scan_notice(message, text, returned) or (_flufl(message) if second_opinion else [])
         if found or verp_tokens_in(base.verp):  # a mangled notice: its VERP address still names the recipient
             ids = tuple(dict.fromkeys(base.original_ids + _ids(returned)))
             return replace(base, kind=Kind.BOUNCE, recipients=tuple(found), original_ids=ids)

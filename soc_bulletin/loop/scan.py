@@ -16,7 +16,7 @@ from email import policy
 from email.message import Message
 
 from .mime import ADDRESS, addresses_in, decoded_header, header_addresses, part_text, returned_headers, text_parts
-from .reports import STATUS, best_status
+from .reports import best_status, status_in
 from .verdict import Failure
 
 __all__ = ["BOUNCE_SENDER", "looks_like_bounce", "notice", "scan_notice"]
@@ -194,8 +194,8 @@ def _failure_of(text: str, address: str, chosen: list[str]) -> Failure:
 
 
 def _status(text: str) -> str | None:
-    found = STATUS.search(text)
-    return best_status(found.group(0), text) if found else None
+    found = status_in(text)
+    return best_status(found, text) if found else None
 
 
 def _reply(text: str) -> str | None:

@@ -1,0 +1,84 @@
+"""Failure notices of more servers and report styles (:mod:`.mailshapes_more`): the right recipients, statuses and
+permanence, and never a failure dropped silently."""
+
+from __future__ import annotations
+
+import pytest
+
+from soc_bulletin.loop.classify import classify
+from soc_bulletin.loop.policy import is_hard
+from soc_bulletin.loop.verdict import Kind
+
+from . import mailshapes_more
+from .mailshapes import Builder
+from .mailshapes_more import MORE
+
+RECIPIENT = "jo.bloggs@example.net"
+VERP = "bounces+abcdefghijklmnop@example.org"
+
+
+@pytest.mark.parametrize(("builder", "expected"), [row[1:] for row in MORE], ids=[row[0] for row in MORE])
+def test_each_shape_names_its_failed_recipients_with_their_status_and_permanence(
+        builder: Builder, expected: list[tuple[str, str | None, bool]]) -> None:
+    verdict = classify(builder(RECIPIENT, VERP))
+    wanted = [(a.format(r=RECIPIENT, d="example.net"), status, permanent) for a, status, permanent in expected]
+    assert (verdict.kind, [(f.address, f.status, f.permanent) for f in verdict.recipients]) == (Kind.BOUNCE, wanted)
+
+
+def test_at_least_ten_more_kinds_of_server_and_report_style_are_covered() -> None:
+    assert len({name.split("-")[0] for name, *_ in MORE}) >= 10
+
+
+@pytest.mark.parametrize(("builder", "hard"), [
+    (mailshapes_more.qmail_gave_up, False),  # abandoned, so permanent for this message; a timeout is no gone address
+    (mailshapes_more.domino_full, False),
+    (mailshapes_more.sina_chinese, False),
+    (mailshapes_more.exim_delayed, False),
+    (mailshapes_more.yahoo_disabled, False),
+    (mailshapes_more.sendmail_expanded, True),
+    (mailshapes_more.groupwise, True),
+])
+def test_each_is_scored_by_the_failure_table(builder: Builder, hard: bool) -> None:
+    [failure] = classify(builder(RECIPIENT, VERP)).recipients
+    assert is_hard(failure) is hard
+
+
+def test_a_failure_notice_whose_recipient_cannot_be_read_is_a_bounce_naming_nobody_not_an_automatic_reply() -> None:
+    verdict = classify(mailshapes_more.redacted(RECIPIENT, "bounces@example.org"))
+    assert (verdict.kind, verdict.recipients) == (Kind.BOUNCE, ())
+
+
+@pytest.mark.parametrize("raw", [
+    # a report part whose recipient is unreadable
+    b"From: postmaster@mx.example.net\r\nTo: bounces@example.org\r\nSubject: Report\r\nAuto-Submitted: auto-replied\r\n"
+    b"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=B\r\n\r\n--B\r\n"
+    b"Content-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.net\r\n\r\n"
+    b"Final-Recipient: rfc822; No Message Collected\r\nAction: failed\r\nStatus: 5.0.0\r\n\r\n--B--\r\n",
+    # a returned message from a mail system, with nothing readable about whom
+    b"From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\r\nTo: bounces@example.org\r\nSubject: Returned mail\r\n"
+    b"Auto-Submitted: auto-generated\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=R\r\n\r\n--R\r\n"
+    b"Content-Type: text/plain\r\n\r\nThe attached message was returned.\r\n--R\r\nContent-Type: message/rfc822\r\n\r\n"
+    b"From: team@example.org\r\nSubject: SOC bulletin\r\n\r\nHello.\r\n--R--\r\n",
+], ids=["report-part", "returned-message"])
+def test_other_failure_shapes_naming_nobody_are_bounces_naming_nobody(raw: bytes) -> None:
+    verdict = classify(raw)
+    assert (verdict.kind, verdict.recipients) == (Kind.BOUNCE, ())
+
+
+@pytest.mark.parametrize("raw", [
+    b"From: Jo Bloggs <jo.bloggs@example.net>\r\nTo: team@example.org\r\nSubject: Automatic reply: SOC bulletin\r\n"
+    b"Auto-Submitted: auto-replied\r\n\r\nI am out of the office until Monday; my mail is not delivered to a deputy.\r\n",
+    b"From: Jo Bloggs <jo.bloggs@example.net>\r\nTo: team@example.org\r\nSubject: Re: Undeliverable: our funding bid\r\n\r\n"
+    b"Sorry, that was my typo: the address jo.blogs@example.net failed. Please use this one.\r\n",
+], ids=["out-of-office", "persons-reply"])
+def test_replies_that_speak_of_failure_stay_what_they_are(raw: bytes) -> None:
+    assert classify(raw).kind in (Kind.AUTO_REPLY, Kind.NONE)
+
+
+@pytest.mark.parametrize(("builder", "status"), [
+    (mailshapes_more.sendmail_bare_local, None),  # X-Mailer: ... 2.0.13 in the returned message
+    (mailshapes_more.domino_full, None),  # "release 2.0.12" in the quoted subject
+    (mailshapes_more.yahoo_disabled, None),  # Yahoo's own "554.30"
+])
+def test_version_numbers_and_dates_are_never_statuses(builder: Builder, status: str | None) -> None:
+    assert [f.status for f in classify(builder(RECIPIENT, VERP)).recipients] == [status]
