@@ -3,15 +3,19 @@ permanence, and never a failure dropped silently."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from soc_bulletin.cli.main import main
 from soc_bulletin.loop.classify import classify
 from soc_bulletin.loop.policy import is_hard
 from soc_bulletin.loop.verdict import Kind
 
-from . import mailshapes_more
+from . import mailshapes, mailshapes_more
 from .mailshapes import Builder
 from .mailshapes_more import MORE
+from .test_bounces_cli import maildir_with, project  # noqa: F401 - project is a fixture
 
 RECIPIENT = "jo.bloggs@example.net"
 VERP = "bounces+abcdefghijklmnop@example.org"
@@ -82,3 +86,16 @@ def test_replies_that_speak_of_failure_stay_what_they_are(raw: bytes) -> None:
 ])
 def test_version_numbers_and_dates_are_never_statuses(builder: Builder, status: str | None) -> None:
     assert [f.status for f in classify(builder(RECIPIENT, VERP)).recipients] == [status]
+
+
+def test_bounces_reports_an_unreadable_failure_left_for_a_person_and_exits_non_zero(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+    box = maildir_with(project / "Maildir", [mailshapes_more.redacted(RECIPIENT, "bounces@example.org"),
+                                             mailshapes.auto_reply(RECIPIENT, "bounces@example.org")])
+    assert main(["bounces", str(box)]) == 1
+    out = capsys.readouterr().out
+    assert "  unreadable failure: left for a person" in out.splitlines()
+    assert out.splitlines()[-1] == ("2 message(s) read: 1 bounce, 1 auto-reply; 1 unreadable failure(s) (left for a person); "
+                                    "0 address(es) newly suppressed.")
+    assert len(list((box / "new").iterdir())) == 1, "the notice stays in the mailbox for a person; the reply is handled"
+    assert main(["bounces", str(box)]) == 1, "and is reported again on the next run"

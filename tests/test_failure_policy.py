@@ -83,9 +83,9 @@ def test_the_readme_has_one_failure_table_with_the_policys_cases_in_order() -> N
     assert "5.2.2 → suppressed" not in text and "(5.1.x, 5.2.1, 5.2.2)" not in text
 
 
-def _soft_days(project: Path, address: str) -> int:
+def _soft_days(folder: Path, address: str) -> int:
     """How many days with a soft bounce the store holds for ``address`` (asked for a day ahead, without writing)."""
-    with SQLiteStore(project / "ledger", readonly=True) as store:
+    with SQLiteStore(folder / "ledger", readonly=True) as store:
         tomorrow = dt.date.today() + dt.timedelta(days=1)
         return store.soft_bounces(address, "a question", tomorrow, "", days=30, record=False) - 1
 
@@ -95,7 +95,7 @@ def _soft_days(project: Path, address: str) -> int:
     ("550 5.1.1 No such user here", mailshapes.postfix, True),
 ])
 def test_a_refusal_at_send_time_and_a_bounce_report_of_the_same_failure_are_scored_alike(
-        project: Path, smtp: FaultyController, reply: str, report: mailshapes.Builder, at_once: bool) -> None:
+        project: Path, smtp: FaultyController, reply: str, report: mailshapes.Builder, at_once: bool) -> None:  # noqa: F811
     refused, accepted, other = write_list(project / "list.csv", 3)
     smtp.recorder.faults.rcpt_permanent.add(refused)
     smtp.recorder.faults.rcpt_reply = reply

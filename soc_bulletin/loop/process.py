@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 
 #: what the summary calls a message that proves nothing
 UNVERIFIED = "not ours / unverified: left for a person"
+#: what it calls a failure notice whose failed recipient cannot be read (and that no VERP address names)
+UNREADABLE_FAILURE = "unreadable failure: left for a person"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +86,12 @@ class RunReport:
     def unverified(self) -> int:
         """Bounces, complaints and unsubscribes that proved nothing (left for a person)."""
         return sum(1 for o in self.outcomes if not o.error and not o.verified
-                   and o.kind in (Kind.BOUNCE, Kind.COMPLAINT, Kind.UNSUBSCRIBE))
+                   and o.kind in (Kind.BOUNCE, Kind.COMPLAINT, Kind.UNSUBSCRIBE)) - self.unreadable_failures
+
+    @property
+    def unreadable_failures(self) -> int:
+        """Failure notices whose failed recipient could not be read (left for a person; the run exits non-zero)."""
+        return sum(1 for o in self.outcomes if not o.error and not o.verified and o.kind is Kind.BOUNCE and not o.recipients)
 
     @property
     def unreadable(self) -> int:
@@ -156,7 +163,7 @@ class Processor:
             return Outcome(ref, verdict.kind, (Failure(address, None, True),), (action,), verified=True)
         named = self._named(verdict)
         if not named:
-            return Outcome(ref, verdict.kind, verdict.recipients, (UNVERIFIED,))
+            return Outcome(ref, verdict.kind, verdict.recipients, (UNVERIFIED if verdict.recipients else UNREADABLE_FAILURE,))
         actions: list[str] = []
         recipients = tuple(failure for failure, _ in named)
         for failure, recipient in named:
