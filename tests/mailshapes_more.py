@@ -460,6 +460,32 @@ Diagnostic-Code: X-Postfix; connect to mx.{_domain(recipient)}[192.0.2.25]:25: C
 """)
 
 
+def mdaemon_pasted(recipient: str, to: str) -> bytes:
+    """MDaemon: a session transcript, then the returned message pasted with no line saying so (its contacts are
+    addresses alone on a line, and none of them failed)."""
+    return _lf(f"""From: MDaemon@mail.example.net
+To: {to}
+Subject: Permanent Delivery Failure
+Date: Thu, 01 Aug 2019 09:00:07 +0000
+Content-Type: text/plain; charset=us-ascii
+
+The attached message had PERMANENT fatal delivery errors!
+
+After one or more unsuccessful delivery attempts the attached message has been removed from the
+mail queue on this server.
+
+--- Session Transcript ---
+ Thu 2019-08-01 09:00:05: Session 1234; child 1
+ Thu 2019-08-01 09:00:06: <-- 550 5.1.1 Mailbox {_local(recipient)} does not exist here, delivery to {recipient} failed
+--- End Transcript ---
+
+{_original(recipient, to)}
+Contacts for this issue:
+  al.jones@police.example
+  partners@homeoffice.example
+""")
+
+
 #: (name, builder, [(address, status, permanent)] with "{r}" for the recipient and "{d}" for its domain)
 MORE: list[tuple[str, Builder, list[tuple[str, str | None, bool]]]] = [
     ("sendmail-expanded-from", sendmail_expanded, [("{r}", "5.1.1", True)]),
@@ -478,4 +504,5 @@ MORE: list[tuple[str, Builder, list[tuple[str, str | None, bool]]]] = [
     ("english-re-prefixed", english_reply_prefixed, [("{r}", "5.1.1", True)]),
     ("mailing-list-nonmember", list_nonmember, [("{r}", None, True)]),
     ("postfix-expired", postfix_expired, [("{r}", "4.4.1", True)]),
+    ("mdaemon-pasted-message", mdaemon_pasted, [("{r}", "5.1.1", True)]),
 ]

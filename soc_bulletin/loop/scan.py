@@ -96,6 +96,9 @@ _RETURNED_MARK = re.compile(
     r"original (?:mail|message) as follows|possibly truncated original message follows)[^\n]*"
     r"|(?:original|returned|undelivered|failed|forwarded|rfc822) message[ \t]*[-=_*:.)]*[ \t]*)$",
     re.I | re.M)
+#: header fields only a message has, and fields only a delivery report has
+_MESSAGE_FIELD = re.compile(r"(?:received|return-path|message-id|mime-version|x-mailer|in-reply-to|references)$", re.I)
+_REPORT_FIELD = re.compile(r"(?:final-recipient|original-recipient|reporting-mta|action|status|diagnostic-code)$", re.I)
 #: how an address stands in a notice, most telling first: tier 1 names a failed recipient, tier 2 a recipient
 _ADDRESS = r"(?<![^\s<>()\[\]\"',;:=])(?P<a>[^\s<>()\[\]\"',;:@]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24})"
 _TIER1 = tuple(re.compile(p.replace("{a}", _ADDRESS), re.I | re.M) for p in (
@@ -128,9 +131,31 @@ def notice(message: Message, /) -> tuple[str, Message | None]:
         inline = text[mark.end():].lstrip("-=_* \t\n")
         inline = inline[inline.find("\n") + 1:] if not re.match(r"[\w-]+:", inline) else inline
         text = text[:mark.start()]
-        if returned is None and re.match(r"\s*[\w-]+:", inline):
-            returned = email.message_from_string(inline.lstrip(), policy=policy.compat32)
+    elif (pasted := _pasted_header(text)) > 0 and set(addresses_in(text[:pasted])) - _helping(text[:pasted]):
+        inline, text = text[pasted:], text[:pasted]  # the returned message pasted with no line saying so
+    else:
+        inline = ""
+    if returned is None and re.match(r"\s*[\w-]+:", inline):
+        returned = email.message_from_string(inline.lstrip(), policy=policy.compat32)
     return text, returned
+
+
+def _pasted_header(text: str) -> int:
+    """Where a message's header pasted into the text starts: three header fields or more at the margin, one of them
+    one only a message has, none a delivery report's; -1 when there is none."""
+    start, names, offset = -1, [], 0
+    for line in text.split("\n") + [""]:
+        field = re.match(r"([A-Za-z][\w-]*):[ \t]+\S", line)
+        if field or (line[:1] in " \t" and line.strip() and names):
+            if field:
+                start, names = (offset, [*names, field[1]]) if not names else (start, [*names, field[1]])
+        else:
+            if len(names) >= 3 and any(_MESSAGE_FIELD.match(n) for n in names) and not any(_REPORT_FIELD.match(n) for n in names) \
+                    and "multipart/report" not in text[start:offset].casefold():  # a bounce pasted whole is the notice
+                return start
+            names = []
+        offset += len(line) + 1
+    return -1
 
 
 def looks_like_bounce(message: Message, text: str, /) -> bool:
