@@ -486,6 +486,24 @@ Contacts for this issue:
 """)
 
 
+def italian(recipient: str, to: str) -> bytes:
+    """An Italian provider's notice ("Mancato recapito"), quoted-printable, from a named mailbox."""
+    return _lf(f"""From: Servizio Posta <avvisi@mail.example.it>
+To: {to}
+Subject: Mancato recapito: SOC Local Partnerships Bulletin
+Date: Thu, 01 Aug 2019 11:00:00 +0200
+MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: quoted-printable
+
+Non =C3=A8 stato possibile recapitare il messaggio al destinatario:
+
+{recipient}
+
+Motivo: 550 5.1.1 utente sconosciuto (user unknown)
+""")
+
+
 #: (name, builder, [(address, status, permanent)] with "{r}" for the recipient and "{d}" for its domain)
 MORE: list[tuple[str, Builder, list[tuple[str, str | None, bool]]]] = [
     ("sendmail-expanded-from", sendmail_expanded, [("{r}", "5.1.1", True)]),
@@ -505,4 +523,5 @@ MORE: list[tuple[str, Builder, list[tuple[str, str | None, bool]]]] = [
     ("mailing-list-nonmember", list_nonmember, [("{r}", None, True)]),
     ("postfix-expired", postfix_expired, [("{r}", "4.4.1", True)]),
     ("mdaemon-pasted-message", mdaemon_pasted, [("{r}", "5.1.1", True)]),
+    ("italian-mancato-recapito", italian, [("{r}", "5.1.1", True)]),
 ]

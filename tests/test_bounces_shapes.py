@@ -13,9 +13,10 @@ from soc_bulletin.loop.policy import is_hard
 from soc_bulletin.loop.verdict import Kind
 
 from . import mailshapes, mailshapes_more
-from .mailshapes import Builder
+from .mailshapes import ORIGINAL_ID, Builder
 from .mailshapes_more import MORE
-from .test_bounces_cli import maildir_with, project  # noqa: F401 - project is a fixture
+from .smtp import FaultyController
+from .test_bounces_cli import maildir_with, project, send_issue  # noqa: F401 - project is a fixture
 
 RECIPIENT = "jo.bloggs@example.net"
 VERP = "bounces+abcdefghijklmnop@example.org"
@@ -99,3 +100,15 @@ def test_bounces_reports_an_unreadable_failure_left_for_a_person_and_exits_non_z
                                     "0 address(es) newly suppressed.")
     assert len(list((box / "new").iterdir())) == 1, "the notice stays in the mailbox for a person; the reply is handled"
     assert main(["bounces", str(box)]) == 1, "and is reported again on the next run"
+
+
+def test_a_report_naming_where_the_address_forwarded_acts_on_the_address_sent_to(
+        project: Path, smtp: FaultyController, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+    [address] = send_issue(project, smtp, "issue")
+    [received] = smtp.recorder.received
+    raw = mailshapes_more.aol_forwarded(address, "bounces@example.org")  # no VERP: the Message-ID is the evidence
+    raw = raw.replace(ORIGINAL_ID.encode(), str(received.message["Message-ID"]).encode())
+    box = maildir_with(project / "Maildir", [raw])
+    capsys.readouterr()
+    assert main(["bounces", str(box)]) == 0
+    assert f"  {address}: suppressed (bounced)" in capsys.readouterr().out.splitlines()

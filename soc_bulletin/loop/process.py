@@ -182,11 +182,12 @@ class Processor:
         by_verp = self.evidence.by_verp(verp_tokens_in(verdict.verp))
         if by_verp is not None:
             return [(_with_verp(verdict.recipients, by_verp.address)[0], by_verp)]
-        found = self.evidence.by_message_id([f.address for f in verdict.recipients], verdict.original_ids)
+        addresses = [a for f in verdict.recipients for a in (f.address, f.final) if a]  # sent to, or forwarded to
         named = []
-        for recipient in found:
-            failure = next(f for f in verdict.recipients if f.address.casefold() == recipient.address.casefold())
-            named.append((failure, recipient))
+        for recipient in self.evidence.by_message_id(addresses, verdict.original_ids):
+            key = recipient.address.casefold()
+            failure = next(f for f in verdict.recipients if key in (f.address.casefold(), f.final.casefold()))
+            named.append((replace(failure, address=recipient.address), recipient))
         return named
 
     def _bounce(self, failure: Failure, recipient: Recipient, day: dt.date, report: RunReport) -> str:

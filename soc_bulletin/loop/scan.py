@@ -37,7 +37,9 @@ _SUBJECT = re.compile(
     r"delivery notification|rejected|bounced?|error sending|failed mail|nicht zustellbar|non remis|unzustellbar|"
     r"mail could not|NDN|DELIVERY FAILURE|message delayed|returned message|failure delivery|delivery.*unsuccessful|"
     r"\bfailed\b|\bfailure\b|unable to deliver|retour|devolvido|no entregado|不達|エラー|送信できません|"
-    r"delayed \d+ (?:hours?|minutes?|days?)|退信|退回|投递失败|未能(?:成功)?送达|无法(?:投递|送达)|发送失败|반송|전송 실패",
+    r"delayed \d+ (?:hours?|minutes?|days?)|退信|退回|投递失败|未能(?:成功)?送达|无法(?:投递|送达)|发送失败|반송|전송 실패|"
+    r"mancato recapito|non recapitabile|onbestelbaar|niet (?:bezorgd|afgeleverd)|n[ãa]o entregue|no se pudo entregar|"
+    r"[ée]chec de (?:la )?(?:remise|distribution)|не доставлено|недоставлен|ошибка доставки",
     re.I)
 _REPLY_PREFIX = re.compile(r"\s*(re|aw|sv|vs|antw|rif)\s*(\[\d+\])?\s*:", re.I)  # a reply, not a forwarded bounce
 #: a reply prefix some servers put before their own title (``RE: Undeliverable:``, ``AW: Unzustellbar:``)
@@ -48,7 +50,9 @@ _PREFIXED_TITLE = re.compile(
 #: what only a failure notice says, never a person's passing mention of a failure
 _NOTICE_TEXT = re.compile(
     r"could not be delivered|couldn.t be delivered|was not delivered|wasn.t delivered|undeliverable|delivery (?:has )?failed|"
-    r"konnte nicht zugestellt|nicht zugestellt werden|n.a pas pu .tre (?:remis|distribu)|未能|无法投递|no (?:se )?pudo (?:ser )?entregar",
+    r"konnte nicht zugestellt|nicht zugestellt werden|n.a pas pu .tre (?:remis|distribu)|未能|无法投递|no (?:se )?pudo (?:ser )?entregar|"
+    r"non [èe] stato (?:possibile )?recapitat|kon niet worden (?:bezorgd|afgeleverd)|n[ãa]o (?:foi|pôde ser) entregue|"
+    r"не (?:может быть |удалось )?доставить|не доставлено",
     re.I)
 #: a mailing list's own notice: from its owner, or a list server's, refusing a post
 _LIST_ADMIN = re.compile(r"^(?:owner-[\w.-]+|[\w.-]+-(?:owner|admin|request|bounces?))@", re.I)
@@ -63,7 +67,8 @@ _FAILURE_TEXT = re.compile(
     r"recipient)|transcript of session|returned mail|message (could not|was not|wasn.t)|could not deliver|unable to deliver|"
     r"i.m afraid i wasn.t able|given up|giving up|rejected|refused|error|failed|failure|not delivered|delayed|"
     r"temporar|retry|bounce|invalid|disabled|suspended|blocked|denied|expired|too (large|big)|exceeded|timeout|timed out|"
-    r"nicht zugestellt|non remis|n.a pas pu|konnte nicht|no pudo|送信|配信|宛先|未能|失败|退信|不存在|已满", re.I)
+    r"nicht zugestellt|non remis|n.a pas pu|konnte nicht|no pudo|送信|配信|宛先|未能|失败|退信|不存在|已满|recapit|bezorgd|"
+    r"entregue|доставлен|доставить", re.I)
 _TEMPORARY = re.compile(
     r"temporar|\bdelayed\b|delivery delay|has been delayed|deferred|will (continue|retry|be retried|try again|keep trying)|"
     r"still (trying|being retried)|not yet been delivered|has not (yet )?been delivered yet|warning: could not send|"
