@@ -14,8 +14,9 @@ notice is sent to.
 from __future__ import annotations
 
 import base64
+import re
 
-from .mailshapes import ORIGINAL_ID, Builder, _lf, _original
+from .mailshapes import ORIGINAL_ID, Builder, _lf, _original, postfix, qmail_notice, yahoo_notice
 
 
 def _local(recipient: str) -> str:
@@ -85,17 +86,7 @@ Hello partners.
 def qmail_several(recipient: str, to: str) -> bytes:
     """qmail naming two failed recipients, each with its own status: a gone address and a full mailbox."""
     other = f"al.smith@{_domain(recipient)}"
-    return _lf(f"""Return-Path: <>
-Date: 1 Aug 2019 09:00:03 -0000
-From: MAILER-DAEMON@mx.example.net
-To: {to}
-Subject: failure notice
-
-Hi. This is the qmail-send program at mx.example.net.
-I'm afraid I wasn't able to deliver your message to the following addresses.
-This is a permanent error; I've given up. Sorry it didn't work out.
-
-<{recipient}>:
+    return qmail_notice(to, f"""<{recipient}>:
 192.0.2.25 does not like recipient.
 Remote host said: 550 5.1.1 <{recipient}>: Recipient address rejected: User unknown
 Giving up on 192.0.2.25.
@@ -103,36 +94,16 @@ Giving up on 192.0.2.25.
 <{other}>:
 192.0.2.25 failed after I sent the message.
 Remote host said: 552 5.2.2 <{other}>: Mailbox full, quota exceeded
-
---- Below this line is a copy of the message.
-
-{_original(recipient, to)}
-Hello partners.
-""")
+""", _original(recipient, to))
 
 
 def qmail_gave_up(recipient: str, to: str) -> bytes:
     """qmail's final notice after a week of temporary failures: a 4.x status, but delivery is abandoned."""
-    return _lf(f"""Return-Path: <>
-Date: 8 Aug 2019 09:00:03 -0000
-From: MAILER-DAEMON@mx.example.net
-To: {to}
-Subject: failure notice
-
-Hi. This is the qmail-send program at mx.example.net.
-I'm afraid I wasn't able to deliver your message to the following addresses.
-This is a permanent error; I've given up. Sorry it didn't work out.
-
-<{recipient}>:
+    return qmail_notice(to, f"""<{recipient}>:
 Connected to 192.0.2.25 but greeting failed.
 Remote host said: 421 4.4.2 mail.example.net Error: timeout exceeded
 I'm not going to try again; this message has been in the queue too long.
-
---- Below this line is a copy of the message.
-
-{_original(recipient, to)}
-Hello partners.
-""")
+""", _original(recipient, to), date="8 Aug 2019 09:00:03 -0000")
 
 
 def exchange2013(recipient: str, to: str) -> bytes:
@@ -236,22 +207,8 @@ Hello partners. Write to help@example.org with questions.
 
 def yahoo_disabled(recipient: str, to: str) -> bytes:
     """Yahoo's notice of a disabled mailbox: ``554.30`` is Yahoo's own code, not a status."""
-    return _lf(f"""From: MAILER-DAEMON@yahoo.com
-To: {to}
-Subject: Failure Notice
-Date: Thu, 01 Aug 2019 09:00:11 +0000
-Content-Type: text/plain; charset=us-ascii
-
-Sorry, we were unable to deliver your message to the following address.
-
-<{recipient}>:
-554: delivery error: dd Sorry your message to {recipient} cannot be delivered. This mailbox is disabled (554.30). - mta1001.mail.ne1.yahoo.com
-
---- Below this line is a copy of the message.
-
-{_original(recipient, to)}
-Hello partners.
-""")
+    return yahoo_notice(to, f"<{recipient}>:\n554: delivery error: dd Sorry your message to {recipient} cannot be delivered. "
+                            "This mailbox is disabled (554.30). - mta1001.mail.ne1.yahoo.com\n", _original(recipient, to))
 
 
 def aol_forwarded(recipient: str, to: str) -> bytes:
@@ -429,35 +386,11 @@ Your message could not be delivered to {masked}: 550 5.1.1 User unknown.
 
 def postfix_expired(recipient: str, to: str) -> bytes:
     """Postfix's final bounce after the queue lifetime: ``Action: failed`` with a 4.x status."""
-    return _lf(f"""Return-Path: <>
-From: MAILER-DAEMON@mx.example.net (Mail Delivery System)
-Subject: Undelivered Mail Returned to Sender
-To: {to}
-Auto-Submitted: auto-replied
-MIME-Version: 1.0
-Content-Type: multipart/report; report-type=delivery-status; boundary="EXP"
-
---EXP
-Content-Type: text/plain
-
-I'm sorry to have to inform you that your message could not
-be delivered to one or more recipients.
-
-<{recipient}>: connect to mx.{_domain(recipient)}[192.0.2.25]:25: Connection timed out
-
---EXP
-Content-Type: message/delivery-status
-
-Reporting-MTA: dns; mx.example.net
-
-Final-Recipient: rfc822; {recipient}
-Original-Recipient: rfc822;{recipient}
-Action: failed
-Status: 4.4.1
-Diagnostic-Code: X-Postfix; connect to mx.{_domain(recipient)}[192.0.2.25]:25: Connection timed out
-
---EXP--
-""")
+    timed_out = f"connect to mx.{_domain(recipient)}[192.0.2.25]:25: Connection timed out"
+    raw = postfix(recipient, to).decode()
+    raw = raw.replace("Status: 5.1.1\r\n", "Status: 4.4.1\r\n")
+    raw = re.sub(r"Diagnostic-Code: smtp; 550[^\r]*\r\n(?:[ \t][^\r]*\r\n)*", f"Diagnostic-Code: X-Postfix; {timed_out}\r\n", raw)
+    return re.sub(rf"<{re.escape(recipient)}>: host [^\r]*\r\n(?:[ \t][^\r]*\r\n)*", f"<{recipient}>: {timed_out}\r\n", raw).encode()
 
 
 def mdaemon_pasted(recipient: str, to: str) -> bytes:
