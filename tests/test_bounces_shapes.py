@@ -112,3 +112,9 @@ def test_a_report_naming_where_the_address_forwarded_acts_on_the_address_sent_to
     capsys.readouterr()
     assert main(["bounces", str(box)]) == 0
     assert f"  {address}: suppressed (bounced)" in capsys.readouterr().out.splitlines()
+
+
+def test_a_version_at_the_start_of_a_line_is_no_success_status_of_a_failure() -> None:
+    raw = (b"From: MAILER-DAEMON@mx.example.net\r\nTo: bounces@example.org\r\nSubject: Undelivered Mail\r\n\r\n"
+           b"Your message\r\n\r\n2.0.12 release notes\r\n\r\ncould not be delivered to <jo.bloggs@example.net>: no such user\r\n")
+    assert [(f.address, f.status, f.permanent) for f in classify(raw).recipients] == [(RECIPIENT, None, True)]

@@ -43,10 +43,10 @@ def _payload_text(part: Message) -> str:
     return part_text(part)
 
 
-def status_in(text: str, /) -> str | None:
-    """The first enhanced status code in ``text`` that stands where a status does (see ``_BEFORE_STATUS``)."""
+def status_in(text: str, /, *, classes: str = "245") -> str | None:
+    """The first enhanced status code of one of ``classes`` in ``text`` that stands where a status does."""
     for found in STATUS.finditer(text):
-        if _BEFORE_STATUS.search(text, max(0, found.start() - 24), found.start()):
+        if found[1] in classes and _BEFORE_STATUS.search(text, max(0, found.start() - 24), found.start()):
             return found.group(0)
     return None
 

@@ -148,13 +148,14 @@ def notice(message: Message, /) -> tuple[str, Message | None]:
 def _pasted_header(text: str) -> int:
     """Where a message's header pasted into the text starts: three header fields or more at the margin, one of them
     one only a message has, none a delivery report's; -1 when there is none."""
-    start, names, offset = -1, [], 0
-    for line in text.split("\n") + [""]:
+    start, offset = -1, 0
+    names: list[str] = []
+    for line in [*text.split("\n"), ""]:
         field = re.match(r"([A-Za-z][\w-]*):[ \t]+\S", line)
-        if field or (line[:1] in " \t" and line.strip() and names):
-            if field:
-                start, names = (offset, [*names, field[1]]) if not names else (start, [*names, field[1]])
-        else:
+        if field:
+            start = offset if not names else start
+            names.append(field[1])
+        elif not (line[:1] in " \t" and line.strip() and names):  # a continuation line keeps the block going
             if len(names) >= 3 and any(_MESSAGE_FIELD.match(n) for n in names) and not any(_REPORT_FIELD.match(n) for n in names) \
                     and "multipart/report" not in text[start:offset].casefold():  # a bounce pasted whole is the notice
                 return start
@@ -308,7 +309,7 @@ def _failure_of(text: str, address: str, chosen: list[str]) -> Failure:
 
 
 def _status(text: str) -> str | None:
-    found = status_in(text)
+    found = status_in(text, classes="45")  # a failure's: never a success code (or a version number at a line's start)
     return best_status(found, text) if found else None
 
 
