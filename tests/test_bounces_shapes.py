@@ -118,3 +118,11 @@ def test_a_version_at_the_start_of_a_line_is_no_success_status_of_a_failure() ->
     raw = (b"From: MAILER-DAEMON@mx.example.net\r\nTo: bounces@example.org\r\nSubject: Undelivered Mail\r\n\r\n"
            b"Your message\r\n\r\n2.0.12 release notes\r\n\r\ncould not be delivered to <jo.bloggs@example.net>: no such user\r\n")
     assert [(f.address, f.status, f.permanent) for f in classify(raw).recipients] == [(RECIPIENT, None, True)]
+
+
+def test_sendmails_report_names_the_alias_sent_to_and_keeps_the_actual_recipient_beside_it() -> None:
+    raw = mailshapes.sendmail(RECIPIENT, VERP).replace(
+        b"Final-Recipient: RFC822; jo.bloggs@example.net\r\n",
+        b"Final-Recipient: RFC822; jo.bloggs@example.net\r\nX-Actual-Recipient: RFC822; jbloggs@mailhost.example.net\r\n")
+    [failure] = classify(raw).recipients
+    assert (failure.address, failure.final, failure.status) == (RECIPIENT, "jbloggs@mailhost.example.net", "5.2.1")

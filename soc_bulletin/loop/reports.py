@@ -138,7 +138,7 @@ def _failure(block: dict[str, str]) -> Failure | None:
     named = [clean_address(block.get(name, "").partition(";")[2] or block.get(name, ""))
              for name in ("original-recipient", "final-recipient", "x-actual-recipient")]
     address = next((a for a in named if a), "")  # the address we sent to, when the report gives it
-    final = next((a for a in named[1:] if a), "")
+    final = next((a for a in reversed(named[1:]) if a and a.casefold() != address.casefold()), "")  # where it failed
     action = block.get("action", "").strip().casefold().split(" ")[0]
     diagnostic = block.get("diagnostic-code", "")
     diagnostic = " ".join((diagnostic.partition(";")[2] if ";" in diagnostic[:12] else diagnostic).split())
@@ -147,8 +147,7 @@ def _failure(block: dict[str, str]) -> Failure | None:
         return None
     if not action and status is None and not diagnostic:
         return None
-    return Failure(address, status, permanence(status, diagnostic, action), diagnostic[:300],
-                   final if final.casefold() != address.casefold() else "")
+    return Failure(address, status, permanence(status, diagnostic, action), diagnostic[:300], final)
 
 
 def feedback_report(message: Message, /) -> Complaint | None:
