@@ -126,3 +126,10 @@ def test_sendmails_report_names_the_alias_sent_to_and_keeps_the_actual_recipient
         b"Final-Recipient: RFC822; jo.bloggs@example.net\r\nX-Actual-Recipient: RFC822; jbloggs@mailhost.example.net\r\n")
     [failure] = classify(raw).recipients
     assert (failure.address, failure.final, failure.status) == (RECIPIENT, "jbloggs@mailhost.example.net", "5.2.1")
+
+
+def test_an_exchange_internal_original_recipient_gives_way_to_the_smtp_address() -> None:
+    imcea = "IMCEAEX-_O=EXAMPLE_OU=EXCHANGE+20ADMINISTRATIVE+20GROUP_CN=RECIPIENTS_CN=jbloggs@example.net"
+    raw = mailshapes.office365(RECIPIENT, VERP).replace(
+        b"Original-Recipient: rfc822;jo.bloggs@example.net", f"Original-Recipient: rfc822;{imcea}".encode())
+    assert [(f.address, f.final) for f in classify(raw).recipients] == [(RECIPIENT, "")]

@@ -137,7 +137,8 @@ def _recipient_blocks(text: str) -> list[dict[str, str]]:
 def _failure(block: dict[str, str]) -> Failure | None:
     named = [clean_address(block.get(name, "").partition(";")[2] or block.get(name, ""))
              for name in ("original-recipient", "final-recipient", "x-actual-recipient")]
-    address = next((a for a in named if a), "")  # the address we sent to, when the report gives it
+    # the address we sent to, when the report gives it (not an Exchange-internal IMCEA... form of it)
+    address = next((a for a in named if a and not a.upper().startswith("IMCEA")), "") or next((a for a in named if a), "")
     final = next((a for a in reversed(named[1:]) if a and a.casefold() != address.casefold()), "")  # where it failed
     action = block.get("action", "").strip().casefold().split(" ")[0]
     diagnostic = block.get("diagnostic-code", "")
