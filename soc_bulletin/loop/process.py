@@ -163,7 +163,8 @@ class Processor:
             return Outcome(ref, verdict.kind, (Failure(address, None, True),), (action,), verified=True)
         named = self._named(verdict)
         if not named:
-            return Outcome(ref, verdict.kind, verdict.recipients, (UNVERIFIED if verdict.recipients else UNREADABLE_FAILURE,))
+            unreadable = verdict.kind is Kind.BOUNCE and not verdict.recipients
+            return Outcome(ref, verdict.kind, verdict.recipients, (UNREADABLE_FAILURE if unreadable else UNVERIFIED,))
         actions: list[str] = []
         recipients = tuple(failure for failure, _ in named)
         for failure, recipient in named:
