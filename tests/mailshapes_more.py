@@ -437,6 +437,89 @@ Motivo: 550 5.1.1 utente sconosciuto (user unknown)
 """)
 
 
+def exim_generated(recipient: str, to: str) -> bytes:
+    """Exim naming two failed recipients, one of them an address our list address was redirected to."""
+    alias = f"partners@{_domain(recipient)}"
+    return _lf(f"""Return-path: <>
+From: Mail Delivery System <Mailer-Daemon@mx.example.net>
+To: {to}
+Subject: Mail delivery failed: returning message to sender
+Auto-Submitted: auto-replied
+
+This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  {recipient}
+    SMTP error from remote mail server after RCPT TO:<{recipient}>:
+    550 5.1.1 No such user
+  al.smith@{_domain(recipient)}
+    (generated from {alias})
+    SMTP error from remote mail server after end of data:
+    552 5.2.2 Quota exceeded
+
+------ This is a copy of the message, including all the headers. ------
+
+{_original(alias, to)}
+Hello partners.
+""")
+
+
+def sendmail_notice(recipient: str, to: str, subject: str, body: str) -> bytes:
+    return _lf(f"""From: Mail Delivery Subsystem <MAILER-DAEMON@relay.example.net>
+To: {to}
+Subject: {subject}
+Auto-Submitted: auto-generated (failure)
+
+The original message was received at Thu, 1 Aug 2019 09:00:00 +0100
+from mx.example.org [192.0.2.10]
+
+{body}
+   ----- Transcript of session follows -----
+<{recipient}>... Deferred: Connection timed out with mx.{_domain(recipient)}.
+""")
+
+
+def sendmail_warning(recipient: str, to: str) -> bytes:
+    """Sendmail's warning that delivery goes on."""
+    return sendmail_notice(recipient, to, "Warning: could not send message for past 4 hours", """\
+    **********************************************
+    **      THIS IS A WARNING MESSAGE ONLY      **
+    **  YOU DO NOT NEED TO RESEND YOUR MESSAGE  **
+    **********************************************
+""")
+
+
+def sendmail_final(recipient: str, to: str) -> bytes:
+    """Sendmail's final notice after days of 4xx replies: "permanent fatal errors", a 4.x status."""
+    return sendmail_notice(recipient, to, "Returned mail: see transcript for details", f"""\
+   ----- The following addresses had permanent fatal errors -----
+<{recipient}>
+    (reason: 421 4.4.2 Connection timed out)
+""")
+
+
+def courier_delayed(recipient: str, to: str) -> bytes:
+    """Courier's delay warning, from a sender with no address at all."""
+    return _lf(f"""From: "Courier mail server at mx.example.net" <@>
+To: {to}
+Subject: WARNING: delayed mail.
+
+This is a delivery status notification from mx.example.net,
+running the Courier mail server, version 0.60.
+
+                           DELAYED MAIL
+
+Your message to the following recipients has not yet been delivered, and
+delivery attempts will continue:
+
+<{recipient}>:
+    mail.example.net [192.0.2.25]:
+<<< 451 4.3.0 Temporary local problem
+""")
+
+
 #: (name, builder, [(address, status, permanent)] with "{r}" for the recipient and "{d}" for its domain)
 MORE: list[tuple[str, Builder, list[tuple[str, str | None, bool]]]] = [
     ("sendmail-expanded-from", sendmail_expanded, [("{r}", "5.1.1", True)]),
@@ -457,4 +540,8 @@ MORE: list[tuple[str, Builder, list[tuple[str, str | None, bool]]]] = [
     ("postfix-expired", postfix_expired, [("{r}", "4.4.1", True)]),
     ("mdaemon-pasted-message", mdaemon_pasted, [("{r}", "5.1.1", True)]),
     ("italian-mancato-recapito", italian, [("{r}", "5.1.1", True)]),
+    ("exim-generated-from", exim_generated, [("{r}", "5.1.1", True), ("partners@{d}", "5.2.2", True)]),
+    ("sendmail-warning", sendmail_warning, [("{r}", None, False)]),
+    ("sendmail-final-4xx", sendmail_final, [("{r}", "4.4.2", True)]),
+    ("courier-delayed", courier_delayed, [("{r}", "4.3.0", False)]),
 ]
