@@ -75,8 +75,14 @@ def test_other_failure_shapes_naming_nobody_are_bounces_naming_nobody(raw: bytes
     b"Auto-Submitted: auto-replied\r\n\r\nI am out of the office until Monday; my mail is not delivered to a deputy.\r\n",
     b"From: Jo Bloggs <jo.bloggs@example.net>\r\nTo: team@example.org\r\nSubject: Re: Undeliverable: our funding bid\r\n\r\n"
     b"Sorry, that was my typo: the address jo.blogs@example.net failed. Please use this one.\r\n",
-], ids=["out-of-office", "persons-reply"])
-def test_replies_that_speak_of_failure_stay_what_they_are(raw: bytes) -> None:
+    b"Return-Path: <>\r\nFrom: Jo Bloggs <jo.bloggs@example.net>\r\nTo: team@example.org\r\nSubject: Out of office\r\n"
+    b"Auto-Submitted: auto-replied\r\n\r\nI am away until Monday. Mail is not delivered to a deputy; "
+    b"please contact office@example.net.\r\n",
+    b"From: Partners list <partners@lists.example.net>\r\nTo: team@example.org\r\nSubject: [Partners] Funding round\r\n"
+    b"List-Id: <partners.lists.example.net>\r\nX-Mailman-Version: 2.1.39\r\n\r\nIf you are not a member yet, "
+    b"ask al.smith@example.net to add you; posts from non-members are held.\r\n",
+], ids=["out-of-office", "persons-reply", "out-of-office-null-return-path", "a-lists-post"])
+def test_replies_and_posts_that_speak_of_failure_stay_what_they_are(raw: bytes) -> None:
     assert classify(raw).kind in (Kind.AUTO_REPLY, Kind.NONE)
 
 

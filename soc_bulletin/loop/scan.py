@@ -177,18 +177,21 @@ def looks_like_bounce(message: Message, text: str, /) -> bool:
     empty_return = str(message.get("Return-Path", "")).strip() in ("<>", "") and "Return-Path" in message
     subject = decoded_header(message, "Subject")
     titled = bool(_SUBJECT.search(subject)) and (by_system or empty_return or not _REPLY_PREFIX.match(subject)
-                                                 or bool(_PREFIXED_TITLE.match(subject) and _NOTICE_TEXT.search(text)))
-    if _by_list(message, sender) and _LIST_REFUSAL.search(f"{subject}\n{text}"):
+                                                 or bool(_PREFIXED_TITLE.match(subject) and _NOTICE_TEXT.search(text[:500])))
+    if _list_refusal(message, sender, subject, text):
         return True
-    if not (by_system or titled or empty_return):
-        return False
+    if not (by_system or titled):  # a null return path alone: an automatic reply has one too
+        return bool(empty_return and _NOTICE_TEXT.search(text))
     return bool(_FAILURE_TEXT.search(text) or titled and (by_system or empty_return))
 
 
-def _by_list(message: Message, sender: str) -> bool:
-    """Whether a message comes from a mailing list's software or owner."""
-    return any(_LIST_ADMIN.match(a) for a in addresses_in(sender)) or any(
-        message.get(h) for h in ("X-MLServer", "X-Mailman-Version", "Mailing-List", "X-ML-Name", "X-Listprocessor-Version"))
+def _list_refusal(message: Message, sender: str, subject: str, text: str) -> bool:
+    """Whether a mailing list's owner or software refuses a post: from the owner saying so, or a list's
+    refusal by its title (a post to the list only carries the list's headers)."""
+    if any(_LIST_ADMIN.match(a) for a in addresses_in(sender)):
+        return bool(_LIST_REFUSAL.search(f"{subject}\n{text}"))
+    listed = any(message.get(h) for h in ("X-MLServer", "X-Mailman-Version", "Mailing-List", "X-ML-Name", "X-Listprocessor-Version"))
+    return listed and bool(_LIST_REFUSAL.search(subject))
 
 
 def scan_notice(message: Message, text: str, returned: Message | None, /) -> list[Failure]:
