@@ -309,13 +309,10 @@ class Campaign:
             on_start(targets)
             before = ledger.counts().suppressed  # rows this run finds suppressed later (claims, other senders) count too
 
-            def refused(address: str, reply: str) -> None:  # scored by the failure table, as a bounce report would be
-                record_refusal(store, self.settings.sending, self.identity, address, reply)
-
             report = await deliver(
                 ledger, run, self.templates, transport, options=options,
                 is_suppressed=lambda address: address in self.suppressions,
-                on_permanent=refused,
+                on_permanent=lambda address, reply: record_refusal(store, self.settings.sending, self.identity, address, reply),
                 on_progress=on_progress, stop=stop,
             )
             report.suppressed = report.counts.suppressed - before

@@ -130,7 +130,7 @@ def score(store: Store, address: str, reference: str, day: dt.date, status: str 
     return Score(address, False, count, limit, days)
 
 
-def record_refusal(store: Store, sending: SendingSettings, issue: str, address: str, reply: str, /) -> Score:
+def record_refusal(store: Store, sending: SendingSettings, issue: str, address: str, reply: str, /) -> None:
     """A recipient refused for good during the SMTP transaction, scored as a bounce report of the same failure is.
 
     ``reply`` is the server's (``552 5.2.2 Mailbox full``) or our own reason an address cannot be carried.
@@ -141,4 +141,3 @@ def record_refusal(store: Store, sending: SendingSettings, issue: str, address: 
                   limit=sending.soft_bounce_limit, days=sending.soft_bounce_days)
     if found.suppress:
         store.suppress(address, found.reason, source="bounce")
-    return found
