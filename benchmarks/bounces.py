@@ -198,7 +198,7 @@ LINES = [
     ("  the same, only as the reader names them", lambda s: _pct(s.exact_as_named, s.bounces)),
     ("failed recipients named", lambda s: _pct(s.named, s.recipients)),
     ("permanent/temporary agreement", lambda s: _pct(s.agreed, s.graded)),
-    ("  the others: abandoned with a 4.x status", lambda s: str(s.abandoned) if s.graded else "n/a"),
+    ("  disagreeing: abandoned with a 4.x status", lambda s: str(s.abandoned) if s.graded else "n/a"),
     ("hard (suppress at once) agreement", lambda s: _pct(s.hard_agreed, s.hard_graded) if s.hard_graded else "n/a"),
     ("complaints recognised", lambda s: _pct(s.complaints_found, s.complaints)),
     ("complaint recipients named", lambda s: _pct(s.complaint_recipients_found, s.complaint_recipients)),
