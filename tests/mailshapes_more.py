@@ -520,6 +520,19 @@ delivery attempts will continue:
 """)
 
 
+def automatic_reply_titled(recipient: str, to: str) -> bytes:
+    """A server's notice titled as a reply to the message (``RE:`` and its subject), automatic by its header."""
+    return _lf(f"""From: Mail Gateway <gateway@{_domain(recipient)}>
+To: {to}
+Subject: RE: SOC Local Partnerships Bulletin
+Auto-Submitted: auto-replied
+Date: Thu, 01 Aug 2019 11:00:00 +0000
+Content-Type: text/plain; charset=utf-8
+
+Your message could not be delivered to {recipient}: 550 5.1.1 user unknown.
+""")
+
+
 #: (name, builder, [(address, status, permanent)] with "{r}" for the recipient and "{d}" for its domain)
 MORE: list[tuple[str, Builder, list[tuple[str, str | None, bool]]]] = [
     ("sendmail-expanded-from", sendmail_expanded, [("{r}", "5.1.1", True)]),
@@ -544,4 +557,5 @@ MORE: list[tuple[str, Builder, list[tuple[str, str | None, bool]]]] = [
     ("sendmail-warning", sendmail_warning, [("{r}", None, False)]),
     ("sendmail-final-4xx", sendmail_final, [("{r}", "4.4.2", True)]),
     ("courier-delayed", courier_delayed, [("{r}", "4.3.0", False)]),
+    ("automatic-re-titled", automatic_reply_titled, [("{r}", "5.1.1", True)]),
 ]

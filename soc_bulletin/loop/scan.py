@@ -176,8 +176,10 @@ def looks_like_bounce(message: Message, text: str, /) -> bool:
     by_system = any(BOUNCE_SENDER.match(a) for a in addresses_in(sender)) or bool(_SENDER_NAME.search(decoded_header(message, "From")))
     empty_return = str(message.get("Return-Path", "")).strip() in ("<>", "") and "Return-Path" in message
     subject = decoded_header(message, "Subject")
+    says_so = bool(_NOTICE_TEXT.search(text[:500]))  # a notice's first words, never a person's passing mention
+    automatic = str(message.get("Auto-Submitted", "no")).strip().lower() != "no"
     titled = bool(_SUBJECT.search(subject)) and (by_system or empty_return or not _REPLY_PREFIX.match(subject)
-                                                 or bool(_PREFIXED_TITLE.match(subject) and _NOTICE_TEXT.search(text[:500])))
+                                                 or bool(_PREFIXED_TITLE.match(subject) and says_so)) or automatic and says_so
     if _list_refusal(message, sender, subject, text):
         return True
     if not (by_system or titled):  # a null return path alone: an automatic reply has one too
