@@ -12,7 +12,7 @@
     ├── RenderError(BulletinError, RuntimeError)     a layout or MJML failed to render
     └── SendError(BulletinError, ConnectionError)    a message was not delivered; carries recipient, code, reply
         ├── RecipientRefused                         the recipient's fault: 5xx at RCPT, 5.1.x/5.2.x after DATA,
-        │                                            an address SMTP cannot carry; suppressed as bounced
+        │                                            an address SMTP cannot carry; scored by the failure table
         ├── MessageRefused                           the message's fault: content, policy or size (5.6.x, 5.7.x,
         │                                            5.3.4); the send stops, nobody is suppressed
         ├── SenderFailure                            the sender's or configuration's fault: login, TLS, DKIM,
@@ -94,7 +94,8 @@ class SendError(BulletinError, ConnectionError):
 
 
 class RecipientRefused(SendError):
-    """The recipient cannot be delivered to, for good: recorded as failed-permanent and suppressed."""
+    """The recipient cannot be delivered to, for good: recorded as failed-permanent and scored by the failure table
+    (``send/failure_policy.py``: suppressed at once when the address is gone, else a soft bounce)."""
 
 
 class MessageRefused(SendError):

@@ -312,9 +312,10 @@ Hello partners.
 """)
 
 
-def qmail(recipient: str, to: str) -> bytes:
+def qmail_notice(to: str, blocks: str, original: str, date: str = "1 Aug 2019 09:00:03 -0000") -> bytes:
+    """qmail-send's failure notice: its fixed words, one block per failed recipient, the copy of the message."""
     return _lf(f"""Return-Path: <>
-Date: 1 Aug 2019 09:00:03 -0000
+Date: {date}
 From: MAILER-DAEMON@mx.example.net
 To: {to}
 Subject: failure notice
@@ -323,14 +324,17 @@ Hi. This is the qmail-send program at mx.example.net.
 I'm afraid I wasn't able to deliver your message to the following addresses.
 This is a permanent error; I've given up. Sorry it didn't work out.
 
-<{recipient}>:
-Sorry, I couldn't find any host named mail.example.invalid. (#5.1.2)
-
+{blocks}
 --- Below this line is a copy of the message.
 
-{_original(recipient, to)}
+{original}
 Hello partners.
 """)
+
+
+def qmail(recipient: str, to: str) -> bytes:
+    return qmail_notice(to, f"<{recipient}>:\nSorry, I couldn't find any host named mail.example.invalid. (#5.1.2)\n",
+                        _original(recipient, to))
 
 
 def amazon_ses(recipient: str, to: str) -> bytes:
@@ -431,7 +435,8 @@ Content-Type: text/rfc822-headers
 """)
 
 
-def yahoo(recipient: str, to: str) -> bytes:
+def yahoo_notice(to: str, reason: str, original: str) -> bytes:
+    """Yahoo's failure notice: its fixed words, the failed recipient's block, the copy of the message."""
     return _lf(f"""From: MAILER-DAEMON@yahoo.com
 To: {to}
 Subject: Failure Notice
@@ -440,14 +445,17 @@ Content-Type: text/plain; charset=us-ascii
 
 Sorry, we were unable to deliver your message to the following address.
 
-<{recipient}>:
-Remote host said: 552 1 Requested mail action aborted, mailbox not found [RCPT_TO]
-
+{reason}
 --- Below this line is a copy of the message.
 
-{_original(recipient, to)}
+{original}
 Hello partners.
 """)
+
+
+def yahoo(recipient: str, to: str) -> bytes:
+    return yahoo_notice(to, f"<{recipient}>:\nRemote host said: 552 1 Requested mail action aborted, mailbox not found [RCPT_TO]\n",
+                        _original(recipient, to))
 
 
 def exchange2003(recipient: str, to: str) -> bytes:

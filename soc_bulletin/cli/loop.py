@@ -140,7 +140,7 @@ def _bounces(args: argparse.Namespace) -> int:
         print(printable(_summary(report, args.dry_run)))
     for problem in report.problems:
         print(printable(problem), file=sys.stderr)
-    return Exit.PROBLEMS if report.unreadable or report.problems else Exit.OK
+    return Exit.PROBLEMS if report.unreadable or report.unreadable_failures or report.problems else Exit.OK
 
 
 def _print(outcome: Outcome) -> None:
@@ -168,5 +168,7 @@ def _summary(report: RunReport, dry_run: bool) -> str:
         text += f"; {report.unreadable} could not be read (left in the mailbox)"
     if report.unverified:
         text += f"; {report.unverified} not ours / unverified (left for a person)"
+    if report.unreadable_failures:
+        text += f"; {report.unreadable_failures} unreadable failure(s) (left for a person)"
     text += f"; {report.suppressed} address(es) newly suppressed."
     return text + (" Dry run: nothing was written, marked or moved." if dry_run else "")

@@ -1,12 +1,19 @@
 """Deciding what one received message is: bounce, complaint, unsubscribe request, auto-reply or none.
 
-The order matters and is tested: a feedback report (ARF) is a complaint; an
-Amazon SES notification says itself; a delivery status notification (RFC 3464)
-is a bounce when it names a failed or delayed recipient (a report of success is
-none); a failure notice in prose is read by :mod:`.scan`, with flufl.bounce's
-detectors as a second opinion; a mail titled ``Unsubscribe TOKEN`` (what the
-``List-Unsubscribe`` mailto: link sends) is an unsubscribe request; an
-automatic reply (RFC 3834 ``Auto-Submitted``, out-of-office) is ignored.
+The order of judgement matters and is tested; the shape of a report comes
+first and an automatic reply last:
+
+1. a feedback report (ARF, RFC 5965) is a complaint; an Amazon SES notification says itself;
+2. a delivery status notification (RFC 3464) is a bounce when it names a failed or delayed recipient (a
+   report of success only is none);
+3. delivery-status fields written into the text, then a failure notice in prose read by :mod:`.scan`
+   (with flufl.bounce's detectors as a second opinion), are a bounce;
+4. a message in the shape of a failure notice (a report part, a failure subject or sender, a returned
+   message from a mail system) whose recipients cannot be read is still a bounce, naming nobody: the
+   run leaves it for a person and says so, never takes it for an automatic reply;
+5. a mail titled ``Unsubscribe TOKEN`` (what the ``List-Unsubscribe`` mailto: link sends) is an
+   unsubscribe request;
+6. an automatic reply (RFC 3834 ``Auto-Submitted``, out-of-office) is ignored; anything else is none.
 """
 
 from __future__ import annotations
@@ -16,7 +23,6 @@ import re
 from dataclasses import replace
 from email.message import Message
 
-from ..send.verp import verp_tokens_in
 from .mime import addresses_in, clean_address, decoded_header, header_addresses, parse, returned_headers
 from .reports import delivery_status, delivery_status_in_text, feedback_report, ses_notification
 from .scan import looks_like_bounce, notice, scan_notice
@@ -34,13 +40,13 @@ _MESSAGE_ID = re.compile(r"<[^<>\s@]+@[^<>\s]+>")
 _DELIVERED = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "X-Delivered-To", "X-Rcpt-To", "To")
 
 
-def classify(raw: bytes, /) -> Verdict:
+def classify(raw: bytes, /, *, second_opinion: bool = True) -> Verdict:
     """The verdict on the message in ``raw``; :class:`~.mime.Unreadable` when it holds no message."""
-    return classify_message(parse(raw))
+    return classify_message(parse(raw), second_opinion=second_opinion)
 
 
-def classify_message(message: Message, /) -> Verdict:
-    """The verdict on a parsed message."""
+def classify_message(message: Message, /, *, second_opinion: bool = True) -> Verdict:
+    """The verdict on a parsed message; without ``second_opinion``, flufl.bounce's detectors are not asked."""
     base = _facts(message)
     complaint = feedback_report(message)
     if complaint is not None:  # the reported message's envelope sender may carry its VERP token
@@ -62,14 +68,14 @@ def classify_message(message: Message, /) -> Verdict:
     found = delivery_status_in_text(text)
     if found:
         return replace(base, kind=Kind.BOUNCE, recipients=tuple(found))
-    if looks_like_bounce(message, text):
+    shaped = dsn is not None or looks_like_bounce(message, text)
+    if shaped:
         nested = delivery_status(message, nested=True)
         if dsn is None and nested is not None and nested.failures:
             return replace(base, kind=Kind.BOUNCE, recipients=nested.failures)
-        found = scan_notice(message, text, returned) or _flufl(message)
-        if found or verp_tokens_in(base.verp):  # a mangled notice: its VERP address still names the recipient
-            ids = tuple(dict.fromkeys(base.original_ids + _ids(returned)))
-            return replace(base, kind=Kind.BOUNCE, recipients=tuple(found), original_ids=ids)
+        found = scan_notice(message, text, returned) or (_flufl(message) if second_opinion else [])
+        ids = tuple(dict.fromkeys(base.original_ids + _ids(returned)))
+        return replace(base, kind=Kind.BOUNCE, recipients=tuple(found), original_ids=ids)  # may name nobody
     subject = decoded_header(message, "Subject")
     wanted = _UNSUBSCRIBE.match(subject)
     if wanted or str(message.get("X-Apple-Unsubscribe", "")).strip().lower() == "true":

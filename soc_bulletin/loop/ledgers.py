@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..errors import LedgerError
+from ..send.failure_policy import message_reference
 from ..send.unsubscribe import Unsubscribe
 from ..send.verp import verp_token
 from ..store.base import Store
@@ -47,7 +48,7 @@ class Recipient:
     @property
     def reference(self) -> str:
         """The bounced message, however the evidence named it (every notice about it counts once)."""
-        return f"{self.issue}\n{self.address.casefold()}"
+        return message_reference(self.issue, self.address)
 
 
 class Evidence:

@@ -16,7 +16,7 @@ from email import policy
 from email.message import Message
 
 __all__ = [
-    "ADDRESS", "Unreadable", "addresses_in", "clean_address", "decoded_header", "field_blocks", "header_addresses",
+    "ADDRESS", "EXCHANGE_FORM", "Unreadable", "addresses_in", "clean_address", "decoded_header", "field_blocks", "header_addresses",
     "own_parts", "parse", "part_text", "returned_headers", "text_parts",
 ]
 
@@ -63,9 +63,13 @@ def decoded_header(message: Message, name: str, /) -> str:
     return " ".join(text.split())
 
 
+#: Exchange's way of writing an SMTP address among its other kinds (``dda:SMTP=jo@example.net``, ``SMTP:jo@...``)
+EXCHANGE_FORM = re.compile(r"\b(?:dda:)?smtp[=:](?=[^\s@]+@)", re.I)
+
+
 def clean_address(text: str, /) -> str:
     """``user@example.org`` from forms such as ``rfc822; <User@Example.org>`` or ``"x" <a@b>``; empty if none."""
-    found = ADDRESS.search(text.replace("\\", ""))
+    found = next((f for f in ADDRESS.finditer(EXCHANGE_FORM.sub("", text.replace("\\", ""))) if "**" not in f[1]), None)
     if not found:
         return ""
     local = found[1].rstrip(".") if not found[1].startswith('"') else found[1]
@@ -75,7 +79,9 @@ def clean_address(text: str, /) -> str:
 def addresses_in(text: str, /) -> list[str]:
     """Every address in ``text``, in order of first appearance, case kept."""
     seen: dict[str, str] = {}
-    for found in ADDRESS.finditer(text):
+    for found in ADDRESS.finditer(EXCHANGE_FORM.sub("", text)):
+        if "**" in found[1]:  # a masked address (j*****@example.net) names nobody
+            continue
         address = f"{found[1].rstrip('.') if not found[1].startswith(chr(34)) else found[1]}@{found[2]}"
         seen.setdefault(address.casefold(), address)
     return list(seen.values())

@@ -26,6 +26,7 @@ from typing import Any
 from ..audience.suppression import suppression_key
 from ..config import Settings
 from ..errors import ConfigError
+from ..send.failure_policy import score
 from ..send.unsubscribe import list_id_of
 from ..send.verp import verp_tokens_in
 from ..store.base import Store
@@ -44,6 +45,8 @@ log = logging.getLogger(__name__)
 
 #: what the summary calls a message that proves nothing
 UNVERIFIED = "not ours / unverified: left for a person"
+#: what it calls a failure notice whose failed recipient cannot be read (and that no VERP address names)
+UNREADABLE_FAILURE = "unreadable failure: left for a person"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +86,12 @@ class RunReport:
     def unverified(self) -> int:
         """Bounces, complaints and unsubscribes that proved nothing (left for a person)."""
         return sum(1 for o in self.outcomes if not o.error and not o.verified
-                   and o.kind in (Kind.BOUNCE, Kind.COMPLAINT, Kind.UNSUBSCRIBE))
+                   and o.kind in (Kind.BOUNCE, Kind.COMPLAINT, Kind.UNSUBSCRIBE)) - self.unreadable_failures
+
+    @property
+    def unreadable_failures(self) -> int:
+        """Failure notices whose failed recipient could not be read (left for a person; the run exits non-zero)."""
+        return sum(1 for o in self.outcomes if not o.error and not o.verified and o.kind is Kind.BOUNCE and not o.recipients)
 
     @property
     def unreadable(self) -> int:
@@ -155,7 +163,8 @@ class Processor:
             return Outcome(ref, verdict.kind, (Failure(address, None, True),), (action,), verified=True)
         named = self._named(verdict)
         if not named:
-            return Outcome(ref, verdict.kind, verdict.recipients, (UNVERIFIED,))
+            unreadable = verdict.kind is Kind.BOUNCE and not verdict.recipients
+            return Outcome(ref, verdict.kind, verdict.recipients, (UNREADABLE_FAILURE if unreadable else UNVERIFIED,))
         actions: list[str] = []
         recipients = tuple(failure for failure, _ in named)
         for failure, recipient in named:
@@ -174,23 +183,19 @@ class Processor:
         by_verp = self.evidence.by_verp(verp_tokens_in(verdict.verp))
         if by_verp is not None:
             return [(_with_verp(verdict.recipients, by_verp.address)[0], by_verp)]
-        found = self.evidence.by_message_id([f.address for f in verdict.recipients], verdict.original_ids)
+        addresses = [a for f in verdict.recipients for a in (f.address, f.final) if a]  # sent to, or forwarded to
         named = []
-        for recipient in found:
-            failure = next(f for f in verdict.recipients if f.address.casefold() == recipient.address.casefold())
-            named.append((failure, recipient))
+        for recipient in self.evidence.by_message_id(addresses, verdict.original_ids):
+            key = recipient.address.casefold()
+            failure = next(f for f in verdict.recipients if key in (f.address.casefold(), f.final.casefold()))
+            named.append((replace(failure, address=recipient.address), recipient))
         return named
 
     def _bounce(self, failure: Failure, recipient: Recipient, day: dt.date, report: RunReport) -> str:
-        if is_hard(failure):
-            return self._suppress(failure.address, "bounced", "bounce", report)
         sending = self.settings.sending
-        count = self.store.soft_bounces(failure.address, recipient.reference, day, failure.status or "",
-                                        days=sending.soft_bounce_days, record=not self.dry_run)
-        if count >= sending.soft_bounce_limit:
-            return self._suppress(failure.address, f"bounced ({count} soft bounces in {sending.soft_bounce_days} days)",
-                                  "bounce", report)
-        return f"{failure.address}: soft bounce {count} of {sending.soft_bounce_limit} in {sending.soft_bounce_days} days"
+        found = score(self.store, failure.address, recipient.reference, day, failure.status, hard=is_hard(failure),
+                      limit=sending.soft_bounce_limit, days=sending.soft_bounce_days, record=not self.dry_run)
+        return self._suppress(failure.address, found.reason, "bounce", report) if found.suppress else str(found)
 
     def _suppress(self, address: str, reason: str, source: str, report: RunReport) -> str:
         if self.dry_run:

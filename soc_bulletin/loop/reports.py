@@ -15,10 +15,15 @@ from typing import Any
 from .mime import addresses_in, clean_address, field_blocks, header_addresses, own_parts, part_text, returned_headers
 from .verdict import Failure
 
-__all__ = ["Complaint", "DeliveryStatus", "STATUS", "best_status", "delivery_status", "delivery_status_in_text", "feedback_report", "permanence", "ses_notification"]
+__all__ = ["Complaint", "DeliveryStatus", "STATUS", "best_status", "delivery_status", "delivery_status_in_text", "feedback_report",
+           "permanence", "status_in", "ses_notification"]
 
 #: an enhanced status code (RFC 3463)
 STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]*\d)")
+#: what stands just before a status where a status is: a reply code, ``#`` or a bracket, a field or word naming it,
+#: the start of a line; never a version number (``Mailer 2.0.13``), a release or a date
+_BEFORE_STATUS = re.compile(r"(?:\b[245]\d\d[ -]?|[#(\[<=]|\b(?:status|code|smtp|error|reason|said|x-postfix)\s*[:;=]?|^)[ \t]*$",
+                            re.I | re.M)
 _REPLY = re.compile(r"(?<![\d.])([245])\d\d(?=[ -]|$)")
 _NOT_FAILED = {"delivered", "relayed", "expanded"}
 
@@ -38,8 +43,19 @@ def _payload_text(part: Message) -> str:
     return part_text(part)
 
 
+def status_in(text: str, /, *, classes: str = "245") -> str | None:
+    """The first enhanced status code of one of ``classes`` in ``text`` that stands where a status does."""
+    for found in STATUS.finditer(text):
+        if found[1] in classes and _BEFORE_STATUS.search(text, max(0, found.start() - 24), found.start()):
+            return found.group(0)
+    return None
+
+
 def permanence(status: str | None, diagnostic: str, action: str = "") -> bool:
-    """Whether a failure is permanent: by its status class, else its SMTP reply code, else its action."""
+    """Whether a failure is permanent: a report that delivery failed (abandoned, whatever the status class; RFC 3464),
+    else by its status class, else its SMTP reply code, else its action."""
+    if action == "failed":
+        return True
     if status:
         return status.startswith("5")
     found = _REPLY.search(diagnostic)
@@ -51,14 +67,10 @@ def permanence(status: str | None, diagnostic: str, action: str = "") -> bool:
 def best_status(status: str, diagnostic: str) -> str | None:
     """The most precise status: the report's, or a more specific one of the same class in the diagnostic."""
     given = STATUS.search(status)
-    said = STATUS.search(diagnostic)
-    if given and said and said[1] == given[1] and given[2] == "0" and given[3] == "0":
-        return said.group(0)
-    if given:
-        return given.group(0)
-    if said:
-        return said.group(0)
-    return None
+    said = status_in(diagnostic)
+    if given and said and said[0] == given[1] and given[2] == "0" and given[3] == "0":  # 5.0.0 beside a 5.1.1
+        return said
+    return given.group(0) if given else said
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,11 +135,11 @@ def _recipient_blocks(text: str) -> list[dict[str, str]]:
 
 
 def _failure(block: dict[str, str]) -> Failure | None:
-    address = ""
-    for name in ("final-recipient", "original-recipient", "x-actual-recipient"):
-        address = clean_address(block.get(name, "").partition(";")[2] or block.get(name, ""))
-        if address:
-            break
+    named = [clean_address(block.get(name, "").partition(";")[2] or block.get(name, ""))
+             for name in ("original-recipient", "final-recipient", "x-actual-recipient")]
+    # the address we sent to, when the report gives it (not an Exchange-internal IMCEA... form of it)
+    address = next((a for a in named if a and not a.upper().startswith("IMCEA")), "") or next((a for a in named if a), "")
+    final = next((a for a in reversed(named[1:]) if a and a.casefold() != address.casefold()), "")  # where it failed
     action = block.get("action", "").strip().casefold().split(" ")[0]
     diagnostic = block.get("diagnostic-code", "")
     diagnostic = " ".join((diagnostic.partition(";")[2] if ";" in diagnostic[:12] else diagnostic).split())
@@ -136,7 +148,7 @@ def _failure(block: dict[str, str]) -> Failure | None:
         return None
     if not action and status is None and not diagnostic:
         return None
-    return Failure(address, status, permanence(status, diagnostic, action), diagnostic[:300])
+    return Failure(address, status, permanence(status, diagnostic, action), diagnostic[:300], final)
 
 
 def feedback_report(message: Message, /) -> Complaint | None:

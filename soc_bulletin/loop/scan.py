@@ -15,8 +15,8 @@ import re
 from email import policy
 from email.message import Message
 
-from .mime import ADDRESS, addresses_in, decoded_header, header_addresses, part_text, returned_headers, text_parts
-from .reports import STATUS, best_status
+from .mime import ADDRESS, EXCHANGE_FORM, addresses_in, decoded_header, header_addresses, part_text, returned_headers, text_parts
+from .reports import best_status, status_in
 from .verdict import Failure
 
 __all__ = ["BOUNCE_SENDER", "looks_like_bounce", "notice", "scan_notice"]
@@ -36,9 +36,28 @@ _SUBJECT = re.compile(
     r"failed delivery|message (not|could not be) (delivered|sent)|permanent (error|failure)|mail failure|user unknown|"
     r"delivery notification|rejected|bounced?|error sending|failed mail|nicht zustellbar|non remis|unzustellbar|"
     r"mail could not|NDN|DELIVERY FAILURE|message delayed|returned message|failure delivery|delivery.*unsuccessful|"
-    r"\bfailed\b|\bfailure\b|unable to deliver|retour|devolvido|no entregado|不達|エラー|送信できません",
+    r"\bfailed\b|\bfailure\b|unable to deliver|retour|devolvido|no entregado|不達|エラー|送信できません|"
+    r"delayed \d+ (?:hours?|minutes?|days?)|delayed (?:mail|message)|退信|退回|投递失败|未能(?:成功)?送达|无法(?:投递|送达)|发送失败|반송|전송 실패|"
+    r"mancato recapito|non recapitabile|onbestelbaar|niet (?:bezorgd|afgeleverd)|n[ãa]o entregue|no se pudo entregar|"
+    r"[ée]chec de (?:la )?(?:remise|distribution)|не доставлено|недоставлен|ошибка доставки",
     re.I)
 _REPLY_PREFIX = re.compile(r"\s*(re|aw|sv|vs|antw|rif)\s*(\[\d+\])?\s*:", re.I)  # a reply, not a forwarded bounce
+#: a reply prefix some servers put before their own title (``RE: Undeliverable:``, ``AW: Unzustellbar:``)
+_PREFIXED_TITLE = re.compile(
+    r"^\s*(?:(?:re|aw|sv|vs|antw|rif|fw|fwd|wg|tr)\s*(?:\[\d+\])?\s*:\s*)+(?:undeliverable|undelivered|unzustellbar|"
+    r"nicht zustellbar|non remis|non recapitabile|onbestelbaar|no se puede entregar|delivery (?:status notification|"
+    r"failure|has failed)|returned mail|mail delivery failed|failure notice|退信|系统退信)", re.I)
+#: what only a failure notice says, never a person's passing mention of a failure
+_NOTICE_TEXT = re.compile(
+    r"could not be delivered|couldn.t be delivered|was not delivered|wasn.t delivered|undeliverable|delivery (?:has )?failed|"
+    r"konnte nicht zugestellt|nicht zugestellt werden|n.a pas pu .tre (?:remis|distribu)|未能|无法投递|no (?:se )?pudo (?:ser )?entregar|"
+    r"non [èe] stato (?:possibile )?recapitat|kon niet worden (?:bezorgd|afgeleverd)|n[ãa]o (?:foi|pôde ser) entregue|"
+    r"не (?:может быть |удалось )?доставить|не доставлено",
+    re.I)
+#: a mailing list's own notice: from its owner, or a list server's, refusing a post
+_LIST_ADMIN = re.compile(r"^(?:owner-[\w.-]+|[\w.-]+-(?:owner|admin|request|bounces?))@", re.I)
+_LIST_REFUSAL = re.compile(r"not (?:a )?member|non-?member|not allowed to post|you are not (?:allowed|permitted|subscribed)|"
+                           r"posting [^\n]{0,40}(?:not allowed|restricted|rejected)|duplicated message-id", re.I)
 _FAILURE_TEXT = re.compile(
     r"could not be delivered|couldn.t be delivered|not be delivered|was not delivered|wasn.t delivered|undeliverable|"
     r"delivery (has )?failed|failed permanently|permanent (error|failure|fatal)|user unknown|unknown user|no such (user|"
@@ -48,21 +67,44 @@ _FAILURE_TEXT = re.compile(
     r"recipient)|transcript of session|returned mail|message (could not|was not|wasn.t)|could not deliver|unable to deliver|"
     r"i.m afraid i wasn.t able|given up|giving up|rejected|refused|error|failed|failure|not delivered|delayed|"
     r"temporar|retry|bounce|invalid|disabled|suspended|blocked|denied|expired|too (large|big)|exceeded|timeout|timed out|"
-    r"nicht zugestellt|non remis|n.a pas pu|konnte nicht|no pudo|送信|配信|宛先", re.I)
+    r"nicht zugestellt|non remis|n.a pas pu|konnte nicht|no pudo|送信|配信|宛先|未能|失败|退信|不存在|已满|recapit|bezorgd|"
+    r"entregue|доставлен|доставить", re.I)
 _TEMPORARY = re.compile(
     r"temporar|\bdelayed\b|delivery delay|has been delayed|deferred|will (continue|retry|be retried|try again|keep trying)|"
     r"still (trying|being retried)|not yet been delivered|has not (yet )?been delivered yet|warning: could not send|"
     r"no action is required|retry (timeout|time)|will be (re)?tried|could not be delivered for|in queue", re.I)
 _PERMANENT = re.compile(r"permanent|given up|giving up|gave up|fatal|will not be retried|hard bounce", re.I)
+#: a final notice: delivery abandoned, so permanent for this message whatever the status class
+_ABANDONED = re.compile(r"given up|giving up|gave up|not going to try again|will not be (?:re)?tried|no further attempts|"
+                        r"(?<!not a )permanent fatal error|(?:deleted|removed) from (?:the )?(?:mail )?queue|"
+                        r"too long in (?:the )?queue|delivery (?:has been )?abandoned|retry time(?:out)? (?:exceeded|reached)", re.I)
+#: a warning that delivery goes on: never a final notice
+_WARNING = re.compile(r"warning (?:message )?only|no action is required|will (?:continue|retry|be retried|try again|keep trying)|"
+                      r"still (?:trying|being retried)|not yet been delivered|has been delayed|transient non-fatal", re.I)
+#: a line of help or of other people: a help desk to write to, a directory's similar names, a signature
+_HELP_LINE = re.compile(
+    r"^[^\n]*(?:please (?:contact|send|write|call|visit|e-?mail)|for (?:more |further )?(?:information|help|assistance)|"
+    r"similar names|did you mean|if you (?:need|have) (?:help|questions|any)|help ?desk|learn more|联系|客服|お問い合わせ)"
+    r"|^-- ?$", re.I | re.M)
+#: a failed recipient named by its local part alone (old sendmail's ``jo... User unknown``, GroupWise's ``jo (user not found)``)
+_BARE_LOCAL = re.compile(
+    r"^[ \t>]*(?:[45]\d\d[ -])?<?(?P<l>[\w+=-]+(?:\.[\w+=-]+)*)>?(?:\.\.\.[ \t]*|[ \t]+\()(?:user unknown|unknown user|"
+    r"user not found|no such (?:user|mailbox)|mailbox (?:unavailable|full|not found)|not found|does not exist|invalid)", re.I | re.M)
+#: sendmail's and Exim's note of the address an alias was expanded from: the address we sent to
+_EXPANDED = re.compile(r"(?:expanded|generated) from:?\s*<?(?P<a>[^\s<>()]+@[^\s<>()]+?)>?\)?[ \t]*$", re.I | re.M)
 #: where the returned copy of the message starts when it is inlined in the notice: a line saying so
 _RETURNED_MARK = re.compile(
     r"^[ \t]*(?:[-=_*>]{2,}[ \t]*)?\(?(?:the )?(?:"
     r"(?:below this line is a copy of the message|this is a copy of (?:the|your) message|original message (?:follows|header|"
     r"headers|text)|original mail (?:header|headers)|(?:un)?sent message (?:below|follows)|message text follows|"
     r"message headers? follows?|headers? of (?:the |your )?(?:original )?message|copy of (?:the |your )?(?:original )?message|"
-    r"included is the original message|message (?:body|headers) follows|begin (?:returned|original) message)[^\n]*"
+    r"included is the original message|message (?:body|headers) follows|begin (?:returned|original) message|"
+    r"original (?:mail|message) as follows|possibly truncated original message follows)[^\n]*"
     r"|(?:original|returned|undelivered|failed|forwarded|rfc822) message[ \t]*[-=_*:.)]*[ \t]*)$",
     re.I | re.M)
+#: header fields only a message has, and fields only a delivery report has
+_MESSAGE_FIELD = re.compile(r"(?:received|return-path|message-id|mime-version|x-mailer|in-reply-to|references)$", re.I)
+_REPORT_FIELD = re.compile(r"(?:final-recipient|original-recipient|reporting-mta|action|status|diagnostic-code)$", re.I)
 #: how an address stands in a notice, most telling first: tier 1 names a failed recipient, tier 2 a recipient
 _ADDRESS = r"(?<![^\s<>()\[\]\"',;:=])(?P<a>[^\s<>()\[\]\"',;:@]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24})"
 _TIER1 = tuple(re.compile(p.replace("{a}", _ADDRESS), re.I | re.M) for p in (
@@ -77,7 +119,8 @@ _TIER1 = tuple(re.compile(p.replace("{a}", _ADDRESS), re.I | re.M) for p in (
     r"<?{a}>?[^\n@]{0,60}(?:user unknown|unknown user|no such|does not exist|not found|not listed|rejected|"
     r"unavailable|invalid|disabled|quota|full|refused|failed|unknown|undeliverable)",
     r"^[ \t>]*final-recipient:[^\n]*{a}",
-    r"generated (?:by|from) <?{a}",
+    r"generated by <?{a}",
+    r"\b(?:mailing list|list)\s*<{a}>",
 ))
 _TIER2 = tuple(re.compile(p.replace("{a}", _ADDRESS), re.I | re.M) for p in (
     r"^[ \t>]*(?:to|rcpt|e-?mail|for):?[ \t]*<?{a}",
@@ -87,16 +130,39 @@ _IDS = re.compile(r"(?:message-id:|\bid\b|in-reply-to:|references:)\s*<[^<>\n]*>
 
 def notice(message: Message, /) -> tuple[str, Message | None]:
     """The notice text (before any inlined copy of the message) and the returned message's header."""
-    text = "\n".join(part_text(p) for p in text_parts(message))
+    text = EXCHANGE_FORM.sub("", "\n".join(part_text(p) for p in text_parts(message)))
     returned = returned_headers(message)
     mark = _RETURNED_MARK.search(text)
     if mark and mark.start() > 0:
         inline = text[mark.end():].lstrip("-=_* \t\n")
         inline = inline[inline.find("\n") + 1:] if not re.match(r"[\w-]+:", inline) else inline
         text = text[:mark.start()]
-        if returned is None and re.match(r"\s*[\w-]+:", inline):
-            returned = email.message_from_string(inline.lstrip(), policy=policy.compat32)
+    elif (pasted := _pasted_header(text)) > 0 and set(addresses_in(text[:pasted])) - _helping(text[:pasted]):
+        inline, text = text[pasted:], text[:pasted]  # the returned message pasted with no line saying so
+    else:
+        inline = ""
+    if returned is None and re.match(r"\s*[\w-]+:", inline):
+        returned = email.message_from_string(inline.lstrip(), policy=policy.compat32)
     return text, returned
+
+
+def _pasted_header(text: str) -> int:
+    """Where a message's header pasted into the text starts: three header fields or more at the margin, one of them
+    one only a message has, none a delivery report's; -1 when there is none."""
+    start, offset = -1, 0
+    names: list[str] = []
+    for line in [*text.split("\n"), ""]:
+        field = re.match(r"([A-Za-z][\w-]*):[ \t]+\S", line)
+        if field:
+            start = offset if not names else start
+            names.append(field[1])
+        elif not (line[:1] in " \t" and line.strip() and names):  # a continuation line keeps the block going
+            if len(names) >= 3 and any(_MESSAGE_FIELD.match(n) for n in names) and not any(_REPORT_FIELD.match(n) for n in names) \
+                    and "multipart/report" not in text[start:offset].casefold():  # a bounce pasted whole is the notice
+                return start
+            names = []
+        offset += len(line) + 1
+    return -1
 
 
 def looks_like_bounce(message: Message, text: str, /) -> bool:
@@ -110,10 +176,24 @@ def looks_like_bounce(message: Message, text: str, /) -> bool:
     by_system = any(BOUNCE_SENDER.match(a) for a in addresses_in(sender)) or bool(_SENDER_NAME.search(decoded_header(message, "From")))
     empty_return = str(message.get("Return-Path", "")).strip() in ("<>", "") and "Return-Path" in message
     subject = decoded_header(message, "Subject")
-    titled = bool(_SUBJECT.search(subject)) and (by_system or empty_return or not _REPLY_PREFIX.match(subject))
-    if not (by_system or titled or empty_return):
-        return False
+    says_so = bool(_NOTICE_TEXT.search(text[:500]))  # a notice's first words, never a person's passing mention
+    automatic = str(message.get("Auto-Submitted", "no")).strip().lower() != "no"
+    titled = bool(_SUBJECT.search(subject)) and (by_system or empty_return or not _REPLY_PREFIX.match(subject)
+                                                 or bool(_PREFIXED_TITLE.match(subject) and says_so)) or automatic and says_so
+    if _list_refusal(message, sender, subject, text):
+        return True
+    if not (by_system or titled):  # a null return path alone: an automatic reply has one too
+        return bool(empty_return and _NOTICE_TEXT.search(text))
     return bool(_FAILURE_TEXT.search(text) or titled and (by_system or empty_return))
+
+
+def _list_refusal(message: Message, sender: str, subject: str, text: str) -> bool:
+    """Whether a mailing list's owner or software refuses a post: from the owner saying so, or a list's
+    refusal by its title (a post to the list only carries the list's headers)."""
+    if any(_LIST_ADMIN.match(a) for a in addresses_in(sender)):
+        return bool(_LIST_REFUSAL.search(f"{subject}\n{text}"))
+    listed = any(message.get(h) for h in ("X-MLServer", "X-Mailman-Version", "Mailing-List", "X-ML-Name", "X-Listprocessor-Version"))
+    return listed and bool(_LIST_REFUSAL.search(subject))
 
 
 def scan_notice(message: Message, text: str, returned: Message | None, /) -> list[Failure]:
@@ -128,6 +208,9 @@ def scan_notice(message: Message, text: str, returned: Message | None, /) -> lis
     senders |= {m.casefold() for m in re.findall(r"mail from:\s*<?([^>\s]+@[^>\s]+)>?", text, re.I)}
     searched = _IDS.sub(" ", text)
     candidates = [a for a in addresses_in(searched) if a.casefold() not in senders and not _DAEMON.match(a)]
+    helping = _helping(searched)
+    if any(a.casefold() not in helping for a in candidates):  # help text, similar names, a signature: never the failed
+        candidates = [a for a in candidates if a.casefold() not in helping]
     tiers = _tiers(searched)
     tier = {a.casefold(): tiers.get(a.casefold(), 3) for a in candidates}
     failed = header_addresses(message, "X-Failed-Recipients")
@@ -141,13 +224,49 @@ def scan_notice(message: Message, text: str, returned: Message | None, /) -> lis
         [a for a in theirs if tier[a.casefold()] == 1],
         [a for a in mine if tier[a.casefold()] == 2],
         failed,
+        _bare_locals(searched, message, returned),
         returned_to,
         envelope,
         mine[:1],
     ):
         if chosen:
-            return [_failure_of(text, address, chosen) for address in dict.fromkeys(chosen)]
+            found = [_failure_of(text, address, chosen) for address in dict.fromkeys(chosen)]
+            return _with_expanded(text, found)
     return []
+
+
+def _helping(text: str) -> set[str]:
+    """The addresses named only from the first line of help on (a help desk, similar names, a signature)."""
+    first = _HELP_LINE.search(text)
+    if first is None:
+        return set()
+    return {a.casefold() for a in addresses_in(text[first.start():])} - {a.casefold() for a in addresses_in(text[:first.start()])}
+
+
+def _bare_locals(text: str, message: Message, returned: Message | None) -> list[str]:
+    """Failed recipients named by their local part: the returned message's address with that local part, else the
+    local part at the reporting domain (the notice's sender's)."""
+    known = header_addresses(returned, "To", "Cc") + _envelope_recipients(returned)
+    reporting = [a.rpartition("@")[2] for a in header_addresses(message, "From", "Sender")]
+    found = []
+    for match in _BARE_LOCAL.finditer(text):
+        local = match["l"]
+        same = [a for a in known if a.rpartition("@")[0].casefold() == local.casefold()]
+        if same or reporting:
+            found.append(same[0] if same else f"{local}@{reporting[0]}")
+    return found
+
+
+def _with_expanded(text: str, found: list[Failure]) -> list[Failure]:
+    """Each failed address an alias was expanded into, named by the alias (the address sent to) when sendmail says so."""
+    lowered = text.casefold()
+    for match in _EXPANDED.finditer(text):
+        before = [(lowered.rfind(f.address.casefold(), 0, match.start()), n) for n, f in enumerate(found)]
+        at, index = max(before, default=(-1, -1))
+        if at >= 0 and found[index].address.casefold() != match["a"].casefold():
+            failure = found[index]
+            found[index] = Failure(match["a"], failure.status, failure.permanent, failure.diagnostic, failure.address)
+    return list({f.address.casefold(): f for f in found}.values())
 
 
 def _envelope_recipients(returned: Message | None) -> list[str]:
@@ -189,13 +308,15 @@ def _failure_of(text: str, address: str, chosen: list[str]) -> Failure:
         permanent = reply.startswith("5")
     else:
         permanent = not (_TEMPORARY.search(text) and not _PERMANENT.search(text))
+    if not permanent and _ABANDONED.search(text) and not _WARNING.search(text):  # a final notice
+        permanent = True
     diagnostic = " ".join(ADDRESS.sub(lambda m: m.group(0), segment[len(address):]).split())[:300]
     return Failure(address, status, permanent, diagnostic)
 
 
 def _status(text: str) -> str | None:
-    found = STATUS.search(text)
-    return best_status(found.group(0), text) if found else None
+    found = status_in(text, classes="45")  # a failure's: never a success code (or a version number at a line's start)
+    return best_status(found, text) if found else None
 
 
 def _reply(text: str) -> str | None:

@@ -24,12 +24,16 @@ class Failure:
 
     ``status`` is the DSN status code (``5.1.1``) when the message gives one;
     ``permanent`` is False for a delay or another temporary failure.
+    ``address`` is the address the message was sent to when the report tells
+    it (``Original-Recipient``, sendmail's "expanded from"); ``final`` the
+    address it was forwarded to and failed at, when that is another one.
     """
 
     address: str
     status: str | None = None
     permanent: bool = True
     diagnostic: str = ""
+    final: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,6 +49,7 @@ from ..store.ledger import EditionVersion, Ledger, LedgerRow, RunTargets, State
 from ..store.open import keys_of, open_store, store_url, take_in_csv
 from ..store.people import with_people
 from .engine import DeliveryOptions, DeliveryReport, backoff, deliver
+from .failure_policy import record_refusal
 from .message import MessageTemplate
 from .preflight import (
     Fingerprint,
@@ -311,13 +312,10 @@ class Campaign:
             on_start(targets)
             before = ledger.counts().suppressed  # rows this run finds suppressed later (claims, other senders) count too
 
-            def refused(address: str, reply: str) -> None:
-                store.suppress(address, "bounced", source="bounce")
-
             report = await deliver(
                 ledger, run, self.templates, transport, options=options,
                 is_suppressed=lambda address: address in self.suppressions,
-                on_permanent=refused,
+                on_permanent=lambda address, reply: record_refusal(store, self.settings.sending, self.identity, address, reply),
                 on_progress=on_progress, stop=stop,
             )
             report.suppressed = report.counts.suppressed - before
