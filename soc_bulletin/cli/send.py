@@ -110,7 +110,7 @@ def _send(args: argparse.Namespace) -> int:
     campaign = Campaign.prepare(
         args.issue_dir, lists=args.subscribers, segment=args.segment, settings=config.load_settings(args.config, start=args.issue_dir),
         segments_file=args.segments, suppressed_file=args.suppressed, ledger_dir=args.ledger_dir, ledger_url=args.ledger,
-        dry_run=args.dry_run,
+        dry_run=args.dry_run, proof=bool(args.test_to),
     )
     for warning in campaign.warnings:
         _err(warning)
@@ -144,10 +144,15 @@ def _send(args: argparse.Namespace) -> int:
 
 
 def _dry_run(campaign: Campaign, editions: str) -> int:
+    from ..render.as_sent import shown_size
+
     dry = campaign.dry_run()
-    print(f"Dry run: preflight passed. {dry.recipients} message(s) would be sent to segment '{campaign.segment}' "
-          f"({dry.already_sent} already had the issue, {dry.suppressed} suppressed); edition(s): {editions}")
+    print(relative(f"Dry run: preflight passed. {dry.recipients} message(s) would be sent to segment '{campaign.segment}' "
+                   f"({dry.already_sent} already had the issue, {dry.suppressed} suppressed); edition(s): {editions}; "
+                   f"subscriber list(s) read: {', '.join(str(p) for p in campaign.lists)}"))
     if dry.recipients:
+        parts = ", ".join(f"'{key}' {shown_size(template.html_bytes)}" for key, template in campaign.templates.items())
+        print(f"HTML part as sent (Gmail clips over 102 KB): {parts}.")
         print(f"Message sizes: {dry.sizes[0]:,}-{dry.sizes[1]:,} bytes. Sample headers:")
         print("\n".join("  " + printable(line) for line in send_args.readable_headers(dry.sample_headers).split("\n")))
     return Exit.OK

@@ -19,6 +19,7 @@ from ..content.load import image_path_problem, load_issue
 from ..content.model import Image, Issue
 from ..errors import ContentError
 from ..problems import Problem
+from .as_sent import sent_html_bytes
 from .renderer import fill_placeholders, filter_sections, is_safe_src, render
 
 __all__ = [
@@ -61,6 +62,8 @@ class BuildResult:
     articles: tuple[str, ...] = ()
     #: the segments some article or section of the whole issue is for
     audiences: tuple[str, ...] = ()
+    #: the HTML part's bytes as sent (encoded, images inline, the longest greeting and link): what Gmail's 102 KB counts
+    sent_bytes: int = 0
 
 
 def local_images(issue: Issue, /) -> list[str]:
@@ -124,7 +127,9 @@ def build(
         target.parent.mkdir(parents=True, exist_ok=True)
         _write(target, source.read_bytes())
         files.append(target)
-    return BuildResult(files=files, html_bytes=len(written["index.html"]), articles=tuple(a.slug for a in issue.articles), audiences=targeted)
+    sent = sent_html_bytes(edition.html, images=images, domain=issue.mailbox.rpartition("@")[2])
+    return BuildResult(files=files, html_bytes=len(written["index.html"]), articles=tuple(a.slug for a in issue.articles),
+                       audiences=targeted, sent_bytes=sent)
 
 
 def _write(path: Path, content: bytes) -> None:

@@ -63,6 +63,7 @@ from .preflight import (
     read_lists,
     render_edition,
     segments_for,
+    sending_warnings,
     suppressions_and_keys,
 )
 from .transports import Transport
@@ -112,18 +113,17 @@ class Campaign:
         self.ledger_url = ledger_url
         #: what the preflight found worth saying that does not refuse the send
         self.warnings = warnings
-        self.suppressed = 0
+        self.suppressed, self.proof_only = 0, False  # proof_only: a draft's template text may be left, so send() refuses
         #: the CSV suppression list named for this send (imported when it begins); None: the settings' when it exists
         self.suppressed_file: Path | None = None
-
-    # -- preflight ------------------------------------------------------------------------------
+        self.lists: tuple[str | Path, ...] = ()  #: the subscriber lists read
 
     @classmethod
     def prepare(
         cls, issue_dir: str | Path, /, *, lists: Sequence[str | Path] = (), segment: str = "all",
         settings: Settings | None = None, segments_file: str | Path | None = None,
         suppressed_file: str | Path | None = None, ledger_dir: str | Path | None = None,
-        run_check: bool = True, ledger_url: str | None = None, dry_run: bool = False,
+        run_check: bool = True, ledger_url: str | None = None, dry_run: bool = False, proof: bool = False,
     ) -> Campaign:
         """Everything that can refuse a send, before anything goes out (see the module's docstring).
 
@@ -136,14 +136,14 @@ class Campaign:
         Nothing is written (but a PostgreSQL schema of an older version is
         migrated, unless ``dry_run``): the CSV suppression list
         (``suppressed_file``, which must exist, else the settings' when it
-        exists) is read beside the store's list, and imported when the send begins.
+        exists) is read beside the store's list, and imported when the send begins. ``proof``: for proofs only.
         """
         issue_dir = Path(issue_dir)
         settings = settings or load_settings(start=issue_dir)
         lists = lists or [settings.resolve(settings.sending.subscribers)]
         warnings: list[str] = []
         if run_check:
-            warnings += check_content(issue_dir)
+            warnings += check_content(issue_dir, proof=proof)
         issue = load_issue(issue_dir)
         identity = issue_identity(issue_dir)
         subscribers, list_warnings = read_lists(lists)
@@ -177,14 +177,14 @@ class Campaign:
         url = web_url(settings.site.base_url, identity)
         editions = {key: render_edition(issue, key, renderer, url) for key in sorted({key for _, key in recipients})}
         templates = message_templates(editions, issue_dir=issue_dir, identity=identity, settings=settings, keys=secrets)
-        warnings += preflight_warnings(settings, issue_dir, issue.mailbox)  # SPF, DMARC, DKIM key in the DNS (SB701-SB707)
+        warnings += preflight_warnings(settings, issue_dir, issue.mailbox) + sending_warnings(templates, settings)  # SB701-SB708
         campaign = cls(
             issue_dir=issue_dir, issue=issue, identity=identity, settings=settings, segment=segment,
             recipients=tuple(recipients), listed=frozenset(s.key for s in subscribers), suppressions=suppressions,
             left_out=left_out, editions=editions, templates=templates, ledger_dir=folder, warnings=warnings, ledger_url=shared,
         )
         campaign.suppressed_file = Path(suppressed_file) if suppressed_file is not None else None
-        campaign.suppressed = suppressed
+        campaign.suppressed, campaign.proof_only, campaign.lists = suppressed, proof, tuple(lists)
         log.info("%d recipients, %d suppressed, %d editions", len(recipients), suppressed, len(editions))
         return campaign
 
@@ -270,6 +270,9 @@ class Campaign:
         Raises RefusedError (content changed, stale send), LedgerError, or a
         SendError when the transport cannot be used; delivery failures are in the report.
         """
+        if self.proof_only:
+            await transport.close()
+            raise RefusedError("this campaign was prepared for proofs only (a draft); prepare it again without proof to send")
         sender = next(iter(self.templates.values())).sender
         try:
             await _probe(transport, sender.envelope_sender, options)
