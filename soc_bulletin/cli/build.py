@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import config
+from ..errors import ConfigError
 from ..terminal import printable
 from .exits import Exit
 from .paths import issue_folder, shown
@@ -44,7 +45,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _build(args: argparse.Namespace) -> int:
     from ..render.as_sent import shown_size
-    from ..render.build import EVERYONE, build_dir, build_editions
+    from ..render.build import EVERYONE, build_dir, build_editions, contained
 
     issue_dir = issue_folder(args.issue_dir)
     settings = config.load_settings(args.config, start=issue_dir)
@@ -63,7 +64,9 @@ def _build(args: argparse.Namespace) -> int:
             print(f"{len(results)} editions: one per segment an article or section is for, and 'everyone' for the rest; "
                   "a reader in several of those segments receives the articles of each.")
         return Exit.OK
-    if not args.segment:
+    if args.segment is not None and not args.segment.strip():
+        raise ConfigError("--segment needs the name of a segment, such as police; leave it out to build every article")
+    if args.segment is None:
         result = build_dir(issue_dir, out_dir, layouts=settings.layouts)
         _print_files(result.files, result.sent_bytes)
         if result.audiences:
@@ -74,7 +77,7 @@ def _build(args: argparse.Namespace) -> int:
     several = len(editions) > 1
     for audience, members in editions:
         key = "+".join(sorted(audience)) or EVERYONE
-        result = build_dir(issue_dir, out_dir / key if several else out_dir, layouts=settings.layouts, audience=audience)
+        result = build_dir(issue_dir, contained(out_dir, key) if several else out_dir, layouts=settings.layouts, audience=audience)
         _print_files(result.files, result.sent_bytes, f"edition '{key}'")
         who = f"{members} member(s) of '{args.segment}' receive" if source else f"a member of '{args.segment}' receives"
         print(printable(f"Edition '{key}', what {who}: {len(result.articles)} articles "

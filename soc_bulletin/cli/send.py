@@ -71,7 +71,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.add_argument("--config", help="settings file (default: the soc-bulletin.toml found from the issue folder)")
     s.add_argument("--failed", action="store_true", help="list the failed recipients with the server's replies")
     s.add_argument("--segment", metavar="NAME", help="only the sends to this segment")
-    s.add_argument("--format", choices=("text", "csv"), default="text", help="with --failed: text or csv")
+    s.add_argument("--format", choices=("text", "csv"), help="with --failed: text (the default) or csv, cells a spreadsheet "
+                   "would run as a formula written with ' in front")
     s.set_defaults(handler=_status)
     cli_suppressions.register(sub)
 
@@ -231,10 +232,13 @@ def _write_report(path: Path, result: SendResult, campaign: Campaign) -> None:
 
 
 def _status(args: argparse.Namespace) -> int:
+    from ..audience.csvsource import spreadsheet_safe
     from ..send.status import send_status
     from ..store.open import store_url
 
     issue_folder(args.issue_dir)  # a path that is not an issue folder: exit 2, as for every command
+    if args.format and not args.failed:
+        raise ConfigError("--format lists the failed recipients: give it with --failed (status --failed --format csv)")
     settings = config.load_settings(args.config, start=args.issue_dir)
     url = store_url(settings, url=args.ledger, ledger_dir=args.ledger_dir)
     ledger_dir = Path(args.ledger_dir) if args.ledger_dir else settings.resolve(settings.sending.ledger)
@@ -252,7 +256,8 @@ def _status(args: argparse.Namespace) -> int:
             writer = csv.writer(sys.stdout, lineterminator="\n")
             writer.writerow(["address", "name", "state", "segment", "edition", "attempts", "reply"])
             for row in status.failed:
-                writer.writerow([row.address, row.name, row.state.value, row.segment, row.edition, row.attempts, printable(row.reply)])
+                writer.writerow([spreadsheet_safe(cell) for cell in (row.address, row.name, row.state.value, row.segment, row.edition,
+                                                                    str(row.attempts), printable(row.reply))])
         else:
             for row in status.failed:
                 print(printable(f"{row.state.value}: {row.address} ({row.segment}, {row.edition}): {row.reply}"))

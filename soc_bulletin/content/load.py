@@ -23,7 +23,7 @@ import yaml
 
 from ..errors import ContentError
 from ..problems import Problem, Severity
-from .blocks import ContentReader, mapping, read_article, required_text
+from .blocks import ContentReader, audience_names, mapping, read_article, required_text
 from .cache import FileCache
 from .model import Article, Issue, Section, Welcome, slugify
 from .paths import (
@@ -216,7 +216,7 @@ def _sections(reader: ContentReader, f: Fields, folder: _Folder, source: IssueSo
         if s is None:
             continue
         kind = required_text(reader, s, "kind")
-        audience = reader.texts(s.values["audience"], "'audience'") if "audience" in s else ()
+        audience = audience_names(reader, s.values["audience"]) if "audience" in s else ()
         articles = []
         for slug_node in (reader.sequence(s.values["articles"], "'articles'") or []) if "articles" in s else []:
             article = _referenced_article(reader, slug_node, folder, source)

@@ -102,6 +102,17 @@ def _write(path: Path, content: str, files: list[Path]) -> None:
     files.append(path)
 
 
+def _remove_stale(folder: Path, written: list[Path], /) -> None:
+    """Delete what an earlier run wrote in an issue's ``folder`` that this run did not (images of an article since restricted)."""
+    kept = {path.resolve() for path in written}
+    for path in sorted(folder.rglob("*"), reverse=True):  # files before their folders
+        if path.is_file() and not path.is_symlink() and path.resolve() not in kept:
+            path.unlink()
+            log.info("removed %s (no longer published)", path)
+        elif path.is_dir() and not path.is_symlink() and not any(path.iterdir()):
+            path.rmdir()
+
+
 def build_archive(
     issues_dir: str | Path, site_dir: str | Path, /, *, base_url: str = "", layouts: Path | None = None,
     include_restricted: bool = False,
@@ -129,6 +140,10 @@ def build_archive(
     folders = issue_folders(issues_dir)
     if not folders:
         raise ConfigError(f"no folder in {issues_dir} holds an {ISSUE_FILE}; give the folder that holds the issue folders, such as issues")
+    site = site_dir.resolve()
+    if any(site.is_relative_to(p) or p.is_relative_to(site) for p in (issues_dir.resolve(), *(f.resolve() for f in folders))):
+        raise ConfigError(f"the site folder {site_dir} overlaps the issues in {issues_dir}, which it would overwrite; write the site "
+                          "to a folder of its own, such as site")
     loaded: list[tuple[Path, Issue]] = []
     problems: list[Problem] = []
     result = ArchiveResult()
@@ -172,6 +187,7 @@ def build_archive(
             "href": f"{quote(name)}/index.html", "text_href": f"{quote(name)}/text.html",
         })
         result.issues.append(name)
+        _remove_stale(out, result.files)
         log.info("archived %s (issue %d)", name, issue.number)
     title = loaded[0][1].title
     canonical = f"{base_url.rstrip('/')}/" if base_url else ""
