@@ -38,6 +38,7 @@ CODES: Mapping[str, str] = MappingProxyType({
     "SB024": "file outside the issue folder",
     "SB025": "section without articles",
     "SB026": "unknown section kind",
+    "SB027": "two issues with the same number",
     "SB030": "unknown or malformed block",
     # audiences (the check, and send's preflight)
     "SB060": "audience is not a segment",

@@ -5,6 +5,7 @@
 - SB025 (warning): a section of ``issue.yaml`` with no article yet;
 - SB026: a section kind that is neither in the layouts' ``colours.yaml`` nor
   in another issue of the folder (a misspelt kind would start a new section);
+- SB027: two issue folders checked together with the same number;
 - SB030: a block written without its ``- `` is read by YAML as a second key
   of the block above; it is reported at the block that lost its dash.
 """
@@ -26,7 +27,7 @@ from ..problems import Problem
 from .codes import Verdict
 from .locate import SourceFile
 
-__all__ = ["empty_sections", "known_kinds", "lost_dashes", "section_kinds", "template_text"]
+__all__ = ["empty_sections", "known_kinds", "lost_dashes", "same_numbers", "section_kinds", "template_text"]
 
 _TEMPLATE = (*ARTICLE_TEMPLATE, *ISSUE_TEMPLATE)
 
@@ -120,6 +121,18 @@ def section_kinds(file: SourceFile, known: Mapping[str, str], colours_file: str,
         message = (f"The section kind '{kind.value}' is not one the layouts or an earlier issue know, so it would start a new section "
                    f"in the default colour; {hint} start a new kind, add '{slug}: \"#rrggbb\"' to {colours_file}.")
         problems.append(file.problem(kind, Verdict("SB026", message)))
+    return problems
+
+
+def same_numbers(numbers: list[tuple[int, SourceFile]], /) -> list[Problem]:
+    """SB027 at the number of each issue checked whose number another issue checked has too."""
+    problems = []
+    for number, file in numbers:
+        others = [str(Path(other.path).parent) for n, other in numbers if n == number and other is not file]
+        if others:
+            message = (f"This is Issue {number}, and so is {', '.join(others)}; give each issue its own number (the next "
+                       f"after the latest is {max(n for n, _ in numbers) + 1}).")
+            problems.append(file.problem(node_at(file.root, "number"), Verdict("SB027", message)))
     return problems
 
 

@@ -28,7 +28,7 @@ from .addresses import AddressChecker, address_attempts
 from .audience import SegmentNames, audience_nodes, check_audiences, segment_names, shown_path
 from .codes import Verdict
 from .edition import check_edition
-from .editorial import empty_sections, known_kinds, lost_dashes, section_kinds, template_text
+from .editorial import empty_sections, known_kinds, lost_dashes, same_numbers, section_kinds, template_text
 from .html import scan_html
 from .locate import SourceFile
 from .markup import Kind, scan
@@ -60,6 +60,7 @@ def check_paths(paths: Iterable[str | Path], /, *, deliverability: bool = False)
             checker.guarded(folder / ISSUE_FILE, partial(add_sending_domain_problems, checker.problems, folder))
     for path in articles:
         checker.guarded(path, partial(checker.article_file, path, _folder_of(path)))
+    checker.problems += same_numbers(checker.numbers)
     return CheckReport(tuple(sorted(set(checker.problems))), tuple(sorted(set(checker.files))))
 
 
@@ -124,6 +125,8 @@ class _Checker:
         self.problems: list[Problem] = []
         self.files: list[str] = []
         self._segments: dict[Path, SegmentNames] = {}
+        #: each issue checked: its number, and where the number is written
+        self.numbers: list[tuple[int, SourceFile]] = []
 
     def guarded(self, path: Path, step: Callable[[], None], /) -> None:
         """Run ``step``; a bug in a check becomes a problem on ``path``, not a traceback (settings that cannot be read stop the run)."""
@@ -146,6 +149,8 @@ class _Checker:
             file = SourceFile.read(path, root, folder=folder)
             if path == source.issue_path:
                 issue_file = file
+                if source.issue is not None:
+                    self.numbers.append((source.issue.number, file))
                 self.guarded(path, partial(self.content, file, issue_items))
                 self.guarded(path, partial(self.editorial, file, folder, issue=True))
             else:

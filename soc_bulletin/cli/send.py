@@ -132,9 +132,9 @@ def _send(args: argparse.Namespace) -> int:
     transport, where = _transport(args, outbox, campaign)
     options = DeliveryOptions(concurrency=args.concurrency, rate=args.rate, max_attempts=args.max_attempts, backoff_base=args.backoff,
                               lease=args.lease)
-    print(f"Sending {campaign.issue.email_subject} to segment '{campaign.segment}': {len(campaign.recipients)} "
-          f"recipient(s) ({campaign.suppressed} suppressed), edition(s): {editions}; via {where}")
-    result = run(_deliver(campaign, transport, options, args))
+    heading = (f"Sending {campaign.issue.email_subject} to segment '{campaign.segment}': {len(campaign.recipients)} "
+               f"recipient(s) ({campaign.suppressed} suppressed), edition(s): {editions}; via {where}")
+    result = run(_deliver(campaign, transport, options, args, heading))
     _print_result(result, campaign)
     if args.report:
         _write_report(Path(args.report), result, campaign)
@@ -159,7 +159,9 @@ def _dry_run(campaign: Campaign, editions: str) -> int:
     return Exit.OK
 
 
-async def _deliver(campaign: Campaign, transport: Transport, options: DeliveryOptions, args: argparse.Namespace) -> SendResult:
+async def _deliver(campaign: Campaign, transport: Transport, options: DeliveryOptions, args: argparse.Namespace,
+                   heading: str) -> SendResult:
+    """The send, with a progress bar; ``heading`` is printed once the server has answered (not before an error)."""
     import asyncio
 
     from rich.console import Console
@@ -178,6 +180,7 @@ async def _deliver(campaign: Campaign, transport: Transport, options: DeliveryOp
         task = progress.add_task("sending", total=0, detail="")
 
         def started(targets: RunTargets) -> None:
+            print(heading)
             _print_targets(targets, campaign)
             progress.update(task, total=targets.to_send)
 
@@ -210,8 +213,12 @@ def _print_result(result: SendResult, campaign: Campaign) -> None:
           f"{c.failed_permanent} failed (permanent), {c.suppressed} suppressed, {c.skipped} skipped."))
     for failure in report.failed:
         _err(f"  {failure.state.value}: {failure.address}: {failure.reply}")
-    if report.stopped:
-        _err(f"Stopped: {report.stopped}. Nobody was marked failed for it; fix the cause and run the same command to resume.")
+    if report.stopped == "interrupted":
+        _err("Interrupted: the recipients not sent to yet were not marked failed; run the same command to send to them.")
+    elif report.stopped:
+        also = f" (the {len(report.failed)} failed above were refused on their own)" if report.failed else ""
+        _err(f"Stopped: {report.stopped}. The recipients not sent to yet were not marked failed{also}; fix the cause and run the "
+             "same command to send to them.")
 
 
 def _write_report(path: Path, result: SendResult, campaign: Campaign) -> None:
@@ -261,7 +268,7 @@ def _status(args: argparse.Namespace) -> int:
         else:
             for row in status.failed:
                 print(printable(f"{row.state.value}: {row.address} ({row.segment}, {row.edition}): {row.reply}"))
-        return Exit.OK
+        return Exit.PROBLEMS if status.failed else Exit.OK
     print(relative(f"Issue {status.identity}: ledger {status.path}" + (f", send started {status.started}" if status.started else "")))
     from ..send.status import Aftermath
 
@@ -285,4 +292,4 @@ def _status(args: argparse.Namespace) -> int:
         print(printable(f"  {row.state.value}: {row.address}: {row.reply}"))
     if len(status.failed) > 10:
         print(f"  ... {len(status.failed) - 10} more: soc-bulletin status {args.issue_dir} --failed --format csv")
-    return Exit.OK
+    return Exit.PROBLEMS if status.failed else Exit.OK  # failures are problems, as after the send

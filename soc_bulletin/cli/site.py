@@ -63,7 +63,10 @@ def _preview(args: argparse.Namespace) -> int:
     build = server.build
     print(printable(f"Previewing {issue_dir} at {server.url} (Ctrl-C stops)"), flush=True)
     if len(server.build.editions) > 1:
-        print(printable(f"Editions: {', '.join(server.build.editions)} (switch at the top of the page)"), flush=True)
+        from ..site.preview_page import edition_label
+
+        shown = ", ".join(edition_label(key) for key in server.build.editions)
+        print(printable(f"Editions: {shown} (switch at the top of the page)"), flush=True)
     if build.problems:
         print(f"{len(build.problems)} problem(s): see the page.", flush=True)
     try:

@@ -103,7 +103,10 @@ def _multiline(shape: Mapping, name: str) -> bool:
 
 def audience_names(reader: NodeReader, node: yaml.Node, /) -> tuple[str, ...] | None:
     """The segment names of an ``audience``; SB014 for a name no segment can have (it also names a folder of a build)."""
+    before = len(reader.problems)
     names = reader.texts(node, "'audience'")
+    if len(reader.problems) > before:  # already wrong (a control character, placeholder syntax): said once
+        return names
     items = node.value if isinstance(node, yaml.SequenceNode) else [node]
     for name, item in zip(names or (), items, strict=False):
         if not SEGMENT_NAME.fullmatch(name) and name != "":

@@ -383,7 +383,7 @@ class Campaign:
                              f"{received} recipient(s) already received the earlier version)")
             raise RefusedError(
                 f"issue {self.identity} changed since its send began: {'; '.join(parts)}. "
-                f"Undo the change, or pass --accept-changes to send the new version to the {waiting} remaining")
+                f"Undo the change, or pass --accept-changes to send the new version to the {waiting} recipient(s) who have not had it")
         for key, _, now, _ in changes:
             ledger.record_version(key, now.digest, now.articles, new=True)
 

@@ -260,7 +260,7 @@ class MessageTemplate:
     def _date(self) -> bytes:
         now = int(time.time())
         if self._date_cache[0] != now:
-            stamp = format_datetime(datetime.fromtimestamp(now, UTC), usegmt=True)
+            stamp = format_datetime(datetime.fromtimestamp(now, UTC))  # "+0000": RFC 5322 (the zone "GMT" is obsolete)
             self._date_cache = (now, f"Date: {stamp}\r\n".encode())
         return self._date_cache[1]
 
