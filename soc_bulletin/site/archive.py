@@ -7,6 +7,7 @@ Layout of a site::
     SITE_DIR/<folder>/index.txt      the text edition (UTF-8)
     SITE_DIR/<folder>/text.html      the text edition as a page
     SITE_DIR/<folder>/images/...     the issue's local images
+    SITE_DIR/feed.xml                an Atom feed of the issues (RFC 4287), linked from every page
 
 ``<folder>`` is the issue folder's name (``2019-08``), so an issue's URL never
 changes: :func:`web_url` gives the "view in browser" link a sender puts in the
@@ -34,6 +35,7 @@ from ..errors import ConfigError, ContentError, RenderError
 from ..problems import Problem
 from ..render.build import edition_issue, image_files
 from ..render.renderer import DEFAULT_LAYOUTS, fill_placeholders, render, web_url
+from .feed import FEED_FILE, atom_feed
 
 __all__ = ["ArchiveResult", "build_archive", "issue_folders", "public_issue", "web_placeholders", "web_url"]
 
@@ -91,9 +93,10 @@ def _page(env: jinja2.Environment, name: str, /, **context: object) -> str:
 
 
 def _with_canonical(html: str, url: str, /) -> str:
-    if not url:
-        return html
-    return html.replace("</head>", f'<link rel="canonical" href="{escape(url)}">\n</head>', 1)
+    """An issue's page with its canonical address (when the site has one) and the archive's feed."""
+    feed = f'<link rel="alternate" type="application/atom+xml" title="All issues" href="../{FEED_FILE}">\n'
+    canonical = f'<link rel="canonical" href="{escape(url)}">\n' if url else ""
+    return html.replace("</head>", f"{canonical}{feed}</head>", 1)
 
 
 def _write(path: Path, content: str, files: list[Path]) -> None:
@@ -191,5 +194,7 @@ def build_archive(
         log.info("archived %s (issue %d)", name, issue.number)
     title = loaded[0][1].title
     canonical = f"{base_url.rstrip('/')}/" if base_url else ""
-    _write(site_dir / "index.html", _page(env, INDEX_TEMPLATE, title=title, entries=entries, canonical=canonical), result.files)
+    _write(site_dir / "index.html", _page(env, INDEX_TEMPLATE, title=title, entries=entries, canonical=canonical, feed=FEED_FILE),
+           result.files)
+    _write(site_dir / FEED_FILE, atom_feed([(folder.name, issue) for folder, issue in loaded], base_url=base_url), result.files)
     return result
