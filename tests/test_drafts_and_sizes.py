@@ -162,6 +162,7 @@ def test_a_13_article_issue_is_warned_by_build_check_and_send_before_102_kb(proj
     captured = capsys.readouterr()
     assert f"warning: edition 'everyone': SB502 {measured}, close to" in captured.err
     assert f"HTML part as sent (Gmail clips over 102 KB): 'everyone' {size / 1024:.1f} KB." in captured.out
+    assert "; subscriber list(s) read: subscribers/example.csv\n" in captured.out  # the settings' list, named
 
 
 def test_past_102_kb_check_and_send_refuse_and_build_warns(project: Path, capsys: Capture) -> None:
