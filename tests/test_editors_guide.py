@@ -127,7 +127,7 @@ def test_the_later_steps_work_as_the_guide_says(project: Path, capsys: pytest.Ca
     [_, dry_run] = _commands("## 5. Send a proof, then a dry run")
     assert main(dry_run[1:]) == 0
     assert "(9 already had the issue, 0 suppressed)" in capsys.readouterr().out
-    [archive] = _commands("## 8. Publish the archive")
+    [archive] = _commands("## 9. Publish the archive")
     assert main(archive[1:]) == 0
     assert "  2019-11: the article 'county-lines-week' (for police)" in capsys.readouterr().out.splitlines()
     assert "county-lines-week" not in (project / "site" / "index.html").read_text(encoding="utf-8")
