@@ -280,3 +280,19 @@ def test_a_plain_ctrl_c_says_how_to_resume_not_to_fix_a_cause(workdir: Path, smt
     assert process.returncode == 130, (out, err)
     assert "fix the cause" not in err
     assert "Interrupted: the recipients not sent to yet were not marked failed; run the same command to send to them." in err
+
+
+def test_the_archive_never_publishes_a_draft(project: Path, capsys: Capture) -> None:
+    assert main(["new-issue", "issues/2019-11", "--from", "issues/2019-08"]) == 0
+    capsys.readouterr()
+    assert main(["archive", "issues", "-o", "site"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "Archived 1 issue(s), newest first: 2019-08"
+    assert out[1:3] == ["Left out 1 draft(s), not published until finished (send refuses them too):",
+                        "  2019-11: still the template's words 'Write the welcome to Issue'"]
+    assert not (project / "site" / "2019-11").exists()
+    assert "Write the welcome" not in (project / "site" / "index.html").read_text(encoding="utf-8")
+    assert "Issue 12" not in (project / "site" / "feed.xml").read_text(encoding="utf-8")
+    shutil.rmtree(project / "issues" / "2019-08")
+    assert main(["archive", "issues", "-o", "site"]) == 2
+    assert capsys.readouterr().err.startswith("soc-bulletin: error: every issue in issues is a draft (2019-11: still")

@@ -12,13 +12,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import yaml
 
-from ..content.model import slugify
+from ..content.model import Issue, slugify
 from ..content.new_article import TEMPLATE_TEXT as ARTICLE_TEMPLATE
 from ..content.new_issue import TEMPLATE_TEXT as ISSUE_TEMPLATE
 from ..content.schema import BLOCK_KINDS
@@ -27,7 +28,7 @@ from ..problems import Problem
 from .codes import Verdict
 from .locate import SourceFile
 
-__all__ = ["empty_sections", "known_kinds", "lost_dashes", "same_numbers", "section_kinds", "template_text"]
+__all__ = ["empty_sections", "known_kinds", "lost_dashes", "same_numbers", "section_kinds", "template_text", "unfinished"]
 
 _TEMPLATE = (*ARTICLE_TEMPLATE, *ISSUE_TEMPLATE)
 
@@ -51,6 +52,30 @@ def _template_words(value: str) -> str:
         if stripped == words or (len(words) >= 12 and words in value):
             return words
     return ""
+
+
+def _model_texts(value: object) -> Iterator[str]:
+    """Every string of a model object (an issue, its sections and articles), depth first."""
+    if isinstance(value, str):
+        yield value
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for field in dataclasses.fields(value):
+            yield from _model_texts(getattr(value, field.name))
+    elif isinstance(value, tuple | list):
+        for item in value:
+            yield from _model_texts(item)
+
+
+def unfinished(issue: Issue, /) -> str:
+    """Why ``issue`` is still a draft ("" when it is not): a template's words left in, or a section with no article.
+
+    The same facts as SB017 and SB025, for what publishes an issue without checking it (the web archive).
+    """
+    for text in _model_texts(issue):
+        if words := _template_words(text):
+            return f"still the template's words '{words.strip()}'"
+    empty = [section.kind for section in issue.sections if not section.articles]
+    return f"the section '{empty[0]}' has no article" if empty else ""
 
 
 def template_text(file: SourceFile, /) -> list[Problem]:

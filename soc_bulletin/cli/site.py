@@ -89,5 +89,9 @@ def _archive(args: argparse.Namespace) -> int:
               "(--include-restricted publishes them):")
         for line in result.left_out:
             print(printable(f"  {line}"))
+    if result.drafts:
+        print(f"Left out {len(result.drafts)} draft(s), not published until finished (send refuses them too):")
+        for line in result.drafts:
+            print(printable(f"  {line}"))
     print(printable(f"wrote {len(result.files)} files; open {Path(args.output) / 'index.html'}"))
     return Exit.OK

@@ -15,7 +15,8 @@ email. Pages carry no scripts, web fonts or trackers.
 
 The archive is public: articles and sections with an ``audience`` (meant for
 some segments only) are left out, and listed in :attr:`ArchiveResult.left_out`,
-unless ``include_restricted``.
+unless ``include_restricted``; so is a draft (template words left in, a section
+with no article).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from urllib.parse import quote
 
 import jinja2
 
+from ..check.editorial import unfinished
 from ..content.load import ISSUE_FILE, load_issue
 from ..content.model import Issue
 from ..errors import ConfigError, ContentError, RenderError
@@ -53,6 +55,8 @@ class ArchiveResult:
     issues: list[str] = field(default_factory=list)
     #: what was not published: ``"2019-08: article 'x' (for police)"``, one per article or section
     left_out: list[str] = field(default_factory=list)
+    #: issues not published because they are drafts: ``"2019-11: the section 'News' has no article"``
+    drafts: list[str] = field(default_factory=list)
 
 
 def public_issue(issue: Issue, folder: str, /) -> tuple[Issue, list[str]]:
@@ -156,6 +160,9 @@ def build_archive(
         except ContentError as exc:
             problems += exc.problems
             continue
+        if why := unfinished(issue):  # a draft is never published (send refuses it too)
+            result.drafts.append(f"{folder.name}: {why}")
+            continue
         if not include_restricted:
             issue, left_out = public_issue(issue, folder.name)
             result.left_out.extend(left_out)
@@ -166,6 +173,8 @@ def build_archive(
         problems += missing
     if problems:
         raise ContentError(problems)
+    if not loaded:
+        raise ConfigError(f"every issue in {issues_dir} is a draft ({'; '.join(result.drafts)}); finish one to publish the archive")
 
     loaded.sort(key=lambda item: (item[1].date, item[1].number), reverse=True)
     env = _environment(layouts)
