@@ -28,8 +28,9 @@ CLIP_BYTES = 102 * 1024
 WARN_BYTES = 90 * 1024
 #: An article taking more than a sixth of the 102 KB (about 2,000 words) is long for one issue: six such fill it (a warning).
 LONG_ARTICLE_BYTES = CLIP_BYTES // 6
-#: The longest values measured in place of a recipient's own: a 64-character name, a 160-character unsubscribe link.
-STAND_INS = {"greeting": f"Dear {'N' * 64},", "unsubscribe_url": "https://" + "u" * 152}
+#: The longest values measured in place of a recipient's own: a 64-character name, and a 160-character link for every
+#: other placeholder (each is a link of the recipient's: unsubscribe, and any a layout adds).
+STAND_INS = {name: f"Dear {'N' * 64}," if name == "greeting" else "https://" + "u" * 152 for name in PLACEHOLDERS}
 
 CRLF = b"\r\n"
 _MAX_LINE = 76  # characters in an encoded line, CRLF excluded (RFC 2045)
