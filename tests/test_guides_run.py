@@ -154,3 +154,15 @@ def test_the_dark_mode_claims_name_thunderbird() -> None:
     assert "## Dark mode" in clients and "**Thunderbird**" in clients and "flattened to one" in clients
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert "so sections stay distinct.\n" not in readme and "Thunderbird's own dark mode" in readme
+
+
+def test_the_guides_say_what_an_editor_trips_on() -> None:
+    """Each was missing: the settings' list, the refused domains, the IMAP login form, a bounces step."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "`.test`,\n`.local`" in readme and "refused as invalid (SB612)" in readme
+    assert "imaps://bounces%40example.org@mail.example.org/INBOX" in readme
+    settings = (REPO / "soc-bulletin.toml").read_text(encoding="utf-8")
+    assert '\nsubscribers = "subscribers/example.csv"\n' in settings and "Name your real list" in settings
+    editors = (REPO / "docs" / "editors.md").read_text(encoding="utf-8")
+    assert "## 8. Read the bounces" in editors and "soc-bulletin bounces mail/bounces --dry-run" in editors
+    assert "`soc-bulletin.toml`: in this repository that is `subscribers/example.csv`, the\nfictional list" in editors
