@@ -35,7 +35,7 @@ from soc_bulletin.render.renderer import render
 from soc_bulletin.site.preview import serve_preview
 
 from .conftest import MINIMAL_ARTICLE, MINIMAL_ISSUE
-from .project import REPO, make_project, restrict
+from .project import REPO, finish_draft, make_project, restrict
 from .smtp import FaultyController
 from .test_preview import get
 from .test_send import send, write_list
@@ -293,6 +293,15 @@ def test_the_archive_never_publishes_a_draft(project: Path, capsys: Capture) -> 
     assert not (project / "site" / "2019-11").exists()
     assert "Write the welcome" not in (project / "site" / "index.html").read_text(encoding="utf-8")
     assert "Issue 12" not in (project / "site" / "feed.xml").read_text(encoding="utf-8")
+    assert main(["new-article", "issues/2019-11", "county-lines-week", "--section", "Tackling Vulnerability"]) == 0
+    finish_draft(project / "issues" / "2019-11")
+    assert main(["archive", "issues", "-o", "site"]) == 0
+    assert (project / "site" / "2019-11" / "index.html").is_file()
+    issue = project / "issues" / "2019-11" / "issue.yaml"  # a draft again: its pages go
+    issue.write_text(issue.read_text(encoding="utf-8") + "  - kind: News\n    articles: []\n", encoding="utf-8")
+    assert main(["archive", "issues", "-o", "site"]) == 0
+    assert not (project / "site" / "2019-11").exists()
     shutil.rmtree(project / "issues" / "2019-08")
     assert main(["archive", "issues", "-o", "site"]) == 2
-    assert capsys.readouterr().err.startswith("soc-bulletin: error: every issue in issues is a draft (2019-11: still")
+    assert capsys.readouterr().err == ("soc-bulletin: error: every issue in issues is a draft (2019-11: the section 'News' has no "
+                                       "article); finish one to publish the archive\n")

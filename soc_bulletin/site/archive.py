@@ -152,6 +152,7 @@ def build_archive(
         raise ConfigError(f"the site folder {site_dir} overlaps the issues in {issues_dir}, which it would overwrite; write the site "
                           "to a folder of its own, such as site")
     loaded: list[tuple[Path, Issue]] = []
+    drafts: list[Path] = []
     problems: list[Problem] = []
     result = ArchiveResult()
     for folder in folders:
@@ -160,8 +161,9 @@ def build_archive(
         except ContentError as exc:
             problems += exc.problems
             continue
-        if why := unfinished(issue):  # a draft is never published (send refuses it too)
+        if why := unfinished(issue):  # a draft is never published (send refuses it too), nor left from an earlier run
             result.drafts.append(f"{folder.name}: {why}")
+            drafts.append(site_dir / folder.name)
             continue
         if not include_restricted:
             issue, left_out = public_issue(issue, folder.name)
@@ -201,6 +203,11 @@ def build_archive(
         result.issues.append(name)
         _remove_stale(out, result.files)
         log.info("archived %s (issue %d)", name, issue.number)
+    for out in drafts:  # a page an earlier run published of an issue that is a draft again
+        if out.is_dir() and not out.is_symlink():
+            _remove_stale(out, [])
+            if not any(out.iterdir()):
+                out.rmdir()
     title = loaded[0][1].title
     canonical = f"{base_url.rstrip('/')}/" if base_url else ""
     _write(site_dir / "index.html", _page(env, INDEX_TEMPLATE, title=title, entries=entries, canonical=canonical, feed=FEED_FILE),
