@@ -136,8 +136,9 @@ def new_issue(
     ``previous`` defaults to the latest issue beside ``issue_dir``; with none,
     a first issue. The number is the previous one's plus one and the date three
     months on, unless given. Raises :class:`ConfigError` when ``issue_dir``
-    already holds an issue or ``previous`` is not an issue folder, and
-    :class:`ContentError` when the previous ``issue.yaml`` cannot be read.
+    already holds an issue or has a name that cannot name an issue, when
+    ``previous`` is not an issue folder or its date cannot be moved on, and
+    :class:`ContentError` when the previous ``issue.yaml`` cannot be read as an issue.
     """
     issue_dir = Path(issue_dir)
     issue_file = issue_dir / ISSUE_FILE

@@ -7,7 +7,6 @@ are rendered once per audience and fingerprinted for the freeze.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
@@ -87,7 +86,7 @@ def check_content(issue_dir: Path, /, *, proof: bool = False) -> list[str]:
     if not issue_dir.is_dir():
         raise ConfigError(f"{issue_dir} is not an issue folder")
     report = check_paths([issue_dir])
-    report = dataclasses.replace(report, problems=tuple(p for p in report.problems if p.code != "SB502"))  # measured per edition
+    report = replace(report, problems=tuple(p for p in report.problems if p.code != "SB502"))  # measured per edition
     unfinished = [] if proof else [replace(p, severity=Severity.ERROR, message=f"{p.message} The issue cannot be sent until it is done "
                                            "(a proof with --test-to can).") for p in report.warnings if p.code in UNSENDABLE]
     if report.errors or unfinished:
