@@ -37,3 +37,31 @@ def restrict(article: Path, audience: str, /) -> None:
     lines = article.read_text(encoding="utf-8").splitlines(keepends=True)
     lines.insert(1, f"audience: [{audience}]\n")
     article.write_text("".join(lines), encoding="utf-8")
+
+
+#: What an editor writes in place of the templates' example words (``finish_draft``).
+_WRITTEN = {
+    "Write one line that sums up this issue; inboxes show it after the subject.": "County lines week, and the partners behind it",
+    "The title of your article": "County lines week of action",
+    "One sentence that sums up the article, shown under the title.": "Partners across England and Wales acted together.",
+    "The first paragraph of your article.": "Forces and councils visited schools and hostels.",
+    "The second paragraph.": "More than 600 young people were safeguarded.",
+    "your.name@example.org": "county.lines@example.org",
+    "Your Name": "Alex Example",
+    "Your role": "Coordinator",
+    "Your organisation": "Home Office",
+}
+
+
+def finish_draft(issue_dir: Path, /) -> None:
+    """Do what an editor does before sending a draft from ``new-issue`` and ``new-article``: write the welcome, the
+    preheader and each article in place of the templates' words, and delete the sections that have no article."""
+    import re
+
+    for path in [issue_dir / "issue.yaml", *sorted((issue_dir / "articles").glob("*.yaml"))]:
+        text = path.read_text(encoding="utf-8")
+        for template, words in _WRITTEN.items():
+            text = text.replace(template, words)
+        text = re.sub(r"Write the welcome to Issue \d+ here: a few sentences on what this issue holds\.", "Welcome to this issue.", text)
+        text = re.sub(r"  - kind: [^\n]*\n    articles: \[\]\n", "", text)
+        path.write_text(text, encoding="utf-8")

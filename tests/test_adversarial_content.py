@@ -112,7 +112,7 @@ def _problems(output: str) -> list[tuple[str, str]]:
 def _refused(output: str) -> bool:
     """Whether the loader refuses the issue (so build, send, preview and archive do)."""
     return any(
-        (code.startswith("SB0") and code != "SB022") or code in ("SB401", "SB406")
+        code.startswith("SB0") or code in ("SB401", "SB406")
         for _, code in _problems(output)
     )
 
@@ -645,7 +645,7 @@ def test_a_file_name_with_an_escape_sequence_is_printed_harmlessly(tmp_path: Pat
     case = Case("x", (), articles={"first": ARTICLE, "\x1b[2J\u202ex": ARTICLE})
     _write(tmp_path, case)
     monkeypatch.chdir(tmp_path)
-    assert main(["check", "issue"]) == 0
+    assert main(["check", "issue"]) == 1  # an article file no section lists is an error
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\u202e" not in out
     assert "issue/articles/\\x1b[2J\\u202ex.yaml: SB022 No section of issue.yaml lists the article '\\x1b[2J\\u202ex'" in out

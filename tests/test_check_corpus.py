@@ -33,7 +33,7 @@ EXPECTED = [
     ('articles/addresses.yaml:13:59', 'SB102', "The link address 'Sam@Example.org' is not in its normal form; write 'Sam@example.org'."),
     ('articles/addresses.yaml:14:24', 'SB104', "The email address 'sam@example.org' is not a link; write it as <sam@example.org> so readers can click it."),
     ('articles/empty.yaml:1:1', 'SB002', 'The file is empty; it must hold a YAML mapping.'),
-    ('articles/forgotten.yaml', 'SB022', "No section of issue.yaml lists the article 'forgotten'; add it or remove the file. (warning)"),
+    ('articles/forgotten.yaml', 'SB022', "No section of issue.yaml lists the article 'forgotten', so it would not be sent; add '- forgotten' to the articles of its section in issue.yaml, or remove the file."),
     ('articles/forgotten.yaml:4:14', 'SB101', "The contact address 'nobody-at-example.org' is not valid: An email address must have an @-sign."),
     ('articles/html.yaml:4:13', 'SB301', 'A <script> is not allowed in an email and is removed with its content; delete it.'),
     ('articles/html.yaml:5:7', 'SB305', 'The <span> tag is removed from the email. Only these tags are kept: <a>, <b>, <blockquote>, <br>, <code>, <em>, <h3>, <h4>, <i>, <li>, <ol>, <p>, <strong>, <ul>.'),
@@ -100,6 +100,7 @@ EXPECTED = [
     ('issue.yaml:10:78', 'SB506', "The address 'hidden@example.org' is a link in the email but missing from its text edition; write it in the text as <hidden@example.org>."),
     ('issue.yaml:18:9', 'SB021', "The article 'html' is listed twice; list each article once."),
     ('issue.yaml:19:9', 'SB020', "The article 'missing-one' has no file check_corpus/issue/articles/missing-one.yaml."),
+    ('issue.yaml:20:11', 'SB026', "The section kind 'Broken files' is not one the layouts or an earlier issue know, so it would start a new section in the default colour; to start a new kind, add 'broken-files: \"#rrggbb\"' to the colours.yaml of your own layouts ([render] layouts)."),
 ]
 
 
@@ -129,7 +130,7 @@ def test_each_problem_at_its_place(run: subprocess.CompletedProcess[str], locati
 def test_all_reported_in_one_run_sorted_then_summary(run: subprocess.CompletedProcess[str]) -> None:
     assert run.returncode == 1
     assert run.stderr == ""
-    assert run.stdout.splitlines() == [_line(*row) for row in EXPECTED] + ["14 files checked: 65 errors, 10 warnings."]
+    assert run.stdout.splitlines() == [_line(*row) for row in EXPECTED] + ["14 files checked: 67 errors, 9 warnings."]
 
 
 def test_corpus_is_broad() -> None:

@@ -21,7 +21,7 @@ import pytest
 
 from soc_bulletin.cli.main import main
 
-from .project import REPO, make_project, restrict
+from .project import REPO, finish_draft, make_project, restrict
 from .test_preview import TIMEOUT, get
 
 GUIDE = (REPO / "docs" / "editors.md").read_text(encoding="utf-8")
@@ -110,6 +110,10 @@ def test_the_later_steps_work_as_the_guide_says(project: Path, capsys: pytest.Ca
     new_issue, new_article = (argv[1:] for argv in _commands("## In short")[:2])
     assert main(new_issue) == 0 and main(new_article) == 0
     restrict(project / "issues" / "2019-11" / "articles" / "county-lines-week.yaml", "police")
+    capsys.readouterr()
+    assert main(["send", "issues/2019-11", "--dry-run"]) == 1  # the template's words are still there: nothing goes out
+    assert "SB017" in capsys.readouterr().err
+    finish_draft(project / "issues" / "2019-11")
     for argv in _commands("## 4. See every edition"):
         if argv[1] != "preview":  # the server runs until Ctrl-C: the first test runs it
             assert main(argv[1:]) == 0, argv
@@ -123,7 +127,7 @@ def test_the_later_steps_work_as_the_guide_says(project: Path, capsys: pytest.Ca
     [_, dry_run] = _commands("## 5. Send a proof, then a dry run")
     assert main(dry_run[1:]) == 0
     assert "(9 already had the issue, 0 suppressed)" in capsys.readouterr().out
-    [archive] = _commands("## 8. Publish the archive")
+    [archive] = _commands("## 9. Publish the archive")
     assert main(archive[1:]) == 0
     assert "  2019-11: the article 'county-lines-week' (for police)" in capsys.readouterr().out.splitlines()
     assert "county-lines-week" not in (project / "site" / "index.html").read_text(encoding="utf-8")

@@ -136,12 +136,25 @@ def test_one_broken_article_does_not_hide_the_others(issue_dir: IssueDir) -> Non
     assert len(caught.value.problems) == 2
 
 
-def test_unreferenced_article_is_a_warning(issue_dir: IssueDir) -> None:
+def test_unreferenced_article_is_an_error(issue_dir: IssueDir) -> None:
+    """A contributor's article that no section lists would silently not be sent: their CI must fail."""
     root = issue_dir(articles={"first": MINIMAL_ARTICLE, "stray": MINIMAL_ARTICLE})
     source = read_issue(root)
     [problem] = source.problems
-    assert problem.code == "SB022" and problem.severity.value == "warning"
-    assert load_issue(root).articles[0].slug == "first"
+    assert (problem.code, problem.severity.value) == ("SB022", "error")
+    assert problem.message == ("No section of issue.yaml lists the article 'stray', so it would not be sent; add '- stray' to the "
+                               "articles of its section in issue.yaml, or remove the file.")
+    with pytest.raises(ContentError):
+        load_issue(root)
+
+
+def test_unreferenced_article_names_the_listed_name_without_a_file(issue_dir: IssueDir) -> None:
+    root = issue_dir(articles={"first": MINIMAL_ARTICLE})
+    (root / "articles" / "first.yaml").rename(root / "articles" / "frist.yaml")
+    messages = {p.code: p.message for p in read_issue(root).problems}
+    assert messages["SB022"] == ("No section of issue.yaml lists the article 'frist', so it would not be sent; issue.yaml lists "
+                                 "'first', which has no file: did you mean that? Rename the file or the entry so they match, or "
+                                 "remove the file.")
 
 
 def test_missing_issue_file(tmp_path: Path) -> None:

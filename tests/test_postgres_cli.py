@@ -38,10 +38,10 @@ def test_send_and_status_with_the_ledger_url_in_the_settings(workdir: Path, smtp
     assert f"Ledger {pg_url}: 29 sent" in out and "1 failed (temporary)" in out
     assert not (workdir / ".ledger").exists(), "no SQLite file when the ledger is in PostgreSQL"
 
-    assert main(["status", str(workdir / "issue")]) == 0
+    assert main(["status", str(workdir / "issue")]) == 1  # a failure is a problem
     out = capsys.readouterr().out
     assert f"ledger {pg_url}" in out and "all                 everyone                 30     29" in out
-    assert main(["status", str(workdir / "issue"), "--failed", "--format", "csv"]) == 0
+    assert main(["status", str(workdir / "issue"), "--failed", "--format", "csv"]) == 1
     assert f"{addresses[3]},Partner 3,failed-temporary,all,everyone,1,451 4.3.0" in capsys.readouterr().out
 
     smtp.recorder.faults.rcpt_temporary.clear()

@@ -326,7 +326,7 @@ def test_an_issue_edited_mid_send_is_refused_until_accepted(workdir: Path, smtp:
     assert send(workdir, "--smtp", smtp.url) == 2
     err = capsys.readouterr().err
     assert ("issue issue changed since its send began: edition 'everyone' ('first' changed; 3 recipient(s) already "
-            "received the earlier version). Undo the change, or pass --accept-changes to send the new version to the 1 remaining") in err
+            "received the earlier version). Undo the change, or pass --accept-changes to send the new version to the 1 recipient(s) who have not had it") in err
     assert len(smtp.recorder.received) == 3
     assert send(workdir, "--smtp", smtp.url, "--accept-changes") == 0
     last = [r for r in smtp.recorder.received if r.rcpt_tos == [addresses[3]]][0]
@@ -384,11 +384,11 @@ def test_status_per_segment_and_edition_and_failed_as_csv(workdir: Path, smtp: F
     assert send(workdir, "--smtp", smtp.url, "--max-attempts", "1") == 1
     capsys.readouterr()
     ledger = ["--ledger-dir", str(workdir / "ledger")]
-    assert main(["status", str(workdir / "issue"), *ledger]) == 0
+    assert main(["status", str(workdir / "issue"), *ledger]) == 1  # failures are problems
     out = capsys.readouterr().out
     assert re.search(r"all\s+everyone\s+4\s+3\s+0\s+1\s+0\s+0\s+0", out), out
     assert re.search(r"police\s+everyone\s+2\s+1\s+0\s+0\s+1\s+0\s+0", out), out
-    assert main(["status", str(workdir / "issue"), *ledger, "--failed", "--format", "csv"]) == 0
+    assert main(["status", str(workdir / "issue"), *ledger, "--failed", "--format", "csv"]) == 1
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert {(r["address"], r["state"], r["reply"]) for r in rows} == {
         (addresses[0], "failed-permanent", "550 5.1.1 No such user here"),

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import difflib
 import logging
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from ..content.schema import segment_name_problem
 from ..content.yamlfile import Fields, NodeReader, read_yaml
 from ..errors import ConfigError, SubscriberError
 from ..problems import Problem, Severity
@@ -40,7 +40,6 @@ log = logging.getLogger(__name__)
 DEFAULT_SEGMENTS = Path("subscribers") / "segments.yaml"
 SEGMENT_KEYS = ("description", "segments", "region", "organisation", "exclude")
 CRITERIA = (("segments", "tag"), ("region", "region"), ("organisation", "organisation"))
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
 def _fold(values: Iterable[str]) -> frozenset[str]:
@@ -202,11 +201,8 @@ def _segments(reader: NodeReader, node: yaml.Node, uses: list[_Use]) -> list[Seg
         name = reader.text(key_node, "A segment name")
         if name is None:
             continue
-        if name.casefold() == ALL.name:
-            reader.problem(key_node, "SB630", "'all' is built in (every subscriber); give this segment another name.")
-            continue
-        if not _NAME.fullmatch(name):
-            reader.problem(key_node, "SB631", f"The segment name '{name}' may hold only letters, digits, '-', '_' and '.', such as 'police-wales'.")
+        if refused := segment_name_problem(name):
+            reader.problem(key_node, *refused)
             continue
         if name in found:
             reader.problem(key_node, "SB013", f"The segment '{name}' is defined twice; keep one.")

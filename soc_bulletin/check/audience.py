@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from ..config import load_settings
+from ..content.schema import segment_name_problem
 from ..content.yamlfile import NULL_TAG, node_at, read_yaml
 from ..problems import Problem
 from .codes import Verdict
@@ -58,6 +59,9 @@ def segment_names(folder: Path, /) -> SegmentNames:
     names = {ALL}
     if isinstance(root, yaml.MappingNode):
         names.update(str(key.value) for key, _ in root.value if isinstance(key, yaml.ScalarNode))
+        for key, _ in root.value:  # the segments' own mistakes (a second 'all', a name not allowed), as send reports them
+            if isinstance(key, yaml.ScalarNode) and (refused := segment_name_problem(str(key.value))):
+                problems = [*problems, Problem(shown, key.start_mark.line + 1, key.start_mark.column + 1, *refused)]
     return SegmentNames(frozenset(names), shown, exists=True, problems=tuple(p for p in problems if p.code != "SB002"))
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-__all__ = ["CODES", "Verdict"]
+__all__ = ["CODES", "UNSENDABLE", "Verdict"]
 
 CODES: Mapping[str, str] = MappingProxyType({
     # files and YAML (the loader)
@@ -37,6 +37,8 @@ CODES: Mapping[str, str] = MappingProxyType({
     "SB023": "article name not kebab-case",
     "SB024": "file outside the issue folder",
     "SB025": "section without articles",
+    "SB026": "unknown section kind",
+    "SB027": "two issues with the same number",
     "SB030": "unknown or malformed block",
     # audiences (the check, and send's preflight)
     "SB060": "audience is not a segment",
@@ -68,12 +70,13 @@ CODES: Mapping[str, str] = MappingProxyType({
     "SB406": "image path outside the issue folder",
     # the rendered edition
     "SB500": "edition cannot be rendered",
-    "SB501": "HTML over 102 KB (Gmail clips it)",
-    "SB502": "HTML over 90 KB",
+    "SB501": "HTML part over 102 KB as sent (Gmail clips it)",
+    "SB502": "HTML part over 90 KB as sent",
     "SB503": "subject too long",
     "SB504": "preheader missing or too long",
     "SB505": "link missing from the text edition",
     "SB506": "address missing from the text edition",
+    "SB507": "article over a sixth of the size budget",
     "SB510": "feature an email client cannot show",
     "SB511": "text in its background's colour",
     # the sending domain (check --deliverability, send's preflight)
@@ -84,6 +87,7 @@ CODES: Mapping[str, str] = MappingProxyType({
     "SB705": "DKIM key does not match",
     "SB706": "neither SPF nor DKIM aligned with From",
     "SB707": "sending domain not checked",
+    "SB708": "one-click unsubscribe without DKIM",
     # subscriber lists (subscribers check, stats, import; send's preflight)
     "SB600": "list cannot be read",
     "SB601": "list is empty",
@@ -109,6 +113,11 @@ CODES: Mapping[str, str] = MappingProxyType({
     # the checker itself
     "SB900": "internal error in the check",
 })
+
+
+#: Warnings of ``check`` (a draft may have them) that refuse a send: a template's example words, a section with
+#: no article. A proof (``send --test-to``) still goes to the editor.
+UNSENDABLE = frozenset({"SB017", "SB025"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -223,4 +223,22 @@ def as_markdown() -> str:
         cells = " | ".join(mark[level] for level in feature.support)
         notes = re.sub(r"(<[^<>|]*>)", r"`\1`", notes.replace("|", "/"))  # tags as code, not as HTML
         lines.append(f"| {keys} | {feature.caniemail or '-'} | {cells} | {notes} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, "", *DARK_MODE]) + "\n"
+
+
+#: How the email looks in each client's dark mode (seen in the clients; caniemail has no row for it).
+DARK_MODE = (
+    "## Dark mode",
+    "",
+    "The email carries its own dark colours (`prefers-color-scheme: dark`, and the `[data-ogsc]`/`[data-ogsb]` hooks of",
+    "Outlook.com and the Outlook apps), with each section's colour lightened until it reads on the dark card, so the",
+    "sections keep distinct colours where a client uses them: Apple Mail, Outlook.com, the Outlook apps, Samsung Email.",
+    "",
+    "- **Thunderbird** (not in caniemail's tables) does not use the email's dark colours. With its own dark mode for",
+    "  messages on, it recolours the message itself: the text turns light and the section colours are flattened to one,",
+    "  so the sections are told apart only by their headings (the section's name above its articles), never by colour",
+    "  alone. With that option off, Thunderbird shows the light colours.",
+    "- **Gmail** (web and apps) drops the dark rules and may invert the light colours itself; the layouts' colours keep",
+    "  a 4.5:1 contrast either way.",
+    "- **Outlook for Windows** shows the light colours, or inverts them in its own dark mode.",
+)

@@ -1,5 +1,5 @@
-"""The rendered edition: HTML size (Gmail clips over 102 KB), subject and preheader, and
-that every link and address of the HTML is in the text edition too.
+"""The rendered edition: the HTML part's size as sent (Gmail clips over 102 KB) and each article's share of it,
+subject and preheader, and that every link and address of the HTML is in the text edition too.
 """
 
 from __future__ import annotations
@@ -7,21 +7,22 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from urllib.parse import unquote
 
 from ..content.model import Issue
 from ..content.yamlfile import node_at
 from ..errors import BulletinError
 from ..problems import Problem, Severity
+from ..render.as_sent import CLIP_BYTES, LONG_ARTICLE_BYTES, article_bytes, sent_html_bytes, shown_size, size_advice
+from ..render.build import local_images
 from ..render.renderer import Edition, render
 from .codes import Verdict
 from .compat import compat_verdicts
 from .locate import SourceFile, find_text
 
-__all__ = ["CLIP_BYTES", "MAX_PREHEADER", "MAX_SUBJECT", "WARN_BYTES", "check_edition"]
+__all__ = ["MAX_PREHEADER", "MAX_SUBJECT", "check_edition"]
 
-CLIP_BYTES = 102 * 1024
-WARN_BYTES = 90 * 1024
 MAX_SUBJECT = 78
 MAX_PREHEADER = 140
 
@@ -30,28 +31,35 @@ _HREF = re.compile(r"""\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 
 def check_edition(
     issue: Issue, issue_file: SourceFile, articles: Sequence[SourceFile], /, *, edition: Edition | None = None,
+    layouts: Path | None = None, web_url: str = "", toc: bool = True,
 ) -> list[Problem]:
-    """Render ``issue`` (unless its ``edition`` is given) and judge the result; problems are placed in the files they come from."""
+    """Render ``issue`` (unless its ``edition`` is given) as it is sent (``layouts``, ``web_url`` and ``toc`` as
+    :func:`~soc_bulletin.render.render` takes them) and judge the result; problems are placed in the files they come from."""
     if edition is None:
         try:
-            edition = render(issue)
+            edition = render(issue, layouts=layouts, web_url=web_url, toc=toc)
         except BulletinError as exc:
             return [issue_file.problem(None, Verdict("SB500", f"The edition could not be rendered: {exc}"))]
-    problems = _size(edition, issue_file) + _subject(edition, issue_file) + _preheader(edition, issue_file)
+    problems = _size(edition, issue_file, articles) + _subject(edition, issue_file) + _preheader(edition, issue_file)
     problems += [issue_file.problem(None, verdict) for verdict in compat_verdicts(edition.html)]  # SB510, SB511
     return problems + _missing_from_text(edition, [issue_file, *articles])
 
 
-def _size(edition: Edition, issue_file: SourceFile) -> list[Problem]:
-    size = len(edition.html.encode("utf-8"))
-    shown = f"{size / 1024:.1f} KB"
-    if size > CLIP_BYTES:
-        verdict = Verdict("SB501", f"The email's HTML is {shown}; Gmail cuts off emails over 102 KB, so shorten the articles or move some to the next issue.")
-    elif size > WARN_BYTES:
-        verdict = Verdict("SB502", f"The email's HTML is {shown}, close to the 102 KB at which Gmail cuts emails off; keep further additions short.", warning=True)
-    else:
-        return []
-    return [issue_file.problem(None, verdict)]
+def _size(edition: Edition, issue_file: SourceFile, articles: Sequence[SourceFile]) -> list[Problem]:
+    """SB501/SB502 on the HTML part's size as sent, naming the largest articles; SB507 at each long article."""
+    issue = edition.issue
+    size = sent_html_bytes(edition.html, images=local_images(issue), domain=issue.mailbox.rpartition("@")[2])
+    shares = article_bytes(edition.html, [a.slug for a in issue.articles])
+    largest = sorted(shares.items(), key=lambda item: (-item[1], item[0]))[:3]
+    advice = size_advice(size, largest=", ".join(f"'{slug}' {shown_size(share)}" for slug, share in largest))
+    problems = [issue_file.problem(None, Verdict("SB501" if size > CLIP_BYTES else "SB502", advice, warning=size <= CLIP_BYTES))] if advice else []
+    files = {Path(file.path).stem: file for file in articles}
+    for slug, share in sorted(shares.items()):
+        if share > LONG_ARTICLE_BYTES:
+            verdict = Verdict("SB507", f"The article '{slug}' is {shown_size(share)} of the email's HTML part as sent, more than a sixth "
+                              "of the 102 KB at which Gmail cuts emails off; shorten it, or link to the full text.", warning=True)
+            problems.append(files.get(slug, issue_file).problem(None, verdict))
+    return problems
 
 
 def _subject(edition: Edition, issue_file: SourceFile) -> list[Problem]:

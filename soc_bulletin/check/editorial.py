@@ -3,16 +3,23 @@
 - SB017 (warning): the example words of the ``new-article`` or ``new-issue``
   template, still there;
 - SB025 (warning): a section of ``issue.yaml`` with no article yet;
+- SB026: a section kind that is neither in the layouts' ``colours.yaml`` nor
+  in another issue of the folder (a misspelt kind would start a new section);
+- SB027: two issue folders checked together with the same number;
 - SB030: a block written without its ``- `` is read by YAML as a second key
   of the block above; it is reported at the block that lost its dash.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import dataclasses
+import difflib
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 import yaml
 
+from ..content.model import Issue, slugify
 from ..content.new_article import TEMPLATE_TEXT as ARTICLE_TEMPLATE
 from ..content.new_issue import TEMPLATE_TEXT as ISSUE_TEMPLATE
 from ..content.schema import BLOCK_KINDS
@@ -21,7 +28,7 @@ from ..problems import Problem
 from .codes import Verdict
 from .locate import SourceFile
 
-__all__ = ["empty_sections", "lost_dashes", "template_text"]
+__all__ = ["empty_sections", "known_kinds", "lost_dashes", "same_numbers", "section_kinds", "template_text", "unfinished"]
 
 _TEMPLATE = (*ARTICLE_TEMPLATE, *ISSUE_TEMPLATE)
 
@@ -45,6 +52,30 @@ def _template_words(value: str) -> str:
         if stripped == words or (len(words) >= 12 and words in value):
             return words
     return ""
+
+
+def _model_texts(value: object) -> Iterator[str]:
+    """Every string of a model object (an issue, its sections and articles), depth first."""
+    if isinstance(value, str):
+        yield value
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for field in dataclasses.fields(value):
+            yield from _model_texts(getattr(value, field.name))
+    elif isinstance(value, tuple | list):
+        for item in value:
+            yield from _model_texts(item)
+
+
+def unfinished(issue: Issue, /) -> str:
+    """Why ``issue`` is still a draft ("" when it is not): a template's words left in, or a section with no article.
+
+    The same facts as SB017 and SB025, for what publishes an issue without checking it (the web archive).
+    """
+    for text in _model_texts(issue):
+        if words := _template_words(text):
+            return f"still the template's words '{words.strip()}'"
+    empty = [section.kind for section in issue.sections if not section.articles]
+    return f"the section '{empty[0]}' has no article" if empty else ""
 
 
 def template_text(file: SourceFile, /) -> list[Problem]:
@@ -77,6 +108,56 @@ def empty_sections(file: SourceFile, issue_dir: str, /) -> list[Problem]:
         message = (f"The section '{name}' has no articles yet, so its heading would stand alone in the email; add one with "
                    f"soc-bulletin new-article {issue_dir} <name> --section \"{name}\", or delete the section.")
         problems.append(file.problem(articles, Verdict("SB025", message, warning=True)))
+    return problems
+
+
+def known_kinds(folder: Path, colours: Mapping[str, object], /) -> dict[str, str]:
+    """The section kinds an issue in ``folder`` may use, by slug: the layouts' ``colours`` and the other issues' kinds."""
+    known = {slug: " ".join(w.capitalize() if n == 0 or len(w) > 3 else w for n, w in enumerate(slug.split("-")))
+             for slug in colours if slug != "default"}
+    for other in sorted(folder.resolve().parent.glob("*/issue.yaml")):
+        if other.parent.resolve() == folder.resolve():
+            continue
+        try:
+            data = yaml.safe_load(other.read_text(encoding="utf-8"))
+        except (OSError, UnicodeError, yaml.YAMLError):
+            continue  # that issue's own check reports it
+        sections = data.get("sections") if isinstance(data, dict) else None
+        for section in sections if isinstance(sections, list) else []:
+            kind = section.get("kind") if isinstance(section, dict) else None
+            if isinstance(kind, str) and slugify(kind):
+                known[slugify(kind)] = kind
+    return known
+
+
+def section_kinds(file: SourceFile, known: Mapping[str, str], colours_file: str, /) -> list[Problem]:
+    """SB026 for each section kind of ``issue.yaml`` not in ``known`` (see :func:`known_kinds`), with the closest one."""
+    problems = []
+    sections = node_at(file.root, "sections")
+    for section in sections.value if isinstance(sections, yaml.SequenceNode) else []:
+        kind = node_at(section, "kind")
+        if not isinstance(kind, yaml.ScalarNode) or not isinstance(kind.value, str) or not slugify(kind.value):
+            continue
+        slug = slugify(kind.value)
+        if slug in known:
+            continue
+        close = difflib.get_close_matches(slug, list(known), n=1, cutoff=0.6)
+        hint = f"did you mean '{known[close[0]]}'? If not, to" if close else "to"
+        message = (f"The section kind '{kind.value}' is not one the layouts or an earlier issue know, so it would start a new section "
+                   f"in the default colour; {hint} start a new kind, add '{slug}: \"#rrggbb\"' to {colours_file}.")
+        problems.append(file.problem(kind, Verdict("SB026", message)))
+    return problems
+
+
+def same_numbers(numbers: list[tuple[int, SourceFile]], /) -> list[Problem]:
+    """SB027 at the number of each issue checked whose number another issue checked has too."""
+    problems = []
+    for number, file in numbers:
+        others = [str(Path(other.path).parent) for n, other in numbers if n == number and other is not file]
+        if others:
+            message = (f"This is Issue {number}, and so is {', '.join(others)}; give each issue its own number (the next "
+                       f"after the latest is {max(n for n, _ in numbers) + 1}).")
+            problems.append(file.problem(node_at(file.root, "number"), Verdict("SB027", message)))
     return problems
 
 

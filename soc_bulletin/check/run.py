@@ -16,18 +16,19 @@ from urllib.parse import unquote
 
 import yaml
 
+from ..config import load_settings
 from ..content.load import ARTICLES_DIR, ISSUE_FILE, IssueSource, issue_folder_of, load_article, read_issue
 from ..content.model import Issue
 from ..content.yamlfile import node_at, read_yaml
 from ..errors import ConfigError
 from ..problems import Problem
-from ..render.renderer import Edition
+from ..render.renderer import DEFAULT_LAYOUTS, Edition, web_url
 from . import images, links
 from .addresses import AddressChecker, address_attempts
-from .audience import SegmentNames, audience_nodes, check_audiences, segment_names
+from .audience import SegmentNames, audience_nodes, check_audiences, segment_names, shown_path
 from .codes import Verdict
 from .edition import check_edition
-from .editorial import empty_sections, lost_dashes, template_text
+from .editorial import empty_sections, known_kinds, lost_dashes, same_numbers, section_kinds, template_text
 from .html import scan_html
 from .locate import SourceFile
 from .markup import Kind, scan
@@ -59,6 +60,7 @@ def check_paths(paths: Iterable[str | Path], /, *, deliverability: bool = False)
             checker.guarded(folder / ISSUE_FILE, partial(add_sending_domain_problems, checker.problems, folder))
     for path in articles:
         checker.guarded(path, partial(checker.article_file, path, _folder_of(path)))
+    checker.problems += same_numbers(checker.numbers)
     return CheckReport(tuple(sorted(set(checker.problems))), tuple(sorted(set(checker.files))))
 
 
@@ -123,6 +125,8 @@ class _Checker:
         self.problems: list[Problem] = []
         self.files: list[str] = []
         self._segments: dict[Path, SegmentNames] = {}
+        #: each issue checked: its number, and where the number is written
+        self.numbers: list[tuple[int, SourceFile]] = []
 
     def guarded(self, path: Path, step: Callable[[], None], /) -> None:
         """Run ``step``; a bug in a check becomes a problem on ``path``, not a traceback (settings that cannot be read stop the run)."""
@@ -145,6 +149,8 @@ class _Checker:
             file = SourceFile.read(path, root, folder=folder)
             if path == source.issue_path:
                 issue_file = file
+                if source.issue is not None:
+                    self.numbers.append((source.issue.number, file))
                 self.guarded(path, partial(self.content, file, issue_items))
                 self.guarded(path, partial(self.editorial, file, folder, issue=True))
             else:
@@ -172,10 +178,23 @@ class _Checker:
                     p.path == file.path and p.code == "SB030" and (p.line, p.column) in blocks and p.message.startswith("Each block"))]
                 self.problems += found
         reported = {(p.line, p.column) for p in self.problems if p.path == file.path}  # a name already wrong is not also "not a segment"
+        if issue:  # nor a kind already wrong also unknown
+            self.problems += [p for p in section_kinds(file, *self.kinds(folder)) if (p.line, p.column) not in reported]
         names = [n for n in audience_nodes(file.root, issue=issue) if (n.start_mark.line + 1, n.start_mark.column + 1) not in reported]
         if names:
             segments = self.segments(folder)
             self.problems += [*segments.problems, *check_audiences(file, names, segments)]
+
+    def kinds(self, folder: Path, /) -> tuple[dict[str, str], str]:
+        """The section kinds known to the issue ``folder`` (its layouts' colours, the other issues'), and the colours file as shown."""
+        settings = load_settings(start=folder)
+        colours = (settings.layouts or DEFAULT_LAYOUTS) / "colours.yaml"
+        try:
+            found = yaml.safe_load(colours.read_text(encoding="utf-8"))
+        except (OSError, UnicodeError, yaml.YAMLError) as exc:
+            raise ConfigError(f"cannot read the layouts' colours {colours}: {exc}") from exc
+        shown = "the colours.yaml of your own layouts ([render] layouts)" if settings.layouts is None else shown_path(colours)
+        return known_kinds(folder, found if isinstance(found, dict) else {}), shown
 
     def segments(self, folder: Path, /) -> SegmentNames:
         """The segment names of the issue's project, read once per folder."""
@@ -185,7 +204,11 @@ class _Checker:
         return self._segments[key]
 
     def edition(self, issue: Issue, issue_file: SourceFile, articles: list[SourceFile], edition: Edition | None) -> None:
-        self.problems += check_edition(issue, issue_file, articles, edition=edition)
+        """The edition rendered as ``send`` renders it: the project's layouts, table of contents and browser link."""
+        settings = load_settings(start=issue_file.folder)
+        url = web_url(settings.site.base_url, issue_file.folder.resolve().name)
+        self.problems += check_edition(issue, issue_file, articles, edition=edition, layouts=settings.layouts, web_url=url,
+                                       toc=settings.render.toc)
 
     def article_file(self, path: Path, folder: Path) -> None:
         """An article on its own: the loader's problems, then its content (unless the loader refused to read it)."""

@@ -10,11 +10,13 @@ OUT_DIR/<edition>/. Without a list, the edition of a member of NAME alone.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import config
+from ..errors import ConfigError
 from ..terminal import printable
 from .exits import Exit
 from .paths import issue_folder, shown
@@ -42,7 +44,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from ..render.build import EVERYONE, build_dir, build_editions
+    from ..render.as_sent import shown_size
+    from ..render.build import EVERYONE, build_dir, build_editions, contained
 
     issue_dir = issue_folder(args.issue_dir)
     settings = config.load_settings(args.config, start=issue_dir)
@@ -53,16 +56,19 @@ def _build(args: argparse.Namespace) -> int:
         results = build_editions(issue_dir, out_dir, layouts=settings.layouts)
         for name, result in results.items():
             print(printable(f"{name}: {out_dir / name / 'index.html'} ({len(result.articles)} articles, "
-                            f"HTML {result.html_bytes / 1024:.1f} KiB)"))
+                            f"HTML part as sent {shown_size(result.sent_bytes)})"))
+            _size_warning(result.sent_bytes, f"edition '{name}'")
         if len(results) == 1:
             print("1 edition: no article or section has an audience, so everyone receives the same.")
         else:
             print(f"{len(results)} editions: one per segment an article or section is for, and 'everyone' for the rest; "
                   "a reader in several of those segments receives the articles of each.")
         return Exit.OK
-    if not args.segment:
+    if args.segment is not None and not args.segment.strip():
+        raise ConfigError("--segment needs the name of a segment, such as police; leave it out to build every article")
+    if args.segment is None:
         result = build_dir(issue_dir, out_dir, layouts=settings.layouts)
-        _print_files(result.files, result.html_bytes)
+        _print_files(result.files, result.sent_bytes)
         if result.audiences:
             print(printable(f"This build holds every article, also those only for {', '.join(result.audiences)}; to see what one "
                             "segment receives, use --segment NAME (or --all-editions)."))
@@ -71,8 +77,8 @@ def _build(args: argparse.Namespace) -> int:
     several = len(editions) > 1
     for audience, members in editions:
         key = "+".join(sorted(audience)) or EVERYONE
-        result = build_dir(issue_dir, out_dir / key if several else out_dir, layouts=settings.layouts, audience=audience)
-        _print_files(result.files, result.html_bytes)
+        result = build_dir(issue_dir, contained(out_dir, key) if several else out_dir, layouts=settings.layouts, audience=audience)
+        _print_files(result.files, result.sent_bytes, f"edition '{key}'")
         who = f"{members} member(s) of '{args.segment}' receive" if source else f"a member of '{args.segment}' receives"
         print(printable(f"Edition '{key}', what {who}: {len(result.articles)} articles "
                         f"({', '.join(result.articles) or 'none'})."))
@@ -91,10 +97,21 @@ def _log(message: str, *args: object) -> None:
     logging.getLogger(__name__).info(message, *args)
 
 
-def _print_files(files: list[Path], html_bytes: int) -> None:
+def _print_files(files: list[Path], sent_bytes: int, what: str = "") -> None:
+    from ..render.as_sent import shown_size
+
     for path in files:
         print(printable(f"wrote {path}"))
-    print(f"HTML size: {html_bytes:,} bytes ({html_bytes / 1024:.1f} KiB)")
+    print(f"HTML part as sent: {sent_bytes:,} bytes ({shown_size(sent_bytes)}; Gmail clips over 102 KB)")
+    _size_warning(sent_bytes, what)
+
+
+def _size_warning(sent_bytes: int, what: str) -> None:
+    """The size warning of ``check`` (SB501/SB502), on stderr, when the HTML part as sent is near or past Gmail's 102 KB."""
+    from ..render.as_sent import size_advice
+
+    if advice := size_advice(sent_bytes):
+        print(printable(f"warning: {what + ': ' if what else ''}{advice}"), file=sys.stderr)
 
 
 def _segment_editions(name: str, settings: Settings, issue_dir: Path) -> tuple[list[tuple[frozenset[str], int]], str]:

@@ -71,7 +71,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.add_argument("--config", help="settings file (default: the soc-bulletin.toml found from the issue folder)")
     s.add_argument("--failed", action="store_true", help="list the failed recipients with the server's replies")
     s.add_argument("--segment", metavar="NAME", help="only the sends to this segment")
-    s.add_argument("--format", choices=("text", "csv"), default="text", help="with --failed: text or csv")
+    s.add_argument("--format", choices=("text", "csv"), help="with --failed: text (the default) or csv, cells a spreadsheet "
+                   "would run as a formula written with ' in front")
     s.set_defaults(handler=_status)
     cli_suppressions.register(sub)
 
@@ -110,7 +111,7 @@ def _send(args: argparse.Namespace) -> int:
     campaign = Campaign.prepare(
         args.issue_dir, lists=args.subscribers, segment=args.segment, settings=config.load_settings(args.config, start=args.issue_dir),
         segments_file=args.segments, suppressed_file=args.suppressed, ledger_dir=args.ledger_dir, ledger_url=args.ledger,
-        dry_run=args.dry_run,
+        dry_run=args.dry_run, proof=bool(args.test_to),
     )
     for warning in campaign.warnings:
         _err(warning)
@@ -131,10 +132,10 @@ def _send(args: argparse.Namespace) -> int:
     transport, where = _transport(args, outbox, campaign)
     options = DeliveryOptions(concurrency=args.concurrency, rate=args.rate, max_attempts=args.max_attempts, backoff_base=args.backoff,
                               lease=args.lease)
-    print(f"Sending {campaign.issue.email_subject} to segment '{campaign.segment}': {len(campaign.recipients)} "
-          f"recipient(s) ({campaign.suppressed} suppressed{f', {campaign.paused} paused' if campaign.paused else ''}), "
-          f"edition(s): {editions}; via {where}")
-    result = run(_deliver(campaign, transport, options, args))
+    heading = (f"Sending {campaign.issue.email_subject} to segment '{campaign.segment}': {len(campaign.recipients)} "
+               f"recipient(s) ({campaign.suppressed} suppressed{f', {campaign.paused} paused' if campaign.paused else ''}), "
+               f"edition(s): {editions}; via {where}")
+    result = run(_deliver(campaign, transport, options, args, heading))
     _print_result(result, campaign)
     if args.report:
         _write_report(Path(args.report), result, campaign)
@@ -145,17 +146,24 @@ def _send(args: argparse.Namespace) -> int:
 
 
 def _dry_run(campaign: Campaign, editions: str) -> int:
+    from ..render.as_sent import shown_size
+
     dry = campaign.dry_run()
     paused = f", {campaign.paused} paused" if campaign.paused else ""
-    print(f"Dry run: preflight passed. {dry.recipients} message(s) would be sent to segment '{campaign.segment}' "
-          f"({dry.already_sent} already had the issue, {dry.suppressed} suppressed{paused}); edition(s): {editions}")
+    print(relative(f"Dry run: preflight passed. {dry.recipients} message(s) would be sent to segment '{campaign.segment}' "
+                   f"({dry.already_sent} already had the issue, {dry.suppressed} suppressed{paused}); edition(s): {editions}; "
+                   f"subscriber list(s) read: {', '.join(str(p) for p in campaign.lists)}"))
     if dry.recipients:
+        parts = ", ".join(f"'{key}' {shown_size(template.html_bytes)}" for key, template in campaign.templates.items())
+        print(f"HTML part as sent (Gmail clips over 102 KB): {parts}.")
         print(f"Message sizes: {dry.sizes[0]:,}-{dry.sizes[1]:,} bytes. Sample headers:")
         print("\n".join("  " + printable(line) for line in send_args.readable_headers(dry.sample_headers).split("\n")))
     return Exit.OK
 
 
-async def _deliver(campaign: Campaign, transport: Transport, options: DeliveryOptions, args: argparse.Namespace) -> SendResult:
+async def _deliver(campaign: Campaign, transport: Transport, options: DeliveryOptions, args: argparse.Namespace,
+                   heading: str) -> SendResult:
+    """The send, with a progress bar; ``heading`` is printed once the server has answered (not before an error)."""
     import asyncio
 
     from rich.console import Console
@@ -174,6 +182,7 @@ async def _deliver(campaign: Campaign, transport: Transport, options: DeliveryOp
         task = progress.add_task("sending", total=0, detail="")
 
         def started(targets: RunTargets) -> None:
+            print(heading)
             _print_targets(targets, campaign)
             progress.update(task, total=targets.to_send)
 
@@ -206,8 +215,12 @@ def _print_result(result: SendResult, campaign: Campaign) -> None:
           f"{c.failed_permanent} failed (permanent), {c.suppressed} suppressed, {c.skipped} skipped."))
     for failure in report.failed:
         _err(f"  {failure.state.value}: {failure.address}: {failure.reply}")
-    if report.stopped:
-        _err(f"Stopped: {report.stopped}. Nobody was marked failed for it; fix the cause and run the same command to resume.")
+    if report.stopped == "interrupted":
+        _err("Interrupted: the recipients not sent to yet were not marked failed; run the same command to send to them.")
+    elif report.stopped:
+        also = f" (the {len(report.failed)} failed above were refused on their own)" if report.failed else ""
+        _err(f"Stopped: {report.stopped}. The recipients not sent to yet were not marked failed{also}; fix the cause and run the "
+             "same command to send to them.")
 
 
 def _write_report(path: Path, result: SendResult, campaign: Campaign) -> None:
@@ -228,10 +241,13 @@ def _write_report(path: Path, result: SendResult, campaign: Campaign) -> None:
 
 
 def _status(args: argparse.Namespace) -> int:
+    from ..audience.csvsource import spreadsheet_safe
     from ..send.status import send_status
     from ..store.open import store_url
 
     issue_folder(args.issue_dir)  # a path that is not an issue folder: exit 2, as for every command
+    if args.format and not args.failed:
+        raise ConfigError("--format lists the failed recipients: give it with --failed (status --failed --format csv)")
     settings = config.load_settings(args.config, start=args.issue_dir)
     url = store_url(settings, url=args.ledger, ledger_dir=args.ledger_dir)
     ledger_dir = Path(args.ledger_dir) if args.ledger_dir else settings.resolve(settings.sending.ledger)
@@ -249,11 +265,12 @@ def _status(args: argparse.Namespace) -> int:
             writer = csv.writer(sys.stdout, lineterminator="\n")
             writer.writerow(["address", "name", "state", "segment", "edition", "attempts", "reply"])
             for row in status.failed:
-                writer.writerow([row.address, row.name, row.state.value, row.segment, row.edition, row.attempts, printable(row.reply)])
+                writer.writerow([spreadsheet_safe(cell) for cell in (row.address, row.name, row.state.value, row.segment, row.edition,
+                                                                    str(row.attempts), printable(row.reply))])
         else:
             for row in status.failed:
                 print(printable(f"{row.state.value}: {row.address} ({row.segment}, {row.edition}): {row.reply}"))
-        return Exit.OK
+        return Exit.PROBLEMS if status.failed else Exit.OK
     print(relative(f"Issue {status.identity}: ledger {status.path}" + (f", send started {status.started}" if status.started else "")))
     from ..send.status import Aftermath
 
@@ -277,4 +294,4 @@ def _status(args: argparse.Namespace) -> int:
         print(printable(f"  {row.state.value}: {row.address}: {row.reply}"))
     if len(status.failed) > 10:
         print(f"  ... {len(status.failed) - 10} more: soc-bulletin status {args.issue_dir} --failed --format csv")
-    return Exit.OK
+    return Exit.PROBLEMS if status.failed else Exit.OK  # failures are problems, as after the send

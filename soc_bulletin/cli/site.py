@@ -63,7 +63,10 @@ def _preview(args: argparse.Namespace) -> int:
     build = server.build
     print(printable(f"Previewing {issue_dir} at {server.url} (Ctrl-C stops)"), flush=True)
     if len(server.build.editions) > 1:
-        print(printable(f"Editions: {', '.join(server.build.editions)} (switch at the top of the page)"), flush=True)
+        from ..site.preview_page import edition_label
+
+        shown = ", ".join(edition_label(key) for key in server.build.editions)
+        print(printable(f"Editions: {shown} (switch at the top of the page)"), flush=True)
     if build.problems:
         print(f"{len(build.problems)} problem(s): see the page.", flush=True)
     try:
@@ -85,6 +88,10 @@ def _archive(args: argparse.Namespace) -> int:
         print(f"Left out {len(result.left_out)} restricted part(s), meant only for some segments "
               "(--include-restricted publishes them):")
         for line in result.left_out:
+            print(printable(f"  {line}"))
+    if result.drafts:
+        print(f"Left out {len(result.drafts)} draft(s), not published until finished (send refuses them too):")
+        for line in result.drafts:
             print(printable(f"  {line}"))
     print(printable(f"wrote {len(result.files)} files; open {Path(args.output) / 'index.html'}"))
     return Exit.OK

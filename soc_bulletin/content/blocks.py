@@ -28,7 +28,7 @@ from .model import (
     is_safe,
 )
 from .paths import image_path_problem, is_remote_src, sentence, short
-from .schema import ARTICLE, BLOCK_KINDS, BLOCKS, CONTACT, FIGURE, Mapping, Scalar
+from .schema import ARTICLE, BLOCK_KINDS, BLOCKS, CONTACT, FIGURE, SEGMENT_NAME, Mapping, Scalar
 from .yamlfile import Fields, NodeReader, character_name
 
 __all__ = ["ContentReader", "mapping", "read_article", "required_text"]
@@ -101,13 +101,28 @@ def _multiline(shape: Mapping, name: str) -> bool:
     return isinstance(value, Scalar) and value.multiline
 
 
+def audience_names(reader: NodeReader, node: yaml.Node, /) -> tuple[str, ...] | None:
+    """The segment names of an ``audience``; SB014 for a name no segment can have (it also names a folder of a build)."""
+    before = len(reader.problems)
+    names = reader.texts(node, "'audience'")
+    if len(reader.problems) > before:  # already wrong (a control character, placeholder syntax): said once
+        return names
+    items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+    for name, item in zip(names or (), items, strict=False):
+        if not SEGMENT_NAME.fullmatch(name) and name != "":
+            reader.problem(item, "SB014", f"The audience '{short(name)}' is not a segment name: a segment's name holds only letters, "
+                           "digits, '-', '_' and '.', such as 'police-wales'.")
+            return None
+    return names
+
+
 def read_article(reader: ContentReader, node: yaml.Node, slug: str) -> Article | None:
     """An article from its file's YAML tree; problems go to ``reader``."""
     f = mapping(reader, node, ARTICLE)
     if f is None:
         return None
     title = required_text(reader, f, "title")
-    audience = reader.texts(f.values["audience"], "'audience'") if "audience" in f else ()
+    audience = audience_names(reader, f.values["audience"]) if "audience" in f else ()
     blocks = []
     for block_node in (reader.sequence(f.values["blocks"], "'blocks'") or []) if "blocks" in f else []:
         block = _block(reader, block_node)

@@ -23,7 +23,7 @@ import yaml
 
 from ..errors import ContentError
 from ..problems import Problem, Severity
-from .blocks import ContentReader, mapping, read_article, required_text
+from .blocks import ContentReader, audience_names, mapping, read_article, required_text
 from .cache import FileCache
 from .model import Article, Issue, Section, Welcome, slugify
 from .paths import (
@@ -37,12 +37,16 @@ from .paths import (
     short,
 )
 from .schema import BLOCK_KINDS, ISSUE, SECTION, WELCOME
-from .yamlfile import Fields, read_yaml
+from .yamlfile import Fields, node_at, read_yaml
 
 __all__ = [
     "ARTICLES_DIR", "BLOCK_KINDS", "ISSUE_FILE", "SLUG_PATTERN", "FileCache", "IssueSource", "escape_reason", "image_path_problem",
     "is_remote_src", "issue_folder_of", "load_article", "load_issue", "read_issue",
 ]
+
+def _items(node: yaml.Node | None) -> list[yaml.Node]:
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
 
 def _refusal(path: Path, reason: str) -> str:
     return f"The article file {path} is not read: {reason}; put the article itself in the folder's {ARTICLES_DIR}/."
@@ -212,7 +216,7 @@ def _sections(reader: ContentReader, f: Fields, folder: _Folder, source: IssueSo
         if s is None:
             continue
         kind = required_text(reader, s, "kind")
-        audience = reader.texts(s.values["audience"], "'audience'") if "audience" in s else ()
+        audience = audience_names(reader, s.values["audience"]) if "audience" in s else ()
         articles = []
         for slug_node in (reader.sequence(s.values["articles"], "'articles'") or []) if "articles" in s else []:
             article = _referenced_article(reader, slug_node, folder, source)
@@ -258,8 +262,14 @@ def _referenced_article(reader: ContentReader, slug_node: yaml.Node, folder: _Fo
 
 
 def _unreferenced(folder: _Folder, source: IssueSource) -> list[Problem]:
-    """SB022 for each article file no section lists; SB024 (unread) for one that links out of the folder."""
+    """SB022 for each article file no section lists (with the listed name that has no file, when one is close);
+    SB024 (unread) for one that links out of the folder."""
     known = {path.name for path in source.article_paths.values()}  # all live in folder/articles
+    root = source.nodes.get(source.issue_path)
+    sections = node_at(root, "sections") if root is not None else None
+    listed = [str(n.value).removesuffix(".yaml") for s in (sections.value if isinstance(sections, yaml.SequenceNode) else [])
+              for n in _items(node_at(s, "articles")) if isinstance(n, yaml.ScalarNode)]
+    unfiled = [slug for slug in listed if slug not in source.article_paths]
     problems = []
     for path in folder.article_files():
         if path.name in known or path in source.refused:
@@ -267,8 +277,10 @@ def _unreferenced(folder: _Folder, source: IssueSource) -> list[Problem]:
         if reason := folder.escape(path):
             problems.append(Problem(str(path), 0, 0, "SB024", _refusal(path, reason)))
             source.refused.append(path)
-        else:
-            problems.append(Problem(
-                str(path), 0, 0, "SB022", f"No section of {ISSUE_FILE} lists the article '{path.stem}'; add it or remove the file.", Severity.WARNING,
-            ))
+            continue
+        close = difflib.get_close_matches(path.stem, unfiled, n=1)
+        hint = (f"{ISSUE_FILE} lists '{close[0]}', which has no file: did you mean that? Rename the file or the entry so they match"
+                if close else f"add '- {path.stem}' to the articles of its section in {ISSUE_FILE}")
+        problems.append(Problem(str(path), 0, 0, "SB022", f"No section of {ISSUE_FILE} lists the article '{path.stem}', so it would not "
+                                f"be sent; {hint}, or remove the file."))
     return problems

@@ -19,6 +19,8 @@ from typing import Any
 import yaml
 
 from ..errors import ConfigError, ContentError
+from ..problems import Problem
+from ..terminal import printable
 from .new_article import yaml_scalar
 from .paths import ARTICLES_DIR, ISSUE_FILE
 from .yamlfile import NULL_TAG, node_at, read_yaml
@@ -61,6 +63,9 @@ def months_later(day: dt.date, months: int = 3, /) -> dt.date:
     """``day`` ``months`` on, on the same day of the month or the month's last day."""
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        raise ConfigError(f"the date {day.isoformat()} cannot be moved {months} months on (past the year {dt.MAXYEAR}); "
+                          "correct the previous issue's date, or give the new issue's with --date")
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
@@ -87,6 +92,10 @@ def read_previous(issue_dir: Path, /) -> Previous:
     root, problems = read_yaml(issue_dir / ISSUE_FILE)
     if root is None:
         raise ContentError(problems)
+    if not isinstance(root, yaml.MappingNode) or not all(node_at(root, key) is not None for key in ("title", "number", "date")):
+        line, column = root.start_mark.line + 1, root.start_mark.column + 1
+        raise ContentError([Problem(str(issue_dir / ISSUE_FILE), line, column, "SB012", f"This is not an issue's {ISSUE_FILE}: it must "
+                                    "map 'title', 'number', 'date' and the other keys of an issue to values; give the previous issue's folder.")])
     defaults = Previous()
     number = _text(node_at(root, "number"))
     date: dt.date | None
@@ -127,11 +136,15 @@ def new_issue(
     ``previous`` defaults to the latest issue beside ``issue_dir``; with none,
     a first issue. The number is the previous one's plus one and the date three
     months on, unless given. Raises :class:`ConfigError` when ``issue_dir``
-    already holds an issue or ``previous`` is not an issue folder, and
-    :class:`ContentError` when the previous ``issue.yaml`` cannot be read.
+    already holds an issue or has a name that cannot name an issue, when
+    ``previous`` is not an issue folder or its date cannot be moved on, and
+    :class:`ContentError` when the previous ``issue.yaml`` cannot be read as an issue.
     """
     issue_dir = Path(issue_dir)
     issue_file = issue_dir / ISSUE_FILE
+    if not _NAME.fullmatch(issue_dir.name):
+        raise ConfigError(f"the folder name {printable(repr(issue_dir.name))} may use only letters, digits, '.', '_' and '-' (it names "
+                          "the issue in links and the ledger); choose one such as 2019-11")
     if issue_file.exists() or issue_file.is_symlink():
         raise ConfigError(f"{issue_file} already exists; choose a new folder for the next issue, such as {issue_dir.parent / 'YYYY-MM'}")
     if issue_dir.exists() and not issue_dir.is_dir():

@@ -9,13 +9,26 @@ alike. A value is a :class:`Scalar`, a :class:`Sequence` of values, or a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 __all__ = [
-    "ARTICLE", "BLOCKS", "BLOCK_KINDS", "CONTACT", "FIGURE", "ISSUE", "SECTION", "WELCOME", "Field", "Mapping", "Role",
-    "Scalar", "Sequence", "Value",
+    "ARTICLE", "BLOCKS", "BLOCK_KINDS", "CONTACT", "FIGURE", "ISSUE", "SECTION", "SEGMENT_NAME", "WELCOME", "Field", "Mapping", "Role",
+    "Scalar", "Sequence", "Value", "segment_name_problem",
 ]
+
+#: A segment's name, as segments.yaml defines it and an ``audience`` names it (also a folder name of ``build --all-editions``).
+SEGMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def segment_name_problem(name: str, /) -> tuple[str, str] | None:
+    """Why segments.yaml may not define a segment called ``name`` (code and message), or None: SB630, SB631."""
+    if name.casefold() == "all":
+        return "SB630", "'all' is built in (every subscriber); give this segment another name."
+    if not SEGMENT_NAME.fullmatch(name):
+        return "SB631", f"The segment name '{name}' may hold only letters, digits, '-', '_' and '.', such as 'police-wales'."
+    return None
 
 
 class Role(StrEnum):

@@ -80,10 +80,8 @@ def _indent(line: str) -> int:
 
 
 def _quoted(value: str) -> str:
-    """``value`` as YAML in quotes, shortened for a message when long."""
+    """``value`` as YAML in quotes, whole: the editor pastes it over the line's value."""
     value = value.strip()
-    if len(value) > 50:
-        value = value[:47].rstrip() + "..."
     if '"' not in value and "\\" not in value:
         return f'"{value}"'
     return "'" + value.replace("'", "''") + "'"

@@ -17,12 +17,13 @@ from pathlib import Path
 
 from ..content.load import image_path_problem, load_issue
 from ..content.model import Image, Issue
-from ..errors import ContentError
+from ..errors import ContentError, RenderError
 from ..problems import Problem
+from .as_sent import sent_html_bytes
 from .renderer import fill_placeholders, filter_sections, is_safe_src, render
 
 __all__ = [
-    "EVERYONE", "SAMPLE_GREETING", "BuildResult", "audiences", "build", "build_dir", "build_editions", "edition_issue", "image_files",
+    "EVERYONE", "SAMPLE_GREETING", "BuildResult", "audiences", "build", "build_dir", "build_editions", "contained", "edition_issue", "image_files",
     "local_images", "sample_placeholders",
 ]
 
@@ -61,6 +62,8 @@ class BuildResult:
     articles: tuple[str, ...] = ()
     #: the segments some article or section of the whole issue is for
     audiences: tuple[str, ...] = ()
+    #: the HTML part's bytes as sent (encoded, images inline, the longest greeting and link): what Gmail's 102 KB counts
+    sent_bytes: int = 0
 
 
 def local_images(issue: Issue, /) -> list[str]:
@@ -124,7 +127,9 @@ def build(
         target.parent.mkdir(parents=True, exist_ok=True)
         _write(target, source.read_bytes())
         files.append(target)
-    return BuildResult(files=files, html_bytes=len(written["index.html"]), articles=tuple(a.slug for a in issue.articles), audiences=targeted)
+    sent = sent_html_bytes(edition.html, images=images, domain=issue.mailbox.rpartition("@")[2])
+    return BuildResult(files=files, html_bytes=len(written["index.html"]), articles=tuple(a.slug for a in issue.articles),
+                       audiences=targeted, sent_bytes=sent)
 
 
 def _write(path: Path, content: bytes) -> None:
@@ -151,5 +156,14 @@ def build_editions(issue_dir: str | Path, out_dir: str | Path, /, *, layouts: Pa
     """
     issue = load_issue(issue_dir)
     editions = {EVERYONE: frozenset[str]()} | {name: frozenset({name}) for name in audiences(issue)}
-    return {name: build(issue, Path(out_dir) / name, root=issue_dir, layouts=layouts, audience=audience)
+    return {name: build(issue, contained(Path(out_dir), name), root=issue_dir, layouts=layouts, audience=audience)
             for name, audience in editions.items()}
+
+
+def contained(folder: Path, name: str, /) -> Path:
+    """``folder / name`` when it stays inside ``folder`` (a name made from content or settings); RenderError otherwise."""
+    path = folder / name
+    if not name or name in (".", "..") or Path(name).is_absolute() or not path.resolve().is_relative_to(folder.resolve()) \
+            or path.resolve() == folder.resolve():
+        raise RenderError(f"{name!r} cannot name a folder inside {folder}: it would write elsewhere")
+    return path

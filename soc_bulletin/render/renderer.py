@@ -244,7 +244,7 @@ class Renderer:
         try:
             return self.template.render(
                 issue=issue, sections=sections, colours=self.colours, placeholders=tokens, toc=self._toc(sections), manage=manage,
-                web_url=web_url if is_safe_href(web_url) and not web_url.lower().startswith("mailto:") else "",
+                web_url=_browser_link(web_url),
             )
         except jinja2.TemplateError as exc:
             raise RenderError(f"layout error in {self.layouts}: {exc}") from exc
@@ -264,10 +264,11 @@ class Renderer:
             return html
         return str(self.inliner.inline(html.replace(_BRACKET, _ASIDE))).replace(_ASIDE, _BRACKET)
 
-    def text(self, issue: Issue, sections: tuple[Section, ...], /, *, manage: bool = False) -> str:
-        """The plain-text edition."""
+    def text(self, issue: Issue, sections: tuple[Section, ...], /, *, web_url: str = "", manage: bool = False) -> str:
+        """The plain-text edition; ``web_url`` and ``manage`` as for :meth:`mjml`."""
         return render_text(issue, sections, greeting=PLACEHOLDERS["greeting"], unsubscribe_url=PLACEHOLDERS["unsubscribe_url"],
-                           preferences_url=PLACEHOLDERS["preferences_url"] if manage else "", toc=self._toc(sections))
+                           toc=self._toc(sections), web_url=_browser_link(web_url),
+                           preferences_url=PLACEHOLDERS["preferences_url"] if manage else "")
 
     def render(self, issue: Issue, /, *, audience: frozenset[str] | None = None, web_url: str = "",
                manage: bool = False) -> Edition:
@@ -279,8 +280,13 @@ class Renderer:
         source = self.mjml(issue, sections, web_url=web_url, manage=manage)
         return Edition(
             issue=issue, subject=strip_unsafe(issue.email_subject), preheader=strip_unsafe(issue.preheader),
-            mjml=source, html=self.html(source), text=self.text(issue, sections, manage=manage), audience=audience,
+            mjml=source, html=self.html(source), text=self.text(issue, sections, web_url=web_url, manage=manage), audience=audience,
         )
+
+
+def _browser_link(web_url: str, /) -> str:
+    """``web_url`` when it may be the "view in your browser" link of both editions (a safe web address), else ""."""
+    return web_url if is_safe_href(web_url) and not web_url.lower().startswith("mailto:") else ""
 
 
 @lru_cache(maxsize=4096)

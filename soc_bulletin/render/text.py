@@ -95,13 +95,15 @@ def _markdown(source: str, /) -> str:
 
 
 def render_text(
-    issue: Issue, sections: tuple[Section, ...], /, *, greeting: str, unsubscribe_url: str, toc: bool = True,
+    issue: Issue, sections: tuple[Section, ...], /, *, greeting: str, unsubscribe_url: str, toc: bool = True, web_url: str = "",
     preferences_url: str = "",
 ) -> str:
-    """The text edition of ``issue`` with these ``sections`` (already filtered); ``toc`` adds "In this issue",
-    ``preferences_url`` a link to the reader's preference page."""
+    """The text edition of ``issue`` with these ``sections`` (already filtered); ``toc`` adds "In this issue", ``web_url``
+    the link to the issue's page at the top (as the HTML edition has it), ``preferences_url`` a link to the reader's
+    preference page."""
     c = defuse_text  # every part made from content goes through it; the tokens do not
     parts = [
+        *([f"View this bulletin in your browser: <{web_url}>", ""] if web_url else []),
         _RULE,
         c(issue.title.upper()),
         f"{issue.date_label} Issue {issue.number}",

@@ -28,7 +28,6 @@ import datetime as dt
 import itertools
 import logging
 import random
-import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -45,26 +44,25 @@ from ..errors import ContentError, RefusedError, TemporaryFailure
 from ..problems import Problem
 from ..render.renderer import Edition, Renderer, web_url
 from ..store.base import Store
-from ..store.ledger import EditionVersion, Ledger, LedgerRow, RunTargets, State
+from ..store.ledger import LedgerRow, RunTargets, State
 from ..store.open import keys_of, open_store, store_url, take_in_csv
 from ..store.people import with_people
 from .engine import DeliveryOptions, DeliveryReport, backoff, deliver
 from .failure_policy import record_refusal
+from .guards import check_stale, freeze
 from .message import MessageTemplate
 from .preflight import (
-    Fingerprint,
     audiences,
-    changed_articles,
     check_content,
     done_keys,
     edition_key,
-    fingerprint,
     issue_identity,
     message_templates,
     nobody_to_send,
     read_lists,
     render_edition,
     segments_for,
+    sending_warnings,
     suppressions_and_keys,
 )
 from .transports import Transport
@@ -115,17 +113,17 @@ class Campaign:
         #: what the preflight found worth saying that does not refuse the send
         self.warnings = warnings
         self.suppressed = self.paused = 0  # left out: on the suppression list; paused by their own choice
+        self.proof_only = False  # a draft's template text may be left, so send() refuses
         #: the CSV suppression list named for this send (imported when it begins); None: the settings' when it exists
         self.suppressed_file: Path | None = None
-
-    # -- preflight ------------------------------------------------------------------------------
+        self.lists: tuple[str | Path, ...] = ()  #: the subscriber lists read
 
     @classmethod
     def prepare(
         cls, issue_dir: str | Path, /, *, lists: Sequence[str | Path] = (), segment: str = "all",
         settings: Settings | None = None, segments_file: str | Path | None = None,
         suppressed_file: str | Path | None = None, ledger_dir: str | Path | None = None,
-        run_check: bool = True, ledger_url: str | None = None, dry_run: bool = False,
+        run_check: bool = True, ledger_url: str | None = None, dry_run: bool = False, proof: bool = False,
     ) -> Campaign:
         """Everything that can refuse a send, before anything goes out (see the module's docstring).
 
@@ -138,14 +136,14 @@ class Campaign:
         Nothing is written (but a PostgreSQL schema of an older version is
         migrated, unless ``dry_run``): the CSV suppression list
         (``suppressed_file``, which must exist, else the settings' when it
-        exists) is read beside the store's list, and imported when the send begins.
+        exists) is read beside the store's list, and imported when the send begins. ``proof``: for proofs only.
         """
         issue_dir = Path(issue_dir)
         settings = settings or load_settings(start=issue_dir)
         lists = lists or [settings.resolve(settings.sending.subscribers)]
         warnings: list[str] = []
         if run_check:
-            warnings += check_content(issue_dir)
+            warnings += check_content(issue_dir, proof=proof)
         issue = load_issue(issue_dir)
         identity = issue_identity(issue_dir)
         subscribers, list_warnings = read_lists(lists)
@@ -181,14 +179,14 @@ class Campaign:
         url, manage = web_url(settings.site.base_url, identity), bool(settings.service_url)  # manage: a preference link
         editions = {key: render_edition(issue, key, renderer, url, manage=manage) for key in sorted({key for _, key in recipients})}
         templates = message_templates(editions, issue_dir=issue_dir, identity=identity, settings=settings, keys=secrets)
-        warnings += preflight_warnings(settings, issue_dir, issue.mailbox)  # SPF, DMARC, DKIM key in the DNS (SB701-SB707)
+        warnings += preflight_warnings(settings, issue_dir, issue.mailbox) + sending_warnings(templates, settings)  # SB701-SB708
         campaign = cls(
             issue_dir=issue_dir, issue=issue, identity=identity, settings=settings, segment=segment,
             recipients=tuple(recipients), listed=frozenset(s.key for s in subscribers), suppressions=suppressions,
             left_out=left_out, editions=editions, templates=templates, ledger_dir=folder, warnings=warnings, ledger_url=shared,
         )
         campaign.suppressed_file = Path(suppressed_file) if suppressed_file is not None else None
-        campaign.suppressed, campaign.paused = suppressed, paused
+        campaign.suppressed, campaign.paused, campaign.proof_only, campaign.lists = suppressed, paused, proof, tuple(lists)
         log.info("%d recipients, %d suppressed, %d paused, %d editions", len(recipients), suppressed, paused, len(editions))
         return campaign
 
@@ -274,6 +272,9 @@ class Campaign:
         Raises RefusedError (content changed, stale send), LedgerError, or a
         SendError when the transport cannot be used; delivery failures are in the report.
         """
+        if self.proof_only:
+            await transport.close()
+            raise RefusedError("this campaign was prepared for proofs only (a draft); prepare it again without proof to send")
         sender = next(iter(self.templates.values())).sender
         try:
             await _probe(transport, sender.envelope_sender, options)
@@ -297,8 +298,10 @@ class Campaign:
             done = done_keys(ledger)
             waiting = [sub for sub, _ in self.recipients if sub.key not in done]
             if waiting:
-                self._check_stale(ledger, resume_stale, len(waiting))
-                self._freeze(ledger, accept_changes, len(waiting))
+                check_stale(ledger, identity=self.identity, list_id=next(iter(self.templates.values())).sender.list_id,
+                            limit=self.settings.sending.stale_after_days, resume_stale=resume_stale, waiting=len(waiting))
+                freeze(ledger, self.editions, issue_dir=self.issue_dir, identity=self.identity, accept_changes=accept_changes,
+                       waiting=len(waiting))
                 unsubscribe = next(iter(self.templates.values())).unsubscribe
                 store.remember_links((unsubscribe.token(sub.email), sub.email) for sub in waiting)
             run = uuid.uuid4().hex
@@ -342,48 +345,6 @@ class Campaign:
         unsubscribe = next(iter(self.templates.values())).unsubscribe
         current, *previous = (key.decode() for key in unsubscribe.keys)
         return current, (previous[0] if previous else "")
-
-    def _check_stale(self, ledger: Ledger, resume_stale: bool, waiting: int) -> None:
-        started = ledger.meta().get("started")
-        if started is None:
-            ledger.set_meta("started", str(time.time()))
-            ledger.set_meta("list_id", next(iter(self.templates.values())).sender.list_id)  # bounces verify Message-IDs with it
-            return
-        days = (time.time() - float(started)) / DAY
-        limit = self.settings.sending.stale_after_days
-        if days > limit and not resume_stale:
-            when = dt.datetime.fromtimestamp(float(started), dt.UTC).strftime("%Y-%m-%d")
-            raise RefusedError(
-                f"this send of issue {self.identity} started on {when}, {days:.0f} days ago (more than {limit}); "
-                f"{waiting} recipient(s) have not had it. Pass --resume-stale to send it to them anyway")
-
-    def _freeze(self, ledger: Ledger, accept_changes: bool, waiting: int) -> None:
-        """Refuse an edition whose content differs from what earlier recipients received."""
-        latest: dict[str, EditionVersion] = {}
-        for version in ledger.versions():
-            latest[version.edition] = version
-        changes: list[tuple[str, EditionVersion, Fingerprint, int]] = []
-        for key, edition in self.editions.items():
-            now = fingerprint(edition, self.issue_dir)
-            before = latest.get(key)
-            if before is None:
-                ledger.record_version(key, now.digest, now.articles, new=True)
-            elif before.fingerprint != now.digest:
-                received = ledger.sent_with(key, before.version)
-                if received == 0:  # nobody has the earlier version: nothing to keep consistent
-                    ledger.record_version(key, now.digest, now.articles, new=False)
-                else:
-                    changes.append((key, before, now, received))
-        if changes and not accept_changes:
-            parts = []
-            for key, before, now, received in changes:
-                parts.append(f"edition '{key}' ({changed_articles(before.articles, now.articles)}; "
-                             f"{received} recipient(s) already received the earlier version)")
-            raise RefusedError(
-                f"issue {self.identity} changed since its send began: {'; '.join(parts)}. "
-                f"Undo the change, or pass --accept-changes to send the new version to the {waiting} remaining")
-        for key, _, now, _ in changes:
-            ledger.record_version(key, now.digest, now.articles, new=True)
 
 
 async def _probe(transport: Transport, envelope_from: str, options: DeliveryOptions) -> None:

@@ -30,7 +30,8 @@ from pathlib import Path
 
 from ..config import check_list_id, parse_mailbox
 from ..errors import ConfigError, RecipientRefused
-from ..render.renderer import PLACEHOLDERS, Edition
+from ..render.as_sent import EncodedHtml, content_id, with_content_ids
+from ..render.renderer import Edition
 from ..terminal import printable
 from .dkim import DkimKey
 from .textpart import TextPart
@@ -41,8 +42,6 @@ __all__ = ["DkimKey", "MessageTemplate", "OutgoingMessage", "Sender", "clean_hea
 
 CRLF = b"\r\n"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
-_SPLIT = re.compile("(" + "|".join(re.escape(t) for t in PLACEHOLDERS.values()) + ")")
-_TOKEN_NAME = {token: name for name, token in PLACEHOLDERS.items()}
 
 
 def clean_header_text(text: str, /) -> str:
@@ -119,28 +118,6 @@ def _encoded_words(text: str) -> str:
     return "\r\n ".join(f"=?utf-8?b?{binascii.b2a_base64(w.encode(), newline=False).decode()}?=" for w in words)
 
 
-def _qp(text: str) -> bytes:
-    """Quoted-printable with CRLF line ends, safe to follow with a soft break.
-
-    No line starts with a dot (it is written ``=2E``), so the message needs
-    no SMTP dot-stuffing and is sent exactly as it is stored.
-    """
-    data = text.replace("\r\n", "\n").encode("utf-8")
-    lines = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False).split(b"\n")
-    out: list[bytes] = []
-    for line in lines:
-        while True:
-            if line.startswith(b"."):
-                line = b"=2E" + line[1:]
-            if len(line) <= 75:  # room for the "=" of a soft break after a splice
-                out.append(line)
-                break
-            cut = 73 - (2 if line[71:72] == b"=" else 1 if line[72:73] == b"=" else 0)
-            out.append(line[:cut] + b"=")
-            line = line[cut:]
-    return CRLF.join(out)
-
-
 @dataclass(frozen=True, slots=True)
 class Sender:
     """Who the bulletin is from and where replies and bounces go."""
@@ -211,22 +188,6 @@ class OutgoingMessage:
         return (self.envelope_from, self.recipient, self.message_id, self.data)
 
 
-class _EncodedPart:
-    """The HTML part, QP-encoded once, with the places where values are spliced in."""
-
-    def __init__(self, content: str) -> None:
-        pieces = _SPLIT.split(content)
-        self.static = [_qp(p) for p in pieces[0::2]]
-        self.slots = [_TOKEN_NAME[t] for t in pieces[1::2]]
-
-    def chunks(self, values: dict[str, str], /) -> list[bytes]:
-        """The encoded part with ``values`` spliced in, as chunks to join once."""
-        out = [self.static[0]]
-        for slot, chunk in zip(self.slots, self.static[1:], strict=True):
-            out += (b"=\r\n", _qp(values[slot]), b"=\r\n", chunk)
-        return out
-
-
 class MessageTemplate:
     """Everything of one edition's messages that is the same for every recipient.
 
@@ -252,14 +213,12 @@ class MessageTemplate:
         self.key = re.sub(r"[^A-Za-z0-9._-]+", "-", issue_id or edition.issue.key)  # Message-IDs derive from it
         digest = hashlib.sha256(f"{self.key}|{sender.list_id}".encode()).hexdigest()[:12]
         self._boundary = f"=_soc_{digest}"
-        html_text = edition.html
-        related: list[bytes] = []
-        for n, (src, path) in enumerate(sorted((images or {}).items()), 1):
-            cid = f"img{n}.{digest}@{self.domain}"
-            html_text = html_text.replace(f'src="{src}"', f'src="cid:{cid}"')
-            related.append(self._image_part(path, cid))
+        images = images or {}
+        related = [self._image_part(path, content_id(n, digest, self.domain)) for n, (_, path) in enumerate(sorted(images.items()), 1)]
         self._text = TextPart(edition.text)
-        self._html = _EncodedPart(html_text)
+        self._html = EncodedHtml(with_content_ids(edition.html, images, digest, self.domain))
+        #: the HTML part's bytes as sent, with the longest values a recipient is given (Gmail clips over 102 KB)
+        self.html_bytes = self._html.size()
         self._static_headers = b"".join([
             _address_header("From", sender.from_name, sender.from_address),
             _header("Reply-To", sender.reply_to),
@@ -301,7 +260,7 @@ class MessageTemplate:
     def _date(self) -> bytes:
         now = int(time.time())
         if self._date_cache[0] != now:
-            stamp = format_datetime(datetime.fromtimestamp(now, UTC), usegmt=True)
+            stamp = format_datetime(datetime.fromtimestamp(now, UTC))  # "+0000": RFC 5322 (the zone "GMT" is obsolete)
             self._date_cache = (now, f"Date: {stamp}\r\n".encode())
         return self._date_cache[1]
 

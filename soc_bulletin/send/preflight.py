@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..audience.segments import Segments, load_segments
@@ -20,6 +20,7 @@ from ..config import Settings
 from ..content.model import Issue
 from ..errors import ConfigError, ContentError, SenderFailure
 from ..problems import Severity
+from ..render.as_sent import CLIP_BYTES, size_advice
 from ..render.build import image_files, local_images
 from ..render.renderer import Edition, Renderer, filter_sections
 from ..store.base import Store, new_secret
@@ -31,7 +32,7 @@ from .unsubscribe import Unsubscribe
 __all__ = [
     "EVERYONE", "Fingerprint", "audiences", "changed_articles", "check_content", "dkim_key", "done_keys", "edition_key",
     "fingerprint", "issue_identity", "message_templates", "nobody_to_send", "read_lists", "render_edition",
-    "segments_for", "suppressions_and_keys",
+    "segments_for", "sending_warnings", "suppressions_and_keys",
 ]
 
 EVERYONE = "everyone"  # the edition key when an issue has no targeted content
@@ -74,16 +75,39 @@ def nobody_to_send(segment: str, subscribers: int, in_segment: int, suppressed: 
     return f"nothing to send: all {suppressed} subscriber(s) of segment '{segment}' are on the suppression list"
 
 
-def check_content(issue_dir: Path) -> list[str]:
-    """Run ``check`` on the issue: errors refuse the send, warnings are returned."""
+def check_content(issue_dir: Path, /, *, proof: bool = False) -> list[str]:
+    """Run ``check`` on the issue: errors refuse the send, warnings are returned.
+
+    A draft's unfinished template (:data:`~soc_bulletin.check.codes.UNSENDABLE`) refuses it too, unless it is a ``proof``.
+    """
     from ..check import check_paths
+    from ..check.codes import UNSENDABLE
 
     if not issue_dir.is_dir():
         raise ConfigError(f"{issue_dir} is not an issue folder")
     report = check_paths([issue_dir])
-    if report.errors:
-        raise ContentError(report.errors)
-    return [str(p) for p in report.warnings]
+    report = replace(report, problems=tuple(p for p in report.problems if p.code != "SB502"))  # measured per edition
+    unfinished = [] if proof else [replace(p, severity=Severity.ERROR, message=f"{p.message} The issue cannot be sent until it is done "
+                                           "(a proof with --test-to can).") for p in report.warnings if p.code in UNSENDABLE]
+    if report.errors or unfinished:
+        raise ContentError(sorted([*report.errors, *unfinished]))
+    return [str(p) for p in report.warnings if p.code not in UNSENDABLE or proof]
+
+
+def sending_warnings(templates: Mapping[str, MessageTemplate], settings: Settings, /) -> list[str]:
+    """What the messages themselves warn of: an HTML part near or past Gmail's 102 KB as sent (each edition), and a
+    one-click unsubscribe link in unsigned mail (RFC 8058 needs a DKIM signature over it, so inboxes show no button)."""
+    warnings = []
+    for key, template in templates.items():
+        if advice := size_advice(template.html_bytes):
+            warnings.append(f"warning: edition '{key}': {'SB501' if template.html_bytes > CLIP_BYTES else 'SB502'} {advice}")
+    one_click = settings.sending.unsubscribe_base_url.lower().startswith("https://")
+    if one_click and any(template.dkim is None for template in templates.values()):
+        where = f"{settings.path}: " if settings.path is not None else ""
+        warnings.append(f"warning: {where}SB708 The messages carry a one-click unsubscribe link but are not signed with DKIM; "
+                        "RFC 8058 needs a DKIM signature over it, so Gmail and Yahoo show no unsubscribe button and may bin unsigned "
+                        "bulk mail: set [sending] dkim_selector and dkim_key.")
+    return warnings
 
 
 def read_lists(lists: Sequence[str | Path]) -> tuple[tuple[Subscriber, ...], list[str]]:

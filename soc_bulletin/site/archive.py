@@ -8,6 +8,7 @@ Layout of a site::
     SITE_DIR/<folder>/index.txt      the text edition (UTF-8)
     SITE_DIR/<folder>/text.html      the text edition as a page
     SITE_DIR/<folder>/images/...     the issue's local images
+    SITE_DIR/feed.xml                an Atom feed of the issues (RFC 4287), linked from every page
 
 ``<folder>`` is the issue folder's name (``2019-08``), so an issue's URL never
 changes: :func:`web_url` gives the "view in browser" link a sender puts in the
@@ -16,7 +17,8 @@ gets a line above the email linking to the list of issues and the statement.
 
 The archive is public: articles and sections with an ``audience`` (meant for
 some segments only) are left out, and listed in :attr:`ArchiveResult.left_out`,
-unless ``include_restricted``.
+unless ``include_restricted``; so is a draft (template words left in, a section
+with no article).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
+from ..check.editorial import unfinished
 from ..content.load import ISSUE_FILE, load_issue
 from ..content.model import Issue
 from ..errors import ConfigError, ContentError, RenderError
@@ -39,6 +42,7 @@ from ..problems import Problem
 from ..render.build import edition_issue, image_files
 from ..render.renderer import DEFAULT_LAYOUTS, fill_placeholders, render, web_url
 from .accessibility import statement
+from .feed import FEED_FILE, atom_feed
 
 __all__ = ["ArchiveResult", "build_archive", "issue_folders", "public_issue", "web_placeholders", "web_url"]
 
@@ -67,6 +71,8 @@ class ArchiveResult:
     issues: list[str] = field(default_factory=list)
     #: what was not published: ``"2019-08: article 'x' (for police)"``, one per article or section
     left_out: list[str] = field(default_factory=list)
+    #: issues not published because they are drafts: ``"2019-11: the section 'News' has no article"``
+    drafts: list[str] = field(default_factory=list)
 
 
 def public_issue(issue: Issue, folder: str, /) -> tuple[Issue, list[str]]:
@@ -109,9 +115,10 @@ def _page(env: jinja2.Environment, name: str, /, **context: object) -> str:
 
 
 def _with_canonical(html: str, url: str, /) -> str:
-    if not url:
-        return html
-    return html.replace("</head>", f'<link rel="canonical" href="{escape(url)}">\n</head>', 1)
+    """An issue's page with its canonical address (when the site has one) and the archive's feed."""
+    feed = f'<link rel="alternate" type="application/atom+xml" title="All issues" href="../{FEED_FILE}">\n'
+    canonical = f'<link rel="canonical" href="{escape(url)}">\n' if url else ""
+    return html.replace("</head>", f"{canonical}{feed}</head>", 1)
 
 
 def _with_archive_links(html: str, /) -> str:
@@ -125,6 +132,17 @@ def _write(path: Path, content: str, files: list[Path]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(content, encoding="utf-8", newline="\n")
     files.append(path)
+
+
+def _remove_stale(folder: Path, written: list[Path], /) -> None:
+    """Delete what an earlier run wrote in an issue's ``folder`` that this run did not (images of an article since restricted)."""
+    kept = {path.resolve() for path in written}
+    for path in sorted(folder.rglob("*"), reverse=True):  # files before their folders
+        if path.is_file() and not path.is_symlink() and path.resolve() not in kept:
+            path.unlink()
+            log.info("removed %s (no longer published)", path)
+        elif path.is_dir() and not path.is_symlink() and not any(path.iterdir()):
+            path.rmdir()
 
 
 def build_archive(
@@ -155,7 +173,12 @@ def build_archive(
     folders = issue_folders(issues_dir)
     if not folders:
         raise ConfigError(f"no folder in {issues_dir} holds an {ISSUE_FILE}; give the folder that holds the issue folders, such as issues")
+    site = site_dir.resolve()
+    if any(site.is_relative_to(p) or p.is_relative_to(site) for p in (issues_dir.resolve(), *(f.resolve() for f in folders))):
+        raise ConfigError(f"the site folder {site_dir} overlaps the issues in {issues_dir}, which it would overwrite; write the site "
+                          "to a folder of its own, such as site")
     loaded: list[tuple[Path, Issue]] = []
+    drafts: list[Path] = []
     problems: list[Problem] = []
     result = ArchiveResult()
     for folder in folders:
@@ -163,6 +186,10 @@ def build_archive(
             issue = load_issue(folder)
         except ContentError as exc:
             problems += exc.problems
+            continue
+        if why := unfinished(issue):  # a draft is never published (send refuses it too), nor left from an earlier run
+            result.drafts.append(f"{folder.name}: {why}")
+            drafts.append(site_dir / folder.name)
             continue
         if not include_restricted:
             issue, left_out = public_issue(issue, folder.name)
@@ -174,6 +201,8 @@ def build_archive(
         problems += missing
     if problems:
         raise ContentError(problems)
+    if not loaded:
+        raise ConfigError(f"every issue in {issues_dir} is a draft ({'; '.join(result.drafts)}); finish one to publish the archive")
 
     loaded.sort(key=lambda item: (item[1].date, item[1].number), reverse=True)
     newest_folder, newest = loaded[0]
@@ -205,10 +234,17 @@ def build_archive(
             "href": f"{quote(name)}/index.html", "text_href": f"{quote(name)}/text.html",
         })
         result.issues.append(name)
+        _remove_stale(out, result.files)
         log.info("archived %s (issue %d)", name, issue.number)
+    for out in drafts:  # a page an earlier run published of an issue that is a draft again
+        if out.is_dir() and not out.is_symlink():
+            _remove_stale(out, [])
+            if not any(out.iterdir()):
+                out.rmdir()
     canonical = f"{base_url.rstrip('/')}/" if base_url else ""
     _write(site_dir / "index.html", _page(env, INDEX_TEMPLATE, title=newest.title, entries=entries, canonical=canonical,
-                                          statement_href=STATEMENT_PAGE), result.files)
+                                          statement_href=STATEMENT_PAGE, feed=FEED_FILE), result.files)
     _write(site_dir / STATEMENT_PAGE, _page(env, STATEMENT_TEMPLATE, title=newest.title, statement=statement_text,
                                             canonical=canonical and f"{canonical}{STATEMENT_PAGE}"), result.files)
+    _write(site_dir / FEED_FILE, atom_feed([(folder.name, issue) for folder, issue in loaded], base_url=base_url), result.files)
     return result

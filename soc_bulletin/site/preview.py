@@ -360,7 +360,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif url.path == "/events":
             self._events()
         else:
-            self._static(unquote(url.path))
+            self._static(unquote(url.path, errors="surrogateescape"))  # bytes that are not UTF-8 stay unprintable
 
     def _events(self) -> None:
         """The build number now and after each step of each build, a comment every KEEP_ALIVE_SECONDS, until the page or the server goes."""
@@ -376,11 +376,17 @@ class _Handler(BaseHTTPRequestHandler):
                 sent = state
 
     def _static(self, path: str) -> None:
+        """A file of the issue folder (its images); 400 for a NUL, control character or byte that is not UTF-8; 404 for a miss."""
+        if not path.isprintable():
+            return self.send_error(HTTPStatus.BAD_REQUEST)
         root = self.preview.issue_dir
-        target = (root / path.lstrip("/")).resolve()
-        if not target.is_relative_to(root) or not target.is_file() or target.name.startswith("."):
-            self.send_error(HTTPStatus.NOT_FOUND)
-            return
+        try:
+            target = (root / path.lstrip("/")).resolve()
+            found = target.is_relative_to(root) and target.is_file() and not target.name.startswith(".")
+        except (OSError, ValueError):  # a name too long for the file system, say
+            found = False
+        if not found:
+            return self.send_error(HTTPStatus.NOT_FOUND)
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         self._send(target.read_bytes(), kind)
 
