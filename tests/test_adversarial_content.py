@@ -42,7 +42,7 @@ from soc_bulletin.content.model import (
     Welcome,
 )
 from soc_bulletin.render.build import build
-from soc_bulletin.render.renderer import DEFAULT_LAYOUTS, PLACEHOLDERS, render
+from soc_bulletin.render.renderer import DEFAULT_LAYOUTS, PLACEHOLDERS, Edition, Renderer, render
 from soc_bulletin.site.archive import build_archive
 from soc_bulletin.site.preview import build_preview
 
@@ -582,7 +582,13 @@ def _token_counts(html: str, text: str) -> list[tuple[int, int]]:
     return [(html.count(token), text.count(token)) for token in PLACEHOLDERS.values()]
 
 
-LAYOUT_COUNTS = _token_counts(render(_model(Text("Plain.\n"))).html, render(_model(Text("Plain.\n"))).text)
+def _with_every_placeholder(issue: Issue) -> Edition:
+    """The issue rendered as a send with a preference page renders it: every placeholder in the layout."""
+    return Renderer().render(issue, manage=True)
+
+
+LAYOUT_COUNTS = _token_counts(_with_every_placeholder(_model(Text("Plain.\n"))).html,
+                              _with_every_placeholder(_model(Text("Plain.\n"))).text)
 
 RENDER_CASES: list[tuple[str, Issue]] = [
     ("link block to evil", _model(Link(EVIL, "Win a prize"))),
@@ -590,7 +596,7 @@ RENDER_CASES: list[tuple[str, Issue]] = [
     ("autolink to evil", _model(Text(f"<{EVIL}>\n"))),
     ("raw html link to evil", _model(Text(f'<a href="{EVIL}">Win</a>\n'))),
     ("entity-written html link", _model(Text('<a href="https://evil.example/?u=&#91;&#91;unsubscribe_url&#93;&#93;">Win</a>\n'))),
-    ("token in text", _model(Text("Dear [[greeting]], [[unsubscribe_url]]\n"))),
+    ("token in text", _model(Text("Dear [[greeting]], [[unsubscribe_url]] [[preferences_url]]\n"))),
     ("three brackets", _model(Text("[[[unsubscribe_url]]]\n"))),
     ("backslash brackets", _model(Text("\\[\\[unsubscribe_url\\]\\]\n"))),
     ("token in every plain field", _model(
@@ -607,8 +613,8 @@ RENDER_CASES: list[tuple[str, Issue]] = [
 
 @pytest.mark.parametrize("issue", [i for _, i in RENDER_CASES], ids=[n for n, _ in RENDER_CASES])
 def test_content_never_adds_a_placeholder(issue: Issue) -> None:
-    edition = render(issue)
-    assert LAYOUT_COUNTS == [(1, 1), (1, 1)]
+    edition = _with_every_placeholder(issue)
+    assert [(1, 1)] * len(PLACEHOLDERS) == LAYOUT_COUNTS
     assert _token_counts(edition.html, edition.text) == LAYOUT_COUNTS
     assert "\x01" not in edition.html + edition.mjml
 

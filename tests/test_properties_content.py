@@ -46,14 +46,14 @@ from soc_bulletin.content.model import (
     Welcome,
 )
 from soc_bulletin.content.yamlfile import read_yaml
-from soc_bulletin.render.renderer import PLACEHOLDERS, render
+from soc_bulletin.render.renderer import PLACEHOLDERS, Renderer
 
 BUDGET = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 RENDER_BUDGET = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 #: Pieces an attacker or a careless paste would put in content.
 HOSTILE = [
-    "[[unsubscribe_url]]", "[[greeting]]", "[[", "]]", "[", "]", "[[[", "&#91;", "&#x5B;", "\\[", "\\]",
+    "[[unsubscribe_url]]", "[[preferences_url]]", "[[greeting]]", "[[", "]]", "[", "]", "[[[", "&#91;", "&#x5B;", "\\[", "\\]",
     "javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:x", "data:text/html,<script>x</script>", "vbscript:x",
     "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<svg onload=alert(1)>", "<iframe src=x>",
     '<a href="javascript:alert(1)">x</a>', '<a href="https://evil.example/?u=[[unsubscribe_url]]">x</a>',
@@ -119,7 +119,7 @@ class _Attributes(HTMLParser):
 
 _SAFE_HREF = re.compile(r"^(?:https://|http://|mailto:|#)", re.IGNORECASE)
 _LOCAL_SRC = re.compile(r"^(?![a-z][a-z0-9+.-]*:)(?!/)(?!(?:.*/)?\.\.(?:/|$))[^\\\t\n\r\f\v]+$", re.IGNORECASE)
-_LAYOUT_COUNTS = [(1, 1), (1, 1)]
+_LAYOUT_COUNTS = [(1, 1)] * len(PLACEHOLDERS)  # rendered with a preference page: every placeholder once
 
 
 def assert_safe(html: str, text: str) -> None:
@@ -134,7 +134,7 @@ def assert_safe(html: str, text: str) -> None:
         for name, value in attrs:
             assert not name.startswith("on"), (tag, name, value)
             if name == "href" and value is not None:
-                assert _SAFE_HREF.match(value) or value == PLACEHOLDERS["unsubscribe_url"], (tag, value)
+                assert _SAFE_HREF.match(value) or value in (PLACEHOLDERS["unsubscribe_url"], PLACEHOLDERS["preferences_url"]), (tag, value)
             if name == "src" and value is not None:
                 assert value.lower().startswith("https://") or _LOCAL_SRC.match(value), (tag, value)
             if name == "style" and value is not None:
@@ -144,7 +144,7 @@ def assert_safe(html: str, text: str) -> None:
 @RENDER_BUDGET
 @given(issues())
 def test_rendered_editions_are_safe_whatever_the_content(issue: Issue) -> None:
-    edition = render(issue)
+    edition = Renderer().render(issue, manage=True)
     assert_safe(edition.html, edition.text)
 
 
@@ -246,7 +246,7 @@ def test_load_issue_raises_only_content_errors_and_check_never_fails_inside(tree
         except ContentError as exc:
             assert exc.problems
         else:
-            edition = render(issue)
+            edition = Renderer().render(issue, manage=True)
             assert_safe(edition.html, edition.text)
         report = check_paths([root])
         assert "SB900" not in {p.code for p in report}
