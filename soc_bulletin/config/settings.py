@@ -38,6 +38,10 @@ only from environment variables, read in :mod:`.environment` and nowhere else.
     url = "postgresql://bulletin@db.example.org/bulletin"   # one ledger for several senders (docs/scaling.md);
                                                             # the password only from PGPASSWORD, ~/.pgpass or a service file
 
+    [privacy]
+    keep_delivery_days = 60                        # then a delivery row keeps a keyed hash, never the address
+    keep_bounce_evidence_days = 45                 # bounce texts, handled-mail memory; at least soft_bounce_days
+
 The file is validated when it is loaded: every problem is reported at once,
 one line each as ``file:line: message``, in a single :class:`ConfigError`.
 Addresses are parsed strictly (one address, no control characters, valid for
@@ -74,7 +78,7 @@ from .values import (
 )
 
 __all__ = [
-    "CONFIG_NAME", "Environment", "LedgerSettings", "RenderSettings", "SendingSettings", "Settings", "SiteSettings", "find_settings",
+    "CONFIG_NAME", "Environment", "LedgerSettings", "PrivacySettings", "RenderSettings", "SendingSettings", "Settings", "SiteSettings", "find_settings",
     "load_settings",
 ]
 
@@ -119,6 +123,15 @@ class LedgerSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class PrivacySettings:
+    """How long people's data is kept (docs/editors.md, "Privacy"): delivery rows keep the address, and bounce and
+    complaint evidence is kept, this many days."""
+
+    keep_delivery_days: int = 60
+    keep_bounce_evidence_days: int = 45
+
+
+@dataclass(frozen=True, slots=True)
 class RenderSettings:
     """Where the layouts are; empty means the layouts shipped inside the package."""
 
@@ -134,6 +147,7 @@ class Settings:
     sending: SendingSettings = field(default_factory=SendingSettings)
     render: RenderSettings = field(default_factory=RenderSettings)
     ledger: LedgerSettings = field(default_factory=LedgerSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
     path: Path | None = None
     root: Path = field(default_factory=Path.cwd)
     env: Environment = field(default_factory=Environment.read)
@@ -276,7 +290,8 @@ def load_settings(path: str | Path | None = None, /, *, start: str | Path | None
     data = _parse(text, path)
     lines = _Lines(text)
     problems = _Problems(path)
-    sections = {"site": SiteSettings, "sending": SendingSettings, "render": RenderSettings, "ledger": LedgerSettings}
+    sections = {"site": SiteSettings, "sending": SendingSettings, "render": RenderSettings, "ledger": LedgerSettings,
+                "privacy": PrivacySettings}
     for name in data:
         if name not in sections:
             problems.add(lines.of(name), f"unknown section [{printable(name)}] (allowed: {', '.join(f'[{n}]' for n in sections)})")
@@ -285,11 +300,23 @@ def load_settings(path: str | Path | None = None, /, *, start: str | Path | None
     if isinstance(raw, dict) and bool(raw.get("dkim_selector")) != bool(raw.get("dkim_key")):
         given, missing = ("dkim_selector", "dkim_key") if raw.get("dkim_selector") else ("dkim_key", "dkim_selector")
         problems.add(lines.of("sending", given), f"[sending] DKIM signing needs both dkim_selector and dkim_key; {missing} is missing")
+    _check_evidence_days(tables, lines, problems)
     problems.raise_if_any()
     site, sending, render, ledger = tables["site"], tables["sending"], tables["render"], tables["ledger"]
     assert isinstance(site, SiteSettings) and isinstance(sending, SendingSettings) and isinstance(render, RenderSettings)
-    assert isinstance(ledger, LedgerSettings)
-    return Settings(site=site, sending=sending, render=render, ledger=ledger, path=path, root=path.resolve().parent)
+    assert isinstance(ledger, LedgerSettings) and isinstance(tables["privacy"], PrivacySettings)
+    return Settings(site=site, sending=sending, render=render, ledger=ledger, privacy=tables["privacy"], path=path,
+                    root=path.resolve().parent)
+
+
+def _check_evidence_days(tables: dict[str, object], lines: _Lines, problems: _Problems) -> None:
+    """Soft bounces are counted over [sending] soft_bounce_days: their evidence must be kept at least that long."""
+    privacy, sending = tables["privacy"], tables["sending"]
+    if isinstance(privacy, PrivacySettings) and isinstance(sending, SendingSettings) \
+            and privacy.keep_bounce_evidence_days < sending.soft_bounce_days:
+        problems.add(lines.of("privacy", "keep_bounce_evidence_days") or lines.of("sending", "soft_bounce_days"),
+                     f"[privacy] keep_bounce_evidence_days ({privacy.keep_bounce_evidence_days}) must be at least [sending] "
+                     f"soft_bounce_days ({sending.soft_bounce_days}): soft bounces are counted over that many days")
 
 
 def _table(cls: type, data: Any, section: str, lines: _Lines, problems: _Problems) -> object:
