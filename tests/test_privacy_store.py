@@ -20,7 +20,10 @@ from soc_bulletin.store.people import Person, Request, token_digest
 from soc_bulletin.store.postgres_store import PostgresStore
 from soc_bulletin.store.sqlite_store import SQLiteStore
 
-from .test_store import Backend, backend  # noqa: F401  (the fixture, parametrised over both backends)
+from . import test_store
+from .test_store import Backend
+
+backend = test_store.backend  # the fixture, parametrised over both backends
 
 ADA = "Ada.Lovelace@Example.org"
 TODAY = dt.date.today()
@@ -29,7 +32,7 @@ TODAY = dt.date.today()
 def populate(store: Store, issue: str = "2026-03") -> None:
     """Ada and Bo everywhere the store keeps people: a record, a request, a suppression, a lift, link tokens, a sent
     row with a complaint and a bounce, soft bounces, a pending row of another issue."""
-    store.save_person(Person(ADA, origin="list", name="Ada", tags={"police"}, language="cy", paused_until="2027-01-01",
+    store.save_person(Person(ADA, origin="list", name="Ada", tags=frozenset({"police"}), language="cy", paused_until="2027-01-01",
                              updated=time.time()))
     now = time.time()
     store.add_request(token_digest("t1"), Request("move", "ada.new@example.org", Person(ADA, name="Ada"), now, now + 600))

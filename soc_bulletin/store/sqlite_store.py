@@ -24,8 +24,8 @@ from pathlib import Path
 from ..audience.suppression import Suppressions
 from ..errors import LedgerError
 from .base import Store, days_counted, entries_of
-from .ledger import Ledger
 from .hashing import is_hashed
+from .ledger import Ledger
 from .people import Person, Request
 from .privacy import PrivacyBackend
 from .sqlite_ledger import SQLiteLedger
