@@ -112,18 +112,22 @@ class SQLitePrivacy(PrivacyBackend):
     def expire(self, cutoffs: Cutoffs, hasher: Hasher | None, /, *, dry_run: bool) -> dict[str, int]:
         counts = dict.fromkeys(("delivery rows hashed", "bounce texts dropped", "handled messages forgotten",
                                 "soft bounces deleted", "expired requests deleted"), 0)
-        for _, ledger in self._ledgers(write=not dry_run):
+        for issue, ledger in self._ledgers(write=False):  # most ledgers have nothing to expire: only read
             try:
-                counts["delivery rows hashed"] += _count(ledger._conn, "recipients",
-                                                         "updated < ? AND key NOT LIKE 'h:%'", (cutoffs.deliveries,))
-                if _has_feedback(ledger._conn):
-                    counts["bounce texts dropped"] += _count(ledger._conn, "feedback", "recorded < ? AND detail <> ''",
-                                                             (cutoffs.evidence,))
-                if not dry_run and hasher is not None and _hash_rows(ledger, hasher, "updated < ?", (cutoffs.deliveries,),
-                                                                     "expired", evidence_before=cutoffs.evidence):
-                    _compact(ledger._conn, ledger.path)
+                rows = _count(ledger._conn, "recipients", "updated < ? AND key NOT LIKE 'h:%'", (cutoffs.deliveries,))
+                texts = _count(ledger._conn, "feedback", "recorded < ? AND detail <> ''",
+                               (cutoffs.evidence,)) if _has_feedback(ledger._conn) else 0
             finally:
                 ledger.close()
+            counts["delivery rows hashed"] += rows
+            counts["bounce texts dropped"] += texts
+            if (rows or texts) and not dry_run and hasher is not None:
+                ledger = SQLiteLedger(ledger.path, identity=issue, lock=False)
+                try:
+                    _hash_rows(ledger, hasher, "updated < ?", (cutoffs.deliveries,), "expired", evidence_before=cutoffs.evidence)
+                    _compact(ledger._conn, ledger.path)
+                finally:
+                    ledger.close()
         store_db = self.store._conn
         for kind, table, where, value in (("handled messages forgotten", "processed", "at < ?", cutoffs.evidence),
                                           ("soft bounces deleted", "soft", "day < ?", cutoffs.evidence_day),
