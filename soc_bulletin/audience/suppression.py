@@ -27,14 +27,13 @@ from email_validator import EmailNotValidError, validate_email
 
 from ..errors import SubscriberError
 from ..problems import Problem, Severity
-from ..store.hashing import is_hashed
 from .csvsource import iter_rows, spreadsheet_safe
 from .lockedfile import locked
 from .subscribers import Subscriber
 
 __all__ = [
-    "COLUMNS", "DEFAULT_SUPPRESSIONS", "HEADER", "SOURCES", "Suppression", "Suppressions", "load_suppressions", "source_of",
-    "suppression_key", "write_suppressions",
+    "COLUMNS", "DEFAULT_SUPPRESSIONS", "HASHED", "HEADER", "SOURCES", "Suppression", "Suppressions", "is_hashed",
+    "load_suppressions", "source_of", "suppression_key", "write_suppressions",
 ]
 
 log = logging.getLogger(__name__)
@@ -44,6 +43,9 @@ COLUMNS = ("address", "reason", "date")  # the columns every list has had (expor
 HEADER = (*COLUMNS, "source")  # the header of a list this module creates
 #: who added an entry: the unsubscribe service, a mailed request, a bounce, a complaint, a person
 SOURCES = ("one-click", "mail", "bounce", "complaint", "manual", "preferences", "moved", "erased")
+#: what the key of an erased address starts with: the rest is its keyed hash (:mod:`soc_bulletin.store.hashing`); no
+#: address as the store keys it can start so (``:`` is not allowed unquoted)
+HASHED = "h:"
 _SOURCE_OF_REASON = {"bounced": "bounce", "complained": "complaint"}
 _ALIASES = {
     "address": "address", "email": "address", "emailaddress": "address", "mail": "address",
@@ -110,6 +112,11 @@ class Suppressions:
 
     def __iter__(self) -> Iterator[Suppression]:
         return iter(self._by_key.values())
+
+
+def is_hashed(key: str, /) -> bool:
+    """Whether ``key`` is a keyed hash (an erased or expired address) rather than an address."""
+    return key.startswith(HASHED)
 
 
 def source_of(entry: Suppression, /) -> str:

@@ -11,15 +11,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from ..audience.suppression import HASHED, is_hashed
+
 __all__ = ["HASHED", "Hasher", "is_hashed"]
-
-#: what every hashed key starts with (no address as the store keys it can: ``:`` is not allowed unquoted)
-HASHED = "h:"
-
-
-def is_hashed(key: str, /) -> bool:
-    """Whether ``key`` is a keyed hash rather than an address."""
-    return key.startswith(HASHED)
 
 
 class Hasher:
