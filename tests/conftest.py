@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from .backends import backend  # noqa: F401  (the fixture: each test on SQLite and on PostgreSQL)
 from .smtp import FaultyController, RecordingHandler
 
 REPO = Path(__file__).resolve().parent.parent

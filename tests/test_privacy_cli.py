@@ -19,10 +19,10 @@ from soc_bulletin.store.privacy import TODAY_VARIABLE
 from soc_bulletin.store.sqlite_store import SQLiteStore
 
 from . import postgres
+from .backends import Backend
 from .smtp import FaultyController
 from .test_privacy_store import text_anywhere
 from .test_send import write_list
-from .test_store import Backend
 
 SETTINGS = '[sending]\nfrom = "Team <team@example.org>"\nsuppressed = "suppressed.csv"\n'
 

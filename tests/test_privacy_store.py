@@ -20,10 +20,7 @@ from soc_bulletin.store.people import Person, Request, token_digest
 from soc_bulletin.store.postgres_store import PostgresStore
 from soc_bulletin.store.sqlite_store import SQLiteStore
 
-from . import test_store
-from .test_store import Backend
-
-backend = test_store.backend  # the fixture, parametrised over both backends
+from .backends import Backend
 
 ADA = "Ada.Lovelace@Example.org"
 TODAY = dt.date.today()

@@ -10,12 +10,12 @@ from soc_bulletin.audience.subscribers import Subscriber
 from soc_bulletin.store.people import Person, Request, token_digest
 from soc_bulletin.store.sqlite_store import STORE_FILE, SQLiteStore
 
-from .test_store import Backend, backend  # noqa: F401  (the fixture, parametrised over both backends)
+from .backends import Backend
 
 
 def test_a_person_is_kept_found_in_any_case_replaced_and_removed(backend: Backend) -> None:
     store = backend.open()
-    ada = Person("Ada@Example.org", name="Ada", region="Wales", tags={"police"}, language="cy",
+    ada = Person("Ada@Example.org", name="Ada", region="Wales", tags=frozenset({"police"}), language="cy",
                  consent={"at": "2026-12-07T10:00:00Z", "wording": "1", "page": "https://x.test/subscribe"}, updated=1.0)
     store.save_person(ada)
     assert store.person("ada@example.org") == ada
@@ -31,7 +31,7 @@ def test_a_person_is_kept_found_in_any_case_replaced_and_removed(backend: Backen
 def test_a_request_works_once_and_not_after_it_expires(backend: Backend) -> None:
     store = backend.open()
     now = time.time()
-    person = Person("new@example.org", name="New", tags={"council"})
+    person = Person("new@example.org", name="New", tags=frozenset({"council"}))
     store.add_request(token_digest("one"), Request("signup", "new@example.org", person, now, now + 60))
     store.add_request(token_digest("two"), Request("signup", "New@example.org", person, now, now + 60))
     assert store.requests_since("NEW@example.org", now - 1) == 2 and store.requests_since("new@example.org", now + 1) == 0
@@ -50,10 +50,10 @@ def test_the_journal_keeps_events_in_order(backend: Backend) -> None:
 
 
 def test_a_list_members_record_wins_over_the_csv_row() -> None:
-    listed = Subscriber("ada@example.org", name="Ada L", organisation="Gwent Police", region="Wales", tags={"police"},
-                        attributes={"team": "SOC"})
+    listed = Subscriber("ada@example.org", name="Ada L", organisation="Gwent Police", region="Wales", tags=frozenset({"police"}),
+                        attributes=(("team", "SOC"),))
     chosen = Person("ada@example.org", origin="list", organisation="Dyfed-Powys Police", language="cy").over(listed)
-    assert (chosen.name, chosen.organisation, chosen.region, chosen.tags) == ("Ada L", "Dyfed-Powys Police", "Wales", {"police"})
+    assert (chosen.name, chosen.organisation, chosen.region, chosen.tags) == ("Ada L", "Dyfed-Powys Police", "Wales", frozenset({"police"}))
     assert chosen.attribute("team") == "SOC" and chosen.attribute("language") == "cy"
 
 

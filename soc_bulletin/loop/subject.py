@@ -10,7 +10,6 @@ store would mail them again.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from ..audience.suppression import suppression_key
 from ..config import Settings, parse_mailbox
 from ..errors import ConfigError
 from ..problems import Problem
+from ..send.message import message_id_key
 from ..send.unsubscribe import Unsubscribe
 from ..store.base import Store
 from ..store.hashing import is_hashed
@@ -108,7 +108,7 @@ def _message_id(delivery: dict[str, Any], secret: str, domain: str) -> tuple[str
         return None, "the row keeps only a keyed hash of the address (erased, or past [privacy] keep_delivery_days)"
     if not secret or not delivery["list_id"]:
         return None, "the key or the list id the message was made with is not known here"
-    issue = re.sub(r"[^A-Za-z0-9._-]+", "-", delivery["issue"])
+    issue = message_id_key(delivery["issue"])
     digest = Unsubscribe(list_id=delivery["list_id"], mailbox="", secret=secret).message_digest(issue, delivery["address"])
     if not domain:
         return f"<{issue}.{digest}@...>", "the domain is the issue's team mailbox's ([sending] from is not set)"
