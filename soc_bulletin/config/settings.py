@@ -38,7 +38,7 @@ only from environment variables, read in :mod:`.environment` and nowhere else.
     url = "postgresql://bulletin@db.example.org/bulletin"   # one ledger for several senders (docs/scaling.md);
                                                             # the password only from PGPASSWORD, ~/.pgpass or a service file
 
-    [privacy]
+    [privacy]                                      # docs/editors.md, "Privacy"
     keep_delivery_days = 60                        # then a delivery row keeps a keyed hash, never the address
     keep_bounce_evidence_days = 45                 # bounce texts, handled-mail memory; at least soft_bounce_days
 
@@ -63,6 +63,7 @@ from typing import Any
 from ..errors import ConfigError
 from ..terminal import printable
 from .environment import Environment
+from .privacy import PrivacySettings, evidence_problem
 from .values import (
     DNS_NAME,
     MAX_PATH,
@@ -78,8 +79,8 @@ from .values import (
 )
 
 __all__ = [
-    "CONFIG_NAME", "Environment", "LedgerSettings", "PrivacySettings", "RenderSettings", "SendingSettings", "Settings", "SiteSettings", "find_settings",
-    "load_settings",
+    "CONFIG_NAME", "Environment", "LedgerSettings", "PrivacySettings", "RenderSettings", "SendingSettings", "Settings", "SiteSettings",
+    "find_settings", "load_settings",
 ]
 
 CONFIG_NAME = "soc-bulletin.toml"
@@ -120,15 +121,6 @@ class LedgerSettings:
     """A ledger shared by several senders: a PostgreSQL URL without a password; empty means the SQLite file per issue."""
 
     url: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class PrivacySettings:
-    """How long people's data is kept (docs/editors.md, "Privacy"): delivery rows keep the address, and bounce and
-    complaint evidence is kept, this many days."""
-
-    keep_delivery_days: int = 60
-    keep_bounce_evidence_days: int = 45
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,23 +292,14 @@ def load_settings(path: str | Path | None = None, /, *, start: str | Path | None
     if isinstance(raw, dict) and bool(raw.get("dkim_selector")) != bool(raw.get("dkim_key")):
         given, missing = ("dkim_selector", "dkim_key") if raw.get("dkim_selector") else ("dkim_key", "dkim_selector")
         problems.add(lines.of("sending", given), f"[sending] DKIM signing needs both dkim_selector and dkim_key; {missing} is missing")
-    _check_evidence_days(tables, lines, problems)
+    if found := evidence_problem(tables["privacy"], getattr(tables["sending"], "soft_bounce_days", 0), lines.of):
+        problems.add(*found)
     problems.raise_if_any()
     site, sending, render, ledger = tables["site"], tables["sending"], tables["render"], tables["ledger"]
     assert isinstance(site, SiteSettings) and isinstance(sending, SendingSettings) and isinstance(render, RenderSettings)
     assert isinstance(ledger, LedgerSettings) and isinstance(tables["privacy"], PrivacySettings)
     return Settings(site=site, sending=sending, render=render, ledger=ledger, privacy=tables["privacy"], path=path,
                     root=path.resolve().parent)
-
-
-def _check_evidence_days(tables: dict[str, object], lines: _Lines, problems: _Problems) -> None:
-    """Soft bounces are counted over [sending] soft_bounce_days: their evidence must be kept at least that long."""
-    privacy, sending = tables["privacy"], tables["sending"]
-    if isinstance(privacy, PrivacySettings) and isinstance(sending, SendingSettings) \
-            and privacy.keep_bounce_evidence_days < sending.soft_bounce_days:
-        problems.add(lines.of("privacy", "keep_bounce_evidence_days") or lines.of("sending", "soft_bounce_days"),
-                     f"[privacy] keep_bounce_evidence_days ({privacy.keep_bounce_evidence_days}) must be at least [sending] "
-                     f"soft_bounce_days ({sending.soft_bounce_days}): soft bounces are counted over that many days")
 
 
 def _table(cls: type, data: Any, section: str, lines: _Lines, problems: _Problems) -> object:
