@@ -26,17 +26,17 @@ __all__ = ["SQLitePrivacy"]
 log = logging.getLogger(__name__)
 
 _UNSENT = "(" + ", ".join(f"'{state}'" for state in UNSENT) + ")"
-#: the rows ``where`` selects, their address replaced by its keyed hash (``soc_hash``); a row already kept under that
-#: hash (an older send to the same person) gives way; bounce texts go with the address
+#: the rows listed in the in-memory table ``hashing`` (old key, its hash) keep their state and counts under the hash
+#: (a row already kept under it, an older send to the same person, gives way); bounce texts go with the address; a
+#: row not yet sent is skipped with the reply given
 _HASH_ROWS = (
-    "DELETE FROM feedback WHERE key IN (SELECT soc_hash(key) FROM recipients WHERE {where} AND key NOT LIKE 'h:%')",
-    "DELETE FROM recipients WHERE key IN (SELECT soc_hash(key) FROM recipients WHERE {where} AND key NOT LIKE 'h:%')",
-    "UPDATE feedback SET key = soc_hash(key), detail = '' WHERE key IN"
-    " (SELECT key FROM recipients WHERE {where} AND key NOT LIKE 'h:%')",
-    f"UPDATE recipients SET key = soc_hash(key), address = soc_hash(key), name = '',"
-    f" reply = CASE WHEN state IN {_UNSENT} THEN ? ELSE '' END,"
-    f" state = CASE WHEN state IN {_UNSENT} THEN 'skipped' ELSE state END"
-    " WHERE {where} AND key NOT LIKE 'h:%'",
+    "DELETE FROM feedback WHERE key IN (SELECT new FROM temp.hashing)",
+    "DELETE FROM recipients WHERE key IN (SELECT new FROM temp.hashing)",
+    "UPDATE feedback SET key = (SELECT new FROM temp.hashing WHERE old = feedback.key), detail = ''"
+    " WHERE key IN (SELECT old FROM temp.hashing)",
+    f"UPDATE recipients SET key = (SELECT new FROM temp.hashing WHERE old = recipients.key), address = (SELECT new FROM"
+    f" temp.hashing WHERE old = recipients.key), name = '', reply = CASE WHEN state IN {_UNSENT} THEN ? ELSE '' END,"
+    f" state = CASE WHEN state IN {_UNSENT} THEN 'skipped' ELSE state END WHERE key IN (SELECT old FROM temp.hashing)",
 )
 
 
@@ -178,13 +178,19 @@ def _hash_rows(ledger: SQLiteLedger, hasher: Callable[[str], str], where: str, p
     are marked skipped with the reply ``why``. Also drops bounce texts recorded before ``evidence_before``. Returns the
     rows hashed and texts dropped."""
     db = ledger._conn
-    db.create_function("soc_hash", 1, hasher, deterministic=True)
     db.execute("PRAGMA secure_delete = ON")
+    db.execute("PRAGMA temp_store = MEMORY")  # the pairs of old keys and hashes never reach a file
     with ledger._tx() as tx:
         tx.execute(_FEEDBACK)
-        for statement in _HASH_ROWS[:-1]:
-            tx.execute(statement.format(where=where), params)
-        hashed = int(tx.execute(_HASH_ROWS[-1].format(where=where), (why, *params)).rowcount)
+        tx.execute("CREATE TEMP TABLE hashing (old TEXT PRIMARY KEY, new TEXT NOT NULL)")
+        try:
+            keys = [str(k) for (k,) in tx.execute(f"SELECT key FROM recipients WHERE {where} AND key NOT LIKE 'h:%'", params)]
+            tx.executemany("INSERT INTO temp.hashing VALUES (?, ?)", ((key, hasher(key)) for key in keys))
+            for statement in _HASH_ROWS[:-1]:
+                tx.execute(statement)
+            hashed = int(tx.execute(_HASH_ROWS[-1], (why,)).rowcount)
+        finally:
+            tx.execute("DROP TABLE temp.hashing")
         dropped = tx.execute("UPDATE feedback SET detail = '' WHERE recorded < ? AND detail <> ''",
                              (evidence_before,)).rowcount if evidence_before is not None else 0
     return hashed + int(dropped)

@@ -244,14 +244,14 @@ class SQLiteStore(Store):
 
     # -- people --------------------------------------------------------------------------------------
 
+    _PERSON = "SELECT address, origin, details, paused_until, consent, updated FROM people"
+
     def people(self) -> list[Person]:
-        rows = self._read("SELECT address, origin, details, paused_until, consent, updated FROM people ORDER BY updated, key")
-        return [Person.from_row(*(str(v) if i < 5 else float(str(v)) for i, v in enumerate(row))) for row in rows]
+        return [_person(row) for row in self._read(f"{self._PERSON} ORDER BY updated, key")]
 
     def person(self, address: str, /) -> Person | None:
-        rows = self._read("SELECT address, origin, details, paused_until, consent, updated FROM people WHERE key=?",
-                          (address.strip().casefold(),))
-        return Person.from_row(*(str(v) if i < 5 else float(str(v)) for i, v in enumerate(rows[0]))) if rows else None
+        rows = self._read(f"{self._PERSON} WHERE key=?", (address.strip().casefold(),))
+        return _person(rows[0]) if rows else None
 
     def save_person(self, person: Person, /) -> None:
         with self._tx() as db:
@@ -315,6 +315,11 @@ class SQLiteStore(Store):
         from .sqlite_privacy import SQLitePrivacy
 
         return SQLitePrivacy(self)
+
+
+def _person(row: tuple[object, ...]) -> Person:
+    address, origin, details, paused_until, consent, updated = row
+    return Person.from_row(str(address), str(origin), str(details), str(paused_until), str(consent), float(str(updated)))
 
 
 def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
