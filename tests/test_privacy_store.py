@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
@@ -199,3 +200,16 @@ def test_the_clock_can_be_moved_by_the_environment(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv(privacy.TODAY_VARIABLE, "soon")
     with pytest.raises(Exception, match="SOC_BULLETIN_TODAY must be a date"):
         privacy.today()
+
+
+def test_two_purges_at_once_hash_each_row_once_and_lose_none(backend: Backend) -> None:
+    populate(backend.open())
+    stores = [backend.open(backend.where), backend.open(backend.where)]
+    later = TODAY + dt.timedelta(days=61)
+    with ThreadPoolExecutor(2) as pool:
+        done = list(pool.map(lambda store: privacy.purge(store, settings(), day=later), stores))
+    assert sum(counts["delivery rows hashed"] for counts in done) == 3
+    for issue, total in (("2026-03", 2), ("2026-06", 1)):
+        ledger = stores[0].ledger(issue, create=False)
+        assert ledger is not None and ledger.counts().total == total and all(is_hashed(r.key) for r in ledger.rows())
+        ledger.close()

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .hashing import Hasher
-from .postgres_db import Connection
+from .postgres_db import LOCK_CLASS, Connection
 from .postgres_store import PostgresStore
 from .privacy import UNSENT, Cutoffs, PrivacyBackend, iso_time
 
@@ -78,6 +78,7 @@ class PostgresPrivacy(PrivacyBackend):
 
     def erase(self, key: str, hashed: str, /) -> dict[str, int]:
         def work(db: Connection, retrying: bool) -> dict[str, int]:
+            _one_at_a_time(db)
             counts = {kind: int(db.execute(statement, params).rowcount) for kind, statement, params in (
                 ("own record", f"DELETE FROM {_S}.people WHERE key = %s", (key,)),
                 ("requests", f"DELETE FROM {_S}.requests WHERE key = %s OR position(%s in lower(payload)) > 0", (key, key)),
@@ -105,6 +106,8 @@ class PostgresPrivacy(PrivacyBackend):
             return dict.fromkeys((kind for kind, _, _ in checks), 0)
 
         def work(db: Connection, retrying: bool) -> dict[str, int]:
+            if not dry_run:
+                _one_at_a_time(db)
             counts = {kind: int(db.execute(f"SELECT count(*) {where}", (value,)).fetchone()[0])  # type: ignore[index]
                       for kind, where, value in checks}
             if dry_run or hasher is None:
@@ -119,6 +122,12 @@ class PostgresPrivacy(PrivacyBackend):
             return counts
 
         return self.store._write(work) if not dry_run else self.store._db.run(work)
+
+
+def _one_at_a_time(db: Connection) -> None:
+    """Wait for any other erasure or purge of the store to commit (two would hash the same rows, and the second
+    would take the first's hashed rows for older ones)."""
+    db.execute("SELECT pg_advisory_xact_lock(%s, hashtext('privacy'))", (LOCK_CLASS,))
 
 
 def _hash_rows(db: Connection, rows: list[tuple[str, str]], hasher: Callable[[str], str], why: str) -> int:

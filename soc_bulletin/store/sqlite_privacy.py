@@ -99,7 +99,7 @@ class SQLitePrivacy(PrivacyBackend):
         rows = 0
         for _, ledger in self._ledgers(write=True):
             try:
-                rows += _hash_rows(ledger, lambda _: hashed, "key = ?", (key,), "erased")  # no bounce text is left
+                rows += _hash_rows(ledger, lambda _: hashed, "key = ?", (key,), "erased")[0]  # no bounce text is left
                 _compact(ledger._conn, ledger.path)  # also what earlier changes of the row (its case) left in free space
             finally:
                 ledger.close()
@@ -119,15 +119,16 @@ class SQLitePrivacy(PrivacyBackend):
                                (cutoffs.evidence,)) if _has_feedback(ledger._conn) else 0
             finally:
                 ledger.close()
-            counts["delivery rows hashed"] += rows
-            counts["bounce texts dropped"] += texts
-            if (rows or texts) and not dry_run and hasher is not None:
+            if (rows or texts) and not dry_run and hasher is not None:  # counted again as done: another purge may be at it
                 ledger = SQLiteLedger(ledger.path, identity=issue, lock=False)
                 try:
-                    _hash_rows(ledger, hasher, "updated < ?", (cutoffs.deliveries,), "expired", evidence_before=cutoffs.evidence)
+                    rows, texts = _hash_rows(ledger, hasher, "updated < ?", (cutoffs.deliveries,), "expired",
+                                             evidence_before=cutoffs.evidence)
                     _compact(ledger._conn, ledger.path)
                 finally:
                     ledger.close()
+            counts["delivery rows hashed"] += rows
+            counts["bounce texts dropped"] += texts
         store_db = self.store._conn
         for kind, table, where, value in (("handled messages forgotten", "processed", "at < ?", cutoffs.evidence),
                                           ("soft bounces deleted", "soft", "day < ?", cutoffs.evidence_day),
@@ -135,7 +136,7 @@ class SQLitePrivacy(PrivacyBackend):
             counts[kind] = _count(store_db, table, where, (value,))
             if counts[kind] and not dry_run:
                 with self.store._tx() as tx:
-                    tx.execute(f"DELETE FROM {table} WHERE {where}", (value,))
+                    counts[kind] = tx.execute(f"DELETE FROM {table} WHERE {where}", (value,)).rowcount
         if not dry_run and any(counts.values()):
             store_db.execute("PRAGMA secure_delete = ON")
             _compact(store_db, self.store.path)
@@ -173,10 +174,10 @@ def _rows_of(issue: str, db: sqlite3.Connection, keys: tuple[str, str]) -> list[
 
 
 def _hash_rows(ledger: SQLiteLedger, hasher: Callable[[str], str], where: str, params: tuple[object, ...], why: str, *,
-               evidence_before: float | None = None) -> int:
+               evidence_before: float | None = None) -> tuple[int, int]:
     """Replace the address of the rows ``where`` selects with its keyed hash (see :data:`_HASH_ROWS`); rows not yet sent
-    are marked skipped with the reply ``why``. Also drops bounce texts recorded before ``evidence_before``. Returns the
-    rows hashed and texts dropped."""
+    are marked skipped with the reply ``why``. Also drops bounce texts recorded before ``evidence_before``. Returns
+    (rows hashed, texts dropped)."""
     db = ledger._conn
     db.execute("PRAGMA secure_delete = ON")
     db.execute("PRAGMA temp_store = MEMORY")  # the pairs of old keys and hashes never reach a file
@@ -193,7 +194,7 @@ def _hash_rows(ledger: SQLiteLedger, hasher: Callable[[str], str], where: str, p
             tx.execute("DROP TABLE temp.hashing")
         dropped = tx.execute("UPDATE feedback SET detail = '' WHERE recorded < ? AND detail <> ''",
                              (evidence_before,)).rowcount if evidence_before is not None else 0
-    return hashed + int(dropped)
+    return hashed, int(dropped)
 
 
 def _compact(db: sqlite3.Connection, path: Path) -> None:
