@@ -11,7 +11,7 @@ import contextlib
 import logging
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,14 +47,13 @@ class SQLitePrivacy(PrivacyBackend):
         self.store = store
         store._conn.create_function("casefold", 1, _casefold, deterministic=True)
 
-    def _ledgers(self, *, write: bool) -> list[tuple[str, SQLiteLedger]]:
-        """Each issue's ledger (a send may be running: no lock is taken; SQLite waits for its writes)."""
-        found = []
+    def _ledgers(self, *, write: bool) -> Iterator[tuple[str, SQLiteLedger]]:
+        """Each issue's ledger in turn, for the caller to close (a send may be running: no lock is taken; SQLite waits
+        for its writes). One that cannot be read stops the work with its LedgerError."""
         for issue in self.store.issues():
             path = self.store.folder / f"{issue}.sqlite3"
             if path.is_file():
-                found.append((issue, SQLiteLedger(path, identity=issue, create=write, lock=False)))
-        return found
+                yield issue, SQLiteLedger(path, identity=issue, create=write, lock=False)
 
     # -- subject access ----------------------------------------------------------------------------
 
