@@ -18,6 +18,7 @@ tests and for an operator who purges as of another day).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import time
 from abc import ABC, abstractmethod
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from .base import Store
 
 __all__ = ["TODAY_VARIABLE", "UNSENT", "Cutoffs", "PrivacyBackend", "erasable_key", "forget", "held", "iso_time", "purge", "today"]
+
+log = logging.getLogger(__name__)
 
 #: the environment variable that moves the privacy clock (tests, operators): an ISO date
 TODAY_VARIABLE = "SOC_BULLETIN_TODAY"
@@ -141,6 +144,7 @@ def purge(store: Store, settings: Settings, /, *, day: dt.date | None = None, dr
     counts = store._privacy().expire(cutoffs, hasher, dry_run=dry_run)
     if not dry_run and any(counts.values()):
         store.note("purged", _summary(counts))
+        log.info("kept no longer than [privacy] says: %s", _summary(counts))
     return counts
 
 
