@@ -213,3 +213,17 @@ def test_two_purges_at_once_hash_each_row_once_and_lose_none(backend: Backend) -
         ledger = stores[0].ledger(issue, create=False)
         assert ledger is not None and ledger.counts().total == total and all(is_hashed(r.key) for r in ledger.rows())
         ledger.close()
+
+
+def test_forget_while_a_send_holds_the_ledger(backend: Backend) -> None:
+    store = backend.open()
+    ledger = store.ledger("2026-12")
+    assert ledger is not None
+    ledger.begin_run("r", [LedgerRow(ADA, "Ada", "all"), LedgerRow("bo@example.org", "Bo", "all")],
+                     listed=lambda a: True, suppressed=lambda a: False)
+    privacy.forget(backend.open(backend.where), ADA)
+    assert [row.address for row in ledger.claim("r", 10)] == ["bo@example.org"]
+    ledger.mark([("bo@example.org", State.SENT, "250 ok")])
+    ledger.close()
+    store.close()
+    assert text_anywhere(backend, backend.open(backend.where), ADA) == []
