@@ -12,7 +12,7 @@ import pytest
 
 from soc_bulletin.audience.subscribers import Subscriber
 from soc_bulletin.config import Settings
-from soc_bulletin.config.settings import PrivacySettings
+from soc_bulletin.config.privacy import PrivacySettings
 from soc_bulletin.store import privacy
 from soc_bulletin.store.base import Store
 from soc_bulletin.store.hashing import is_hashed

@@ -79,8 +79,8 @@ from .values import (
 )
 
 __all__ = [
-    "CONFIG_NAME", "Environment", "LedgerSettings", "PrivacySettings", "RenderSettings", "SendingSettings", "Settings", "SiteSettings",
-    "find_settings", "load_settings",
+    "CONFIG_NAME", "Environment", "LedgerSettings", "RenderSettings", "SendingSettings", "Settings", "SiteSettings", "find_settings",
+    "load_settings",
 ]
 
 CONFIG_NAME = "soc-bulletin.toml"
@@ -139,10 +139,10 @@ class Settings:
     sending: SendingSettings = field(default_factory=SendingSettings)
     render: RenderSettings = field(default_factory=RenderSettings)
     ledger: LedgerSettings = field(default_factory=LedgerSettings)
-    privacy: PrivacySettings = field(default_factory=PrivacySettings)
     path: Path | None = None
     root: Path = field(default_factory=Path.cwd)
     env: Environment = field(default_factory=Environment.read)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
 
     def resolve(self, value: str | Path, /) -> Path:
         """A path from the settings, relative to the project's root unless absolute."""

@@ -44,10 +44,10 @@ from ..content.model import Issue
 from ..errors import ContentError, RefusedError, TemporaryFailure
 from ..problems import Problem
 from ..render.renderer import Edition, Renderer, web_url
+from ..store import privacy
 from ..store.base import Store
 from ..store.ledger import EditionVersion, Ledger, LedgerRow, RunTargets, State
 from ..store.open import keys_of, open_store, store_url, take_in_csv
-from ..store.privacy import purge
 from .engine import DeliveryOptions, DeliveryReport, backoff, deliver
 from .message import MessageTemplate
 from .preflight import (
@@ -284,7 +284,7 @@ class Campaign:
             await transport.close()
             raise
         try:
-            purge(store, self.settings)  # [privacy]: what is older than the settings keep goes before anything is added
+            privacy.purge(store, self.settings)  # [privacy]: what is older than the settings keep goes before anything is added
             ledger = store.ledger(self.identity, lease=options.lease)
             assert ledger is not None
         except BaseException:
