@@ -49,15 +49,14 @@ from ..store.base import Store
 from ..store.ledger import EditionVersion, Ledger, LedgerRow, RunTargets, State
 from ..store.open import keys_of, open_store, store_url, take_in_csv
 from .engine import DeliveryOptions, DeliveryReport, backoff, deliver
+from .forgotten import already_had, erased
 from .message import MessageTemplate
 from .preflight import (
     Fingerprint,
-    already_had,
     audiences,
     changed_articles,
     check_content,
     edition_key,
-    erased,
     fingerprint,
     issue_identity,
     message_templates,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,15 +23,14 @@ from ..problems import Severity
 from ..render.build import image_files, local_images
 from ..render.renderer import Edition, Renderer, filter_sections
 from ..store.base import Store, new_secret
-from ..store.hashing import Hasher, is_hashed
 from ..store.ledger import Ledger, State
 from ..store.open import keys_of, named_csv
 from .message import DkimKey, MessageTemplate, Sender
 from .unsubscribe import Unsubscribe
 
 __all__ = [
-    "EVERYONE", "Fingerprint", "already_had", "audiences", "changed_articles", "check_content", "dkim_key", "done_keys",
-    "edition_key", "erased", "fingerprint", "issue_identity", "message_templates", "nobody_to_send", "read_lists", "render_edition",
+    "EVERYONE", "Fingerprint", "audiences", "changed_articles", "check_content", "dkim_key", "done_keys", "edition_key",
+    "fingerprint", "issue_identity", "message_templates", "nobody_to_send", "read_lists", "render_edition",
     "segments_for", "suppressions_and_keys",
 ]
 
@@ -180,22 +179,6 @@ def changed_articles(before: Mapping[str, str], now: dict[str, str]) -> str:
 def done_keys(ledger: Ledger, /) -> set[str]:
     """Keys of people the ledger says have had the issue (sent, or refused for good)."""
     return {row.key for row in ledger.rows() if row.state in (State.SENT, State.FAILED_PERMANENT)}
-
-
-def already_had(ledger: Ledger, recipients: Iterable[tuple[Subscriber, str]], hasher: Hasher | None, /) -> tuple[set[str], set[str]]:
-    """(the keys of people who have had the issue, those of them whose row keeps only a keyed hash): a row whose
-    address expired or was erased (:mod:`soc_bulletin.store.privacy`) still counts, so nobody receives it twice. The
-    second set must not be given to the ledger again (it would be a new row)."""
-    done = done_keys(ledger)
-    hashed = {key for key in done if is_hashed(key)}
-    hidden = {sub.key for sub, _ in recipients if hasher(sub.key) in hashed} if hashed and hasher is not None else set()
-    return done | hidden, hidden
-
-
-def erased(suppressions: Suppressions, subscriber: Subscriber, /) -> bool:
-    """Whether ``subscriber`` is suppressed because their address was erased: the ledger must not record it again."""
-    entry = suppressions.get(subscriber)
-    return entry is not None and entry.source == "erased"
 
 
 def suppressions_and_keys(store: Store, settings: Settings, named: str | Path | None, /) -> tuple[Suppressions, tuple[str, str], list[str]]:
