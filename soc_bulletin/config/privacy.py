@@ -16,10 +16,10 @@ class PrivacySettings:
     keep_bounce_evidence_days: int = 45
 
 
-def evidence_problem(privacy: object, soft_bounce_days: int, line_of: Callable[..., int]) -> tuple[int, str] | None:
-    """(line, message) when bounce evidence would go before the soft bounces counted over ``soft_bounce_days``."""
+def evidence_problem(privacy: object, soft_bounce_days: int, line_of: Callable[..., int]) -> list[tuple[int, str]]:
+    """[(line, message)] when bounce evidence would go before the soft bounces counted over ``soft_bounce_days``."""
     if not isinstance(privacy, PrivacySettings) or privacy.keep_bounce_evidence_days >= soft_bounce_days:
-        return None
-    return (line_of("privacy", "keep_bounce_evidence_days") or line_of("sending", "soft_bounce_days"),
-            f"[privacy] keep_bounce_evidence_days ({privacy.keep_bounce_evidence_days}) must be at least [sending] "
-            f"soft_bounce_days ({soft_bounce_days}): soft bounces are counted over that many days")
+        return []
+    return [(line_of("privacy", "keep_bounce_evidence_days") or line_of("sending", "soft_bounce_days"),
+             f"[privacy] keep_bounce_evidence_days ({privacy.keep_bounce_evidence_days}) must be at least [sending] "
+             f"soft_bounce_days ({soft_bounce_days}): soft bounces are counted over that many days")]

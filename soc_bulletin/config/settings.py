@@ -292,8 +292,7 @@ def load_settings(path: str | Path | None = None, /, *, start: str | Path | None
     if isinstance(raw, dict) and bool(raw.get("dkim_selector")) != bool(raw.get("dkim_key")):
         given, missing = ("dkim_selector", "dkim_key") if raw.get("dkim_selector") else ("dkim_key", "dkim_selector")
         problems.add(lines.of("sending", given), f"[sending] DKIM signing needs both dkim_selector and dkim_key; {missing} is missing")
-    if found := evidence_problem(tables["privacy"], getattr(tables["sending"], "soft_bounce_days", 0), lines.of):
-        problems.add(*found)
+    problems.lines += evidence_problem(tables["privacy"], getattr(tables["sending"], "soft_bounce_days", 0), lines.of)
     problems.raise_if_any()
     site, sending, render, ledger = tables["site"], tables["sending"], tables["render"], tables["ledger"]
     assert isinstance(site, SiteSettings) and isinstance(sending, SendingSettings) and isinstance(render, RenderSettings)
