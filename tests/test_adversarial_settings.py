@@ -226,7 +226,7 @@ def test_every_problem_is_reported_at_once_in_line_order(tmp_path: Path) -> None
         f"{path}:8: [sending] stale_after_days must be from 1 to 3650 (days), not 0",
         f"{path}:9: [sending] unknown setting 'colour'; (allowed: check_domain, dkim_key, dkim_selector, envelope_sender, from, ledger, list_id, "
         "nameservers, outbox, segments, soft_bounce_days, soft_bounce_limit, stale_after_days, subscribers, suppressed, unsubscribe_base_url)",
-        f"{path}:10: unknown section [smtp] (allowed: [site], [sending], [render], [ledger], [service])",
+        f"{path}:10: unknown section [smtp] (allowed: [site], [sending], [render], [ledger], [service], [privacy])",
     ]
 
 

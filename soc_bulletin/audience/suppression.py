@@ -17,7 +17,7 @@ import contextlib
 import csv
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -32,8 +32,8 @@ from .lockedfile import locked
 from .subscribers import Subscriber
 
 __all__ = [
-    "COLUMNS", "DEFAULT_SUPPRESSIONS", "HEADER", "SOURCES", "Suppression", "Suppressions", "load_suppressions", "source_of",
-    "suppression_key", "write_suppressions",
+    "COLUMNS", "DEFAULT_SUPPRESSIONS", "HASHED", "HEADER", "SOURCES", "Suppression", "Suppressions", "is_hashed",
+    "load_suppressions", "source_of", "suppression_key", "write_suppressions",
 ]
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,9 @@ COLUMNS = ("address", "reason", "date")  # the columns every list has had (expor
 HEADER = (*COLUMNS, "source")  # the header of a list this module creates
 #: who added an entry: the unsubscribe service, a mailed request, a bounce, a complaint, a person
 SOURCES = ("one-click", "mail", "bounce", "complaint", "manual", "preferences", "moved", "erased")
+#: what the key of an erased address starts with: the rest is its keyed hash (:mod:`soc_bulletin.store.hashing`); no
+#: address as the store keys it can start so (``:`` is not allowed unquoted)
+HASHED = "h:"
 _SOURCE_OF_REASON = {"bounced": "bounce", "complained": "complaint"}
 _ALIASES = {
     "address": "address", "email": "address", "emailaddress": "address", "mail": "address",
@@ -66,25 +69,35 @@ class Suppressions:
     """The suppressed addresses; ``address in suppressions`` ignores case and normalises.
 
     Also accepts a :class:`Subscriber` on the left of ``in``. ``problems``
-    holds the warnings found reading the file (rows kept anyway).
+    holds the warnings found reading the file (rows kept anyway). An entry of
+    an erased address holds its keyed hash (:mod:`soc_bulletin.store.hashing`),
+    matched through ``hasher``, the store's.
     """
 
     entries: tuple[Suppression, ...] = ()
     path: str = ""
     problems: tuple[Problem, ...] = ()
     _by_key: MappingProxyType[str, Suppression] = field(init=False, repr=False, compare=False)
+    hasher: Callable[[str], str] | None = field(default=None, repr=False, compare=False)
+    _hashed: bool = field(init=False, default=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         by_key: dict[str, Suppression] = {}
         for entry in self.entries:
             by_key.setdefault(suppression_key(entry.address), entry)
         object.__setattr__(self, "_by_key", MappingProxyType(by_key))
+        object.__setattr__(self, "_hashed", self.hasher is not None and any(map(is_hashed, by_key)))
 
     def get(self, address: str | Subscriber, /) -> Suppression | None:
         """The entry that suppresses ``address``, or None."""
         if isinstance(address, Subscriber):
-            return self._by_key.get(address.key)
-        return self._by_key.get(address.strip().casefold()) or self._by_key.get(suppression_key(address))
+            found = self._by_key.get(address.key)
+        else:
+            found = self._by_key.get(address.strip().casefold()) or self._by_key.get(suppression_key(address))
+        if found is None and self._hashed and self.hasher is not None:
+            key = address.key if isinstance(address, Subscriber) else suppression_key(address)
+            found = self._by_key.get(self.hasher(key))
+        return found
 
     def __contains__(self, address: object) -> bool:
         return isinstance(address, str | Subscriber) and self.get(address) is not None
@@ -92,13 +105,18 @@ class Suppressions:
     def beside(self, other: Suppressions, /) -> Suppressions:
         """Both lists as one, named as this one, with ``other``'s problems (the store's list beside a CSV list that a
         send would import)."""
-        return Suppressions(self.entries + other.entries, self.path, other.problems)
+        return Suppressions(self.entries + other.entries, self.path, other.problems, hasher=self.hasher or other.hasher)
 
     def __len__(self) -> int:
         return len(self._by_key)
 
     def __iter__(self) -> Iterator[Suppression]:
         return iter(self._by_key.values())
+
+
+def is_hashed(key: str, /) -> bool:
+    """Whether ``key`` is a keyed hash (an erased or expired address) rather than an address."""
+    return key.startswith(HASHED)
 
 
 def source_of(entry: Suppression, /) -> str:
@@ -195,6 +213,8 @@ def _entry(fields: list[str], places: dict[str, int], name: str, line: int, prob
         return fields[index].strip() if index is not None and index < len(fields) else ""
 
     address = cell("address")
+    if is_hashed(address):  # an erased address, exported from a store: kept as it is
+        return Suppression(address, cell("reason"), cell("date"), line, cell("source"))
     if not address:
         problems.append(Problem(name, line, 0, "SB641", "The row has no address; fill it in or delete the row.", Severity.WARNING))
         return None

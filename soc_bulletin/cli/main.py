@@ -132,11 +132,13 @@ def _registrars() -> list[Callable[[argparse._SubParsersAction[argparse.Argument
     from . import build as cli_build
     from . import check as cli_check
     from . import loop as cli_loop
+    from . import privacy as cli_privacy
     from . import send as cli_send
     from . import site as cli_site
     from . import subscribers as cli_subscribers
 
-    return [cli_build.register, cli_check.register, cli_subscribers.register, cli_send.register, cli_site.register, cli_loop.register]
+    return [cli_build.register, cli_check.register, cli_subscribers.register, cli_send.register, cli_site.register, cli_loop.register,
+            cli_privacy.register]
 
 
 def _error(message: str) -> None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from ..errors import ConfigError
 from ..terminal import printable
 from .exits import Exit
+from .privacy import register_subject
 from .suppressions import opened, store_options
 
 if TYPE_CHECKING:  # the audience stage is imported by the handlers, so that other commands start without it
@@ -50,6 +51,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     convert.add_argument("file", metavar="FILE")
     convert.add_argument("-o", "--output", metavar="OUT", help="default: standard output")
     convert.set_defaults(handler=_import)
+    register_subject(actions)  # export, forget: subject access and erasure
 
 
 def _format(item: Problem) -> str:

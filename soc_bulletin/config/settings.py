@@ -38,6 +38,10 @@ only from environment variables, read in :mod:`.environment` and nowhere else.
     url = "postgresql://bulletin@db.example.org/bulletin"   # one ledger for several senders (docs/scaling.md);
                                                             # the password only from PGPASSWORD, ~/.pgpass or a service file
 
+    [privacy]                                      # docs/editors.md, "Privacy"
+    keep_delivery_days = 60                        # then a delivery row keeps a keyed hash, never the address
+    keep_bounce_evidence_days = 45                 # bounce texts, handled-mail memory; at least soft_bounce_days
+
 The file is validated when it is loaded: every problem is reported at once,
 one line each as ``file:line: message``, in a single :class:`ConfigError`.
 Addresses are parsed strictly (one address, no control characters, valid for
@@ -59,6 +63,7 @@ from typing import Any
 from ..errors import ConfigError
 from ..terminal import printable
 from .environment import Environment
+from .privacy import PrivacySettings, evidence_problem
 from .values import (
     DNS_NAME,
     MAX_PATH,
@@ -148,6 +153,7 @@ class Settings:
     path: Path | None = None
     root: Path = field(default_factory=Path.cwd)
     env: Environment = field(default_factory=Environment.read)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
 
     def resolve(self, value: str | Path, /) -> Path:
         """A path from the settings, relative to the project's root unless absolute."""
@@ -295,7 +301,7 @@ def load_settings(path: str | Path | None = None, /, *, start: str | Path | None
     lines = _Lines(text)
     problems = _Problems(path)
     sections = {"site": SiteSettings, "sending": SendingSettings, "render": RenderSettings, "ledger": LedgerSettings,
-                "service": ServiceSettings}
+                "service": ServiceSettings, "privacy": PrivacySettings}
     for name in data:
         if name not in sections:
             problems.add(lines.of(name), f"unknown section [{printable(name)}] (allowed: {', '.join(f'[{n}]' for n in sections)})")
@@ -304,13 +310,14 @@ def load_settings(path: str | Path | None = None, /, *, start: str | Path | None
     if isinstance(raw, dict) and bool(raw.get("dkim_selector")) != bool(raw.get("dkim_key")):
         given, missing = ("dkim_selector", "dkim_key") if raw.get("dkim_selector") else ("dkim_key", "dkim_selector")
         problems.add(lines.of("sending", given), f"[sending] DKIM signing needs both dkim_selector and dkim_key; {missing} is missing")
+    problems.lines += evidence_problem(tables["privacy"], getattr(tables["sending"], "soft_bounce_days", 0), lines.of)
     problems.raise_if_any()
     site, sending, render, ledger = tables["site"], tables["sending"], tables["render"], tables["ledger"]
     service = tables["service"]
     assert isinstance(site, SiteSettings) and isinstance(sending, SendingSettings) and isinstance(render, RenderSettings)
-    assert isinstance(ledger, LedgerSettings) and isinstance(service, ServiceSettings)
-    return Settings(site=site, sending=sending, render=render, ledger=ledger, service=service, path=path,
-                    root=path.resolve().parent)
+    assert isinstance(ledger, LedgerSettings) and isinstance(service, ServiceSettings) and isinstance(tables["privacy"], PrivacySettings)
+    return Settings(site=site, sending=sending, render=render, ledger=ledger, service=service, privacy=tables["privacy"],
+                    path=path, root=path.resolve().parent)
 
 
 def _table(cls: type, data: Any, section: str, lines: _Lines, problems: _Problems) -> object:

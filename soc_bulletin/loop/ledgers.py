@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..audience.suppression import is_hashed
 from ..errors import LedgerError
 from ..send.failure_policy import message_reference
 from ..send.unsubscribe import Unsubscribe
@@ -85,7 +86,7 @@ class Evidence:
         keys = [key.encode() for key in self.keys if key]
         for issue, rows in self._rows.items():
             for address, went_out in rows.values():
-                if went_out:
+                if went_out and not is_hashed(address):  # a row kept as a keyed hash names nobody
                     for key in keys:
                         self._verp.setdefault(verp_token(key, issue, address), (issue, address))
         log.info("indexed the ledgers of %d issue(s) in %s", len(self._rows), self.store.where)

@@ -29,6 +29,7 @@ from ..errors import ConfigError
 from ..send.failure_policy import score
 from ..send.unsubscribe import list_id_of
 from ..send.verp import verp_tokens_in
+from ..store import privacy
 from ..store.base import Store
 from ..store.open import keys_of
 from ..store.state import digest
@@ -104,7 +105,7 @@ class Processor:
 
     def __init__(self, settings: Settings, store: Store, /, *, dry_run: bool = False, today: dt.date | None = None) -> None:
         self.settings, self.store, self.dry_run = settings, store, dry_run
-        self.today = today or dt.date.today()
+        self.today = privacy.today(today)
         keys = keys_of(settings, store, make=not dry_run)
         try:
             list_id = list_id_of(settings)
@@ -113,8 +114,10 @@ class Processor:
         self.evidence = Evidence(store, keys=keys, list_id=list_id)
 
     def run(self, sources: Iterable[Source], /) -> RunReport:
-        """Process every message of every source, in order."""
+        """Process every message of every source, in order; first, what is older than [privacy] keeps goes."""
         report = RunReport()
+        if not self.dry_run:
+            privacy.purge(self.store, self.settings, day=self.today)
         for source in sources:
             try:
                 for item in source.items():

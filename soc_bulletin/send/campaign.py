@@ -43,18 +43,19 @@ from ..content.model import Issue
 from ..errors import ContentError, RefusedError, TemporaryFailure
 from ..problems import Problem
 from ..render.renderer import Edition, Renderer, web_url
+from ..store import privacy
 from ..store.base import Store
 from ..store.ledger import LedgerRow, RunTargets, State
 from ..store.open import keys_of, open_store, store_url, take_in_csv
 from ..store.people import with_people
 from .engine import DeliveryOptions, DeliveryReport, backoff, deliver
 from .failure_policy import record_refusal
+from .forgotten import already_had, erased
 from .guards import check_stale, freeze
 from .message import MessageTemplate
 from .preflight import (
     audiences,
     check_content,
-    done_keys,
     edition_key,
     issue_identity,
     message_templates,
@@ -169,7 +170,7 @@ class Campaign:
             return edition_key(frozenset(n for n in targeted if segments[n].matches(sub)))
 
         recipients = [(sub, edition_of(sub)) for sub in selected]
-        chosen_keys = {sub.key for sub in selected}
+        chosen_keys = {sub.key for sub in selected} | {sub.key for sub in subscribers if erased(suppressions, sub)}
         left_out = tuple((sub, edition_of(sub)) for sub in subscribers if chosen.matches(sub) and sub.key not in chosen_keys)
         in_segment = sum(1 for sub in subscribers if chosen.matches(sub))
         suppressed = in_segment - len(selected)
@@ -237,7 +238,7 @@ class Campaign:
             if ledger is None:
                 return set()
             try:
-                return done_keys(ledger)
+                return already_had(ledger, self.recipients, store.hasher())[0]
             finally:
                 ledger.close()
 
@@ -287,6 +288,7 @@ class Campaign:
             await transport.close()
             raise
         try:
+            privacy.purge(store, self.settings)  # [privacy]: what is older than the settings keep goes before anything is added
             ledger = store.ledger(self.identity, lease=options.lease)
             assert ledger is not None
         except BaseException:
@@ -295,7 +297,7 @@ class Campaign:
             raise
         try:
             self._adopt(store)
-            done = done_keys(ledger)
+            done, hidden = already_had(ledger, self.recipients, store.hasher())
             waiting = [sub for sub, _ in self.recipients if sub.key not in done]
             if waiting:
                 check_stale(ledger, identity=self.identity, list_id=next(iter(self.templates.values())).sender.list_id,
@@ -305,13 +307,13 @@ class Campaign:
                 unsubscribe = next(iter(self.templates.values())).unsubscribe
                 store.remember_links((unsubscribe.token(sub.email), sub.email) for sub in waiting)
             run = uuid.uuid4().hex
-            rows = itertools.chain((LedgerRow(sub.email, sub.name, key, segment=self.segment) for sub, key in self.recipients),
+            rows = itertools.chain((LedgerRow(sub.email, sub.name, key, segment=self.segment) for sub, key in self.recipients
+                                    if sub.key not in hidden),  # had it, under a keyed hash: never a new row
                                    (LedgerRow(sub.email, sub.name, key, State.SUPPRESSED, segment=self.segment)
                                     for sub, key in self.left_out))
-            targets = ledger.begin_run(
-                run, rows, listed=lambda address: address.casefold() in self.listed,
-                suppressed=lambda address: address in self.suppressions,
-            )
+            targets = ledger.begin_run(run, rows, listed=lambda address: address.casefold() in self.listed,
+                                       suppressed=lambda address: address in self.suppressions)
+            targets = dataclasses.replace(targets, already_sent=targets.already_sent + len(hidden))
             on_start(targets)
             before = ledger.counts().suppressed  # rows this run finds suppressed later (claims, other senders) count too
 

@@ -38,10 +38,15 @@ from .textpart import TextPart
 from .unsubscribe import Unsubscribe
 from .verp import verp_address
 
-__all__ = ["DkimKey", "MessageTemplate", "OutgoingMessage", "Sender", "clean_header_text"]
+__all__ = ["DkimKey", "MessageTemplate", "OutgoingMessage", "Sender", "clean_header_text", "message_id_key"]
 
 CRLF = b"\r\n"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
+
+
+def message_id_key(issue: str, /) -> str:
+    """What an issue's Message-IDs start with: its identity, with what a Message-ID cannot hold made ``-``."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", issue)
 
 
 def clean_header_text(text: str, /) -> str:
@@ -210,7 +215,7 @@ class MessageTemplate:
         self.dkim = dkim
         self.unsubscribe = unsubscribe
         self.domain = sender.from_address.rsplit("@", 1)[1]
-        self.key = re.sub(r"[^A-Za-z0-9._-]+", "-", issue_id or edition.issue.key)  # Message-IDs derive from it
+        self.key = message_id_key(issue_id or edition.issue.key)
         digest = hashlib.sha256(f"{self.key}|{sender.list_id}".encode()).hexdigest()[:12]
         self._boundary = f"=_soc_{digest}"
         images = images or {}

@@ -23,13 +23,18 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..audience.suppression import SOURCES, Suppression, Suppressions, load_suppressions, source_of, suppression_key
 from ..config import Environment
 from ..errors import ConfigError
 from ..problems import Problem
+from .hashing import Hasher
 from .ledger import Ledger
 from .people import Person, Request
+
+if TYPE_CHECKING:
+    from .privacy import PrivacyBackend
 
 __all__ = ["SECRET_BYTES", "Imported", "Store", "days_counted", "entries_of", "fingerprint", "new_secret"]
 
@@ -139,8 +144,12 @@ class Store(ABC):
 
     def lift(self, address: str, /, *, source: str) -> int:
         """Take back the entry ``source`` made for ``address`` (the undo of a one-click unsubscribe); the address's
-        entries from other sources (a bounce, a complaint) stay. Returns how many entries were removed."""
-        return self._lift(suppression_key(address), source, _today())
+        entries from other sources (a bounce, a complaint) stay. Returns how many entries were removed. Lifting
+        "erased" also lifts the keyed hash an erasure left (:mod:`.privacy`)."""
+        key = suppression_key(address)
+        removed = self._lift(key, source, _today())
+        hasher = self.hasher() if source == "erased" else None
+        return removed + (self._lift(hasher(key), source, _today()) if hasher is not None else 0)
 
     def import_suppressions(self, path: str | Path, /) -> Imported:
         """Add every row of the CSV suppression list at ``path`` (idempotent). An entry that an undo lifted on or
@@ -259,6 +268,32 @@ class Store(ABC):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    # -- privacy (:mod:`.privacy`: erasure, subject access, retention) -----------------------------------
+
+    #: the store's hasher once it has one
+    _hasher: Hasher | None = None
+
+    def hasher(self, *, make: bool = False) -> Hasher | None:
+        """The keyed hash that stands for erased and expired addresses (:mod:`.hashing`), with the store's own key:
+        made on first use when ``make`` (and the store is writable); None while the store has none."""
+        if self._hasher is None:
+            secret = self._meta_value("hash_key", new_secret() if make and not self.readonly else None)
+            self._hasher = Hasher(secret) if secret else None
+        return self._hasher
+
+    def _hash_keys(self, keys: Iterable[str], /) -> dict[str, str]:
+        """Each key, and its keyed hash when the store has a hasher, mapped to the key: what a check of suppressed
+        keys looks up."""
+        hasher = self.hasher()
+        wanted = {key: key for key in keys}
+        if hasher is not None:
+            wanted.update({hasher(key): key for key in list(wanted)})
+        return wanted
+
+    @abstractmethod
+    def _privacy(self) -> PrivacyBackend:
+        """This backend's side of erasure, subject access and retention."""
+
 
 def days_counted(this: set[str], days: int, stored: Callable[[str, str], set[str]]) -> int:
     """The days with a soft bounce within ``days`` days up to the day ``this`` bounced message was counted on (its
@@ -284,6 +319,6 @@ def _normal(address: str) -> tuple[str, str]:
     return address, suppression_key(address)
 
 
-def entries_of(rows: Iterable[tuple[str, str, str, str]], where: str, /) -> Suppressions:
-    """A :class:`Suppressions` from (address, reason, date, source) rows."""
-    return Suppressions(tuple(Suppression(a, r, d, source=s) for a, r, d, s in rows), where)
+def entries_of(rows: Iterable[tuple[str, str, str, str]], where: str, /, hasher: Hasher | None = None) -> Suppressions:
+    """A :class:`Suppressions` from (address, reason, date, source) rows; ``hasher`` matches erased addresses."""
+    return Suppressions(tuple(Suppression(a, r, d, source=s) for a, r, d, s in rows), where, hasher=hasher)

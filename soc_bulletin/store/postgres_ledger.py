@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ..errors import LedgerError
+from .hashing import Hasher
 from .ledger import Counts, EditionVersion, Feedback, Ledger, LedgerRow, RunTargets, State
 from .postgres_db import LOCK_CLASS, Connection, Database, ensure_schema
 
@@ -53,8 +54,9 @@ _PICK = (f"SELECT key FROM {_R} WHERE issue = %(issue)s AND run = %(run)s AND st
          " AND (state = 'pending' OR lease_until < now()) AND (%(editions)s::text[] IS NULL OR edition = ANY(%(editions)s))"
          " ORDER BY seq LIMIT %(limit)s FOR UPDATE SKIP LOCKED")
 _SUPPRESS = (f"UPDATE {_R} r SET state = 'suppressed', reply = 'suppressed', claimer = NULL, claim = NULL,"
-             " lease_until = NULL, updated = now() FROM soc_bulletin.suppressions s"
-             " WHERE r.issue = %(issue)s AND r.key = ANY(%(keys)s) AND s.key = r.key RETURNING r.key")
+             " lease_until = NULL, updated = now() FROM soc_bulletin.suppressions s,"
+             " unnest(%(keys)s::text[], %(hashes)s::text[]) AS u(key, hash)"  # an erased address: its keyed hash
+             " WHERE r.issue = %(issue)s AND r.key = u.key AND s.key IN (u.key, u.hash) RETURNING r.key")
 _COLUMNS = "seq, address, name, edition, attempts, reply, segment"
 _TAKE = (f"UPDATE {_R} SET state = 'sending', attempts = attempts + 1, claimer = %(me)s, claim = %(claim)s,"
          " lease_until = now() + %(lease)s * interval '1 second', updated = now()"  # rows picked (and locked) just before
@@ -87,6 +89,7 @@ class PostgresLedger(Ledger):
         self._runs: dict[str, str] = {}            # a run as the caller names it -> the shared run it joined
         self._editions: dict[str, list[str]] = {}  # the editions this sender can build, per run it began (else any)
         self.started = False
+        self._hasher: Hasher | None = None
         try:
             self._db.open()
             self.exists = ensure_schema(self._db, create=create)
@@ -187,13 +190,21 @@ class PostgresLedger(Ledger):
                 keys = [key for (key,) in db.execute(_PICK, {**params, "limit": limit}).fetchall()]
                 if not keys:
                     return []
-                blocked = {key for (key,) in db.execute(_SUPPRESS, {**params, "keys": keys}).fetchall()}
+                hashes = self._hashes(db, keys)
+                blocked = {key for (key,) in db.execute(_SUPPRESS, {**params, "keys": keys, "hashes": hashes}).fetchall()}
                 keys = [key for key in keys if key not in blocked]
                 if keys:
                     return db.execute(_TAKE, {**params, "keys": keys}).fetchall()
 
         found = sorted(self._db.run(work))
         return [LedgerRow(a, n, e, State.SENDING, attempts, reply, s) for _, a, n, e, attempts, reply, s in found]
+
+    def _hashes(self, db: Connection, keys: list[str]) -> list[str]:
+        """The keyed hashes of ``keys`` (the store's, read once it has one), else the keys themselves."""
+        if self._hasher is None:
+            row = db.execute("SELECT value FROM soc_bulletin.store_meta WHERE key = 'hash_key'").fetchone()
+            self._hasher = Hasher(str(row[0])) if row else None
+        return [self._hasher(key) for key in keys] if self._hasher else keys
 
     def mark(self, updates: Sequence[tuple[str, State, str]], /) -> None:
         if not updates:

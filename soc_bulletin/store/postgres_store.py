@@ -23,6 +23,7 @@ from .ledger import Ledger
 from .people import Person, Request
 from .postgres_db import Connection, Database, ensure_schema
 from .postgres_ledger import PostgresLedger
+from .privacy import PrivacyBackend
 from .state import LEGACY_FILE, legacy_bounces
 
 __all__ = ["PostgresStore"]
@@ -97,10 +98,12 @@ class PostgresStore(Store):
 
     def suppressions(self) -> Suppressions:
         rows = self._run(f"SELECT address, reason, date, source FROM {_S}.suppressions ORDER BY added, key, source")
-        return entries_of(((str(a), str(r), str(d), str(s)) for a, r, d, s in rows), self.where)
+        return entries_of(((str(a), str(r), str(d), str(s)) for a, r, d, s in rows), self.where, self.hasher())
 
     def suppressed_keys(self, keys: list[str], /) -> set[str]:
-        return {str(k) for (k,) in self._run(f"SELECT DISTINCT key FROM {_S}.suppressions WHERE key = ANY(%s)", (keys,))}
+        wanted = self._hash_keys(keys)  # an erased address is suppressed under its keyed hash
+        return {wanted[str(k)] for (k,) in self._run(f"SELECT DISTINCT key FROM {_S}.suppressions WHERE key = ANY(%s)",
+                                                      (list(wanted),))}
 
     def _add(self, key: str, address: str, reason: str, source: str, date: str, /) -> tuple[bool, bool]:
         def work(db: Connection, retrying: bool) -> tuple[bool, bool]:
@@ -232,6 +235,11 @@ class PostgresStore(Store):
     def close(self) -> None:
         self._close_writers()
         self._db.close()
+
+    def _privacy(self) -> PrivacyBackend:
+        from .postgres_privacy import PostgresPrivacy
+
+        return PostgresPrivacy(self)
 
 
 def _rows(db: Connection, query: str, params: tuple[Any, ...] | dict[str, Any]) -> list[tuple[Any, ...]]:

@@ -24,8 +24,10 @@ from pathlib import Path
 from ..audience.suppression import Suppressions
 from ..errors import LedgerError
 from .base import Store, days_counted, entries_of
+from .hashing import is_hashed
 from .ledger import Ledger
 from .people import Person, Request
+from .privacy import PrivacyBackend
 from .sqlite_ledger import SQLiteLedger
 from .state import legacy_bounces
 
@@ -164,15 +166,17 @@ class SQLiteStore(Store):
 
     def suppressions(self) -> Suppressions:
         rows = self._read("SELECT address, reason, date, source FROM suppressions ORDER BY added, key, source")
-        return entries_of(((str(a), str(r), str(d), str(s)) for a, r, d, s in rows), str(self.path))
+        return entries_of(((str(a), str(r), str(d), str(s)) for a, r, d, s in rows), str(self.path), self.hasher())
 
     def suppressed_keys(self, keys: list[str], /) -> set[str]:
+        wanted = self._hash_keys(keys)  # an erased address is suppressed under its keyed hash
+        looked = list(wanted)
         found: set[str] = set()
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
+        for start in range(0, len(looked), 500):
+            chunk = looked[start:start + 500]
             marks = ",".join("?" * len(chunk))
-            found.update(str(k) for (k,) in self._read(f"SELECT DISTINCT key FROM suppressions WHERE key IN ({marks})",
-                                                      tuple(chunk)))
+            found.update(wanted[str(k)] for (k,) in self._read(f"SELECT DISTINCT key FROM suppressions WHERE key IN ({marks})",
+                                                               tuple(chunk)))
         return found
 
     def _added_since(self, start: float, /, *, every: float = 1.0) -> Callable[[list[str]], set[str]]:
@@ -187,7 +191,10 @@ class SQLiteStore(Store):
             if now - read_at[1] >= every:
                 read_at[1] = now
                 added.update(str(k) for (k,) in self._read("SELECT key FROM suppressions WHERE added > ?", (read_at[0],)))
-            return added.intersection(keys)
+            hasher = self.hasher() if any(map(is_hashed, added)) else None  # an erasure during the send
+            if hasher is None:
+                return added.intersection(keys)
+            return {key for key in keys if key in added or hasher(key) in added}
 
         return blocked
 
@@ -303,6 +310,11 @@ class SQLiteStore(Store):
         if self._db is not None:
             self._db.close()
             self._db = None
+
+    def _privacy(self) -> PrivacyBackend:
+        from .sqlite_privacy import SQLitePrivacy
+
+        return SQLitePrivacy(self)
 
 
 def _person(row: tuple[object, ...]) -> Person:
