@@ -30,9 +30,13 @@ only from environment variables, read in :mod:`.environment` and nowhere else.
     nameservers = "192.0.2.53, 127.0.0.1:5353"     # for the DNS checks; default: the system's
     soft_bounce_limit = 3                          # soft bounces (at most one a day) that suppress an address...
     soft_bounce_days = 30                          # ...when they fall within this many days
+    daily_limit = 10000                            # messages in any 24 hours, every sender of the store together
     subscribers = "subscribers/example.csv"        # the list when send names none
     ledger = ".ledger"                             # one ledger file per issue
     outbox = "outbox"                              # .eml files when sending to no SMTP server
+
+    [sending.domains]                              # per receiving domain and its subdomains (config/domains.py)
+    "met.police.uk" = { rate = "60/min", connections = 1 }
 
     [ledger]
     url = "postgresql://bulletin@db.example.org/bulletin"   # one ledger for several senders (docs/scaling.md);
@@ -58,6 +62,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..terminal import printable
+from .domains import DomainLimit, domain_limits
 from .environment import Environment
 from .values import (
     DNS_NAME,
@@ -81,6 +86,8 @@ __all__ = [
 CONFIG_NAME = "soc-bulletin.toml"
 #: a settings file larger than this is not a settings file (and ``/dev/zero`` must not hang)
 MAX_FILE_BYTES = 1024 * 1024
+#: the largest daily limit (Office 365 allows 10,000 recipients a day per mailbox)
+MAX_DAILY = 100_000_000
 
 @dataclass(frozen=True, slots=True)
 class SiteSettings:
@@ -109,6 +116,8 @@ class SendingSettings:
     nameservers: str = ""
     soft_bounce_limit: int = 3
     soft_bounce_days: int = 30
+    daily_limit: int = 0  # messages in any 24 hours, for every sender of the store; 0: no limit
+    domains: dict[str, DomainLimit] = field(default_factory=dict)  # [sending.domains]
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,13 +316,18 @@ def _table(cls: type, data: Any, section: str, lines: _Lines, problems: _Problem
             problems.add(line, f"[{section}] unknown setting '{printable(key)}'; {hint}(allowed: {', '.join(sorted(names))})")
             continue
         spec = names[key]
+        if (section, key) == ("sending", "domains"):
+            values[spec.name], found = domain_limits(value)
+            for domain, message in found:
+                problems.add(lines.of(section, key, domain) if domain else line, message)
+            continue
         if spec.type == "bool":
             if not isinstance(value, bool):
                 problems.add(line, f"{where} must be true or false, not {_type_name(value)}")
             values[spec.name] = value is True
             continue
         if spec.type == "int":
-            most, unit = (100, "bounces") if key == "soft_bounce_limit" else (MAX_STALE_DAYS, "days")
+            most, unit = {"soft_bounce_limit": (100, "bounces"), "daily_limit": (MAX_DAILY, "messages")}.get(key, (MAX_STALE_DAYS, "days"))
             if isinstance(value, bool) or not isinstance(value, int):
                 problems.add(line, f"{where} must be a whole number of {unit}, not {_type_name(value)}")
             elif not 1 <= value <= most:
