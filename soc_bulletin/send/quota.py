@@ -10,6 +10,7 @@ as relays count it.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -31,18 +32,20 @@ class QuotaGate:
     def __init__(self, quota: Quota, limit: int, chunk: int, call: Callable[..., Awaitable[Any]]) -> None:
         self.quota, self.limit, self.chunk, self.call = quota, limit, max(1, chunk), call
         self.held = 0
+        self.lock = asyncio.Lock()
         self.resume_at: float | None = None  # seconds since the epoch: when the store allows the next message
 
     async def take(self) -> bool:
         """One message's place; False when the limit is reached (``resume_at`` says when the next may go)."""
-        if self.held == 0:
-            granted, wait = await self.call(self.quota.take_quota, self.limit, self.chunk)
-            if not granted:
-                self.resume_at = time.time() + wait
-                return False
-            self.held = granted
-        self.held -= 1
-        return True
+        async with self.lock:  # one asks the store at a time; the others use what it took
+            if self.held == 0:
+                granted, wait = await self.call(self.quota.take_quota, self.limit, self.chunk)
+                if not granted:
+                    self.resume_at = time.time() + wait
+                    return False
+                self.held = granted
+            self.held -= 1
+            return True
 
     def unused(self) -> None:
         """A message that took a place was not handed over (throttled, or stopped before it went)."""
