@@ -107,7 +107,7 @@ def measured(pace: Pace, now: float, /) -> float:
     """Messages accepted a second lately: in the current window (counted as a whole window at least), or in the
     last full one while the current one is young."""
     if not pace.window:
-        return 0.0
+        return pace.measured
     current = pace.counted / max(now - pace.window, WINDOW)
     return current if now - pace.window >= WINDOW / 2 else max(current, pace.measured)
 
