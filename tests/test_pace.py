@@ -19,13 +19,12 @@ import pytest
 from soc_bulletin.errors import ConfigError
 from soc_bulletin.send.schedule import parse_at
 
-from .smtp import FaultyController
 from .test_send import ledger_states, send, write_list
-from .throttling import throttling_relay
+from .throttling import ThrottlingRelay, throttling_relay
 
 
 @pytest.fixture
-def relay() -> Iterator[FaultyController]:
+def relay() -> Iterator[ThrottlingRelay]:
     yield from throttling_relay(20)
 
 
@@ -35,7 +34,7 @@ def report(workdir: Path) -> dict[str, object]:
     return data
 
 
-def test_a_relay_that_throttles_above_20_a_second_gets_everyone_once_and_nobody_failed(workdir: Path, relay: FaultyController,
+def test_a_relay_that_throttles_above_20_a_second_gets_everyone_once_and_nobody_failed(workdir: Path, relay: ThrottlingRelay,
                                                                                          capsys: pytest.CaptureFixture[str]) -> None:
     addresses = write_list(workdir / "list.csv", 150)
     started = time.monotonic()
@@ -57,7 +56,7 @@ def test_a_relay_that_throttles_above_20_a_second_gets_everyone_once_and_nobody_
     assert sum(late) / len(late) > 1 / 200, "after adapting, messages are spaced, not sent in bursts"
 
 
-def test_status_says_how_long_the_send_was_throttled(workdir: Path, relay: FaultyController,
+def test_status_says_how_long_the_send_was_throttled(workdir: Path, relay: ThrottlingRelay,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     from soc_bulletin.cli.main import main
 
@@ -99,7 +98,7 @@ def quota_rows(workdir: Path) -> list[tuple[float, int]]:
         return [(float(a), int(c)) for a, c in db.execute("SELECT at, count FROM quota")]
 
 
-def test_the_daily_limit_stops_cleanly_and_the_send_resumes_when_allowed(workdir: Path, relay: FaultyController,
+def test_the_daily_limit_stops_cleanly_and_the_send_resumes_when_allowed(workdir: Path, relay: ThrottlingRelay,
                                                                          capsys: pytest.CaptureFixture[str]) -> None:
     addresses = write_list(workdir / "list.csv", 20)
     assert send(workdir, "--smtp", relay.url, "--daily-limit", "8") == 75
@@ -122,7 +121,7 @@ def test_the_daily_limit_stops_cleanly_and_the_send_resumes_when_allowed(workdir
     assert relay.recorder.by_recipient() == {a: 1 for a in addresses}
 
 
-def test_send_at_runs_the_preflight_twice_and_starts_on_time(workdir: Path, relay: FaultyController,
+def test_send_at_runs_the_preflight_twice_and_starts_on_time(workdir: Path, relay: ThrottlingRelay,
                                                              capsys: pytest.CaptureFixture[str]) -> None:
     addresses = write_list(workdir / "list.csv", 5)
     at = (dt.datetime.now().astimezone() + dt.timedelta(seconds=3)).replace(microsecond=0)
@@ -133,7 +132,7 @@ def test_send_at_runs_the_preflight_twice_and_starts_on_time(workdir: Path, rela
     assert min(at_ for at_, _ in relay.recorder.accepted_at) >= time.monotonic() - (time.time() - at.timestamp()), "not early"
 
 
-def test_send_at_refuses_a_past_time_and_finds_a_problem_before_waiting(workdir: Path, relay: FaultyController,
+def test_send_at_refuses_a_past_time_and_finds_a_problem_before_waiting(workdir: Path, relay: ThrottlingRelay,
                                                                         capsys: pytest.CaptureFixture[str]) -> None:
     write_list(workdir / "list.csv", 3)
     assert send(workdir, "--smtp", relay.url, "--at", "2020-01-01T09:00") == 2

@@ -13,7 +13,7 @@ import asyncio
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any
 
 from aiosmtpd.smtp import SMTP
@@ -73,9 +73,15 @@ class ThrottlingHandler(RecordingHandler):
         return reply
 
 
-def throttling_relay(per_second: float = 0.0, *, domain_limits: dict[str, float] | None = None) -> Iterator[FaultyController]:
-    """A started relay (for a fixture): ``controller.recorder`` is its :class:`ThrottlingHandler`."""
-    controller = FaultyController(ThrottlingHandler(per_second, domain_limits=domain_limits))
+class ThrottlingRelay(FaultyController):
+    """The relay's server; ``recorder`` is its :class:`ThrottlingHandler`."""
+
+    recorder: ThrottlingHandler
+
+
+def throttling_relay(per_second: float = 0.0, *, domain_limits: dict[str, float] | None = None) -> Generator[ThrottlingRelay]:
+    """A started relay (for a fixture, or ``next()`` then ``close()``): stopped when the generator is closed."""
+    controller = ThrottlingRelay(ThrottlingHandler(per_second, domain_limits=domain_limits))
     controller.start()
     try:
         yield controller

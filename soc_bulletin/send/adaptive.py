@@ -43,6 +43,8 @@ QUICK = 20
 SLOW = 100
 #: the slowest a send goes: one message a minute (throttles at this pace count as failures in a row)
 FLOOR = 1 / 60
+#: the rate a send throttled before anything was accepted starts from (one a second)
+GUESS = 1.0
 #: seconds over which the accepted rate is measured
 WINDOW = 1.0
 
@@ -95,7 +97,7 @@ def slowed(pace: Pace, now: float, reason: str, /) -> Pace:
     if pace.rate is not None and pace.changed and now < pace.changed + hold(pace.peak or pace.rate):
         return dataclasses.replace(pace, throttles=pace.throttles + 1)
     accepted = measured(pace, now)  # what the relay took lately: its limit, more surely than the pace that overran it
-    base = max(FLOOR, min(pace.rate or math.inf, accepted or math.inf) if pace.rate or accepted else FLOOR)
+    base = max(FLOOR, min(pace.rate or math.inf, accepted or math.inf) if pace.rate or accepted else GUESS)
     spell = pace.since is None
     return dataclasses.replace(
         pace, rate=max(FLOOR, base * DECREASE), peak=base, reason=reason, changed=now, throttles=pace.throttles + 1,

@@ -164,7 +164,12 @@ class SendPace:
         if self.keeper is None:
             self._apply(slowed(self.pace, self.now(), reason))
         else:
-            await self._keep_state(lambda text, now: slowed(Pace.from_json(text) if text else self.pace, now, reason).to_json())
+            count, self.unsynced = self.unsynced, 0  # counted first: what this sender saw accepted measures the relay too
+
+            def slow(text: str, now: float) -> str:
+                return slowed(recovered(Pace.from_json(text) if text else self.pace, now, count), now, reason).to_json()
+
+            await self._keep_state(slow)
 
     async def sync(self) -> None:
         """Add this sender's accepted messages to the shared pace and take its rate."""
