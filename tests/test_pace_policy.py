@@ -117,3 +117,13 @@ def test_domain_limits_and_daily_limit_are_read(tmp_path: Path) -> None:
     path.write_text("[sending]\ndaily_limit = 0\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"daily_limit must be from 1 to 100000000 \(messages\), not 0"):
         load_settings(path)
+
+
+def test_a_throttle_before_anything_was_counted_waits_for_a_count_then_guesses() -> None:
+    pace = Pace.start(None)
+    for n in range(20):
+        pace = slowed(pace, 1.0 + n / 100, "421")
+        assert pace.rate is None, "nothing measured yet: the counts of other senders are on their way"
+    assert slowed(pace, 2.0, "421").rate == pytest.approx(0.7)
+    counted = recovered(Pace.start(None), 1.0, 30)
+    assert slowed(counted, 1.05, "421").rate == pytest.approx(21.0), "30 accepted: at least 30 a second"

@@ -8,8 +8,10 @@ overran the relay says little about its limit; what it accepted says it
 exactly). That happens at most once per :func:`hold`: the replies to
 messages already on their way say nothing new. Each accepted
 message then adds a fixed step: quickly back to :data:`NEAR` of the
-throttled rate (that much the relay took), then slowly beyond it, up to the
-ceiling (``--rate`` or a domain's rate), until the next throttle.
+throttled rate (that much the relay took), then slowly beyond it, the step
+doubling every :data:`SLOW` messages without a throttle (up to 16 times: a
+poor measure must not keep the send slow for long), up to the ceiling
+(``--rate`` or a domain's rate), until the next throttle.
 
 Why 0.7 and not TCP Reno's half: a relay's limit is a fixed allowance for
 this sender, not a link shared with strangers whose share must converge, so
@@ -40,10 +42,14 @@ NEAR = 0.95
 #: accepted messages to climb from DECREASE to NEAR of the throttled rate
 QUICK = 20
 #: accepted messages to climb a further 5% of it, beyond NEAR
-SLOW = 100
+SLOW = 50
+#: how many times the climb beyond NEAR doubles its step, once every SLOW messages without a throttle
+PROBES = 4
 #: the slowest a send goes: one message a minute (throttles at this pace count as failures in a row)
 FLOOR = 1 / 60
-#: the rate a send throttled before anything was accepted starts from (one a second)
+#: an unpaced send throttled before anything accepted was counted waits for a count this many throttles, then
+#: starts from GUESS (one a second)
+UNMEASURED = 20
 GUESS = 1.0
 #: seconds over which the accepted rate is measured
 WINDOW = 1.0
@@ -65,6 +71,7 @@ class Pace:
     counted: int = 0               # messages accepted since ``window``
     window: float = 0.0
     measured: float = 0.0          # messages accepted a second, over the last WINDOW or more
+    probing: int = 0               # messages accepted beyond NEAR since the last drop
 
     @classmethod
     def start(cls, ceiling: float | None, /) -> Pace:
@@ -97,21 +104,25 @@ def slowed(pace: Pace, now: float, reason: str, /) -> Pace:
     if pace.rate is not None and pace.changed and now < pace.changed + hold(pace.peak or pace.rate):
         return dataclasses.replace(pace, throttles=pace.throttles + 1)
     accepted = measured(pace, now)  # what the relay took lately: its limit, more surely than the pace that overran it
+    if not pace.rate and not accepted and pace.throttles < UNMEASURED:  # nothing to go by yet: the counts come within 0.1 s
+        return dataclasses.replace(pace, throttles=pace.throttles + 1)
     base = max(FLOOR, min(pace.rate or math.inf, accepted or math.inf) if pace.rate or accepted else GUESS)
     spell = pace.since is None
     return dataclasses.replace(
-        pace, rate=max(FLOOR, base * DECREASE), peak=base, reason=reason, changed=now, throttles=pace.throttles + 1,
+        pace, rate=max(FLOOR, base * DECREASE), peak=base, reason=reason, changed=now, throttles=pace.throttles + 1, probing=0,
         since=now if spell else pace.since, target=(pace.ceiling or base) if spell else pace.target,
     )
 
 
 def measured(pace: Pace, now: float, /) -> float:
-    """Messages accepted a second lately: in the current window (counted as a whole window at least), or in the
-    last full one while the current one is young."""
+    """Messages accepted a second lately: the last full window while the current one is young, else the current one;
+    before any full window, what was counted, over a whole window at least."""
     if not pace.window:
         return pace.measured
-    current = pace.counted / max(now - pace.window, WINDOW)
-    return current if now - pace.window >= WINDOW / 2 else max(current, pace.measured)
+    elapsed = now - pace.window
+    if not pace.measured:
+        return pace.counted / max(elapsed, WINDOW)
+    return pace.measured if elapsed < WINDOW / 2 else pace.counted / elapsed
 
 
 def recovered(pace: Pace, now: float, accepted: int, /) -> Pace:
@@ -122,12 +133,16 @@ def recovered(pace: Pace, now: float, accepted: int, /) -> Pace:
     pace = dataclasses.replace(pace, counted=counted, window=window, measured=measured)
     if pace.rate is None or accepted <= 0:
         return pace
-    rate, peak = pace.rate, pace.peak or pace.rate
+    rate, peak, probing = pace.rate, pace.peak or pace.rate, pace.probing
     for _ in range(accepted):
-        rate += peak * ((NEAR - DECREASE) / QUICK if rate < NEAR * peak else (1 - NEAR) / SLOW)
+        if rate < NEAR * peak:
+            rate += peak * (NEAR - DECREASE) / QUICK
+        else:  # beyond: slowly, then faster the longer no throttle comes (the limit may be far above a poor measure)
+            rate += max(peak, rate) * (1 - NEAR) / SLOW * 2 ** min(PROBES, probing // SLOW)
+            probing += 1
     if pace.ceiling is not None:
         rate = min(rate, pace.ceiling)
-    changes: dict[str, object] = {"rate": rate}
+    changes: dict[str, object] = {"rate": rate, "probing": probing}
     if pace.since is not None and rate >= pace.target:
         changes.update(since=None, throttled=pace.throttled + now - pace.since, reason=f"back to {describe(rate)}")
     return dataclasses.replace(pace, **changes)  # type: ignore[arg-type]

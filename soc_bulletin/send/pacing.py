@@ -71,7 +71,9 @@ class SharedPacer(Pacer):
 
     ``reserve(interval, count)`` books ``count`` slots ``interval`` apart and
     returns the seconds until the first. A slot missed by more than one
-    interval is dropped, never used late in a burst.
+    interval is dropped, never used late in a burst. Slots booked before the
+    rate changed are used (at most ``AHEAD`` of the schedule): the schedule
+    advanced for them, and dropping them would waste its time.
     """
 
     #: seconds of the schedule one reservation books: a slot a round trip up to 20/s, and little wasted when a sender runs dry
@@ -82,11 +84,6 @@ class SharedPacer(Pacer):
         self.reserve = reserve
         self.slots: deque[float] = deque()
         self.lock = asyncio.Lock()
-
-    def set_rate(self, per_second: float | None, /) -> None:
-        if (1 / per_second if per_second else 0.0) != self.interval:
-            self.slots.clear()  # booked at the old spacing
-        super().set_rate(per_second)
 
     async def wait(self) -> None:
         if not self.interval:
@@ -106,6 +103,8 @@ class SharedPacer(Pacer):
             await asyncio.sleep(delay)
 
 
+#: seconds between a sender's syncs of a shared pace (its accepted messages reach the shared count this late at most)
+SYNC = 0.1
 #: a pace left alone this long is a new send's, started afresh (its throttled time is kept)
 FRESH_AFTER = 300.0
 
@@ -116,7 +115,7 @@ class SendPace:
     Without ``shared`` the state lives here; with a ledger that several
     senders share, it lives in the ledger (its calls run on ``control``): a
     throttle any sender hears slows every one, and accepted messages are added
-    up there (:meth:`sync`, five times a second by :meth:`keep_synced`).
+    up there (:meth:`sync`, every SYNC seconds by :meth:`keep_synced`).
     ``on_change`` hears of every drop of the rate and the end of a throttled spell.
     """
 
@@ -178,9 +177,9 @@ class SendPace:
             await self._keep_state(lambda text, now: recovered(Pace.from_json(text) if text else self.pace, now, count).to_json())
 
     async def keep_synced(self) -> None:
-        """:meth:`sync` five times a second, until cancelled (a pace of one process has nothing to sync)."""
+        """:meth:`sync` every SYNC seconds, until cancelled (a pace of one process has nothing to sync)."""
         while self.keeper is not None:
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(SYNC)
             await self.sync()
 
     async def _reserve(self, interval: float, count: int) -> float:
