@@ -1,6 +1,9 @@
-"""``[sending.domains]``: limits per receiving domain, checked when the settings are read.
+"""``[sending] daily_limit`` and ``[sending.domains]``: limits of a send, checked when the settings are read.
 
 .. code-block:: toml
+
+    [sending]
+    daily_limit = 10000    # messages in any 24 hours, every sender of the store together (Office 365: 10,000 a day)
 
     [sending.domains]
     "met.police.uk" = { rate = "60/min", connections = 1 }
@@ -14,15 +17,18 @@ is how many messages to the domain may be on the wire at once.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from .values import DNS_NAME, shown
 
-__all__ = ["DomainLimit", "domain_limits", "parse_rate"]
+__all__ = ["MAX_DAILY", "DomainLimit", "domain_limits", "parse_rate"]
 
 _RATE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*/\s*(s|sec|second|m|min|minute|h|hour)\s*")
 MAX_CONNECTIONS = 100
+#: the largest daily limit
+MAX_DAILY = 100_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +47,13 @@ def parse_rate(text: str, /) -> float | None:
     return float(match[1]) / {"s": 1, "m": 60, "h": 3600}[match[2][0]]
 
 
-def domain_limits(data: Any, /) -> tuple[dict[str, DomainLimit], list[tuple[str, str]]]:
-    """The limits in a ``[sending.domains]`` table, and the problems found: (domain key, one-line message)."""
-    if not isinstance(data, dict):
-        return {}, [("", "[sending.domains] must be a table of domains, such as \"met.police.uk\" = { rate = \"60/min\" }")]
+def domain_limits(data: Any, report: Callable[[str, str], None], /) -> dict[str, DomainLimit]:
+    """The limits in a ``[sending.domains]`` table; each problem goes to ``report(domain key, one-line message)``."""
     limits: dict[str, DomainLimit] = {}
     problems: list[tuple[str, str]] = []
+    if not isinstance(data, dict):
+        report("", "[sending.domains] must be a table of domains, such as \"met.police.uk\" = { rate = \"60/min\" }")
+        return limits
     for domain, value in data.items():
         where = f"[sending.domains] {shown(domain)}"
         if not DNS_NAME.fullmatch(domain) or "." not in domain or len(domain) > 253:
@@ -71,4 +78,6 @@ def domain_limits(data: Any, /) -> tuple[dict[str, DomainLimit], list[tuple[str,
                                      f"not {shown(str(connections))}"))
             continue
         limits[domain.casefold()] = DomainLimit(per_second, connections)
-    return limits, problems
+    for domain, message in problems:
+        report(domain, message)
+    return limits

@@ -30,13 +30,9 @@ only from environment variables, read in :mod:`.environment` and nowhere else.
     nameservers = "192.0.2.53, 127.0.0.1:5353"     # for the DNS checks; default: the system's
     soft_bounce_limit = 3                          # soft bounces (at most one a day) that suppress an address...
     soft_bounce_days = 30                          # ...when they fall within this many days
-    daily_limit = 10000                            # messages in any 24 hours, every sender of the store together
     subscribers = "subscribers/example.csv"        # the list when send names none
     ledger = ".ledger"                             # one ledger file per issue
     outbox = "outbox"                              # .eml files when sending to no SMTP server
-
-    [sending.domains]                              # per receiving domain and its subdomains (config/domains.py)
-    "met.police.uk" = { rate = "60/min", connections = 1 }
 
     [ledger]
     url = "postgresql://bulletin@db.example.org/bulletin"   # one ledger for several senders (docs/scaling.md);
@@ -62,7 +58,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..terminal import printable
-from .domains import DomainLimit, domain_limits
+from .domains import MAX_DAILY, DomainLimit, domain_limits
 from .environment import Environment
 from .values import (
     DNS_NAME,
@@ -86,8 +82,6 @@ __all__ = [
 CONFIG_NAME = "soc-bulletin.toml"
 #: a settings file larger than this is not a settings file (and ``/dev/zero`` must not hang)
 MAX_FILE_BYTES = 1024 * 1024
-#: the largest daily limit (Office 365 allows 10,000 recipients a day per mailbox)
-MAX_DAILY = 100_000_000
 
 @dataclass(frozen=True, slots=True)
 class SiteSettings:
@@ -316,10 +310,8 @@ def _table(cls: type, data: Any, section: str, lines: _Lines, problems: _Problem
             problems.add(line, f"[{section}] unknown setting '{printable(key)}'; {hint}(allowed: {', '.join(sorted(names))})")
             continue
         spec = names[key]
-        if (section, key) == ("sending", "domains"):
-            values[spec.name], found = domain_limits(value)
-            for domain, message in found:
-                problems.add(lines.of(section, key, domain) if domain else line, message)
+        if (section, key) == ("sending", "domains"):  # daily_limit and [sending.domains]: config/domains.py
+            values[spec.name] = domain_limits(value, lambda domain, message: problems.add(lines.of(section, "domains", domain), message))
             continue
         if spec.type == "bool":
             if not isinstance(value, bool):
