@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -44,24 +45,22 @@ class RateLimit:
 
 
 class Pacer:
-    """A spacing of this process's sends: the n-th send may start at ``start + n / rate``; the rate may change."""
+    """A spacing of this process's sends: each may start ``1 / rate`` after the one before; the rate may change."""
 
     def __init__(self, rate: RateLimit | None) -> None:
         self.interval = 1 / rate.per_second if rate else 0.0
-        self.next = 0.0
+        self.last = -math.inf  # the latest slot handed out
 
     def set_rate(self, per_second: float | None, /) -> None:
-        """Space the sends from now on by ``per_second`` (None: no spacing)."""
+        """Space the sends from now on by ``per_second`` (None: no spacing); slots handed out stay as they are."""
         self.interval = 1 / per_second if per_second else 0.0
-        self.next = min(self.next, time.monotonic() + self.interval)
 
     async def wait(self) -> None:
         """Until this send's slot."""
         if not self.interval:
             return
         now = time.monotonic()
-        slot = max(now, self.next)
-        self.next = slot + self.interval
+        slot = self.last = max(now, self.last + self.interval)
         if slot > now:
             await asyncio.sleep(slot - now)
 
