@@ -86,11 +86,13 @@ class RenderError(BulletinError, RuntimeError):
 class SendError(BulletinError, ConnectionError):
     """A message was not delivered. Subclasses say whose fault it was, and so what happens next."""
 
-    def __init__(self, message: str, /, *, recipient: str | None = None, code: int | None = None, reply: str = "") -> None:
+    def __init__(self, message: str, /, *, recipient: str | None = None, code: int | None = None, reply: str = "",
+                 stage: str = "") -> None:
         super().__init__(message)
         self.recipient = recipient
         self.code = code
         self.reply = reply
+        self.stage = stage  # where the reply came: "connect", "mail", "rcpt", "data"; "" when not a reply
 
 
 class RecipientRefused(SendError):

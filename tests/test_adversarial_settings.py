@@ -151,10 +151,10 @@ BAD_SENDING = [
     pytest.param('from = 1979-05-27',
                  "[sending] from must be text in quotes, not a date or time", id="from-date"),
     pytest.param("frm = 'x'",
-                 "[sending] unknown setting 'frm'; did you mean 'from'? (allowed: check_domain, dkim_key, dkim_selector, envelope_sender, "
+                 "[sending] unknown setting 'frm'; did you mean 'from'? (allowed: check_domain, daily_limit, dkim_key, dkim_selector, domains, envelope_sender, "
                  "from, ledger, list_id, nameservers, outbox, segments, soft_bounce_days, soft_bounce_limit, stale_after_days, subscribers, suppressed, unsubscribe_base_url)", id="unknown-key"),
     pytest.param('"\\u001b[31mred" = "x"',
-                 "[sending] unknown setting '\\x1b[31mred'; (allowed: check_domain, dkim_key, dkim_selector, envelope_sender, "
+                 "[sending] unknown setting '\\x1b[31mred'; (allowed: check_domain, daily_limit, dkim_key, dkim_selector, domains, envelope_sender, "
                  "from, ledger, list_id, nameservers, outbox, segments, soft_bounce_days, soft_bounce_limit, stale_after_days, subscribers, suppressed, unsubscribe_base_url)", id="unknown-key-escape"),
 ]
 
@@ -224,7 +224,7 @@ def test_every_problem_is_reported_at_once_in_line_order(tmp_path: Path) -> None
         f"{path}:7: [sending] unsubscribe_base_url must start with https:// (plain http:// is only for localhost): "
         "'http://bulletin.example.org/u'",
         f"{path}:8: [sending] stale_after_days must be from 1 to 3650 (days), not 0",
-        f"{path}:9: [sending] unknown setting 'colour'; (allowed: check_domain, dkim_key, dkim_selector, envelope_sender, from, ledger, list_id, "
+        f"{path}:9: [sending] unknown setting 'colour'; (allowed: check_domain, daily_limit, dkim_key, dkim_selector, domains, envelope_sender, from, ledger, list_id, "
         "nameservers, outbox, segments, soft_bounce_days, soft_bounce_limit, stale_after_days, subscribers, suppressed, unsubscribe_base_url)",
         f"{path}:10: unknown section [smtp] (allowed: [site], [sending], [render], [ledger], [service], [privacy])",
     ]

@@ -13,7 +13,8 @@ class Exit(IntEnum):
     0 ok; 1 problems found (bad content or lists, failed sends); 2 the command
     cannot run as asked (usage, settings, a path that does not exist or is not
     what the command needs, a file that cannot be written); 70 a bug; 130
-    interrupted (Ctrl-C); 141 the reader of the output went away (``| head``),
+    interrupted (Ctrl-C); 75 stopped by a limit and to be run again later (the daily
+    limit: sysexits' EX_TEMPFAIL); 141 the reader of the output went away (``| head``),
     as a shell reports a program stopped by SIGPIPE.
     """
 
@@ -21,5 +22,6 @@ class Exit(IntEnum):
     PROBLEMS = 1
     USAGE = 2
     SOFTWARE = 70
+    LATER = 75
     INTERRUPTED = 130
     CLOSED_PIPE = 141

@@ -45,7 +45,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--cafile", default="", help="CA certificates to trust for the SMTP server's TLS")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the SMTP server (default 30)")
     p.add_argument("--concurrency", type=int, default=4, help="SMTP connections at once (default 4)")
-    p.add_argument("--rate", type=send_args.rate, help="at most this many messages, e.g. 30/min")
+    p.add_argument("--rate", type=send_args.rate, help="at most this many messages, e.g. 30/min (slower when the relay throttles)")
+    p.add_argument("--daily-limit", type=int, metavar="N", help="at most N messages in any 24 hours, every sender of the store "
+                   "together (default from settings: [sending] daily_limit); reached: stop, exit 75, say when to resume")
+    p.add_argument("--resume-when-allowed", action="store_true", help="when the daily limit stops the send, wait and go on")
+    p.add_argument("--at", metavar="TIME", help="start at TIME, e.g. 2026-12-08T09:00 (local) or ...T09:00+00:00: "
+                   "the preflight runs now and again at TIME")
     p.add_argument("--max-attempts", type=int, default=4, help="tries per message in one run on temporary failures")
     p.add_argument("--backoff", type=float, default=2.0, help="first retry delay in seconds, doubled each time")
     p.add_argument("--dry-run", action="store_true", help="run the preflight and build every message; send and record nothing")
@@ -108,11 +113,18 @@ def _send(args: argparse.Namespace) -> int:
         raise ConfigError("give --ledger (PostgreSQL) or --ledger-dir (SQLite files), not both")
     if not 1 <= args.lease <= 86_400:
         raise ConfigError(f"--lease must be from 1 to 86400 seconds, not {args.lease:g}")
-    campaign = Campaign.prepare(
-        args.issue_dir, lists=args.subscribers, segment=args.segment, settings=config.load_settings(args.config, start=args.issue_dir),
-        segments_file=args.segments, suppressed_file=args.suppressed, ledger_dir=args.ledger_dir, ledger_url=args.ledger,
-        dry_run=args.dry_run, proof=bool(args.test_to),
-    )
+    if args.daily_limit is not None and args.daily_limit < 1:
+        raise ConfigError(f"--daily-limit must be at least 1, not {args.daily_limit}")
+    at = send_args.start_time(args)
+
+    def prepare() -> Campaign:
+        return Campaign.prepare(
+            args.issue_dir, lists=args.subscribers, segment=args.segment, settings=config.load_settings(args.config, start=args.issue_dir),
+            segments_file=args.segments, suppressed_file=args.suppressed, ledger_dir=args.ledger_dir, ledger_url=args.ledger,
+            dry_run=args.dry_run, proof=bool(args.test_to),
+        )
+
+    campaign = prepare()
     for warning in campaign.warnings:
         _err(warning)
     editions = ", ".join(f"{key} ({count})" for key, count in campaign.per_edition().items())
@@ -129,19 +141,34 @@ def _send(args: argparse.Namespace) -> int:
         for key, reply in run(campaign.proof(address, transport)):
             print(printable(f"Proof of edition '{key}' sent to {address} via {where}: {reply}"))
         return Exit.OK
-    transport, where = _transport(args, outbox, campaign)
+    if at is not None:  # the whole preflight now (the relay too), then again when the time comes
+        if not run(send_args.preflight_then_wait(campaign, _transport(args, outbox, campaign)[0], at, args.no_progress)):
+            return Exit.INTERRUPTED
+        campaign = prepare()
+        print(f"Preflight passed again at {send_args.clock()}; sending now.")
+    sending = campaign.settings.sending
     options = DeliveryOptions(concurrency=args.concurrency, rate=args.rate, max_attempts=args.max_attempts, backoff_base=args.backoff,
-                              lease=args.lease)
-    heading = (f"Sending {campaign.issue.email_subject} to segment '{campaign.segment}': {len(campaign.recipients)} "
-               f"recipient(s) ({campaign.suppressed} suppressed{f', {campaign.paused} paused' if campaign.paused else ''}), "
-               f"edition(s): {editions}; via {where}")
-    result = run(_deliver(campaign, transport, options, args, heading))
-    _print_result(result, campaign)
-    if args.report:
-        _write_report(Path(args.report), result, campaign)
-    report = result.report
+                              lease=args.lease, domains=sending.domains,
+                              daily_limit=args.daily_limit if args.daily_limit is not None else sending.daily_limit)
+    while True:
+        transport, where = _transport(args, outbox, campaign)
+        paused = f", {campaign.paused} paused" if campaign.paused else ""
+        heading = (f"Sending {campaign.issue.email_subject} to segment '{campaign.segment}': {len(campaign.recipients)} "
+                   f"recipient(s) ({campaign.suppressed} suppressed{paused}), edition(s): {editions}; via {where}")
+        result = run(_deliver(campaign, transport, options, args, heading))
+        _print_result(result, campaign)
+        if args.report:
+            _write_report(Path(args.report), result, campaign)
+        report = result.report
+        if report.resume_at is None or not args.resume_when_allowed:
+            break
+        if not run(send_args.wait_to_resume(report.resume_at, args.no_progress)):
+            return Exit.INTERRUPTED
+        campaign = prepare()
     if report.stopped == "interrupted":
         return Exit.INTERRUPTED
+    if report.resume_at is not None:
+        return Exit.LATER
     return Exit.OK if not report.failed and not report.stopped and report.counts.pending + report.counts.sending == 0 else Exit.PROBLEMS
 
 
@@ -188,7 +215,8 @@ async def _deliver(campaign: Campaign, transport: Transport, options: DeliveryOp
 
         def update(report: DeliveryReport) -> None:
             progress.update(task, completed=report.sent + len(report.failed) + report.suppressed,
-                            detail=f"sent {report.sent} failed {len(report.failed)} retries {report.retries}")
+                            detail=f"sent {report.sent} failed {len(report.failed)} retries {report.retries}"
+                                   + send_args.pace_detail(report))
 
         return await campaign.send(transport, options=options, accept_changes=args.accept_changes,
                                    resume_stale=args.resume_stale, on_start=started, on_progress=update, stop=stop)
@@ -213,10 +241,15 @@ def _print_result(result: SendResult, campaign: Campaign) -> None:
           f"suppressed {report.suppressed}; failed {len(report.failed)}.")
     print(relative(f"Ledger {campaign.ledger_where}: {c.sent} sent, {c.pending + c.sending} pending, {c.failed_temporary} failed (temporary), "
           f"{c.failed_permanent} failed (permanent), {c.suppressed} suppressed, {c.skipped} skipped."))
+    if report.throttles or report.slowed_domains:
+        print(printable(send_args.throttling_summary(report)))
     for failure in report.failed:
         _err(f"  {failure.state.value}: {failure.address}: {failure.reply}")
     if report.stopped == "interrupted":
         _err("Interrupted: the recipients not sent to yet were not marked failed; run the same command to send to them.")
+    elif report.resume_at is not None:
+        _err(f"Stopped: {report.stopped}. The {c.pending + c.sending} unsent stay pending: run the same command then "
+             "(or add --resume-when-allowed to wait and go on).")
     elif report.stopped:
         also = f" (the {len(report.failed)} failed above were refused on their own)" if report.failed else ""
         _err(f"Stopped: {report.stopped}. The recipients not sent to yet were not marked failed{also}; fix the cause and run the "
@@ -233,6 +266,8 @@ def _write_report(path: Path, result: SendResult, campaign: Campaign) -> None:
         "already_sent": result.targets.already_sent, "skipped": result.targets.skipped,
         "failed": [{"address": f.address, "state": f.state.value, "reply": f.reply} for f in report.failed],
         "ledger": dataclasses.asdict(report.counts),
+        "throttles": report.throttles, "throttled_seconds": round(report.throttled_seconds, 1), "pace": report.pace,
+        "pace_reason": report.pace_reason, "slowed_domains": report.slowed_domains, "resume_at": report.resume_at,
     }
     try:
         path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
@@ -272,6 +307,8 @@ def _status(args: argparse.Namespace) -> int:
                 print(printable(f"{row.state.value}: {row.address} ({row.segment}, {row.edition}): {row.reply}"))
         return Exit.PROBLEMS if status.failed else Exit.OK
     print(relative(f"Issue {status.identity}: ledger {status.path}" + (f", send started {status.started}" if status.started else "")))
+    if status.throttled:
+        print(f"The relay throttled the send for {status.throttled:.0f}s in all; it slowed down and went on.")
     from ..send.status import Aftermath
 
     print(f"{'segment':<20}{'edition':<20}{'total':>7}{'sent':>7}{'pending':>9}{'failed-t':>9}{'failed-p':>9}{'suppr.':>8}{'skipped':>9}"

@@ -1,4 +1,5 @@
-"""Arguments and output of ``send`` and ``status`` that read for people: ``--rate``, a segment's name, headers as text."""
+"""Arguments and output of ``send`` and ``status`` that read for people: ``--rate``, ``--at`` and its wait, a segment's
+name, headers as text, the pace."""
 
 from __future__ import annotations
 
@@ -11,11 +12,18 @@ from ..errors import ConfigError
 from ..terminal import printable
 
 if TYPE_CHECKING:  # imported where used, so that parsing the arguments loads no stage (tests/test_startup.py)
-    from ..config import Settings
-    from ..send.engine import RateLimit
-    from ..send.status import SendStatus
+    import datetime as dt
 
-__all__ = ["known_segment", "one_segment", "rate", "readable_headers"]
+    from ..config import Settings
+    from ..send.campaign import Campaign
+    from ..send.engine import DeliveryReport, RateLimit
+    from ..send.status import SendStatus
+    from ..send.transports import Transport
+
+__all__ = [
+    "clock", "known_segment", "one_segment", "pace_detail", "preflight_then_wait", "rate", "readable_headers", "start_time",
+    "throttling_summary", "wait_to_resume",
+]
 
 
 def rate(text: str, /) -> RateLimit:
@@ -70,3 +78,87 @@ def one_segment(status: SendStatus, segment: str, /) -> SendStatus:
     import dataclasses
 
     return dataclasses.replace(status, groups=groups, failed=[row for row in status.failed if row.segment == segment])
+
+
+def start_time(args: argparse.Namespace, /) -> dt.datetime | None:
+    """``--at`` as a moment to come, or None; ConfigError for a bad or past time, or with --dry-run or --test-to."""
+    if not args.at:
+        return None
+    if args.dry_run or args.test_to:
+        raise ConfigError("--at starts a send; it does not go with --dry-run or --test-to")
+    from ..send.schedule import parse_at
+
+    return parse_at(args.at)
+
+
+def clock() -> str:
+    """The time now, as the messages say it."""
+    import datetime as dt
+
+    return f"{dt.datetime.now().astimezone():%Y-%m-%d %H:%M:%S %Z}"
+
+
+async def preflight_then_wait(campaign: Campaign, transport: Transport, at: dt.datetime, quiet: bool, /) -> bool:
+    """The relay's part of the preflight (as a send reaches it), then the wait until ``at``; False when interrupted."""
+    sender = next(iter(campaign.templates.values())).sender
+    try:
+        await transport.probe(sender.envelope_sender)
+    finally:
+        await transport.close()
+    print(f"Preflight passed at {clock()}: {len(campaign.recipients)} recipient(s) of segment '{campaign.segment}'; "
+          f"the send starts at {at:%Y-%m-%d %H:%M:%S %Z}.", flush=True)
+    return await _countdown(at, "starting", quiet)
+
+
+async def wait_to_resume(when: float, quiet: bool, /) -> bool:
+    """Wait until the daily limit allows the next message; False when interrupted."""
+    import datetime as dt
+
+    at = dt.datetime.fromtimestamp(when).astimezone()
+    print(f"Waiting for the daily limit until {at:%Y-%m-%d %H:%M:%S %Z} (--resume-when-allowed).", flush=True)
+    return await _countdown(at, "resuming", quiet)
+
+
+async def _countdown(at: dt.datetime, what: str, quiet: bool) -> bool:
+    import asyncio
+    import signal
+
+    from rich.console import Console
+
+    from ..send.schedule import countdown, wait_until
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    console = Console(stderr=True)
+    try:
+        if quiet or not console.is_terminal:
+            return await wait_until(at, stop=stop)
+        with console.status(f"{what} in ...") as status:
+            return await wait_until(at, stop=stop, tick=lambda left: status.update(f"{what} in {countdown(left)}"))
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+def pace_detail(report: DeliveryReport, /) -> str:
+    """The pace for the progress line: " · 37.5/s (454 Throttling ...)" once it has changed; "" before."""
+    from ..send.adaptive import describe
+
+    if not report.pace_reason:
+        return ""
+    return printable(f" · {describe(report.pace)} ({report.pace_reason[:60]})")
+
+
+def throttling_summary(report: DeliveryReport, /) -> str:
+    """One line on how the relay's throttling shaped the send."""
+    from ..send.adaptive import describe
+
+    text = (f"Throttled: {report.throttles} throttling repl{'y' if report.throttles == 1 else 'ies'} (each message sent again "
+            f"later, no attempt spent); throttled for {report.throttled_seconds:.1f}s; pace now {describe(report.pace)}")
+    if report.pace_reason:
+        text += f" ({report.pace_reason})"
+    if report.slowed_domains:
+        text += f"; domains slowed on their own: {', '.join(report.slowed_domains)}"
+    return text + "."

@@ -7,40 +7,9 @@ outbox) resolves against that root. Settings that are not secret live in the
 file, committed with the project; the SMTP login and the unsubscribe key come
 only from environment variables, read in :mod:`.environment` and nowhere else.
 
-.. code-block:: toml
-
-    [site]
-    base_url = "https://bulletin.example.org"     # web archive: "view in browser" links
-
-    [render]
-    layouts = "layouts"                            # default: the layouts inside the package
-    toc = true                                     # "In this issue" after the welcome (false: none)
-
-    [sending]
-    from = "SOC Partnerships <SCOC.localpartnerships@homeoffice.gov.uk>"
-    envelope_sender = "bounces@example.org"        # Return-Path; default: the From address
-    list_id = "soc-partnerships.example.org"
-    unsubscribe_base_url = "https://bulletin.example.org/unsubscribe"   # enables one-click unsubscribe
-    suppressed = "subscribers/suppressed.csv"
-    segments = "subscribers/segments.yaml"
-    dkim_selector = "bulletin"
-    dkim_key = "/etc/soc-bulletin/dkim.pem"
-    stale_after_days = 7                           # a send older than this is refused
-    check_domain = true                            # preflight: the From domain's SPF, DMARC and DKIM key (DNS); default false
-    nameservers = "192.0.2.53, 127.0.0.1:5353"     # for the DNS checks; default: the system's
-    soft_bounce_limit = 3                          # soft bounces (at most one a day) that suppress an address...
-    soft_bounce_days = 30                          # ...when they fall within this many days
-    subscribers = "subscribers/example.csv"        # the list when send names none
-    ledger = ".ledger"                             # one ledger file per issue
-    outbox = "outbox"                              # .eml files when sending to no SMTP server
-
-    [ledger]
-    url = "postgresql://bulletin@db.example.org/bulletin"   # one ledger for several senders (docs/scaling.md);
-                                                            # the password only from PGPASSWORD, ~/.pgpass or a service file
-
-    [privacy]                                      # docs/editors.md, "Privacy"
-    keep_delivery_days = 60                        # then a delivery row keeps a keyed hash, never the address
-    keep_bounce_evidence_days = 45                 # bounce texts, handled-mail memory; at least soft_bounce_days
+The tables are ``[site]``, ``[render]``, ``[sending]`` (with ``[sending.domains]``), ``[ledger]``, ``[service]``
+and ``[privacy]``: one dataclass each below, every field a key with its default; README.md lists them all, and the
+project's own ``soc-bulletin.toml`` is an example.
 
 The file is validated when it is loaded: every problem is reported at once,
 one line each as ``file:line: message``, in a single :class:`ConfigError`.
@@ -62,6 +31,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..terminal import printable
+from .domains import MAX_DAILY, DomainLimit, domain_limits
 from .environment import Environment
 from .privacy import PrivacySettings, evidence_problem
 from .values import (
@@ -114,6 +84,8 @@ class SendingSettings:
     nameservers: str = ""
     soft_bounce_limit: int = 3
     soft_bounce_days: int = 30
+    daily_limit: int = 0  # messages in any 24 hours, for every sender of the store; 0: no limit
+    domains: dict[str, DomainLimit] = field(default_factory=dict)  # [sending.domains]
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,13 +307,16 @@ def _table(cls: type, data: Any, section: str, lines: _Lines, problems: _Problem
             problems.add(line, f"[{section}] unknown setting '{printable(key)}'; {hint}(allowed: {', '.join(sorted(names))})")
             continue
         spec = names[key]
+        if (section, key) == ("sending", "domains"):  # daily_limit and [sending.domains]: config/domains.py
+            values[spec.name] = domain_limits(value, lambda domain, message: problems.add(lines.of(section, "domains", domain), message))
+            continue
         if spec.type == "bool":
             if not isinstance(value, bool):
                 problems.add(line, f"{where} must be true or false, not {_type_name(value)}")
             values[spec.name] = value is True
             continue
         if spec.type == "int":
-            most, unit = (100, "bounces") if key == "soft_bounce_limit" else (MAX_STALE_DAYS, "days")
+            most, unit = {"soft_bounce_limit": (100, "bounces"), "daily_limit": (MAX_DAILY, "messages")}.get(key, (MAX_STALE_DAYS, "days"))
             if isinstance(value, bool) or not isinstance(value, int):
                 problems.add(line, f"{where} must be a whole number of {unit}, not {_type_name(value)}")
             elif not 1 <= value <= most:

@@ -321,7 +321,7 @@ class Campaign:
                 ledger, run, self.templates, transport, options=options,
                 is_suppressed=lambda address: address in self.suppressions,
                 on_permanent=lambda address, reply: record_refusal(store, self.settings.sending, self.identity, address, reply),
-                on_progress=on_progress, stop=stop,
+                on_progress=on_progress, stop=stop, quota=store if options.daily_limit else None,
             )
             report.suppressed = report.counts.suppressed - before
         finally:

@@ -7,14 +7,18 @@ temporary failures (4xx, dropped connections, time-outs) are retried with
 exponential backoff and jitter; a refused recipient is recorded with the
 server's reply and reported through ``on_permanent``; a refused message or a
 sender failure (login, TLS, DKIM, sender refused) stops the send with its
-row left pending; and any N failures in a row pause it. Outcomes are
+row left pending; and any N failures in a row pause it. A throttling
+reply (:mod:`.throttle`) is no failure: the message goes back to the queue
+and the send (or, at RCPT, the recipient's domain) slows down
+(:mod:`.adaptive`); ``[sending.domains]`` limits and the daily limit are
+kept on the way (:mod:`.domains`, :mod:`.quota`). Outcomes are
 committed to the ledger in small groups off the event loop, so a crash
 repeats at most the rows still marked ``sending``.
 
 With a ledger that several senders share (one with a ``lease``), the engine
 also renews its claims every quarter lease, sends a row only while its
 claims are surely still its own (a third of the lease to spare), takes the
-rate from the ledger's shared schedule, and, when nothing is left to claim,
+pace from the ledger, and, when nothing is left to claim,
 waits while other senders still hold rows: if one of them dies, its rows
 come back when its lease ends and are sent by the others.
 """
@@ -30,60 +34,29 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import TypeVar
 
 from ..errors import BulletinError, LedgerError, MessageRefused, RecipientRefused, SenderFailure, SendError
-from ..store.ledger import Counts, Ledger, LedgerRow, State
+from ..store.ledger import Ledger, LedgerRow, State
+from .adaptive import FLOOR, Pace, describe
+from .domains import DomainGates
+from .lease import Lease
 from .message import MessageTemplate
-from .pacing import Pacer, RateLimit, SharedPacer
+from .options import DeliveryOptions, DeliveryReport, Failure
+from .outcomes import Outcomes
+from .pacing import RateLimit, SendPace
+from .quota import Quota, QuotaGate
+from .throttle import Scope, throttle_of
 from .transports import Transport
 
 __all__ = ["DeliveryOptions", "DeliveryReport", "Failure", "RateLimit", "Step", "deliver", "next_step"]
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True, slots=True)
-class DeliveryOptions:
-    """How hard and how patiently to send."""
-
-    concurrency: int = 4
-    rate: RateLimit | None = None
-    max_attempts: int = 4
-    backoff_base: float = 2.0
-    backoff_max: float = 120.0
-    max_consecutive_failures: int = 25
-    batch: int = 64
-    flush_interval: float = 0.05
-    lease: float = 60.0  # with a ledger shared by several senders: seconds a claim is held without renewal
-
-
-@dataclass(frozen=True, slots=True)
-class Failure:
-    """A recipient that was not accepted in this run."""
-
-    address: str
-    state: State
-    reply: str
-
-
-@dataclass
-class DeliveryReport:
-    """What one run did; ``stopped`` says why it ended early, if it did."""
-
-    sent: int = 0
-    failed: list[Failure] = field(default_factory=list)
-    suppressed: int = 0
-    retries: int = 0
-    seconds: float = 0.0
-    stopped: str = ""
-    counts: Counts = field(default_factory=Counts)
-
-    @property
-    def rate(self) -> float:
-        """Messages accepted per second in this run."""
-        return self.sent / self.seconds if self.seconds else 0.0
+#: throttles one message may meet before they count as its failed attempts (a reply wrongly taken for a throttle
+#: must not keep a message going round for ever)
+MAX_THROTTLES = 50
+DEFAULT_OPTIONS = DeliveryOptions()
 
 
 class Step(enum.Enum):
@@ -116,11 +89,12 @@ async def deliver(
     transport: Transport,
     /,
     *,
-    options: DeliveryOptions = DeliveryOptions(),
+    options: DeliveryOptions = DEFAULT_OPTIONS,
     is_suppressed: Callable[[str], bool] = lambda address: False,
     on_permanent: Callable[[str, str], None] = lambda address, reply: None,
     on_progress: Callable[[DeliveryReport], None] = lambda report: None,
     stop: asyncio.Event | None = None,
+    quota: Quota | None = None,
 ) -> DeliveryReport:
     """Send every row of ``run`` still pending in ``ledger``; return what happened.
 
@@ -128,19 +102,21 @@ async def deliver(
     ends the run cleanly: messages on the wire finish, claimed but unsent
     rows go back to pending. ``on_permanent`` hears of each refused
     recipient (it runs off the event loop, in order with ledger writes).
+    ``quota`` (the store) keeps ``options.daily_limit``.
     """
-    return await _Run(ledger, run, dict(templates), transport, options, is_suppressed, on_permanent, on_progress, stop).run()
+    return await _Run(ledger, run, dict(templates), transport, options, is_suppressed, on_permanent, on_progress, stop,
+                      quota).run()
 
 
 _T = TypeVar("_T")
-_Item = tuple[LedgerRow, int]
+_Item = tuple[LedgerRow, int, int]  # the row, its attempt, the throttles it met
 
 
 class _Run:
     def __init__(self, ledger: Ledger, run: str, templates: dict[str, MessageTemplate], transport: Transport,
                  options: DeliveryOptions, is_suppressed: Callable[[str], bool],
                  on_permanent: Callable[[str, str], None], on_progress: Callable[[DeliveryReport], None],
-                 stop: asyncio.Event | None) -> None:
+                 stop: asyncio.Event | None, quota: Quota | None) -> None:
         self.ledger, self.run_id, self.templates, self.transport = ledger, run, templates, transport
         self.options, self.is_suppressed, self.on_permanent, self.on_progress = options, is_suppressed, on_permanent, on_progress
         self.external_stop = stop
@@ -148,27 +124,31 @@ class _Run:
         self.wake = asyncio.Event()  # the feeder has something to do: the queue ran low, all settled, or stop
         self.report = DeliveryReport()
         self.queue: asyncio.Queue[_Item | None] = asyncio.Queue()
-        self.outcomes: list[tuple[str, State, str]] = []
-        self.has_outcomes = asyncio.Event()
-        self.shared = ledger.lease is not None  # several senders: leases to renew, the rate kept in the ledger
-        self.lease = ledger.lease or math.inf
-        self.valid_until = math.inf   # our claims are surely ours until then (monotonic clock)
-        self.lease_error = ""
+        self.shared = ledger.lease is not None  # several senders: leases to renew, the pace kept in the ledger
         self.control = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lease") if self.shared else None
-        self.pacer = (SharedPacer(options.rate, self._reserve) if self.shared and options.rate else Pacer(options.rate))
+        self.lease = Lease(ledger, self.control, self._lease_lost)
+        self.pace = SendPace(options.rate, shared=ledger if self.shared else None, control=self.control, on_change=self._pace_changed)
+        self.domains = DomainGates(options.domains)
+        self.parked: dict[str, list[_Item]] = {}  # rows waiting for a connection of their domain
+        self.quota = (QuotaGate(quota, options.daily_limit, 2 * options.concurrency, self._io)
+                      if quota is not None and options.daily_limit else None)
         self.in_hand = 0  # claimed rows not yet settled (queued, on the wire, or waiting to retry)
         self.consecutive_failures = 0
         self.waiting: set[_Item] = set()  # rows whose retry is scheduled
         self.unsent: list[_Item] = []     # rows taken back after a stop
         self.io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger")  # ledger and suppression writes, in order
+        self.outcomes = Outcomes(ledger, self.io, batch=options.batch, interval=options.flush_interval,
+                                 on_commit=lambda: self.on_progress(self.report), on_error=self._commit_failed)
         self.error: BaseException | None = None
         self.side_effects: list[Future[None]] = []  # on_permanent calls, checked at the end
 
     async def _io(self, call: Callable[..., _T], *args: object) -> _T:
         return await asyncio.get_running_loop().run_in_executor(self.io, call, *args)
 
-    async def _reserve(self, interval: float, count: int) -> float:
-        return await asyncio.get_running_loop().run_in_executor(self.control, self.ledger.reserve, interval, count)
+    def _pace_changed(self, pace: Pace) -> None:
+        self.report.pace, self.report.pace_reason = pace.rate, pace.reason
+        log.info("pace %s: %s", describe(pace.rate), pace.reason)
+        self.on_progress(self.report)
 
     def _halt(self, reason: str = "") -> None:
         if reason and not self.report.stopped:
@@ -178,14 +158,15 @@ class _Run:
 
     async def run(self) -> DeliveryReport:
         started = time.monotonic()
-        if self.shared:
-            self.valid_until = started + self.lease
+        self.lease.begin()
         workers = [asyncio.create_task(self._worker()) for _ in range(self.options.concurrency)]
-        flusher = asyncio.create_task(self._flusher())
+        flusher = asyncio.create_task(self.outcomes.run())
         watcher = asyncio.create_task(self._watch_external_stop())
-        keeper = asyncio.create_task(self._keep_lease())
+        keeper = asyncio.create_task(self.lease.keep())
+        syncer = asyncio.create_task(self.pace.keep_synced())
         try:
             try:
+                await self.pace.begin()
                 await self._feed()
             except Exception as exc:
                 self.error = self.error or exc
@@ -196,12 +177,15 @@ class _Run:
             for worker in late:
                 worker.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
-            for task in (flusher, watcher, keeper):
+            for task in (flusher, watcher, keeper, syncer):
                 task.cancel()
-            await asyncio.gather(flusher, watcher, keeper, return_exceptions=True)
+            await asyncio.gather(flusher, watcher, keeper, syncer, return_exceptions=True)
             self._release_unsent()
             try:
-                await self._flush()
+                await self.outcomes.flush()
+                await self._record_throttling()
+                if self.quota is not None:
+                    await self.quota.close()
                 self.report.counts = await self._io(self.ledger.counts)
                 for effect in self.side_effects:
                     await asyncio.wrap_future(effect)
@@ -234,48 +218,23 @@ class _Run:
                 exhausted = not rows
                 self.in_hand += len(rows)
                 for row in rows:
-                    self.queue.put_nowait((row, 1))
+                    self.queue.put_nowait((row, 1, 0))
                 continue
             if exhausted and self.in_hand == 0:
                 if not self.shared or not await self._io(self.ledger.outstanding, self.run_id):
                     return
                 with contextlib.suppress(TimeoutError):  # others hold rows: if one of them dies, take its rows
-                    await asyncio.wait_for(self.stop.wait(), min(1.0, self.lease / 4))
+                    await asyncio.wait_for(self.stop.wait(), min(1.0, self.lease.lease / 4))
                 exhausted = False
                 continue
             self.wake.clear()
             await self.wake.wait()
 
-    async def _keep_lease(self) -> None:
-        """Renew our claims every quarter lease (every second while failing); stop the send once they may be lost."""
-        if not self.shared:
-            return
-        loop = asyncio.get_running_loop()
-        failing = False
-        while True:
-            await asyncio.sleep(min(1.0, self.lease / 4) if failing else self.lease / 4)
-            started = time.monotonic()
-            try:
-                await loop.run_in_executor(self.control, self.ledger.renew)
-            except Exception as exc:
-                if not failing:
-                    log.warning("could not renew this sender's claims (trying every second): %s", exc)
-                failing, self.lease_error = True, str(exc)
-                if not self._lease_held():
-                    self._lease_lost()
-                    return
-                continue
-            failing = False
-            self.valid_until = started + self.lease
+    def _commit_failed(self, error: BaseException) -> None:
+        self.error = self.error or error
+        self._halt(str(error))
 
-    def _lease_held(self) -> bool:
-        """Whether our claims are surely still ours, with a third of the lease to spare for a message on the wire."""
-        return time.monotonic() < self.valid_until - self.lease / 3
-
-    def _lease_lost(self) -> None:
-        error = LedgerError(
-            f"could not renew this sender's claims in the ledger in time (lease {self.lease:g}s; {self.lease_error or 'no answer'}); "
-            "stopped: the rows it held go to the other senders when their lease ends")
+    def _lease_lost(self, error: LedgerError) -> None:
         self.error = self.error or error
         self._halt(str(error))
 
@@ -296,33 +255,102 @@ class _Run:
                 self.error = self.error or exc
                 self._halt(f"unexpected error: {exc!r}" if not isinstance(exc, BulletinError) else str(exc))
 
-    async def _one(self, row: LedgerRow, attempt: int) -> None:
+    async def _one(self, row: LedgerRow, attempt: int, throttled: int) -> None:
         if self.is_suppressed(row.address):
             self._settle(row, State.SUPPRESSED, "suppressed")
             self.report.suppressed += 1
             return
+        gate = self.domains.key(row.address)
+        if wait := self.domains.admit(gate):  # its domain is not ready: set aside, the workers go on with others
+            self._park((row, attempt, throttled), gate, wait)
+            return
         try:
             message = self.templates[row.edition].build(row.address, row.name)
-            await self.pacer.wait()
-            if self.shared and not self._lease_held():  # the row may be another sender's by now: never send it twice
-                self._lease_lost()
+            if self.quota is not None and not await self.quota.take():
+                self.unsent.append((row, attempt, throttled))
+                self._quota_reached()
+                return
+            await self.pace.wait()
+            if self.shared and not self.lease.held():  # the row may be another sender's by now: never send it twice
+                self.lease.lost()
             if self.stop.is_set():  # stopped while waiting for a slot: not sent, back to pending
-                self.unsent.append((row, attempt))
+                self.unsent.append((row, attempt, throttled))
+                if self.quota is not None:
+                    self.quota.unused()
                 return
             reply = await self.transport.send(message)
         except SendError as exc:
-            self._failed(row, attempt, exc)
+            await self._failed(row, attempt, throttled, exc, gate)
             return
+        finally:
+            self._release(gate)
         self.consecutive_failures = 0
         self.report.sent += 1
+        self.pace.accepted()
+        self.domains.accepted(gate)
         self._settle(row, State.SENT, reply[:500])
 
-    def _failed(self, row: LedgerRow, attempt: int, exc: SendError) -> None:
+    def _park(self, item: _Item, gate: str, wait: float) -> None:
+        if math.isinf(wait):
+            self.parked.setdefault(gate, []).append(item)
+            return
+        self.waiting.add(item)
+        asyncio.get_running_loop().call_later(wait, self._requeue, item)
+
+    def _release(self, gate: str) -> None:
+        """A message to ``gate`` settled: its connection is free for a row set aside for one."""
+        self.domains.release(gate)
+        if self.parked.get(gate) and not self.stop.is_set():
+            self.queue.put_nowait(self.parked[gate].pop(0))
+
+    def _quota_reached(self) -> None:
+        assert self.quota is not None and self.quota.resume_at is not None
+        self.report.resume_at = self.quota.resume_at
+        when = time.strftime("%Y-%m-%d %H:%M %Z", time.localtime(self.quota.resume_at))
+        self._halt(f"the daily limit of {self.options.daily_limit} message(s) in 24 hours is reached; the next may go at {when}")
+
+    async def _throttled(self, item: _Item, exc: SendError, scope: str, gate: str) -> None:
+        """A throttling reply: slow down (the domain, or the whole send) and send the message again later, its attempt unspent."""
+        reply = str(exc)[:200]
+        self.report.throttles += 1
+        if self.quota is not None:
+            self.quota.unused()
+        if scope == Scope.DOMAIN:
+            self.domains.throttled(gate, reply)
+        else:
+            await self.pace.throttled(reply)
+        rate = self.pace.pace.rate if scope == Scope.SEND else self.domains.paces[gate].rate
+        if rate is not None and rate <= FLOOR:  # as slow as a send goes: now it is a failure in a row
+            self.consecutive_failures += 1
+            if self.consecutive_failures >= self.options.max_consecutive_failures:
+                self.unsent.append(item)
+                self._halt(f"paused after {self.consecutive_failures} throttling replies in a row at {describe(rate)}; last: {reply}")
+                return
+        if not self.stop.is_set():
+            self.queue.put_nowait(item)
+        else:
+            self.unsent.append(item)
+
+    async def _record_throttling(self) -> None:
+        """The throttled time in the report, and the send's in the ledger (``status`` shows it): a shared pace keeps
+        every run's, a pace of one process this run's."""
+        self.report.throttled_seconds = total = self.pace.pace.throttled_for(self.pace.now())
+        if not self.shared:
+            total += float((await self._io(self.ledger.meta)).get("throttled", "0") or 0)
+        self.report.slowed_domains = list(self.domains.slowed)
+        if self.report.throttles:
+            await self._io(self.ledger.set_meta, "throttled", f"{total:.1f}")
+
+    async def _failed(self, row: LedgerRow, attempt: int, throttled: int, exc: SendError, gate: str) -> None:
+        scope = throttle_of(exc)
+        if scope and throttled < MAX_THROTTLES:
+            await self._throttled((row, attempt, throttled + 1), exc, scope, gate)
+            return
         self.consecutive_failures += 1
         reply = str(exc)[:500]
         step = next_step(exc, attempt, self.options.max_attempts)
         if step is Step.STOP:
-            self.unsent.append((row, attempt))
+            self.unsent.append((row, attempt, throttled))
             self._halt(reply)
             return
         if step is Step.FAIL_PERMANENT:
@@ -333,7 +361,7 @@ class _Run:
             self.report.retries += 1
             delay = backoff(attempt, self.options, jitter=random.uniform(0.5, 1.5))
             log.info("retrying %s in %.1fs after: %s", row.address, delay, reply)
-            item = (row, attempt + 1)
+            item = (row, attempt + 1, throttled)
             self.waiting.add(item)
             asyncio.get_running_loop().call_later(delay, self._requeue, item)
         else:
@@ -349,44 +377,18 @@ class _Run:
 
     def _settle(self, row: LedgerRow, state: State, reply: str) -> None:
         self.in_hand -= 1
-        self.outcomes.append((row.address, state, reply))
-        self.has_outcomes.set()
+        self.outcomes.add(row.address, state, reply)
         if self.in_hand == 0:
             self.wake.set()
 
-    async def _flush(self) -> None:
-        outcomes, self.outcomes = self.outcomes, []
-        if outcomes:  # submitted at once, so a cancelled flusher never loses the outcomes it took
-            commit = asyncio.wrap_future(self.io.submit(self.ledger.mark, outcomes))
-            commit.add_done_callback(self._heard)  # a flusher cancelled meanwhile still hears how the commit ended
-            await asyncio.shield(commit)
-            self.on_progress(self.report)
-
-    def _heard(self, commit: asyncio.Future[None]) -> None:
-        if not commit.cancelled() and commit.exception() is not None:
-            self.error = self.error or commit.exception()
-
-    async def _flusher(self) -> None:
-        """Commit outcomes in groups: at most ``flush_interval`` after the first of a group, or per batch."""
-        while True:
-            await self.has_outcomes.wait()
-            if len(self.outcomes) < self.options.batch:
-                await asyncio.sleep(self.options.flush_interval)
-            self.has_outcomes.clear()
-            try:
-                await self._flush()
-            except Exception as exc:
-                self.error = self.error or exc
-                self._halt(str(exc))
-                return
-
     def _release_unsent(self) -> None:
         """Rows claimed but never handed over (queued, taken back, or waiting to retry) go back to pending."""
-        items = set(self.waiting) | set(self.unsent)
+        items = set(self.waiting) | set(self.unsent) | {item for items in self.parked.values() for item in items}
         self.waiting.clear()
+        self.parked.clear()
         while not self.queue.empty():
             item = self.queue.get_nowait()
             if item is not None:
                 items.add(item)
-        for row, _ in items:
-            self.outcomes.append((row.address, State.PENDING, row.reply))
+        for row, *_ in items:
+            self.outcomes.add(row.address, State.PENDING, row.reply)

@@ -39,6 +39,7 @@ class SendStatus:
     failed: list[LedgerRow] = field(default_factory=list)
     feedback: list[Feedback] = field(default_factory=list)  # bounces and complaints that came back after the send
     after: dict[tuple[str, str], Aftermath] = field(default_factory=dict)
+    throttled: float = 0.0  # seconds the relay's throttling slowed the send, every run together
 
     @property
     def bounced(self) -> int:
@@ -69,7 +70,8 @@ def send_status(issue_dir: str | Path, /, *, ledger_dir: str | Path | None = Non
         try:
             rows = ledger.rows()
             versions = ledger.versions()
-            started = ledger.meta().get("started", "")
+            meta = ledger.meta()
+            started = meta.get("started", "")
             feedback = ledger.feedback()
         finally:
             ledger.close()
@@ -88,7 +90,7 @@ def send_status(issue_dir: str | Path, /, *, ledger_dir: str | Path | None = Non
     when = dt.datetime.fromtimestamp(float(started), dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if started else ""
     failed = [r for r in rows if r.state in (State.FAILED_TEMPORARY, State.FAILED_PERMANENT)]
     return SendStatus(identity, path, when, groups, received, failed, feedback,
-                      _aftermath(rows, feedback, unsubscribed, group_of))
+                      _aftermath(rows, feedback, unsubscribed, group_of), float(meta.get("throttled", "0") or 0))
 
 
 def _aftermath(rows: list[LedgerRow], feedback: list[Feedback], unsubscribed: set[str],

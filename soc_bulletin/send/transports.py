@@ -292,7 +292,7 @@ def _classify(exc: BaseException, recipient: str | None, stage: str = "data") ->
         what = {SenderFailure: "the SMTP server refused the sender", MessageRefused: "the SMTP server refused the message"}
         prefix = what.get(kind, "")
         text = f"{prefix}: {exc.code} {exc.message}" if prefix else f"{exc.code} {exc.message}"
-        return kind(text, recipient=recipient, code=exc.code, reply=exc.message)
+        return kind(text, recipient=recipient, code=exc.code, reply=exc.message, stage=stage)
     if isinstance(exc, (aiosmtplib.SMTPTimeoutError, asyncio.TimeoutError)):
         return TemporaryFailure(f"the SMTP server did not answer in time: {exc}", recipient=recipient)
     if isinstance(exc, aiosmtplib.SMTPServerDisconnected):

@@ -5,7 +5,8 @@
   undo lifts only the unsubscribe it undoes and never a bounce or a complaint;
 - the opaque tokens of unsubscribe links, and the secret they and VERP tokens are keyed with (generated on first
   use when none is configured, so no token can be computed from public facts);
-- what bounce processing remembers: messages handled (by digest) and soft bounces (once per bounced message).
+- what bounce processing remembers: messages handled (by digest) and soft bounces (once per bounced message);
+- the messages handed over in the last 24 hours, for the daily limit every sender shares.
 
 Two backends behave the same (one test suite runs on both): :class:`~.sqlite_store.SQLiteStore`, the embedded
 default (``.ledger/store.db`` beside one ledger file per issue), and :class:`~.postgres_store.PostgresStore`,
@@ -36,10 +37,12 @@ from .people import Person, Request
 if TYPE_CHECKING:
     from .privacy import PrivacyBackend
 
-__all__ = ["SECRET_BYTES", "Imported", "Store", "days_counted", "entries_of", "fingerprint", "new_secret"]
+__all__ = ["DAY", "SECRET_BYTES", "Imported", "Store", "days_counted", "entries_of", "fingerprint", "new_secret", "quota_grant"]
 
 #: bytes of randomness in a generated secret (43 characters of URL-safe base64)
 SECRET_BYTES = 32
+#: the daily limit's window: any 24 hours (relays count a rolling day: Office 365, Google, Amazon SES)
+DAY = 86_400.0
 
 
 def new_secret() -> str:
@@ -241,6 +244,17 @@ class Store(ABC):
     def journal(self) -> list[tuple[float, str, str]]:
         """(time, event, detail) of everything noted, oldest first."""
 
+    # -- the daily limit ---------------------------------------------------------------------------
+
+    @abstractmethod
+    def take_quota(self, limit: int, wanted: int, /, *, window: float = DAY) -> tuple[int, float]:
+        """Take up to ``wanted`` of the ``limit`` messages every sender of the store may hand over in any ``window``
+        seconds; returns (taken, seconds until one more may be taken when none was). See :func:`quota_grant`."""
+
+    @abstractmethod
+    def give_back_quota(self, count: int, /) -> None:
+        """Give back ``count`` messages taken and not handed over (the latest taken first)."""
+
     # -- bounce processing -------------------------------------------------------------------------
 
     @abstractmethod
@@ -301,6 +315,21 @@ def days_counted(this: set[str], days: int, stored: Callable[[str, str], set[str
     until = max(this)
     since = (dt.date.fromisoformat(until) - dt.timedelta(days=days - 1)).isoformat()
     return len(stored(since, until) | this)
+
+
+def quota_grant(taken: list[tuple[float, int]], limit: int, wanted: int, now: float, window: float, /) -> tuple[int, float]:
+    """How many of ``wanted`` may be taken at ``now`` when (time, count) were taken in the ``window`` before, and when
+    none may: the seconds until enough of the oldest leave the window for one more."""
+    used = sum(count for _, count in taken)
+    granted = max(0, min(wanted, limit - used))
+    if granted:
+        return granted, 0.0
+    over = used - limit + 1
+    for at, count in sorted(taken):
+        over -= count
+        if over <= 0:
+            return 0, max(0.0, at + window - now)
+    return 0, window
 
 
 def _today() -> str:

@@ -148,6 +148,11 @@ class Ledger(ABC):
         return the seconds until the first. Only ledgers with a ``lease`` keep such a clock."""
         raise NotImplementedError("only a ledger shared by several senders keeps the send's rate")
 
+    def pace(self, update: Callable[[str, float], str], /) -> tuple[str, float]:
+        """Replace the send's pace (text, "" at first) by ``update(pace, now)`` under a lock, ``now`` on the clock every
+        sender shares (seconds); return (the new pace, now). Only ledgers with a ``lease`` keep a shared pace."""
+        raise NotImplementedError("only a ledger shared by several senders keeps the send's pace")
+
     def outstanding(self, run: str, /) -> int:
         """How many rows of ``run`` other senders hold (claimed, not yet settled); 0 for a ledger of one sender."""
         return 0

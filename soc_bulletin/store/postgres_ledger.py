@@ -232,6 +232,19 @@ class PostgresLedger(Ledger):
 
         return self._control.run(work)
 
+    def pace(self, update: Callable[[str, float], str], /) -> tuple[str, float]:
+        def work(db: Connection, retrying: bool) -> tuple[str, float]:
+            db.execute("INSERT INTO soc_bulletin.pacers VALUES (%(issue)s, clock_timestamp()) ON CONFLICT DO NOTHING", self._params())
+            row = db.execute("SELECT pace, extract(epoch FROM clock_timestamp()) FROM soc_bulletin.pacers"
+                             " WHERE issue = %(issue)s FOR UPDATE", self._params()).fetchone()
+            assert row is not None
+            now = float(row[1])
+            text = update(str(row[0]), now)
+            db.execute("UPDATE soc_bulletin.pacers SET pace = %s WHERE issue = %s", (text, self.identity))
+            return text, now
+
+        return self._control.run(work)
+
     def outstanding(self, run: str, /) -> int:
         params = self._params(run=self._runs.get(run, run), editions=self._editions.get(run))
         row = self._db.run(lambda db, _: db.execute(  # rows of editions this sender cannot build are not its to wait for

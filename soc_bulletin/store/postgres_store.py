@@ -18,10 +18,10 @@ from typing import Any, TypeVar
 
 from ..audience.suppression import Suppressions
 from ..errors import LedgerError
-from .base import Store, days_counted, entries_of
+from .base import DAY, Store, days_counted, entries_of, quota_grant
 from .ledger import Ledger
 from .people import Person, Request
-from .postgres_db import Connection, Database, ensure_schema
+from .postgres_db import LOCK_CLASS, Connection, Database, ensure_schema
 from .postgres_ledger import PostgresLedger
 from .privacy import PrivacyBackend
 from .state import LEGACY_FILE, legacy_bounces
@@ -231,6 +231,30 @@ class PostgresStore(Store):
         return days_counted(counted or {day.isoformat()}, days,
                              lambda since, until: {str(d) for (d,) in self._run(
                                  f"SELECT day FROM {_S}.soft WHERE key = %s AND day BETWEEN %s AND %s", (key, since, until))})
+
+    def take_quota(self, limit: int, wanted: int, /, *, window: float = DAY) -> tuple[int, float]:
+        def work(db: Connection, retrying: bool) -> tuple[int, float]:
+            db.execute("SELECT pg_advisory_xact_lock(%s, hashtext('quota'))", (LOCK_CLASS,))
+            now = time.time()
+            db.execute(f"DELETE FROM {_S}.quota WHERE at <= %s", (now - window,))
+            granted, wait = quota_grant(_rows(db, f"SELECT at, count FROM {_S}.quota", ()), limit, wanted, now, window)
+            if granted:
+                db.execute(f"INSERT INTO {_S}.quota (at, count) VALUES (%s, %s)", (now, granted))
+            return granted, wait
+
+        return self._write(work)
+
+    def give_back_quota(self, count: int, /) -> None:
+        def work(db: Connection, retrying: bool) -> None:
+            db.execute("SELECT pg_advisory_xact_lock(%s, hashtext('quota'))", (LOCK_CLASS,))
+            left = count
+            for seq, taken in _rows(db, f"SELECT seq, count FROM {_S}.quota ORDER BY seq DESC", ()):
+                if left <= 0:
+                    break
+                db.execute(f"UPDATE {_S}.quota SET count = count - %s WHERE seq = %s", (min(left, taken), seq))
+                left -= min(left, taken)
+
+        self._write(work)
 
     def close(self) -> None:
         self._close_writers()

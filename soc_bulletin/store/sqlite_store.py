@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..audience.suppression import Suppressions
 from ..errors import LedgerError
-from .base import Store, days_counted, entries_of
+from .base import DAY, Store, days_counted, entries_of, quota_grant
 from .hashing import is_hashed
 from .ledger import Ledger
 from .people import Person, Request
@@ -56,6 +56,8 @@ CREATE TABLE processed (digest TEXT PRIMARY KEY, source TEXT NOT NULL, kind TEXT
 CREATE TABLE soft (key TEXT NOT NULL, reference TEXT NOT NULL, day TEXT NOT NULL, status TEXT NOT NULL,
     PRIMARY KEY (key, reference));
 """ + _PEOPLE
+#: the messages taken for the daily limit (time, count); made on first use, so older stores need no new format
+_QUOTA = "CREATE TABLE IF NOT EXISTS quota (seq INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, count INTEGER NOT NULL)"
 
 
 class SQLiteStore(Store):
@@ -304,6 +306,25 @@ class SQLiteStore(Store):
         return days_counted(counted or {day.isoformat()}, days,
                              lambda since, until: {str(d) for (d,) in self._read(
                                  "SELECT day FROM soft WHERE key=? AND day BETWEEN ? AND ?", (key, since, until))})
+
+    def take_quota(self, limit: int, wanted: int, /, *, window: float = DAY) -> tuple[int, float]:
+        now = time.time()
+        with self._tx() as db:
+            db.execute(_QUOTA)
+            db.execute("DELETE FROM quota WHERE at <= ?", (now - window,))
+            granted, wait = quota_grant(db.execute("SELECT at, count FROM quota").fetchall(), limit, wanted, now, window)
+            if granted:
+                db.execute("INSERT INTO quota (at, count) VALUES (?, ?)", (now, granted))
+        return granted, wait
+
+    def give_back_quota(self, count: int, /) -> None:
+        with self._tx() as db:
+            db.execute(_QUOTA)
+            for seq, taken in db.execute("SELECT seq, count FROM quota ORDER BY seq DESC").fetchall():
+                if count <= 0:
+                    break
+                db.execute("UPDATE quota SET count = count - ? WHERE seq = ?", (min(count, taken), seq))
+                count -= min(count, taken)
 
     def close(self) -> None:
         self._close_writers()
