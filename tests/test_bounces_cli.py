@@ -147,9 +147,11 @@ def test_a_maildir_of_bounces_complaints_and_requests_read_twice(project: Path, 
                    f"  {a[3]}: suppressed (unsubscribed)", "  automatic reply: ignored"):
         assert action in out.splitlines()
     assert re.fullmatch(r"\S+/new/\S+: cannot be read, left in the mailbox: the message does not start with mail header fields\n", err)
-    suppressed = suppressed_csv(project / "ledger")
-    assert suppressed == f"address,reason,date\n{a[0]},bounced,{TODAY}\n{a[2]},complained,{TODAY}\n{a[3]},unsubscribed,{TODAY}\n"
-    assert sources(project) == [(a[0], "bounced", "bounce"), (a[2], "complained", "complaint"), (a[3], "unsubscribed", "mail")]
+    header, *rows = suppressed_csv(project / "ledger").splitlines()  # in the order read: a Maildir sets none
+    assert header == "address,reason,date"
+    assert sorted(rows) == [f"{a[0]},bounced,{TODAY}", f"{a[2]},complained,{TODAY}", f"{a[3]},unsubscribed,{TODAY}"]
+    assert sorted(sources(project)) == [(a[0], "bounced", "bounce"), (a[2], "complained", "complaint"),
+                                        (a[3], "unsubscribed", "mail")]
     assert feedback(project) == [(a[0], "bounce", "5.1.1", 1), (a[1], "bounce", "5.2.2", 0), (a[2], "complaint", "abuse", 1)]
     # handled messages are marked seen (moved to cur/ with the S flag); a person's mail and the unreadable one stay new
     assert len(list((box / "cur").iterdir())) == 5 and all(p.name.endswith(":2,S") for p in (box / "cur").iterdir())
