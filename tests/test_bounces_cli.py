@@ -147,7 +147,8 @@ def test_a_maildir_of_bounces_complaints_and_requests_read_twice(project: Path, 
                    f"  {a[3]}: suppressed (unsubscribed)", "  automatic reply: ignored"):
         assert action in out.splitlines()
     assert re.fullmatch(r"\S+/new/\S+: cannot be read, left in the mailbox: the message does not start with mail header fields\n", err)
-    header, *rows = suppressed_csv(project / "ledger").splitlines()  # in the order read: a Maildir sets none
+    suppressed = suppressed_csv(project / "ledger")
+    header, *rows = suppressed.splitlines()  # in the order read: a Maildir sets none
     assert header == "address,reason,date"
     assert sorted(rows) == [f"{a[0]},bounced,{TODAY}", f"{a[2]},complained,{TODAY}", f"{a[3]},unsubscribed,{TODAY}"]
     assert sorted(sources(project)) == [(a[0], "bounced", "bounce"), (a[2], "complained", "complaint"),
