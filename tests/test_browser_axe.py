@@ -18,14 +18,14 @@ import pytest
 
 from soc_bulletin import load_issue
 from soc_bulletin.config import load_settings
-from soc_bulletin.loop.serve import ServiceServer, serve
-from soc_bulletin.loop.service import Limits, create_app
+from soc_bulletin.loop.serve import ServiceServer
 from soc_bulletin.send.unsubscribe import Unsubscribe
 from soc_bulletin.site.archive import STATEMENT_PAGE, build_archive
 from soc_bulletin.store.open import open_store
 
 from .axe import audit, describe, keyboard_walk, serious_violations, untied_errors
 from .browser import ISSUE_11, issue_11_ready, new_page, serve_directory, write_sample_issue
+from .service import running_service
 
 pytestmark = pytest.mark.browser
 
@@ -111,12 +111,8 @@ def service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Service
         '[sending]\nfrom = "SOC Partnerships <team@example.org>"\nlist_id = "soc.example.org"\n'
         'unsubscribe_base_url = "https://bulletin.example.org/unsubscribe"\n')
     monkeypatch.setenv("SOC_BULLETIN_UNSUBSCRIBE_SECRET", "a-secret-for-the-browser-tests")
-    settings = load_settings(tmp_path / "soc-bulletin.toml")
-    store = open_store(settings)
-    server = serve(create_app(settings, store, limits=Limits(per_minute=6000, burst=100)), host="127.0.0.1", port=0)
-    yield server
-    server.close()
-    store.close()
+    with running_service(tmp_path / "soc-bulletin.toml") as server:
+        yield server
 
 
 def _press_the_button(page: Any) -> None:

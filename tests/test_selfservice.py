@@ -19,14 +19,14 @@ import pytest
 
 from soc_bulletin.cli import main
 from soc_bulletin.config import load_settings
-from soc_bulletin.loop.serve import ServiceServer, serve
-from soc_bulletin.loop.service import Limits, create_app
+from soc_bulletin.loop.serve import ServiceServer
 from soc_bulletin.loop.signup import WORDING_VERSION
 from soc_bulletin.store.open import open_store
 from soc_bulletin.store.people import token_digest
 
 from .backends import Backend
 from .project import make_project
+from .service import running_service
 
 SERVICE = "https://bulletin.example.org/bulletin"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -49,12 +49,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: Backend) -
 
 @pytest.fixture
 def service(project: Path) -> Iterator[ServiceServer]:
-    settings = load_settings(project / "soc-bulletin.toml")
-    store = open_store(settings)
-    server = serve(create_app(settings, store, limits=Limits(per_minute=60_000, burst=1_000)), host="127.0.0.1", port=0)
-    yield server
-    server.close()
-    store.close()
+    with running_service(project / "soc-bulletin.toml") as server:
+        yield server
 
 
 def call(server: ServiceServer, method: str, path: str, fields: dict[str, str | list[str]] | None = None) -> tuple[int, str]:
