@@ -108,6 +108,21 @@ class Loaded:
         return self.page.evaluate(script, arg)
 
 
+def save_screenshot(page: Any, path: Path, /) -> None:
+    """A full-page picture for people to look at (no test reads it). Chromium sometimes cannot capture a tall page
+    while the machine is busy: it is tried again once, then left out with a warning line, as it asserts nothing."""
+    from playwright.sync_api import Error
+
+    for attempt in (1, 2):
+        try:
+            page.screenshot(path=str(path), full_page=True)
+            return
+        except Error as exc:
+            if attempt == 2:
+                print(f"screenshot {path.name} not saved: {exc}".splitlines()[0])
+            page.wait_for_timeout(500)
+
+
 @pytest.fixture(scope="module", params=VIEWS, ids=[f"{w}px-{s}" for w, s in VIEWS])
 def email_page(request: pytest.FixtureRequest, browser: Any, email_url: str, issue: Issue) -> Iterator[Loaded]:
     """The email loaded at one width in one colour scheme, with every request it made; screenshot saved."""
@@ -119,7 +134,7 @@ def email_page(request: pytest.FixtureRequest, browser: Any, email_url: str, iss
     assert loaded.evaluate(f"matchMedia('(prefers-color-scheme: {scheme})').matches")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     suffix = "" if scheme == "light" else f"-{scheme}"
-    loaded.page.screenshot(path=str(SCREENSHOTS / f"issue-{issue.number}-{width}{suffix}.png"), full_page=True)
+    save_screenshot(loaded.page, SCREENSHOTS / f"issue-{issue.number}-{width}{suffix}.png")
     yield loaded
     loaded.page.context.close()
 
