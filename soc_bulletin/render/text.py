@@ -119,10 +119,10 @@ def render_text(
     if toc and sections:
         parts += ["", "", "IN THIS ISSUE", "~" * len("IN THIS ISSUE")]
         for section in sections:
-            parts += ["", c(_wrap(section.kind))]
+            parts += ["", c(_wrap(section.label))]
             parts += [c(_wrap(article.title, indent="- ", hanging="  ")) for article in section.articles]
     for section in sections:
-        parts += ["", "", _RULE, c(section.kind.upper()), _RULE]
+        parts += ["", "", _RULE, c(section.label.upper()), _RULE]
         for article in section.articles:
             parts += ["", c(_article(article))]
     parts += [
