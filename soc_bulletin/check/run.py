@@ -19,9 +19,12 @@ import yaml
 from ..config import load_settings
 from ..content.load import ARTICLES_DIR, ISSUE_FILE, IssueSource, issue_folder_of, load_article, read_issue
 from ..content.model import Issue
+from ..content.translate import translation_language
+from ..content.wording import catalogue_problems
 from ..content.yamlfile import node_at, read_yaml
 from ..errors import ConfigError
 from ..problems import Problem
+from ..render.languages import editions_of
 from ..render.renderer import DEFAULT_LAYOUTS, Edition, web_url
 from . import images, links
 from .addresses import AddressChecker, address_attempts
@@ -158,11 +161,16 @@ class _Checker:
                 self.guarded(path, partial(self.content, file, article_items))
                 self.guarded(path, partial(self.editorial, file, folder, issue=False))
         self.files += [str(p) for p in source.article_paths.values()]
-        listed = {p.resolve() for p in source.article_paths.values()}
+        self.files += [str(p) for p in source.translation_paths.values()]
+        listed = {p.resolve() for p in (*source.article_paths.values(), *source.translation_paths.values())}
         refused = set(source.refused)  # links out of the folder: the loader reported them, never read
         for path in sorted((folder / ARTICLES_DIR).glob("*.yaml")):
+            if (named := translation_language(path)) and named[0] in source.article_paths:
+                continue  # a translation into a language the issue does not list: SB072, the loader's
             if path not in refused and path.resolve() not in listed:  # SB022 is the loader's; its content is still checked
                 self.guarded(path, partial(self.article_file, path, folder))
+        if source.issue is not None:
+            self.problems += catalogue_problems(source.issue.languages)
         if source.issue is not None and issue_file is not None:
             self.guarded(source.issue_path, partial(self.edition, source.issue, issue_file, article_files, edition))
 
@@ -207,8 +215,11 @@ class _Checker:
         """The edition rendered as ``send`` renders it: the project's layouts, table of contents and browser link."""
         settings = load_settings(start=issue_file.folder)
         url = web_url(settings.site.base_url, issue_file.folder.resolve().name)
-        self.problems += check_edition(issue, issue_file, articles, edition=edition, layouts=settings.layouts, web_url=url,
-                                       toc=settings.render.toc)
+        found = []
+        for languages in editions_of(issue) if edition is None else [None]:
+            found += check_edition(issue, issue_file, articles, edition=edition, layouts=settings.layouts, web_url=url,
+                                   toc=settings.render.toc, languages=languages)
+        self.problems += list(dict.fromkeys(found))  # what every language's edition shares is said once
 
     def article_file(self, path: Path, folder: Path) -> None:
         """An article on its own: the loader's problems, then its content (unless the loader refused to read it)."""

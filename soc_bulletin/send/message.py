@@ -34,6 +34,7 @@ from ..render.as_sent import EncodedHtml, content_id, with_content_ids
 from ..render.renderer import Edition
 from ..terminal import printable
 from .dkim import DkimKey
+from .greeting import greeter
 from .textpart import TextPart
 from .unsubscribe import Unsubscribe
 from .verp import verp_address
@@ -216,6 +217,7 @@ class MessageTemplate:
         images = images or {}
         related = [self._image_part(path, content_id(n, digest, self.domain)) for n, (_, path) in enumerate(sorted(images.items()), 1)]
         self._text = TextPart(edition.text)
+        self._greeting = greeter(edition.languages or (edition.issue.language,))
         self._html = EncodedHtml(with_content_ids(edition.html, images, digest, self.domain))
         #: the HTML part's bytes as sent, with the longest values a recipient is given (Gmail clips over 102 KB)
         self.html_bytes = self._html.size()
@@ -273,7 +275,7 @@ class MessageTemplate:
         name = clean_header_text(name)
         links = self.unsubscribe.links(address)
         message_id = self.message_id(address)
-        greeting = f"Dear {name}," if name else "Hello,"
+        greeting = self._greeting(name)
         if links.https:
             list_unsubscribe = f"List-Unsubscribe: <{links.https}>,\r\n <{links.mailto}>\r\n"
         else:

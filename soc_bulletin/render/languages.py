@@ -1,0 +1,103 @@
+"""The language versions of an edition: one for a one-language edition, two (in turn) for a bilingual one.
+
+A bilingual edition (a subscriber who reads both) is the whole issue in the
+first language, then the whole issue in the second, each half led by a link
+to the other: each half reads as the one-language edition does, none is
+shorter or later in the day, and a screen reader switches voice once per
+half, not once per paragraph. The ``<html>`` carries the first language;
+every section of the other half carries its own ``lang`` (the layout marks
+the sections with a class, :func:`mark_languages` turns it into the attribute,
+as MJML passes no ``lang`` through).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..content.model import Issue, Section
+from ..content.wording import Wording, wording
+
+__all__ = ["BOTH", "Other", "Version", "bilingual", "edition_subject", "editions_of", "mark_languages", "versions"]
+
+#: A subscriber's language that asks for every language of the issue in one message.
+BOTH = "both"
+
+_LANGUAGE_CLASS = re.compile(r'class="([^"]*?\bsb-lang-([A-Za-z0-9-]+)\b[^"]*)"')
+
+
+@dataclass(frozen=True, slots=True)
+class Other:
+    """The link from one half of a bilingual edition to the other: its anchor and words (in the other language)."""
+
+    anchor: str
+    label: str
+    lang: str
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """One language's part of an edition, as the layouts and the text edition write it."""
+
+    issue: Issue
+    sections: tuple[Section, ...]
+    words: Wording
+    date_label: str
+    lang: str
+    #: " sb-lang-<lang>" in a bilingual edition (its sections get that ``lang``), else "".
+    css: str = ""
+    #: Whether the greeting opens this part (the first only).
+    greet: bool = True
+    anchor: str = ""
+    other: Other | None = None
+
+
+def bilingual(issue: Issue, /) -> tuple[str, ...]:
+    """The languages of ``issue``'s bilingual edition: the other languages first, the main one last (``cy``, ``en``).
+
+    The Welsh Language Standards ask that Welsh be treated no less favourably:
+    in a message in both languages it comes first.
+    """
+    return (*issue.languages[1:], issue.languages[0])
+
+
+def editions_of(issue: Issue, /) -> list[tuple[str, ...]]:
+    """Every language edition of ``issue``: each language alone, then the bilingual one when there are several."""
+    return [(language,) for language in issue.languages] + ([bilingual(issue)] if len(issue.languages) > 1 else [])
+
+
+def versions(issue: Issue, audience: frozenset[str] | None, languages: tuple[str, ...],
+             filter_sections: Callable[[Issue, frozenset[str] | None], tuple[Section, ...]], /) -> tuple[Version, ...]:
+    """The versions of ``issue`` in ``languages`` for ``audience`` (ValueError: a language the issue lacks)."""
+    bilingual = len(languages) > 1
+    made = []
+    for index, language in enumerate(languages):
+        version = issue.in_language(language)
+        words = wording(language)
+        following = languages[(index + 1) % len(languages)]
+        _ = wording(following)
+        other = Other(f"sb-{following}", _("Read this bulletin in %(language)s", language=_.language_name(following)), following)
+        made.append(Version(
+            issue=version, sections=filter_sections(version, audience), words=words, date_label=words.month_year(version.date),
+            lang=language, css=f" sb-lang-{language}" if bilingual else "", greet=index == 0,
+            anchor=f"sb-{language}" if bilingual else "", other=other if bilingual and index == 0 else None,
+        ))
+    return tuple(made)
+
+
+def edition_subject(parts: tuple[Version, ...], /) -> str:
+    """The subject line: each version's, joined by " / " ("Welsh / English")."""
+    subjects = []
+    for part in parts:
+        _ = part.words
+        subjects.append(part.issue.subject or _("%(title)s – %(date)s, Issue %(number)s", title=part.issue.title, date=part.date_label,
+                                                number=part.issue.number))
+    return " / ".join(subjects)
+
+
+def mark_languages(html: str, /) -> str:
+    """``html`` with ``lang`` on each element the layout marked with an ``sb-lang-<lang>`` class."""
+    if "sb-lang-" not in html:
+        return html
+    return _LANGUAGE_CLASS.sub(lambda m: f'lang="{m.group(2)}" class="{m.group(1)}"', html)
