@@ -14,8 +14,7 @@ from soc_bulletin import load_issue, render
 from soc_bulletin.check import check_paths
 from soc_bulletin.content.wording import LOCALE_DIR, TEMPLATE, catalogue_problems, wording
 from soc_bulletin.errors import ContentError
-from soc_bulletin.render.languages import bilingual, editions_of
-from soc_bulletin.send.greeting import greeter
+from soc_bulletin.render.languages import bilingual, editions_of, greeter
 
 from .catalogues import extracted
 from .test_languages_load import BILINGUAL, WELSH_ARTICLE
@@ -122,3 +121,20 @@ def test_template_lists_only_strings_with_a_welsh_translation_marked_for_review(
     entries = text.count('\nmsgid "') - 1  # the header's empty msgid
     assert entries == text.count("# Welsh wording to be reviewed by a Welsh speaker") == len(wording("cy").messages)
     assert TEMPLATE.is_file()
+
+
+def test_build_lang_and_all_editions(welsh_issue: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from soc_bulletin.cli.main import main
+
+    out = tmp_path / "out"
+    assert main(["build", str(welsh_issue), "-o", str(out / "cy"), "--lang", "cy"]) == 0
+    html = (out / "cy" / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="cy"' in html and "Annwyl Alex Example," in html
+    assert main(["build", str(welsh_issue), "-o", str(out / "both"), "--lang", "both"]) == 0
+    assert "Annwyl Alex Example, / Dear Alex Example," in (out / "both" / "index.txt").read_text(encoding="utf-8")
+    assert main(["build", str(welsh_issue), "-o", str(out / "all"), "--all-editions"]) == 0
+    assert sorted(p.name for p in (out / "all").iterdir()) == ["everyone", "everyone@cy", "everyone@cy+en"]
+    assert '<html lang="en"' in (out / "all" / "everyone" / "index.html").read_text(encoding="utf-8")
+    capsys.readouterr()
+    assert main(["build", str(welsh_issue), "-o", str(out / "fr"), "--lang", "fr"]) == 2
+    assert "--lang fr: the issue's languages are en, cy (or 'both')" in capsys.readouterr().err

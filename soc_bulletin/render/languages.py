@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from ..content.model import Issue, Section
 from ..content.wording import Wording, wording
 
-__all__ = ["BOTH", "Other", "Version", "bilingual", "edition_subject", "editions_of", "mark_languages", "versions"]
+__all__ = ["BOTH", "Other", "Version", "bilingual", "edition_subject", "editions_of", "greeter", "mark_languages", "versions"]
 
 #: A subscriber's language that asks for every language of the issue in one message.
 BOTH = "both"
@@ -94,6 +94,19 @@ def edition_subject(parts: tuple[Version, ...], /) -> str:
         subjects.append(part.issue.subject or _("%(title)s – %(date)s, Issue %(number)s", title=part.issue.title, date=part.date_label,
                                                 number=part.issue.number))
     return " / ".join(subjects)
+
+
+def greeter(languages: tuple[str, ...], /) -> Callable[[str], str]:
+    """A function from a recipient's name ("" when unknown) to their greeting, each language's in turn ("Annwyl Jo, / Dear Jo,")."""
+    forms = []
+    for language in languages:
+        _ = wording(language)
+        forms.append((_("Dear %(name)s,"), _("Hello,")))
+
+    def greeting(name: str, /) -> str:
+        return " / ".join(dear.replace("%(name)s", name) if name else hello for dear, hello in forms)
+
+    return greeting
 
 
 def mark_languages(html: str, /) -> str:

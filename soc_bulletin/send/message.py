@@ -31,10 +31,10 @@ from pathlib import Path
 from ..config import check_list_id, parse_mailbox
 from ..errors import ConfigError, RecipientRefused
 from ..render.as_sent import EncodedHtml, content_id, with_content_ids
+from ..render.languages import greeter
 from ..render.renderer import Edition
 from ..terminal import printable
 from .dkim import DkimKey
-from .greeting import greeter
 from .textpart import TextPart
 from .unsubscribe import Unsubscribe
 from .verp import verp_address
