@@ -138,3 +138,30 @@ def test_build_lang_and_all_editions(welsh_issue: Path, tmp_path: Path, capsys: 
     capsys.readouterr()
     assert main(["build", str(welsh_issue), "-o", str(out / "fr"), "--lang", "fr"]) == 2
     assert "--lang fr: the issue's languages are en, cy (or 'both')" in capsys.readouterr().err
+
+
+def test_the_archive_has_each_language_linked_to_the_other(welsh_issue: Path, tmp_path: Path) -> None:
+    from soc_bulletin.site import build_archive
+
+    issues = tmp_path / "issues"
+    issues.mkdir()
+    shutil.copytree(welsh_issue, issues / "2020-02")
+    site = tmp_path / "site"
+    build_archive(issues, site, base_url="https://bulletin.example.org/")
+    english = (site / "2020-02" / "index.html").read_text(encoding="utf-8")
+    welsh = (site / "2020-02" / "index.cy.html").read_text(encoding="utf-8")
+    assert '<html lang="en"' in english and '<html lang="cy"' in welsh
+    for page in (english, welsh):
+        assert '<link rel="alternate" hreflang="en" href="index.html">' in page
+        assert '<link rel="alternate" hreflang="cy" href="index.cy.html">' in page
+    assert '<a href="index.cy.html" hreflang="cy" lang="cy" style="color:#1d3557;">Cymraeg</a>' in english
+    assert '<a href="index.html" hreflang="en" lang="en" style="color:#1d3557;">English</a>' in welsh
+    assert "Pob rhifyn" in welsh and "Datganiad hygyrchedd" in welsh and "Erthygl gyntaf" in welsh
+    assert '<link rel="canonical" href="https://bulletin.example.org/2020-02/index.cy.html">' in welsh
+    emailed = render(load_issue(issues / "2020-02"), languages=("cy",), web_url="https://bulletin.example.org/2020-02/")
+    assert '<a href="https://bulletin.example.org/2020-02/index.cy.html" style="color:#1d3557;">Gweld y bwletin' in emailed.html
+    text_page = (site / "2020-02" / "text.cy.html").read_text(encoding="utf-8")
+    assert '<html lang="cy"' in text_page and "Chwefror 2020" in text_page and "fersiwn testun" in text_page
+    assert "Helo," in (site / "2020-02" / "index.cy.txt").read_text(encoding="utf-8")
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert '<a href="2020-02/index.cy.html" hreflang="cy" lang="cy">Cymraeg</a>' in index

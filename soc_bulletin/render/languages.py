@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from ..content.model import Issue, Section
 from ..content.wording import Wording, wording
 
-__all__ = ["BOTH", "Other", "Version", "bilingual", "edition_subject", "editions_of", "greeter", "mark_languages", "versions"]
+__all__ = ["BOTH", "Other", "Version", "bilingual", "edition_subject", "editions_of", "greeter", "language_page", "mark_languages", "versions"]
 
 #: A subscriber's language that asks for every language of the issue in one message.
 BOTH = "both"
@@ -107,6 +107,12 @@ def greeter(languages: tuple[str, ...], /) -> Callable[[str], str]:
         return " / ".join(dear.replace("%(name)s", name) if name else hello for dear, hello in forms)
 
     return greeting
+
+
+def language_page(web_url: str, language: str, issue: Issue, /) -> str:
+    """The archive page of ``issue`` in ``language`` under its page ``web_url`` (``.../2019-08/index.cy.html``);
+    "" for the main language, whose page is ``web_url`` itself."""
+    return "" if language == issue.main_language else f"{web_url}index.{language}.html"
 
 
 def mark_languages(html: str, /) -> str:

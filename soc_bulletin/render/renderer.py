@@ -33,7 +33,7 @@ from ..content.markdown import Styles, markdown_html, markdown_inline_html
 from ..content.model import LOCAL_IMAGE_PATH, Block, Image, Issue, Link, Section, is_safe, strip_unsafe
 from ..errors import ContentError, RenderError
 from .colour import dark_tint
-from .languages import Version, edition_subject, mark_languages, versions
+from .languages import Version, edition_subject, language_page, mark_languages, versions
 from .layout_cache import layout_cache
 from .text import render_text
 
@@ -297,6 +297,7 @@ class Renderer:
         preference page.
         """
         parts = self.versions(issue, audience, languages)
+        web_url = language_page(web_url, parts[0].lang, issue) or web_url if web_url else ""  # the page in its first language
         source = self.mjml(parts, web_url=web_url, manage=manage)
         return Edition(
             issue=parts[0].issue, subject=strip_unsafe(edition_subject(parts)), preheader=strip_unsafe(parts[0].issue.preheader),
