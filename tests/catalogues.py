@@ -16,7 +16,7 @@ def extracted() -> Catalog:
     """A catalogue of every string the package's sources ask for, with where each is used."""
     catalogue = Catalog(project="soc_bulletin", domain="messages")
     for filename, lineno, message, comments, context in extract_from_dir(
-        PACKAGE, METHODS, options_map={"**/layouts/**.j2": {"extensions": "jinja2.ext.do"}}, keywords={"_": None},
+        PACKAGE, METHODS, options_map={"**/layouts/**.j2": {"extensions": "jinja2.ext.do"}}, keywords={"_": None, "N_": None},
     ):
         catalogue.add(message, locations=[(filename, lineno)], auto_comments=comments, context=context)
     return catalogue

@@ -20,7 +20,7 @@ from ..audience.subscribers import Subscriber
 from ..content.model import Issue
 from ..render.languages import BOTH, bilingual
 
-__all__ = ["LANGUAGE_COLUMN", "edition_languages", "language_warnings", "split_key", "with_language"]
+__all__ = ["LANGUAGE_COLUMN", "edition_languages", "in_language", "language_warnings", "split_key", "with_language"]
 
 #: The list column (and person's attribute) that holds a subscriber's language.
 LANGUAGE_COLUMN = "language"
@@ -56,3 +56,8 @@ def language_warnings(subscribers: Iterable[Subscriber], issue: Issue, /) -> lis
     unknown = Counter(value for value in map(_chosen, subscribers) if value.casefold() not in known)
     return [f"warning: {count} subscriber(s) have the language '{value}', which is none of {', '.join(issue.languages)} or "
             f"'{BOTH}'; they receive the {issue.main_language} edition." for value, count in sorted(unknown.items())]
+
+
+def in_language(url: str, language: str, /) -> str:
+    """The footer's https unsubscribe link ``url`` asking the service to answer in ``language`` (English needs nothing)."""
+    return f"{url}&lang={language}" if language != "en" and url.startswith("https:") and "?" in url else url

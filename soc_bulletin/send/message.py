@@ -35,6 +35,7 @@ from ..render.languages import greeter
 from ..render.renderer import Edition
 from ..terminal import printable
 from .dkim import DkimKey
+from .languages import in_language
 from .textpart import TextPart
 from .unsubscribe import Unsubscribe
 from .verp import verp_address
@@ -218,6 +219,7 @@ class MessageTemplate:
         related = [self._image_part(path, content_id(n, digest, self.domain)) for n, (_, path) in enumerate(sorted(images.items()), 1)]
         self._text = TextPart(edition.text)
         self._greeting = greeter(edition.languages or (edition.issue.language,))
+        self._language = (edition.languages or (edition.issue.language,))[0]
         self._html = EncodedHtml(with_content_ids(edition.html, images, digest, self.domain))
         #: the HTML part's bytes as sent, with the longest values a recipient is given (Gmail clips over 102 KB)
         self.html_bytes = self._html.size()
@@ -287,8 +289,9 @@ class MessageTemplate:
         ]
         if self._one_click:
             headers.append(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n")
-        text = self._text.chunks({"greeting": greeting, "unsubscribe_url": links.preferred, "preferences_url": links.preferences})
-        body_html = self._html.chunks({"greeting": html.escape(greeting), "unsubscribe_url": html.escape(links.preferred),
+        unsubscribe_url = in_language(links.preferred, self._language)
+        text = self._text.chunks({"greeting": greeting, "unsubscribe_url": unsubscribe_url, "preferences_url": links.preferences})
+        body_html = self._html.chunks({"greeting": html.escape(greeting), "unsubscribe_url": html.escape(unsubscribe_url),
                                        "preferences_url": html.escape(links.preferences)})
         parts = _coalesce([self._static_headers, *headers, self._text_head, *text, self._html_head, *body_html, self._tail])
         if self.dkim is not None:
