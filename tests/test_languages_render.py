@@ -165,3 +165,21 @@ def test_the_archive_has_each_language_linked_to_the_other(welsh_issue: Path, tm
     assert "Helo," in (site / "2020-02" / "index.cy.txt").read_text(encoding="utf-8")
     index = (site / "index.html").read_text(encoding="utf-8")
     assert '<a href="2020-02/index.cy.html" hreflang="cy" lang="cy">Cymraeg</a>' in index
+
+
+def test_the_preview_switches_between_the_languages(welsh_issue: Path) -> None:
+    from urllib.parse import quote
+
+    from soc_bulletin.site.preview import serve_preview
+
+    from .test_preview import get
+
+    with serve_preview(welsh_issue, port=0) as server:
+        assert server.build.editions == ("", "@cy", "@cy+en")
+        page = get(server.url)[2]
+        assert '<a href="/?edition=%40cy">Every article: cy</a>' in page and "Every article: cy and en" in page
+        status, _, welsh = get(f"{server.url}email.html?edition={quote('@cy')}")
+        assert status == 200 and '<html lang="cy"' in welsh and "Annwyl Alex Example," in welsh
+        both = get(f"{server.url}email.txt?edition={quote('@cy+en')}")[2]
+        assert "Annwyl Alex Example, / Dear Alex Example," in both and both.index("Erthygl") < both.index("First article")
+        assert '<html lang="en"' in get(f"{server.url}email.html")[2]
