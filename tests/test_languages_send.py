@@ -90,3 +90,12 @@ def test_a_segment_may_choose_by_language(bilingual_workdir: Path, smtp: FaultyC
     (bilingual_workdir / "segments.yaml").write_text("welsh-readers: {language: [cy, both]}\n", encoding="utf-8")
     assert send(bilingual_workdir, "--smtp", smtp.url, "--segment", "welsh-readers") == 0
     assert sorted(r.rcpt_tos[0] for r in smtp.recorder.received) == ["bryn@example.org", "carys@example.org", "eve@example.net"]
+
+
+def test_a_proof_of_each_language_edition(bilingual_workdir: Path, smtp: FaultyController) -> None:
+    assert send(bilingual_workdir, "--smtp", smtp.url, "--test-to", "editor@example.org") == 0
+    subjects = sorted(str(r.message["Subject"]) for r in smtp.recorder.received)
+    assert [r.rcpt_tos for r in smtp.recorder.received] == [["editor@example.org"]] * 3
+    assert subjects == ["[Proof: everyone@cy+en] Bwletin Prawf – Chwefror 2020, Rhifyn 3 / Test Bulletin – February 2020, Issue 3",
+                        "[Proof: everyone@cy] Bwletin Prawf – Chwefror 2020, Rhifyn 3",
+                        "[Proof: everyone] Test Bulletin – February 2020, Issue 3"]
