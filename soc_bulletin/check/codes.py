@@ -43,6 +43,7 @@ CODES: Mapping[str, str] = MappingProxyType({
     "SB070": "translation missing",
     "SB071": "translation's structure differs",
     "SB072": "translation for a language the issue does not list",
+    "SB073": "catalogue of fixed words missing or incomplete",
     # audiences (the check, and send's preflight)
     "SB060": "audience is not a segment",
     # addresses

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from urllib.parse import unquote
@@ -23,7 +24,7 @@ from ..content.translate import translation_language
 from ..content.wording import catalogue_problems
 from ..content.yamlfile import node_at, read_yaml
 from ..errors import ConfigError
-from ..problems import Problem
+from ..problems import Problem, Severity
 from ..render.languages import editions_of
 from ..render.renderer import DEFAULT_LAYOUTS, Edition, web_url
 from . import images, links
@@ -215,10 +216,12 @@ class _Checker:
         """The edition rendered as ``send`` renders it: the project's layouts, table of contents and browser link."""
         settings = load_settings(start=issue_file.folder)
         url = web_url(settings.site.base_url, issue_file.folder.resolve().name)
-        found = []
+        found: list[Problem] = []
         for languages in editions_of(issue) if edition is None else [None]:
-            found += check_edition(issue, issue_file, articles, edition=edition, layouts=settings.layouts, web_url=url,
-                                   toc=settings.render.toc, languages=languages)
+            problems = check_edition(issue, issue_file, articles, edition=edition, layouts=settings.layouts, web_url=url,
+                                     toc=settings.render.toc, languages=languages)
+            found += problems if languages in (None, (issue.main_language,)) else [
+                shown for p in problems if (shown := _of_edition(p, languages)) is not None]
         self.problems += list(dict.fromkeys(found))  # what every language's edition shares is said once
 
     def article_file(self, path: Path, folder: Path) -> None:
@@ -308,3 +311,20 @@ _MARKDOWN_VERDICTS: dict[Kind, Callable[[str], Verdict]] = {
     Kind.NUMBERING: lambda start: Verdict("SB305", f"This numbered list starts at {start}, but the email numbers every list from 1; start it at 1 or write the numbers as text.", warning=True),
     Kind.CODE: lambda _: Verdict("SB305", "This text is indented by four spaces or fenced with ```, so it becomes a code block the email does not show as such; remove the indentation or the fence.", warning=True),
 }
+
+
+def _of_edition(problem: Problem, languages: tuple[str, ...], /) -> Problem | None:
+    """A problem of the edition in other ``languages`` than the main one, saying which; a size past Gmail's clip is a
+    warning for the bilingual edition, which only readers of both languages receive (``send`` measures each edition it sends);
+    None for the bilingual subject's length."""
+    if problem.path != "" and problem.code not in _EDITION_CODES:
+        return problem  # a problem of a file (a link, an address): the same in every edition, said once
+    if problem.code == "SB503" and len(languages) > 1:
+        return None  # a bilingual subject is both subjects: as long as that, or it would not be in both languages
+    warning = problem.severity is Severity.WARNING or (problem.code == "SB501" and len(languages) > 1)
+    return replace(problem, message=f"The {'+'.join(languages)} edition: {problem.message[:1].lower()}{problem.message[1:]}",
+                   severity=Severity.WARNING if warning else problem.severity)
+
+
+#: The codes of the rendered edition as a whole (its size, subject, preheader), said for each language edition.
+_EDITION_CODES = frozenset({"SB501", "SB502", "SB503", "SB504", "SB505"})

@@ -57,6 +57,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], /)
     issue.add_argument("--from", dest="previous", metavar="PREVIOUS_DIR", help="the issue to start from, such as issues/2019-08")
     issue.add_argument("--number", type=_number, help="the issue's number (default: the previous one's + 1)")
     issue.add_argument("--date", type=_date, help="the issue's date, YYYY-MM-DD (default: three months after the previous one)")
+    issue.add_argument("--languages", metavar="LANGS", help="an issue in several languages, the main one first, such as en,cy "
+                       "(default: English only); the previous issue's words in the others are kept")
     issue.set_defaults(handler=_new_issue)
 
 
@@ -110,7 +112,8 @@ def _date(text: str) -> dt.date:
 def _new_issue(args: argparse.Namespace) -> int:
     from ..content.new_issue import new_issue
 
-    created = new_issue(args.issue_dir, previous=args.previous, number=args.number, date=args.date)
+    languages = tuple(x.strip() for x in args.languages.split(",")) if args.languages else ()
+    created = new_issue(args.issue_dir, previous=args.previous, number=args.number, date=args.date, languages=languages)
     origin = f"after issue {created.number - 1} in {created.previous}" if created.previous else "the first issue"
     print(printable(f"wrote {created.issue_file}: issue {created.number}, dated {created.date.isoformat()}, {origin}"))
     if created.sections:

@@ -7,11 +7,13 @@ shorter or later in the day, and a screen reader switches voice once per
 half, not once per paragraph. The ``<html>`` carries the first language;
 every section of the other half carries its own ``lang`` (the layout marks
 the sections with a class, :func:`mark_languages` turns it into the attribute,
-as MJML passes no ``lang`` through).
+as MJML passes no ``lang`` through). An article sent untranslated is not
+repeated: the first half says how many articles only the last half holds.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,6 +53,8 @@ class Version:
     greet: bool = True
     anchor: str = ""
     other: Other | None = None
+    #: The sentence saying how many articles this part leaves to the last one (untranslated, so written there only), or "".
+    elsewhere: str = ""
 
 
 def bilingual(issue: Issue, /) -> tuple[str, ...]:
@@ -78,10 +82,19 @@ def versions(issue: Issue, audience: frozenset[str] | None, languages: tuple[str
         following = languages[(index + 1) % len(languages)]
         _ = wording(following)
         other = Other(f"sb-{following}", _("Read this bulletin in %(language)s", language=_.language_name(following)), following)
+        sections = filter_sections(version, audience)
+        elsewhere = ""
+        if index < len(languages) - 1:  # an untranslated article is in the last part only
+            kept = tuple(dataclasses.replace(s, articles=tuple(a for a in s.articles if not a.language)) for s in sections)
+            if count := sum(len(s.articles) for s in sections) - sum(len(s.articles) for s in kept):
+                _, name = words, words.language_name(languages[-1])
+                elsewhere = _("%(count)s more articles are in %(language)s only, in the %(language)s version below.",
+                                  count=count, language=name)
+            sections = tuple(s for s in kept if s.articles)
         made.append(Version(
-            issue=version, sections=filter_sections(version, audience), words=words, date_label=words.month_year(version.date),
+            issue=version, sections=sections, words=words, date_label=words.month_year(version.date),
             lang=language, css=f" sb-lang-{language}" if bilingual else "", greet=index == 0,
-            anchor=f"sb-{language}" if bilingual else "", other=other if bilingual and index == 0 else None,
+            anchor=f"sb-{language}" if bilingual else "", other=other if bilingual and index == 0 else None, elsewhere=elsewhere,
         ))
     return tuple(made)
 

@@ -285,7 +285,7 @@ class Renderer:
             render_text(part.issue, part.sections, greeting=PLACEHOLDERS["greeting"] if part.greet else "",
                         unsubscribe_url=PLACEHOLDERS["unsubscribe_url"], toc=self._toc(part.sections), web_url=_browser_link(web_url),
                         preferences_url=PLACEHOLDERS["preferences_url"] if manage else "", words=part.words,
-                        date_label=part.date_label)
+                        date_label=part.date_label, elsewhere=part.elsewhere)
             for part in parts)
 
     def render(self, issue: Issue, /, *, audience: frozenset[str] | None = None, web_url: str = "",

@@ -97,11 +97,12 @@ def _markdown(source: str, /) -> str:
 
 def render_text(
     issue: Issue, sections: tuple[Section, ...], /, *, greeting: str, unsubscribe_url: str, toc: bool = True, web_url: str = "",
-    preferences_url: str = "", words: Wording | None = None, date_label: str = "",
+    preferences_url: str = "", words: Wording | None = None, date_label: str = "", elsewhere: str = "",
 ) -> str:
     """The text edition of ``issue`` with these ``sections`` (already filtered); ``toc`` adds "In this issue", ``web_url``
     the link to the issue's page at the top (as the HTML edition has it), ``preferences_url`` a link to the reader's
-    preference page; ``greeting`` "" leaves the greeting out. ``words`` are the fixed words (default: the issue's language's)."""
+    preference page; ``greeting`` "" leaves the greeting out. ``words`` are the fixed words (default: the issue's language's);
+    ``elsewhere`` says (after the welcome) which articles a bilingual edition's other part holds."""
     _ = words or wording(issue.language)
     date_label = date_label or _.month_year(issue.date)
     c = defuse_text  # every part made from content goes through it; the tokens do not
@@ -120,6 +121,7 @@ def render_text(
         c(issue.welcome.title.upper()),
         "",
         c(_markdown(issue.welcome.body)),
+        *(["", _wrap(elsewhere)] if elsewhere else []),
     ]
     if toc and sections:
         heading = _("In this issue").upper()
