@@ -13,23 +13,12 @@ from soc_bulletin.cli.main import main
 from soc_bulletin.content.load import read_issue
 from soc_bulletin.content.model import Contacts, Image, Text
 
-from .conftest import MINIMAL_ARTICLE
+from .conftest import MINIMAL_ARTICLE, MINIMAL_ISSUE
 
 IssueDir = Callable[..., Path]
 
-BILINGUAL = """\
-title: Test Bulletin
-number: 3
-date: 2020-02-01
-strapline: Working together
-mailbox: team@example.org
-languages: [en, cy]
-welcome:
-  body: |
-    Hello partners.
-sections:
-  - kind: From the Centre
-    articles: [first]
+#: MINIMAL_ISSUE with a strapline, in English and Welsh.
+BILINGUAL = MINIMAL_ISSUE.replace("mailbox: team@example.org\n", "strapline: Working together\nmailbox: team@example.org\nlanguages: [en, cy]\n") + """\
 translations:
   cy:
     title: Bwletin Prawf

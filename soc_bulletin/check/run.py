@@ -20,12 +20,12 @@ import yaml
 from ..config import load_settings
 from ..content.load import ARTICLES_DIR, ISSUE_FILE, IssueSource, issue_folder_of, load_article, read_issue
 from ..content.model import Issue
-from ..content.translate import translation_language
+from ..content.paths import escape_reason
+from ..content.translate import read_translation, translation_language
 from ..content.wording import catalogue_problems
 from ..content.yamlfile import node_at, read_yaml
 from ..errors import ConfigError
-from ..problems import Problem, Severity
-from ..render.languages import editions_of
+from ..problems import Problem
 from ..render.renderer import DEFAULT_LAYOUTS, Edition, web_url
 from . import images, links
 from .addresses import AddressChecker, address_attempts
@@ -217,17 +217,17 @@ class _Checker:
         settings = load_settings(start=issue_file.folder)
         url = web_url(settings.site.base_url, issue_file.folder.resolve().name)
         found: list[Problem] = []
-        for languages in editions_of(issue) if edition is None else [None]:
+        # Each language's edition; the bilingual one only a list's readers of both receive: send measures it (SB501, SB502).
+        for languages in [(language,) for language in issue.languages] if edition is None else [None]:
             problems = check_edition(issue, issue_file, articles, edition=edition, layouts=settings.layouts, web_url=url,
                                      toc=settings.render.toc, languages=languages)
-            found += problems if languages in (None, (issue.main_language,)) else [
-                shown for p in problems if (shown := _of_edition(p, languages)) is not None]
+            found += problems if languages in (None, (issue.main_language,)) else [_of_edition(p, languages) for p in problems]
         self.problems += list(dict.fromkeys(found))  # what every language's edition shares is said once
 
     def article_file(self, path: Path, folder: Path) -> None:
         """An article on its own: the loader's problems, then its content (unless the loader refused to read it)."""
         self.files.append(str(path))
-        _, problems = load_article(path, root=folder)
+        _, problems = self.translation(path, folder) or load_article(path, root=folder)
         self.problems += problems
         if any(p.code in _UNREAD for p in problems):
             return
@@ -236,6 +236,18 @@ class _Checker:
             file = SourceFile.read(path, root, folder=folder)
             self.content(file, article_items)
             self.editorial(file, folder, issue=False)
+
+    def translation(self, path: Path, folder: Path, /) -> tuple[object, list[Problem]] | None:
+        """A translation (``<slug>.<lang>.yaml`` beside ``<slug>.yaml``) read against its main file, or None for another file."""
+        named = translation_language(path)
+        main = path.with_name(f"{named[0]}.yaml") if named else None
+        if main is None or not main.is_file() or escape_reason(main, folder.resolve()) or escape_reason(path, folder.resolve()):
+            return None
+        main_node, _ = read_yaml(main)
+        if main_node is None:
+            return None
+        _, article, problems = read_translation(path, main, main_node, main.stem, root=folder)
+        return article, problems
 
     def content(self, file: SourceFile, items: Callable[[yaml.Node], Iterator[Item]]) -> None:
         """Judge each value of one file by its role."""
@@ -313,17 +325,11 @@ _MARKDOWN_VERDICTS: dict[Kind, Callable[[str], Verdict]] = {
 }
 
 
-def _of_edition(problem: Problem, languages: tuple[str, ...], /) -> Problem | None:
-    """A problem of the edition in other ``languages`` than the main one, saying which; a size past Gmail's clip is a
-    warning for the bilingual edition, which only readers of both languages receive (``send`` measures each edition it sends);
-    None for the bilingual subject's length."""
+def _of_edition(problem: Problem, languages: tuple[str, ...], /) -> Problem:
+    """A problem of the edition in another language than the main one, saying which."""
     if problem.path != "" and problem.code not in _EDITION_CODES:
         return problem  # a problem of a file (a link, an address): the same in every edition, said once
-    if problem.code == "SB503" and len(languages) > 1:
-        return None  # a bilingual subject is both subjects: as long as that, or it would not be in both languages
-    warning = problem.severity is Severity.WARNING or (problem.code == "SB501" and len(languages) > 1)
-    return replace(problem, message=f"The {'+'.join(languages)} edition: {problem.message[:1].lower()}{problem.message[1:]}",
-                   severity=Severity.WARNING if warning else problem.severity)
+    return replace(problem, message=f"The {'+'.join(languages)} edition: {problem.message[:1].lower()}{problem.message[1:]}")
 
 
 #: The codes of the rendered edition as a whole (its size, subject, preheader), said for each language edition.

@@ -20,6 +20,7 @@ import yaml
 
 from ..problems import Problem, Severity
 from .blocks import ContentReader, mapping, required_text
+from .cache import FileCache
 from .model import Article, Issue, Welcome
 from .paths import ARTICLES_DIR, ISSUE_FILE, short
 from .schema import LANGUAGE_TAG, TRANSLATION, WELCOME
@@ -40,6 +41,7 @@ class _Folder:
     article_paths: dict[str, Path]
     nodes: dict[Path, yaml.Node]
     escape: Callable[[Path], str]
+    cache: FileCache | None = None
 
 
 @dataclasses.dataclass
@@ -74,7 +76,8 @@ def _language_list(reader: ContentReader, f: Fields) -> tuple[str, ...] | None:
 
 
 def read_languages(reader: ContentReader, f: Fields, issue: Issue, root: yaml.Node, article_paths: dict[str, Path],
-                   nodes: dict[Path, yaml.Node], escape: Callable[[Path], str]) -> tuple[Issue, Translations]:
+                   nodes: dict[Path, yaml.Node], escape: Callable[[Path], str], *,
+                   cache: FileCache | None = None) -> tuple[Issue, Translations]:
     """``issue`` with its languages and translations; problems of ``issue.yaml`` go to ``reader``, the others to the result.
 
     ``root`` is ``issue.yaml``'s tree; ``article_paths`` and ``nodes`` are the
@@ -82,7 +85,7 @@ def read_languages(reader: ContentReader, f: Fields, issue: Issue, root: yaml.No
     file must not be read (a link out of the folder). Without every
     translation complete, ``translations`` stays empty (the errors say why).
     """
-    folder = _Folder(root, article_paths, nodes, escape)
+    folder = _Folder(root, article_paths, nodes, escape, cache)
     found = Translations()
     languages = _language_list(reader, f)
     if languages is None:
@@ -129,7 +132,7 @@ def _version(reader: ContentReader, f: Fields, issue: Issue, language: str, node
             reader.problem(node, "SB070", f"The '{language}' translation lacks '{name}'{there}; translate it.")
     welcome = _welcome(reader, t, language)
     headings = _headings(reader, t, issue, language, node)
-    untranslated = _untranslated(reader, t, folder.article_paths)
+    untranslated = _untranslated(reader, t, folder.root)
     before = len(reader.problems), len(found.problems)
     sections = []
     for section in issue.sections:
@@ -178,14 +181,14 @@ def _headings(reader: ContentReader, t: Fields, issue: Issue, language: str, nod
     return headings
 
 
-def _untranslated(reader: ContentReader, t: Fields, article_paths: dict[str, Path]) -> set[str]:
+def _untranslated(reader: ContentReader, t: Fields, root: yaml.Node) -> set[str]:
     node = t.node("untranslated")
     if node is None:
         return set()
     slugs = reader.texts(node, "'untranslated'") or ()
     items = node.value if isinstance(node, yaml.SequenceNode) else [node]
     for slug, item in zip(slugs, items, strict=False):
-        if slug not in article_paths:
+        if _slug_node(root, slug) is None:  # listed in no section (a listed one without its file is SB020's)
             reader.problem(item, "SB014", f"'untranslated' names '{short(slug)}', which is not an article of this issue; use an article's name.")
     return set(slugs)
 
@@ -209,7 +212,8 @@ def _article(reader: ContentReader, article: Article, language: str, folder: _Fo
                        f"(soc-bulletin new-article --lang {language} {ARTICLES_DIR}/{main_path.name}) or list it under "
                        f"'translations: {language}: untranslated:' to send it in the main language.")
         return None
-    node, translated, problems = read_translation(path, main_path, folder.nodes[main_path], article.slug, root=reader.root or path.parent)
+    node, translated, problems = read_translation(path, main_path, folder.nodes[main_path], article.slug, root=reader.root or path.parent,
+                                                  cache=folder.cache)
     found.problems += problems
     found.files[(article.slug, language)] = path
     if node is not None:

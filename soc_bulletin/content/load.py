@@ -151,7 +151,8 @@ def read_issue(issue_dir: str | Path, /, *, cache: FileCache | None = None) -> I
         sections = _sections(reader, fields, folder, source)
     issue = _issue(reader, fields, sections) if fields is not None else None
     if issue is not None and fields is not None:
-        issue, found = read_languages(reader, fields, issue, root, source.article_paths, source.nodes, _Folder(issue_dir, real).escape)
+        issue, found = read_languages(reader, fields, issue, root, source.article_paths, source.nodes, _Folder(issue_dir, real).escape,
+                                      cache=cache)
         source.translation_paths, source.problems = found.files, source.problems + found.problems
         source.nodes.update(found.nodes)
     source.problems += reader.problems

@@ -20,6 +20,7 @@ import yaml
 
 from ..problems import Problem, Severity
 from .blocks import ContentReader, read_article
+from .cache import FileCache
 from .model import Article
 from .paths import ARTICLES_DIR
 from .schema import ARTICLE, BLOCKS, LANGUAGE_TAG, Mapping, Sequence, Value
@@ -157,14 +158,14 @@ def _block_kind(node: yaml.Node) -> str | None:
 
 
 def read_translation(path: Path, main_path: Path, main: yaml.Node, slug: str, /, *,
-                     root: Path) -> tuple[yaml.Node | None, Article | None, list[Problem]]:
+                     root: Path, cache: FileCache | None = None) -> tuple[yaml.Node | None, Article | None, list[Problem]]:
     """The translation at ``path`` of the article ``slug`` (whose file ``main_path`` reads as ``main``).
 
     Returns the translation's own node tree (what ``check`` walks), the
     translated article and the problems: the reader's, SB070 for each field
     the main file has and the translation lacks, SB071 where the structure differs.
     """
-    node, problems = read_yaml(path)
+    node, problems = read_yaml(path) if cache is None else cache.read_yaml(path)
     if node is None:
         return None, None, problems
     merge = _Merge(path, main_path)
