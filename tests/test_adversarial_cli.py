@@ -235,7 +235,7 @@ def test_import_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
     (tmp_path / "link.csv").symlink_to("real.csv")
     assert main(["subscribers", "import", str(EXAMPLE), "-o", "link.csv"]) == 0
     assert (tmp_path / "link.csv").is_symlink()
-    assert (tmp_path / "real.csv").read_text().startswith("email,name,organisation,region,segments,role\n")
+    assert (tmp_path / "real.csv").read_text().startswith("email,name,organisation,region,segments,role,language\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.csv", "real.csv"]
 
 

@@ -56,7 +56,10 @@ def site(issues: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tup
 
 def test_the_archive_writes_the_pages_checked_here(site: tuple[str, list[str]], issues: Path) -> None:
     folders = [p.name for p in issues.iterdir()]
-    assert site[1] == sorted([STATEMENT_PAGE, "index.html", *(f"{f}/{page}" for f in folders for page in ("index.html", "text.html"))])
+    pages = ("index.html", "text.html")
+    welsh = [f"{p.name}/{page.replace('.html', '.cy.html')}" for p in issues.iterdir() if len(load_issue(p).languages) > 1 for page in pages]
+    assert welsh, "Issue 11 has a Welsh version: its pages are checked too"
+    assert site[1] == sorted([STATEMENT_PAGE, "index.html", *(f"{f}/{page}" for f in folders for page in pages), *welsh])
 
 
 @pytest.mark.parametrize(("width", "scheme"), VIEWS, ids=VIEW_IDS)
@@ -88,7 +91,8 @@ def test_the_statement_is_linked_from_every_archive_page_and_names_the_contact(
             if path == STATEMENT_PAGE:
                 continue
             page.goto(base + path, wait_until="load")
-            link = page.get_by_role("link", name="Accessibility statement", exact=True)
+            name = "Datganiad hygyrchedd" if ".cy." in path else "Accessibility statement"  # a Welsh page says it in Welsh
+            link = page.get_by_role("link", name=name, exact=True)
             link.focus()
             page.keyboard.press("Enter")
             page.wait_for_url(base + STATEMENT_PAGE)

@@ -42,7 +42,8 @@ def test_the_editions_and_a_problem_as_the_guide_shows_them(tmp_path: Path, monk
             page.goto(server.url, wait_until="load")
             switcher = page.get_by_role("navigation", name="Editions")
             expect(switcher.get_by_role("link")).to_have_text(
-                ["Every article", "Everyone (no segment)", "Segment: local-authorities", "Segment: police"])
+                ["Every article", "Everyone (no segment)", "Segment: local-authorities", "Segment: police", "Every article: cy",
+                 "Every article: cy and en"])
             switcher.get_by_role("link", name="Segment: police").click()
             page.wait_for_load_state("load")
             assert page.url.endswith("/?edition=police")

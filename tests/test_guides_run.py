@@ -37,6 +37,13 @@ NOT_RUN = {
     "soc-bulletin suppressions export -o suppressed.csv                 # the shared suppression list, with each entry's source":
         "PostgreSQL: tests/test_postgres_cli.py",
 }
+#: The bilingual walkthrough of docs/editors.md ("An issue in Welsh and English"): run by tests/test_languages_guide.py,
+#: which translates between the commands as an editor does.
+NOT_RUN |= {line: "the bilingual walkthrough: tests/test_languages_guide.py" for line in (
+    "soc-bulletin check issues/2020-02", "soc-bulletin build issues/2020-02 --all-editions",
+    "soc-bulletin send issues/2020-02 --test-to editor@example.org", "soc-bulletin send issues/2020-02",
+    "soc-bulletin status issues/2020-02",
+)}
 SECONDS = 300
 
 

@@ -145,17 +145,20 @@ def test_build_segment_that_is_not_one_is_exit_2_with_the_closest(project: Path,
 def test_build_all_editions_one_folder_each(project: Path, capsys: Capture) -> None:
     code, out, _ = _run(["build", "issues/2019-08", "--all-editions"], capsys)
     assert code == 0
-    assert sorted(p.name for p in (project / "build" / "2019-08").iterdir()) == ["everyone", "local-authorities", "police"]
-    assert [line.split(":")[0] for line in out[:3]] == ["everyone", "local-authorities", "police"]
+    editions = ["everyone", "local-authorities", "police"]
+    assert sorted(p.name for p in (project / "build" / "2019-08").iterdir()) == sorted(
+        name + suffix for name in editions for suffix in ("", "@cy", "@cy+en"))  # and in Welsh, and in both
+    assert [line.split(":")[0] for line in out[:3]] == editions
     assert out[0].startswith("everyone: build/2019-08/everyone/index.html (7 articles, HTML ")  # 11 less 2 restricted and a section of 2
-    assert out[-1] == ("3 editions: one per segment an article or section is for, and 'everyone' for the rest; "
+    assert out[-1] == ("9 editions: one per segment an article or section is for, and 'everyone' for the rest; "
                        "a reader in several of those segments receives the articles of each.")
 
 
 def test_preview_switches_editions_and_shows_no_placeholders(project: Path) -> None:
     with serve_preview(project / "issues" / "2019-08", port=0) as running:
         page = get(running.url)[2]
-        assert [m for m in re.findall(r'<a href="/\?edition=([^"]*)"', page)] == ["", "everyone", "local-authorities", "police"]
+        assert [m for m in re.findall(r'<a href="/\?edition=([^"]*)"', page)] == ["", "everyone", "local-authorities", "police", "%40cy",
+                                                                                       "%40cy%2Ben"]
         police = get(running.url + "?edition=police")[2]
         assert 'aria-current="page">Segment: police</a>' in police and "email.html?build=1&amp;edition=police" in police
         html = get(running.url + "email.html?edition=police")[2]
@@ -197,7 +200,7 @@ def test_an_audience_that_is_not_a_segment_is_reported_at_its_line(project: Path
         f"issues/2019-08/articles/{POLICE_ARTICLE}.yaml:2:12: SB060 The audience 'polise' is not a segment in "
         "subscribers/segments.yaml; did you mean 'police'?",
         f"issues/2019-08/issue.yaml: {SIZE_WARNING}",
-        "12 files checked: 1 error, 1 warning.",
+        "14 files checked: 1 error, 1 warning.",
     ])
     code, _, err = _run(["send", "issues/2019-08", "--dry-run"], capsys)  # send refuses it the same way, at the same place
     assert code == 1 and err[-2:] == [out[0], "1 problem(s) found."]
@@ -370,7 +373,7 @@ def test_dry_run_shows_the_subject_as_written(project: Path, capsys: Capture) ->
     (project / "subscribers" / "suppressed.csv").write_text("address,reason,date\n", encoding="utf-8")
     assert main(["send", "issues/2019-08", "--segment", "police-wales", "--dry-run"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert "  Subject: SOC Local Partnerships Bulletin – August 2019, Issue 11" in out
+    assert "  Subject: Bwletin Partneriaethau Lleol SOC – Awst 2019, Rhifyn 11" in out  # the first in the list reads Welsh
     assert not any("=?utf-8?" in line for line in out)
 
 
@@ -385,7 +388,9 @@ def test_status_by_segment_and_with_a_broken_article(project: Path, capsys: Capt
     code, out, _ = _run(["status", "issues/2019-08", "--segment", "police-wales"], capsys)
     assert code == 0
     assert out[0].startswith("Issue 2019-08: ledger .ledger/2019-08.sqlite3, send started ")
-    assert re.fullmatch(r"police-wales\s+police\s+9\s+9\s+0\s+0\s+0\s+0\s+0\s+0\s+0\s+0\s+0", out[2])
+    rows = [line.split() for line in out[2:] if line.startswith("police-wales ")]
+    assert [row[1] for row in rows] == ["police", "police@cy", "police@cy+en"]  # each language's edition
+    assert sum(int(row[2]) for row in rows) == sum(int(row[3]) for row in rows) == 9 and all(set(row[4:]) == {"0"} for row in rows)
 
 
 def test_preview_lists_problems_with_relative_paths(project: Path) -> None:

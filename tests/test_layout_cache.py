@@ -47,7 +47,7 @@ def test_an_edited_layout_is_compiled_again(cache_home: Path, tmp_path: Path) ->
     template = layouts / "bulletin.mjml.j2"
     template.write_text(template.read_text(encoding="utf-8") + "<!-- Edited-layout-marker -->", encoding="utf-8")
     issue = load_issue(ISSUE_11)
-    assert "Edited-layout-marker" in Renderer(layouts).mjml(issue, issue.sections)
+    assert "Edited-layout-marker" in Renderer(layouts).render(issue).mjml
 
 
 @pytest.mark.parametrize("damage", ["garbage", "cut after the header"])

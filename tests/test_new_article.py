@@ -90,7 +90,8 @@ def test_real_issue_11_gets_one_line(tmp_path: Path) -> None:
     before = (root / "issue.yaml").read_text(encoding="utf-8")
     assert main(["new-article", str(root), "county-lines-week", "--section", "Tackling Vulnerability"]) == 0
     after = (root / "issue.yaml").read_text(encoding="utf-8")
-    assert after == before.replace("      - parents-problem-or-solution\n", "      - parents-problem-or-solution\n      - county-lines-week\n")
+    assert after == before.replace("      - parents-problem-or-solution\n", "      - parents-problem-or-solution\n      - county-lines-week\n", 1)
+    assert (root / "articles" / "county-lines-week.cy.yaml").read_text(encoding="utf-8") == article_template("county-lines-week")
     source = read_issue(root)
     assert source.problems == []
     assert source.issue is not None

@@ -230,8 +230,9 @@ def test_the_date_header_has_a_numeric_zone_and_the_text_part_the_browser_link(p
     settings.write_text(settings.read_text(encoding="utf-8").replace(
         '# base_url = "https://bulletin.example.org"', 'base_url = "https://bulletin.example.org"'), encoding="utf-8")
     assert main(["send", "issues/2019-08", "--test-to", "editor@example.org"]) == 0
-    [eml] = (project / "outbox" / "2019-08" / "proofs").glob("*.eml")
-    message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    proofs = [email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+              for eml in (project / "outbox" / "2019-08" / "proofs").glob("*.eml")]
+    [message] = [m for m in proofs if str(m["Subject"]).startswith("[Proof: everyone] ")]  # the English edition's (of 3)
     assert re.fullmatch(r"\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} \+0000", str(message["Date"])), message["Date"]
     text = message.get_body(("plain",))
     html = message.get_body(("html",))
@@ -261,8 +262,8 @@ def test_the_preview_names_its_editions(tmp_path: Path) -> None:
         process.wait(timeout=30)
         if process.stdout is not None:
             process.stdout.close()
-    assert lines[1] == ("Editions: Every article, Everyone (no segment), Segment: local-authorities, Segment: police (switch at the "
-                        "top of the page)\n")
+    assert lines[1] == ("Editions: Every article, Everyone (no segment), Segment: local-authorities, Segment: police, Every article: cy, "
+                        "Every article: cy and en (switch at the top of the page)\n")
 
 
 def test_a_plain_ctrl_c_says_how_to_resume_not_to_fix_a_cause(workdir: Path, smtp: FaultyController) -> None:

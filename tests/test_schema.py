@@ -9,7 +9,7 @@ import yaml
 
 from soc_bulletin.check import check_paths
 from soc_bulletin.content.load import load_article
-from soc_bulletin.content.schema import ARTICLE, BLOCKS, Mapping, Role, Scalar, Sequence, Value
+from soc_bulletin.content.schema import ARTICLE, BLOCKS, Keyed, Mapping, Role, Scalar, Sequence, Value
 
 from .conftest import MINIMAL_ISSUE
 
@@ -29,6 +29,8 @@ def has_role(value: Value) -> bool:
         return value.role is not None
     if isinstance(value, Sequence):
         return has_role(value.item)
+    if isinstance(value, Keyed):
+        return has_role(value.value)
     return any(has_role(f.value) for f in value.fields)
 
 
@@ -38,6 +40,8 @@ def example(value: Value, values: dict[Role, str]) -> Any:
         return values[value.role] if value.role else "words"
     if isinstance(value, Sequence):
         return [example(value.item, values)]
+    if isinstance(value, Keyed):
+        return {"key": example(value.value, values)}
     return {f.name: example(f.value, values) for f in value.fields if f.required or has_role(f.value)}
 
 
@@ -53,6 +57,8 @@ def role_lines(node: yaml.Node, value: Value) -> set[int]:
         return {node.start_mark.line + 1} if value.role else set()
     if isinstance(value, Sequence):
         return set().union(*(role_lines(item, value.item) for item in node.value))
+    if isinstance(value, Keyed):
+        return set().union(*(role_lines(item, value.value) for _, item in node.value))
     assert isinstance(value, Mapping) and isinstance(node, yaml.MappingNode)
     keyed = {k.value: v for k, v in node.value}
     return set().union(*(role_lines(keyed[f.name], f.value) for f in value.fields if f.name in keyed))

@@ -107,7 +107,7 @@ def test_stats_with_a_broken_segments_file_exit_1(tmp_path: Path, capsys: pytest
     assert main(["subscribers", "stats", EXAMPLE, "--segments", str(segments)]) == 1
     assert capsys.readouterr().err == (
         f"{segments}:2:3: SB010 Unknown key 'tags' in the segment 'police'. "
-        "Allowed keys: description, segments, region, organisation, exclude.\n"
+        "Allowed keys: description, segments, region, organisation, language, exclude.\n"
         "1 problem(s) found.\n"
     )
 

@@ -7,6 +7,7 @@
       segments: [police]          # tags
       region: [Wales]
       exclude: {organisation: [Example Training College]}
+    welsh-readers: {language: [cy, both]}   # the list's language column
 
 Every listed criterion must match, and within one criterion any value will
 do; a subscriber matching *any* criterion under ``exclude`` is left out.
@@ -38,8 +39,8 @@ __all__ = ["ALL", "DEFAULT_SEGMENTS", "Criteria", "Segment", "Segments", "load_s
 log = logging.getLogger(__name__)
 
 DEFAULT_SEGMENTS = Path("subscribers") / "segments.yaml"
-SEGMENT_KEYS = ("description", "segments", "region", "organisation", "exclude")
-CRITERIA = (("segments", "tag"), ("region", "region"), ("organisation", "organisation"))
+SEGMENT_KEYS = ("description", "segments", "region", "organisation", "language", "exclude")
+CRITERIA = (("segments", "tag"), ("region", "region"), ("organisation", "organisation"), ("language", "language"))
 
 
 def _fold(values: Iterable[str]) -> frozenset[str]:
@@ -53,13 +54,15 @@ class Criteria:
     tags: frozenset[str] = frozenset()
     regions: frozenset[str] = frozenset()
     organisations: frozenset[str] = frozenset()
+    #: Values of the subscriber's ``language`` column (``cy``, ``both``; "" never matches: the issue decides its meaning).
+    languages: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
-        for name in ("tags", "regions", "organisations"):
+        for name in ("tags", "regions", "organisations", "languages"):
             object.__setattr__(self, name, _fold(getattr(self, name)))
 
     def __bool__(self) -> bool:
-        return bool(self.tags or self.regions or self.organisations)
+        return bool(self.tags or self.regions or self.organisations or self.languages)
 
     def _hits(self, subscriber: Subscriber) -> Iterator[bool]:
         if self.tags:
@@ -68,6 +71,8 @@ class Criteria:
             yield subscriber.region.casefold() in self.regions
         if self.organisations:
             yield subscriber.organisation.casefold() in self.organisations
+        if self.languages:
+            yield subscriber.attribute("language").strip().casefold() in self.languages
 
     def match_all(self, subscriber: Subscriber, /) -> bool:
         """Whether every criterion given matches (true when none is given)."""
@@ -142,12 +147,14 @@ class Segments(Mapping[str, Segment]):
 
     def check(self, subscribers: Iterable[Subscriber], /) -> list[Problem]:
         """Warnings for tags, regions and organisations that no subscriber has (likely typos)."""
-        present: dict[str, set[str]] = {"tag": set(), "region": set(), "organisation": set()}
+        present: dict[str, set[str]] = {"tag": set(), "region": set(), "organisation": set(), "language": set()}
         for s in subscribers:
             present["tag"].update(tag.casefold() for tag in s.tags)
             present["region"].add(s.region.casefold())
             present["organisation"].add(s.organisation.casefold())
-        has = {"tag": "has the tag", "region": "is in the region", "organisation": "is in the organisation"}
+            present["language"].add(s.attribute("language").strip().casefold())
+        has = {"tag": "has the tag", "region": "is in the region", "organisation": "is in the organisation",
+               "language": "has the language"}
         return [
             Problem(
                 self.path, use.line, use.column, "SB634",
@@ -224,7 +231,7 @@ def _segments(reader: NodeReader, node: yaml.Node, uses: list[_Use]) -> list[Seg
         if not include and not exclude:
             reader.problem(
                 value_node, "SB632",
-                f"The segment '{name}' has no rules; give 'segments', 'region' or 'organisation', or use the built-in 'all'.",
+                f"The segment '{name}' has no rules; give 'segments', 'region', 'organisation' or 'language', or use the built-in 'all'.",
             )
             continue
         found[name] = Segment(name, include, exclude, fields.text("description"))
@@ -253,4 +260,5 @@ def _criteria(reader: NodeReader, fields: Fields, segment: str, uses: list[_Use]
         values[key] = frozenset(t for t in texts if t)
     if not ok:
         return None
-    return Criteria(values.get("segments", frozenset()), values.get("region", frozenset()), values.get("organisation", frozenset()))
+    return Criteria(values.get("segments", frozenset()), values.get("region", frozenset()), values.get("organisation", frozenset()),
+                    values.get("language", frozenset()))

@@ -40,6 +40,10 @@ CODES: Mapping[str, str] = MappingProxyType({
     "SB026": "unknown section kind",
     "SB027": "two issues with the same number",
     "SB030": "unknown or malformed block",
+    "SB070": "translation missing",
+    "SB071": "translation's structure differs",
+    "SB072": "translation for a language the issue does not list",
+    "SB073": "catalogue of fixed words missing or incomplete",
     # audiences (the check, and send's preflight)
     "SB060": "audience is not a segment",
     # addresses

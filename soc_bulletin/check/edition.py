@@ -31,13 +31,14 @@ _HREF = re.compile(r"""\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 
 def check_edition(
     issue: Issue, issue_file: SourceFile, articles: Sequence[SourceFile], /, *, edition: Edition | None = None,
-    layouts: Path | None = None, web_url: str = "", toc: bool = True,
+    layouts: Path | None = None, web_url: str = "", toc: bool = True, languages: tuple[str, ...] | None = None,
 ) -> list[Problem]:
     """Render ``issue`` (unless its ``edition`` is given) as it is sent (``layouts``, ``web_url`` and ``toc`` as
-    :func:`~soc_bulletin.render.render` takes them) and judge the result; problems are placed in the files they come from."""
+    :func:`~soc_bulletin.render.render` takes them, and its ``languages``) and judge the result; problems are placed in the
+    files they come from."""
     if edition is None:
         try:
-            edition = render(issue, layouts=layouts, web_url=web_url, toc=toc)
+            edition = render(issue, layouts=layouts, web_url=web_url, toc=toc, languages=languages)
         except BulletinError as exc:
             return [issue_file.problem(None, Verdict("SB500", f"The edition could not be rendered: {exc}"))]
     problems = _size(edition, issue_file, articles) + _subject(edition, issue_file) + _preheader(edition, issue_file)

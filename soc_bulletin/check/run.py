@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from urllib.parse import unquote
@@ -19,6 +20,9 @@ import yaml
 from ..config import load_settings
 from ..content.load import ARTICLES_DIR, ISSUE_FILE, IssueSource, issue_folder_of, load_article, read_issue
 from ..content.model import Issue
+from ..content.paths import escape_reason
+from ..content.translate import read_translation, translation_language
+from ..content.wording import catalogue_problems
 from ..content.yamlfile import node_at, read_yaml
 from ..errors import ConfigError
 from ..problems import Problem
@@ -158,11 +162,16 @@ class _Checker:
                 self.guarded(path, partial(self.content, file, article_items))
                 self.guarded(path, partial(self.editorial, file, folder, issue=False))
         self.files += [str(p) for p in source.article_paths.values()]
-        listed = {p.resolve() for p in source.article_paths.values()}
+        self.files += [str(p) for p in source.translation_paths.values()]
+        listed = {p.resolve() for p in (*source.article_paths.values(), *source.translation_paths.values())}
         refused = set(source.refused)  # links out of the folder: the loader reported them, never read
         for path in sorted((folder / ARTICLES_DIR).glob("*.yaml")):
+            if (named := translation_language(path)) and named[0] in source.article_paths:
+                continue  # a translation into a language the issue does not list: SB072, the loader's
             if path not in refused and path.resolve() not in listed:  # SB022 is the loader's; its content is still checked
                 self.guarded(path, partial(self.article_file, path, folder))
+        if source.issue is not None:
+            self.problems += catalogue_problems(source.issue.languages)
         if source.issue is not None and issue_file is not None:
             self.guarded(source.issue_path, partial(self.edition, source.issue, issue_file, article_files, edition))
 
@@ -207,13 +216,18 @@ class _Checker:
         """The edition rendered as ``send`` renders it: the project's layouts, table of contents and browser link."""
         settings = load_settings(start=issue_file.folder)
         url = web_url(settings.site.base_url, issue_file.folder.resolve().name)
-        self.problems += check_edition(issue, issue_file, articles, edition=edition, layouts=settings.layouts, web_url=url,
-                                       toc=settings.render.toc)
+        found: list[Problem] = []
+        # Each language's edition; the bilingual one only a list's readers of both receive: send measures it (SB501, SB502).
+        for languages in [(language,) for language in issue.languages] if edition is None else [None]:
+            problems = check_edition(issue, issue_file, articles, edition=edition, layouts=settings.layouts, web_url=url,
+                                     toc=settings.render.toc, languages=languages)
+            found += problems if languages in (None, (issue.main_language,)) else [_of_edition(p, languages) for p in problems]
+        self.problems += list(dict.fromkeys(found))  # what every language's edition shares is said once
 
     def article_file(self, path: Path, folder: Path) -> None:
         """An article on its own: the loader's problems, then its content (unless the loader refused to read it)."""
         self.files.append(str(path))
-        _, problems = load_article(path, root=folder)
+        _, problems = self.translation(path, folder) or load_article(path, root=folder)
         self.problems += problems
         if any(p.code in _UNREAD for p in problems):
             return
@@ -222,6 +236,18 @@ class _Checker:
             file = SourceFile.read(path, root, folder=folder)
             self.content(file, article_items)
             self.editorial(file, folder, issue=False)
+
+    def translation(self, path: Path, folder: Path, /) -> tuple[object, list[Problem]] | None:
+        """A translation (``<slug>.<lang>.yaml`` beside ``<slug>.yaml``) read against its main file, or None for another file."""
+        named = translation_language(path)
+        main = path.with_name(f"{named[0]}.yaml") if named else None
+        if main is None or not main.is_file() or escape_reason(main, folder.resolve()) or escape_reason(path, folder.resolve()):
+            return None
+        main_node, _ = read_yaml(main)
+        if main_node is None:
+            return None
+        _, article, problems = read_translation(path, main, main_node, main.stem, root=folder)
+        return article, problems
 
     def content(self, file: SourceFile, items: Callable[[yaml.Node], Iterator[Item]]) -> None:
         """Judge each value of one file by its role."""
@@ -297,3 +323,14 @@ _MARKDOWN_VERDICTS: dict[Kind, Callable[[str], Verdict]] = {
     Kind.NUMBERING: lambda start: Verdict("SB305", f"This numbered list starts at {start}, but the email numbers every list from 1; start it at 1 or write the numbers as text.", warning=True),
     Kind.CODE: lambda _: Verdict("SB305", "This text is indented by four spaces or fenced with ```, so it becomes a code block the email does not show as such; remove the indentation or the fence.", warning=True),
 }
+
+
+def _of_edition(problem: Problem, languages: tuple[str, ...], /) -> Problem:
+    """A problem of the edition in another language than the main one, saying which."""
+    if problem.path != "" and problem.code not in _EDITION_CODES:
+        return problem  # a problem of a file (a link, an address): the same in every edition, said once
+    return replace(problem, message=f"The {'+'.join(languages)} edition: {problem.message[:1].lower()}{problem.message[1:]}")
+
+
+#: The codes of the rendered edition as a whole (its size, subject, preheader), said for each language edition.
+_EDITION_CODES = frozenset({"SB501", "SB502", "SB503", "SB504", "SB505"})

@@ -14,7 +14,7 @@ from typing import TypeGuard
 
 import yaml
 
-from ..content.schema import ARTICLE, BLOCKS, ISSUE, Mapping, Role, Scalar, Sequence, Value
+from ..content.schema import ARTICLE, BLOCKS, ISSUE, Keyed, Role, Scalar, Sequence, Value
 from ..content.yamlfile import NULL_TAG, node_at
 
 __all__ = ["Item", "Role", "article_items", "issue_items"]
@@ -69,8 +69,10 @@ def _walk(node: yaml.Node, value: Value, parent: yaml.Node | None) -> Iterator[I
         items = node.value if isinstance(node, yaml.SequenceNode) else [node]  # a lone value is a list of one
         for item in items:
             yield from _walk(item, value.item, node)
+    elif isinstance(value, Keyed):
+        for _, child in node.value if isinstance(node, yaml.MappingNode) else []:
+            yield from _walk(child, value.value, node)
     elif isinstance(node, yaml.MappingNode):
-        assert isinstance(value, Mapping)
         for field in value.fields:
             child = node_at(node, field.name)
             if child is not None:

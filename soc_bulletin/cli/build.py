@@ -39,6 +39,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     which = p.add_mutually_exclusive_group()
     which.add_argument("--segment", metavar="NAME", help="what members of this segment of segments.yaml receive")
     which.add_argument("--all-editions", action="store_true", help="every edition, each in OUT_DIR/<edition>/")
+    p.add_argument("--lang", metavar="LANG", help="the edition in LANG, one of the issue's languages (such as cy), or 'both' for "
+                   "the bilingual edition (default: the main language; with --all-editions: every language)")
     p.add_argument("--config", help="settings file (default: the soc-bulletin.toml found from the issue folder)")
     p.set_defaults(handler=_build)
 
@@ -52,12 +54,15 @@ def _build(args: argparse.Namespace) -> int:
     _log("settings: %s; layouts: %s", shown(settings.path) if settings.path else "none (defaults)",
              shown(settings.layouts) if settings.layouts else "the package's own")
     out_dir = Path(args.output) if args.output else Path("build") / issue_dir.resolve().name
+    languages = _languages(args.lang, issue_dir) if args.lang is not None else None
     if args.all_editions:
-        results = build_editions(issue_dir, out_dir, layouts=settings.layouts)
+        results = build_editions(issue_dir, out_dir, layouts=settings.layouts, languages=languages)
         for name, result in results.items():
             print(printable(f"{name}: {out_dir / name / 'index.html'} ({len(result.articles)} articles, "
                             f"HTML part as sent {shown_size(result.sent_bytes)})"))
             _size_warning(result.sent_bytes, f"edition '{name}'")
+        if len({name.partition("@")[2] for name in results}) > 1:
+            print("Each edition in each language ('@cy'), and the bilingual one ('@cy+en') that readers of both receive.")
         if len(results) == 1:
             print("1 edition: no article or section has an audience, so everyone receives the same.")
         else:
@@ -67,7 +72,7 @@ def _build(args: argparse.Namespace) -> int:
     if args.segment is not None and not args.segment.strip():
         raise ConfigError("--segment needs the name of a segment, such as police; leave it out to build every article")
     if args.segment is None:
-        result = build_dir(issue_dir, out_dir, layouts=settings.layouts)
+        result = build_dir(issue_dir, out_dir, layouts=settings.layouts, languages=languages)
         _print_files(result.files, result.sent_bytes)
         if result.audiences:
             print(printable(f"This build holds every article, also those only for {', '.join(result.audiences)}; to see what one "
@@ -77,7 +82,8 @@ def _build(args: argparse.Namespace) -> int:
     several = len(editions) > 1
     for audience, members in editions:
         key = "+".join(sorted(audience)) or EVERYONE
-        result = build_dir(issue_dir, contained(out_dir, key) if several else out_dir, layouts=settings.layouts, audience=audience)
+        result = build_dir(issue_dir, contained(out_dir, key) if several else out_dir, layouts=settings.layouts, audience=audience,
+                           languages=languages)
         _print_files(result.files, result.sent_bytes, f"edition '{key}'")
         who = f"{members} member(s) of '{args.segment}' receive" if source else f"a member of '{args.segment}' receives"
         print(printable(f"Edition '{key}', what {who}: {len(result.articles)} articles "
@@ -88,6 +94,20 @@ def _build(args: argparse.Namespace) -> int:
         print(printable(f"No subscriber list at {shown(settings.resolve(settings.sending.subscribers))}: this is the edition of a "
                         f"member of '{args.segment}' in no other segment an article or section is for."))
     return Exit.OK
+
+
+def _languages(lang: str, issue_dir: Path) -> tuple[str, ...]:
+    """The languages ``--lang`` names: one of the issue's, or ``both`` (its bilingual edition); ConfigError for another."""
+    from ..content.load import load_issue
+    from ..render.languages import BOTH, bilingual
+
+    issue = load_issue(issue_dir)
+    if lang == BOTH and len(issue.languages) > 1:
+        return bilingual(issue)
+    if lang not in issue.languages:
+        raise ConfigError(f"--lang {lang}: the issue's languages are {', '.join(issue.languages)}"
+                          + (f" (or '{BOTH}')" if len(issue.languages) > 1 else ""))
+    return (lang,)
 
 
 def _log(message: str, *args: object) -> None:

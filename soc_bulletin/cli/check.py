@@ -14,6 +14,7 @@ import re
 import sys
 from pathlib import Path
 
+from ..errors import ConfigError
 from ..terminal import printable, printable_json
 from .exits import Exit
 
@@ -41,7 +42,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], /)
     )
     new.add_argument("issue_dir", metavar="ISSUE_DIR", help="an issue folder such as issues/2019-08")
     new.add_argument("slug", metavar="SLUG", help="the article's name in kebab-case, such as youth-diversion-ceredigion")
-    new.add_argument("--section", metavar="KIND", required=True, help="the section of issue.yaml to add it to, such as 'Community Resilience'")
+    new.add_argument("--section", metavar="KIND", help="the section of issue.yaml to add it to, such as 'Community Resilience' (required, but for --lang)")
+    new.add_argument("--lang", metavar="LANG", help="start the article's translation into LANG (such as cy), articles/SLUG.LANG.yaml, from its main file")
     new.add_argument("--new-section", action="store_true", help="start the section KIND at the end when issue.yaml has none of that name")
     new.set_defaults(handler=_new_article)
 
@@ -55,6 +57,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], /)
     issue.add_argument("--from", dest="previous", metavar="PREVIOUS_DIR", help="the issue to start from, such as issues/2019-08")
     issue.add_argument("--number", type=_number, help="the issue's number (default: the previous one's + 1)")
     issue.add_argument("--date", type=_date, help="the issue's date, YYYY-MM-DD (default: three months after the previous one)")
+    issue.add_argument("--languages", metavar="LANGS", help="an issue in several languages, the main one first, such as en,cy "
+                       "(default: English only); the previous issue's words in the others are kept")
     issue.set_defaults(handler=_new_issue)
 
 
@@ -74,6 +78,15 @@ def _check(args: argparse.Namespace) -> int:
 def _new_article(args: argparse.Namespace) -> int:
     from ..content.new_article import new_article
 
+    if args.lang is not None:
+        from ..content.new_translation import new_translation
+
+        path = new_translation(args.issue_dir, args.slug, args.lang)
+        print(printable(f"wrote {path}"))
+        print(printable(f"translate it, then run: soc-bulletin check {args.issue_dir}"))
+        return Exit.OK
+    if args.section is None:
+        raise ConfigError("new-article needs --section KIND (the section to list the article in), or --lang LANG to start a translation")
     created = new_article(args.issue_dir, args.slug, section=args.section, new_section=args.new_section)
     print(printable(f"wrote {created.article}"))
     print(printable(f"added '{args.slug}' to {created.issue_file}"))
@@ -99,7 +112,8 @@ def _date(text: str) -> dt.date:
 def _new_issue(args: argparse.Namespace) -> int:
     from ..content.new_issue import new_issue
 
-    created = new_issue(args.issue_dir, previous=args.previous, number=args.number, date=args.date)
+    languages = tuple(x.strip() for x in args.languages.split(",")) if args.languages else ()
+    created = new_issue(args.issue_dir, previous=args.previous, number=args.number, date=args.date, languages=languages)
     origin = f"after issue {created.number - 1} in {created.previous}" if created.previous else "the first issue"
     print(printable(f"wrote {created.issue_file}: issue {created.number}, dated {created.date.isoformat()}, {origin}"))
     if created.sections:

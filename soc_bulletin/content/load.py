@@ -25,6 +25,7 @@ from ..errors import ContentError
 from ..problems import Problem, Severity
 from .blocks import ContentReader, audience_names, mapping, read_article, required_text
 from .cache import FileCache
+from .languages import read_languages
 from .model import Article, Issue, Section, Welcome, slugify
 from .paths import (
     ARTICLES_DIR,
@@ -37,6 +38,7 @@ from .paths import (
     short,
 )
 from .schema import BLOCK_KINDS, ISSUE, SECTION, WELCOME
+from .translate import translation_language
 from .yamlfile import Fields, node_at, read_yaml
 
 __all__ = [
@@ -67,6 +69,8 @@ class IssueSource:
     nodes: dict[Path, yaml.Node] = field(default_factory=dict)
     #: Files of the folder that were refused unread (links out of the folder).
     refused: list[Path] = field(default_factory=list)
+    #: (slug, language) -> the file of each article translation read.
+    translation_paths: dict[tuple[str, str], Path] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Problem]:
@@ -146,10 +150,15 @@ def read_issue(issue_dir: str | Path, /, *, cache: FileCache | None = None) -> I
         folder = _Folder(issue_dir, real, cache)
         sections = _sections(reader, fields, folder, source)
     issue = _issue(reader, fields, sections) if fields is not None else None
+    if issue is not None and fields is not None:
+        issue, found = read_languages(reader, fields, issue, root, source.article_paths, source.nodes, _Folder(issue_dir, real).escape,
+                                      cache=cache)
+        source.translation_paths, source.problems = found.files, source.problems + found.problems
+        source.nodes.update(found.nodes)
     source.problems += reader.problems
+    source.issue = issue
     source.problems += _unreferenced(_Folder(issue_dir, real), source)
     source.problems.sort()
-    source.issue = issue
     return source
 
 
@@ -270,9 +279,17 @@ def _unreferenced(folder: _Folder, source: IssueSource) -> list[Problem]:
     listed = [str(n.value).removesuffix(".yaml") for s in (sections.value if isinstance(sections, yaml.SequenceNode) else [])
               for n in _items(node_at(s, "articles")) if isinstance(n, yaml.ScalarNode)]
     unfiled = [slug for slug in listed if slug not in source.article_paths]
+    languages = source.issue.languages if source.issue is not None else ()
+    known |= {path.name for path in source.translation_paths.values()}
     problems = []
     for path in folder.article_files():
         if path.name in known or path in source.refused:
+            continue
+        if (named := translation_language(path)) and named[0] in source.article_paths:
+            if named[1] not in languages:
+                problems.append(Problem(str(path), 1, 1, "SB072", f"This is a translation into '{named[1]}', which is not one of the issue's "
+                                        f"languages in {ISSUE_FILE}, so it is not sent; add '{named[1]}' to 'languages' or remove the file.",
+                                        Severity.WARNING))
             continue
         if reason := folder.escape(path):
             problems.append(Problem(str(path), 0, 0, "SB024", _refusal(path, reason)))

@@ -178,6 +178,8 @@ class Article:
     standfirst: str = ""
     blocks: tuple[Block, ...] = ()
     audience: tuple[str, ...] = ()
+    #: The language the article is written in when it differs from its edition's (an untranslated article, marked as such).
+    language: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +189,13 @@ class Section:
     kind: str
     articles: tuple[Article, ...]
     audience: tuple[str, ...] = ()
+    #: The heading shown, when it is not ``kind`` (a translation's: the kind still picks the colour).
+    heading: str = ""
+
+    @property
+    def label(self) -> str:
+        """The words shown above the section: its ``heading``, else its ``kind``."""
+        return self.heading or self.kind
 
     @property
     def slug(self) -> str:
@@ -208,6 +217,9 @@ class Issue:
 
     ``mailbox`` is the team address shown in the footer and used as Reply-To.
     ``subject`` defaults to "<title> – <Month Year>, Issue <number>".
+    ``languages`` are the issue's languages (BCP 47 tags), the main one first;
+    ``language`` is the one this object is written in, and ``translations``
+    holds the issue in each other language (see :meth:`in_language`).
     """
 
     title: str
@@ -220,6 +232,23 @@ class Issue:
     subject: str = ""
     preheader: str = ""
     slug: str = field(default="")
+    languages: tuple[str, ...] = ("en",)
+    language: str = "en"
+    translations: tuple[Issue, ...] = ()
+
+    def in_language(self, language: str, /) -> Issue:
+        """The issue as written in ``language`` (one of :attr:`languages`); ValueError for another."""
+        if language == self.language:
+            return self
+        for translation in self.translations:
+            if translation.language == language:
+                return translation
+        raise ValueError(f"the issue has no '{language}' version; its languages are {', '.join(self.languages)}")
+
+    @property
+    def main_language(self) -> str:
+        """The issue's first language: a subscriber who names none reads it."""
+        return self.languages[0]
 
     @property
     def date_label(self) -> str:

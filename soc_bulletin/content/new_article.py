@@ -22,6 +22,7 @@ import yaml
 from ..errors import ConfigError, ContentError
 from .load import ARTICLES_DIR, ISSUE_FILE
 from .model import slugify
+from .schema import LANGUAGE_TAG
 from .yamlfile import NULL_TAG, node_at, read_yaml
 
 __all__ = ["NewArticle", "SLUG_PATTERN", "TEMPLATE_TEXT", "add_to_issue", "article_template", "new_article", "yaml_scalar"]
@@ -43,7 +44,9 @@ def new_article(issue_dir: str | Path, slug: str, /, *, section: str, new_sectio
     """Write ``articles/<slug>.yaml`` from the template and list it under ``section``.
 
     ``section`` must be a section of ``issue.yaml`` unless ``new_section``,
-    which adds it at the end. Raises :class:`ConfigError` when ``slug`` is not
+    which adds it at the end. In an issue of several languages each translation,
+    ``articles/<slug>.<lang>.yaml``, starts from the template too (its example
+    words keep a send from going out until they are written: SB017). Raises :class:`ConfigError` when ``slug`` is not
     kebab-case or already exists or the section is unknown, and
     :class:`ContentError` when ``issue.yaml`` cannot be read.
     """
@@ -71,10 +74,20 @@ def new_article(issue_dir: str | Path, slug: str, /, *, section: str, new_sectio
     article.parent.mkdir(parents=True, exist_ok=True)
     with article.open("x", encoding="utf-8", newline="\n") as file:
         file.write(article_template(slug))
+    for language in _other_languages(root):  # an issue in several languages: each translation starts from the template too
+        with article.with_name(f"{slug}.{language}.yaml").open("x", encoding="utf-8", newline="\n") as file:
+            file.write(article_template(slug))
     temporary = issue_path.with_name(f".{ISSUE_FILE}.new")
     temporary.write_bytes(bom + edited.encode("utf-8"))
     os.replace(temporary, issue_path)
     return NewArticle(article=article, issue_file=issue_path)
+
+
+def _other_languages(root: yaml.Node) -> list[str]:
+    """The issue's languages after the main one (its ``languages`` as written, when they are tags)."""
+    node = node_at(root, "languages")
+    items = node.value if isinstance(node, yaml.SequenceNode) else []
+    return [str(item.value) for item in items[1:] if isinstance(item, yaml.ScalarNode) and LANGUAGE_TAG.fullmatch(str(item.value))]
 
 
 def add_to_issue(text: str, slug: str, /, *, section: str, new_section: bool = False) -> str:

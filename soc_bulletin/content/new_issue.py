@@ -12,7 +12,7 @@ import calendar
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from ..problems import Problem
 from ..terminal import printable
 from .new_article import yaml_scalar
 from .paths import ARTICLES_DIR, ISSUE_FILE
+from .schema import LANGUAGE_TAG
 from .yamlfile import NULL_TAG, node_at, read_yaml
 
 __all__ = ["TEMPLATE_TEXT", "NewIssue", "latest_issue", "months_later", "new_issue", "read_previous"]
@@ -46,6 +47,8 @@ class Previous:
     number: int = 0
     date: dt.date | None = None
     sections: tuple[tuple[str, tuple[str, ...]], ...] = (("News", ()),)
+    #: Each other language's words the next issue keeps: {"cy": {"title": ..., "strapline": ..., "welcome": ..., kind: heading}}.
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +114,16 @@ def read_previous(issue_dir: Path, /) -> Previous:
         names = audience.value if isinstance(audience, yaml.SequenceNode) else [audience] if audience is not None else []
         if kind:
             sections.append((kind, tuple(n for n in (_text(a).strip() for a in names) if n)))
+    translations = {}
+    table = node_at(root, "translations")
+    for key, value in table.value if isinstance(table, yaml.MappingNode) else []:
+        headings = node_at(value, "sections")
+        words = {str(k.value): _text(v).strip() for k, v in (headings.value if isinstance(headings, yaml.MappingNode) else [])}
+        words |= {name: _text(node_at(value, *path)).strip() for name, path in
+                  (("title", ("title",)), ("strapline", ("strapline",)), ("welcome", ("welcome", "title")))}
+        translations[str(key.value)] = {k: v for k, v in words.items() if v}
     return Previous(
+        translations=translations,
         title=_text(node_at(root, "title")).strip() or defaults.title,
         strapline=_text(node_at(root, "strapline")).strip(),
         mailbox=_text(node_at(root, "mailbox")).strip() or defaults.mailbox,
@@ -130,6 +142,7 @@ def _text(node: yaml.Node | None) -> str:
 
 def new_issue(
     issue_dir: str | Path, /, *, previous: str | Path | None = None, number: int | None = None, date: dt.date | None = None,
+    languages: tuple[str, ...] = (),
 ) -> NewIssue:
     """Write ``issue_dir/issue.yaml`` (and an empty ``articles/``) for the issue after ``previous``.
 
@@ -138,7 +151,9 @@ def new_issue(
     months on, unless given. Raises :class:`ConfigError` when ``issue_dir``
     already holds an issue or has a name that cannot name an issue, when
     ``previous`` is not an issue folder or its date cannot be moved on, and
-    :class:`ContentError` when the previous ``issue.yaml`` cannot be read as an issue.
+    :class:`ContentError` when the previous ``issue.yaml`` cannot be read as an issue. ``languages`` (the main one
+    first) starts an issue in several: ``translations`` with the previous issue's words in each other language kept,
+    the rest for the editor to write (``check`` says what is missing).
     """
     issue_dir = Path(issue_dir)
     issue_file = issue_dir / ISSUE_FILE
@@ -162,8 +177,11 @@ def new_issue(
         raise ConfigError(f"the issue number must be 1 or more, not {number}")
     if date is None:
         date = months_later(before.date) if before.date is not None else _date_of_folder(issue_dir)
+    if any(not LANGUAGE_TAG.fullmatch(language) for language in languages) or len(set(languages)) != len(languages):
+        raise ConfigError(f"--languages {','.join(languages)}: give BCP 47 tags, each once, the main one first, such as en,cy")
     text = issue_text(before, number=number, date=date, folder=issue_dir, previous=Path(previous) if previous else None)
-    if yaml.safe_load(text) != _expected(before, number, date):
+    text += translations_text(before, languages, number)
+    if yaml.safe_load(text) != _expected(before, number, date, languages):
         raise ConfigError(f"the new {ISSUE_FILE} would not read back as written; please report it")  # pragma: no cover
     (issue_dir / ARTICLES_DIR).mkdir(parents=True, exist_ok=True)
     with issue_file.open("x", encoding="utf-8", newline="\n") as file:
@@ -179,7 +197,7 @@ def _date_of_folder(issue_dir: Path) -> dt.date:
     return dt.date.today().replace(day=1)
 
 
-def _expected(before: Previous, number: int, date: dt.date) -> dict[str, Any]:
+def _expected(before: Previous, number: int, date: dt.date, languages: tuple[str, ...] = ()) -> dict[str, Any]:
     expected: dict[str, Any] = {
         "title": before.title, "number": number, "date": date, "preheader": PREHEADER_TEMPLATE, "mailbox": before.mailbox,
         "welcome": {"title": "Welcome", "body": WELCOME_TEMPLATE.format(number=number) + "\n"},
@@ -188,7 +206,44 @@ def _expected(before: Previous, number: int, date: dt.date) -> dict[str, Any]:
     }
     if before.strapline:
         expected["strapline"] = before.strapline
+    if len(languages) > 1:
+        expected["languages"] = list(languages)
+        expected["translations"] = {language: _translation(before, language, number) for language in languages[1:]}
     return expected
+
+
+def _translation(before: Previous, language: str, number: int) -> dict[str, Any]:
+    """What ``translations: <language>:`` of the new issue holds: the previous issue's words, template words for the new ones."""
+    kept = before.translations.get(language, {})
+    words: dict[str, Any] = {"title": kept.get("title", before.title)}
+    if before.strapline:
+        words["strapline"] = kept.get("strapline", before.strapline)
+    words |= {"preheader": PREHEADER_TEMPLATE, "welcome": {"title": kept.get("welcome", "Welcome"),
+                                                           "body": WELCOME_TEMPLATE.format(number=number) + "\n"}}
+    headings = {kind: kept[kind] for kind, _ in before.sections if kind in kept}
+    if headings:
+        words["sections"] = headings
+    return words
+
+
+def translations_text(before: Previous, languages: tuple[str, ...], number: int, /) -> str:
+    """The ``languages`` and ``translations`` of a new issue in several languages ("" for one)."""
+    if len(languages) < 2:
+        return ""
+    lines = [f"languages: [{', '.join(languages)}]           # the first is the main language; docs/format.md", "translations:"]
+    for language in languages[1:]:
+        words = _translation(before, language, number)
+        lines += [f"  {language}:", f"    title: {yaml_scalar(words['title'])}"]
+        if "strapline" in words:
+            lines.append(f"    strapline: {yaml_scalar(words['strapline'])}")
+        lines += [f"    preheader: {yaml_scalar(PREHEADER_TEMPLATE)}", "    welcome:", f"      title: {yaml_scalar(words['welcome']['title'])}",
+                  "      body: |", f"        {WELCOME_TEMPLATE.format(number=number)}"]
+        headings = words.get("sections", {})
+        if headings:
+            lines.append("    sections:                       # each section's kind: its heading (check names any missing)")
+            lines += [f"      {yaml_scalar(kind)}: {yaml_scalar(heading)}" for kind, heading in headings.items()]
+        lines.append(f"    # untranslated: [article-name]   # articles sent in the main language in the {language} edition")
+    return "\n".join(lines) + "\n"
 
 
 def _flow_item(name: str) -> str:

@@ -32,6 +32,7 @@ from starlette.concurrency import run_in_threadpool
 from ..audience.subscribers import Subscriber, read_subscribers
 from ..audience.suppression import SOURCES
 from ..config import Settings
+from ..content.wording import wording
 from ..errors import SendError
 from ..send.transports import Transport
 from ..send.unsubscribe import Unsubscribe
@@ -81,9 +82,10 @@ class SelfService:
 
         return await run_in_threadpool(locked)
 
-    def footer(self) -> str:
-        """What every page ends with."""
-        return web.link(f"{self.base}/accessibility", "Accessibility statement")
+    def footer(self, lang: str = "en") -> str:
+        """What every page ends with (in ``lang``)."""
+        _ = wording(lang)
+        return web.link(f"{self.base}/accessibility", _("Accessibility statement"))
 
     def respond(self, title: str, body: str, *, status: int = 200, error: bool = False,
                 heading: str | None = "") -> Page:

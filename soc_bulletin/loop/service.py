@@ -47,7 +47,7 @@ from ..send.transports import OutboxTransport, Transport
 from ..send.unsubscribe import Unsubscribe, list_id_of, parse_link
 from ..store.base import Store
 from ..store.open import keys_of, open_store
-from .pages import CONFIRM, DONE, FAILED, UNDONE, page
+from .pages import CONFIRM, DONE, FAILED, UNDONE, page, page_language
 from .selfservice import Page, SelfService
 from .signup import Choices
 from .web import HEADERS
@@ -126,8 +126,9 @@ def create_app(settings: Settings, store: Store, /, *, limits: Limits | None = N
         if not buckets.allow(client):
             return PlainTextResponse("Too many requests; try again in a minute.\n", 429, {**HEADERS, "Retry-After": "60"})
         link = parse_link(request.url.query)
+        lang = page_language(_asked_language(request.url.query))
         if request.method in ("GET", "HEAD"):
-            return HTMLResponse(page(CONFIRM, footer=pages.footer()), headers=HEADERS)
+            return HTMLResponse(page(CONFIRM, footer=pages.footer(lang), lang=lang), headers=HEADERS)
         try:
             body = await _body(request, limits.max_body)
         except ClientDisconnect:  # the client went away mid-body: nothing to answer, nothing to log
@@ -143,8 +144,8 @@ def create_app(settings: Settings, store: Store, /, *, limits: Limits | None = N
                 await run_in_threadpool(act, *link, undo)
             except (OSError, BulletinError, ValueError) as exc:
                 log.error("cannot write to the store %s: %s", store.where, exc)
-                return HTMLResponse(page(FAILED, footer=pages.footer()), 503, HEADERS)
-        return HTMLResponse(page(UNDONE if undo else DONE, footer=pages.footer()), headers=HEADERS)
+                return HTMLResponse(page(FAILED, footer=pages.footer(lang), lang=lang), 503, HEADERS)
+        return HTMLResponse(page(UNDONE if undo else DONE, footer=pages.footer(lang), lang=lang), headers=HEADERS)
 
     Form = dict[str, list[str]] | None  # what a POST sent; None for a GET
 
@@ -210,6 +211,14 @@ async def _body(request: Request, limit: int) -> bytes | None:
         if len(data) > limit:
             return None
     return bytes(data)
+
+
+def _asked_language(query: str, /) -> str:
+    """The ``lang`` of a link's query ("" when it has none or the query is not a link's)."""
+    try:
+        return _first(parse_qs(query, max_num_fields=20), "lang")[:16]
+    except ValueError:
+        return ""
 
 
 def _first(fields: dict[str, list[str]], name: str) -> str:

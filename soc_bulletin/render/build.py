@@ -20,6 +20,7 @@ from ..content.model import Image, Issue
 from ..errors import ContentError, RenderError
 from ..problems import Problem
 from .as_sent import sent_html_bytes
+from .languages import editions_of, greeter
 from .renderer import fill_placeholders, filter_sections, is_safe_src, render
 
 __all__ = [
@@ -30,14 +31,17 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: The greeting a build or a preview shows where each recipient's own goes.
-SAMPLE_GREETING = "Dear Alex Example,"
+SAMPLE_NAME = "Alex Example"
+SAMPLE_GREETING = f"Dear {SAMPLE_NAME},"
 #: The name of the edition for readers in no segment an article or section is for.
 EVERYONE = "everyone"
 
 
-def sample_placeholders(issue: Issue, /) -> dict[str, str]:
-    """Sample per-recipient values: a greeting, and an unsubscribe link that writes to the team mailbox."""
-    return {"greeting": SAMPLE_GREETING, "unsubscribe_url": f"mailto:{issue.mailbox}?subject=Unsubscribe"}
+def sample_placeholders(issue: Issue, /, languages: tuple[str, ...] | None = None) -> dict[str, str]:
+    """Sample per-recipient values: a greeting (in ``languages``, default the issue's), and an unsubscribe link that writes
+    to the team mailbox."""
+    greeting = SAMPLE_GREETING if languages in (None, ("en",)) else greeter(languages or ())(SAMPLE_NAME)
+    return {"greeting": greeting, "unsubscribe_url": f"mailto:{issue.mailbox}?subject=Unsubscribe"}
 
 
 def audiences(issue: Issue, /) -> list[str]:
@@ -50,7 +54,9 @@ def edition_issue(issue: Issue, audience: Iterable[str] | None, /) -> Issue:
     """``issue`` with only what readers in ``audience`` receive (None: everything; empty: what everyone receives)."""
     if audience is None:
         return issue
-    return dataclasses.replace(issue, sections=filter_sections(issue, frozenset(audience)))
+    chosen = frozenset(audience)
+    return dataclasses.replace(issue, sections=filter_sections(issue, chosen), translations=tuple(
+        dataclasses.replace(version, sections=filter_sections(version, chosen)) for version in issue.translations))
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +102,9 @@ def image_files(issue: Issue, root: str | Path, /) -> tuple[dict[str, Path], lis
 
 def build(
     issue: Issue, out_dir: str | Path, /, *, root: str | Path | None = None, layouts: Path | None = None,
-    audience: Iterable[str] | None = None,
+    audience: Iterable[str] | None = None, languages: tuple[str, ...] | None = None,
 ) -> BuildResult:
-    """Render ``issue`` (the edition of ``audience``, see :func:`edition_issue`) and write it to ``out_dir``.
+    """Render ``issue`` (the edition of ``audience``, see :func:`edition_issue`, in ``languages``) and write it to ``out_dir``.
 
     Local images are copied from ``root`` (the issue folder) to the same
     relative path under ``out_dir``, so the HTML finds them. An image that
@@ -111,8 +117,8 @@ def build(
     images, problems = image_files(issue, root or ".")
     if problems:
         raise ContentError(problems)
-    edition = render(issue, layouts=layouts)
-    sample = sample_placeholders(issue)
+    edition = render(issue, layouts=layouts, languages=languages)
+    sample = sample_placeholders(issue, edition.languages)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = []
     log.info("rendered %s: %d sections, %d articles", out_dir, len(issue.sections), len(issue.articles))
@@ -144,20 +150,29 @@ def _write(path: Path, content: bytes) -> None:
 
 def build_dir(
     issue_dir: str | Path, out_dir: str | Path, /, *, layouts: Path | None = None, audience: Iterable[str] | None = None,
+    languages: tuple[str, ...] | None = None,
 ) -> BuildResult:
-    """Load the issue folder ``issue_dir`` and :func:`build` it (the edition of ``audience``) into ``out_dir``."""
-    return build(load_issue(issue_dir), out_dir, root=issue_dir, layouts=layouts, audience=audience)
+    """Load the issue folder ``issue_dir`` and :func:`build` it (the edition of ``audience`` in ``languages``) into ``out_dir``."""
+    return build(load_issue(issue_dir), out_dir, root=issue_dir, layouts=layouts, audience=audience, languages=languages)
 
 
-def build_editions(issue_dir: str | Path, out_dir: str | Path, /, *, layouts: Path | None = None) -> dict[str, BuildResult]:
-    """Every edition of the issue, each in ``out_dir/<edition>/``: one per segment an article or section is for, and ``everyone``.
+def build_editions(issue_dir: str | Path, out_dir: str | Path, /, *, layouts: Path | None = None,
+                   languages: tuple[str, ...] | None = None) -> dict[str, BuildResult]:
+    """Every edition of the issue, each in ``out_dir/<edition>/``: one per segment an article or section is for, and ``everyone``;
+    in an issue of several languages, each of those in each language too (``everyone@cy``, the bilingual ``everyone@cy+en``),
+    or only in ``languages`` when given.
 
     A reader in several of those segments receives the articles of each.
     """
     issue = load_issue(issue_dir)
     editions = {EVERYONE: frozenset[str]()} | {name: frozenset({name}) for name in audiences(issue)}
-    return {name: build(issue, contained(Path(out_dir), name), root=issue_dir, layouts=layouts, audience=audience)
-            for name, audience in editions.items()}
+    built = {}
+    for language_set in [languages] if languages else editions_of(issue):
+        suffix = "" if language_set == (issue.main_language,) else "@" + "+".join(language_set)
+        for name, audience in editions.items():
+            built[name + suffix] = build(issue, contained(Path(out_dir), name + suffix), root=issue_dir, layouts=layouts,
+                                         audience=audience, languages=language_set)
+    return built
 
 
 def contained(folder: Path, name: str, /) -> Path:

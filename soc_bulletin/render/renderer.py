@@ -31,8 +31,9 @@ from markupsafe import Markup, escape
 
 from ..content.markdown import Styles, markdown_html, markdown_inline_html
 from ..content.model import LOCAL_IMAGE_PATH, Block, Image, Issue, Link, Section, is_safe, strip_unsafe
-from ..errors import RenderError
+from ..errors import ContentError, RenderError
 from .colour import dark_tint
+from .languages import Version, edition_subject, language_page, mark_languages, versions
 from .layout_cache import layout_cache
 from .text import render_text
 
@@ -131,6 +132,13 @@ class Edition:
     html: str
     text: str
     audience: frozenset[str] | None = None
+    #: The languages of the edition, in order: one, or two for a bilingual edition (empty: the issue's own language).
+    languages: tuple[str, ...] = ()
+
+    @property
+    def language_key(self) -> str:
+        """The edition's languages as one word: ``en``, ``cy``, ``cy+en``."""
+        return "+".join(self.languages or (self.issue.language,))
 
 
 def filter_sections(issue: Issue, audience: frozenset[str] | None, /) -> tuple[Section, ...]:
@@ -237,20 +245,27 @@ class Renderer:
             raise RenderError(f"cannot load the layouts in {layouts}: {exc}") from exc
         self.inliner = _inliner(css) if css is not None else None
 
-    def mjml(self, issue: Issue, sections: tuple[Section, ...], /, *, web_url: str = "", manage: bool = False) -> str:
-        """The MJML document of one edition; ``web_url`` adds a "view in browser" link, ``manage`` a link to each
-        recipient's preference page."""
+    def mjml(self, parts: tuple[Version, ...], /, *, web_url: str = "", manage: bool = False) -> str:
+        """The MJML document of one edition (one version per language); ``web_url`` adds a "view in browser" link,
+        ``manage`` a link to each recipient's preference page."""
         tokens = {name: _LayoutToken(token) for name, token in PLACEHOLDERS.items()}
         try:
             return self.template.render(
-                issue=issue, sections=sections, colours=self.colours, placeholders=tokens, toc=self._toc(sections), manage=manage,
-                web_url=_browser_link(web_url),
+                versions=parts, subject=edition_subject(parts), preheader=parts[0].issue.preheader, colours=self.colours,
+                placeholders=tokens, toc=self._toc(parts[0].sections), manage=manage, web_url=_browser_link(web_url),
             )
         except jinja2.TemplateError as exc:
             raise RenderError(f"layout error in {self.layouts}: {exc}") from exc
 
     def _toc(self, sections: tuple[Section, ...]) -> bool:
         return self.toc and sum(len(s.articles) for s in sections) >= TOC_MIN_ARTICLES
+
+    def versions(self, issue: Issue, audience: frozenset[str] | None, languages: tuple[str, ...] | None, /) -> tuple[Version, ...]:
+        """The language versions of one edition (RenderError for a language the issue or the catalogues lack)."""
+        try:
+            return versions(issue, audience, languages or (issue.language,), filter_sections)
+        except (ValueError, ContentError) as exc:
+            raise RenderError(f"cannot render the edition in {'+'.join(languages or ())}: {exc}") from exc
 
     def html(self, mjml_source: str, /) -> str:
         """Compile MJML to HTML (and inline an older layout's ``email.css`` into the elements)."""
@@ -259,28 +274,35 @@ class Renderer:
         except Exception as exc:  # mjml-python raises a bare error type from Rust
             raise RenderError(f"MJML could not be compiled: {exc}") from exc
         head, body = html.split("</head>", 1) if "</head>" in html else ("", html)
-        html = _compact_styles(head) + ("</head>" if head else "") + body
+        html = mark_languages(_compact_styles(head) + ("</head>" if head else "") + body)
         if self.inliner is None:
             return html
         return str(self.inliner.inline(html.replace(_BRACKET, _ASIDE))).replace(_ASIDE, _BRACKET)
 
-    def text(self, issue: Issue, sections: tuple[Section, ...], /, *, web_url: str = "", manage: bool = False) -> str:
-        """The plain-text edition; ``web_url`` and ``manage`` as for :meth:`mjml`."""
-        return render_text(issue, sections, greeting=PLACEHOLDERS["greeting"], unsubscribe_url=PLACEHOLDERS["unsubscribe_url"],
-                           toc=self._toc(sections), web_url=_browser_link(web_url),
-                           preferences_url=PLACEHOLDERS["preferences_url"] if manage else "")
+    def text(self, parts: tuple[Version, ...], /, *, web_url: str = "", manage: bool = False) -> str:
+        """The plain-text edition, its language versions in the same order; ``web_url`` and ``manage`` as for :meth:`mjml`."""
+        return "\n".join(
+            render_text(part.issue, part.sections, greeting=PLACEHOLDERS["greeting"] if part.greet else "",
+                        unsubscribe_url=PLACEHOLDERS["unsubscribe_url"], toc=self._toc(part.sections), web_url=_browser_link(web_url),
+                        preferences_url=PLACEHOLDERS["preferences_url"] if manage else "", words=part.words,
+                        date_label=part.date_label, elsewhere=part.elsewhere)
+            for part in parts)
 
     def render(self, issue: Issue, /, *, audience: frozenset[str] | None = None, web_url: str = "",
-               manage: bool = False) -> Edition:
-        """Render one edition of ``issue`` for ``audience`` (None: everything).
+               manage: bool = False, languages: tuple[str, ...] | None = None) -> Edition:
+        """Render one edition of ``issue`` for ``audience`` (None: everything) in ``languages`` (default: the issue's own).
 
-        ``web_url`` is the issue's page in the web archive, linked at the top; ``manage`` links the preference page.
+        Two languages make one bilingual edition: the whole issue in the first, then in the second, each marked with
+        its ``lang``. ``web_url`` is the issue's page in the web archive, linked at the top; ``manage`` links the
+        preference page.
         """
-        sections = filter_sections(issue, audience)
-        source = self.mjml(issue, sections, web_url=web_url, manage=manage)
+        parts = self.versions(issue, audience, languages)
+        web_url = language_page(web_url, parts[0].lang, issue) or web_url if web_url else ""  # the page in its first language
+        source = self.mjml(parts, web_url=web_url, manage=manage)
         return Edition(
-            issue=issue, subject=strip_unsafe(issue.email_subject), preheader=strip_unsafe(issue.preheader),
-            mjml=source, html=self.html(source), text=self.text(issue, sections, web_url=web_url, manage=manage), audience=audience,
+            issue=parts[0].issue, subject=strip_unsafe(edition_subject(parts)), preheader=strip_unsafe(parts[0].issue.preheader),
+            mjml=source, html=self.html(source), text=self.text(parts, web_url=web_url, manage=manage), audience=audience,
+            languages=tuple(part.lang for part in parts),
         )
 
 
@@ -318,11 +340,12 @@ def _renderer(layouts: Path, toc: bool) -> Renderer:
 
 def render(
     issue: Issue, /, *, audience: Iterable[str] | None = None, layouts: Path | None = None, web_url: str = "",
-    toc: bool = True,
+    toc: bool = True, languages: tuple[str, ...] | None = None,
 ) -> Edition:
-    """Render ``issue`` to an :class:`Edition`; layouts are compiled once per folder (``toc``: see :class:`Renderer`)."""
+    """Render ``issue`` to an :class:`Edition`; layouts are compiled once per folder (``toc``: see :class:`Renderer`,
+    ``languages``: :meth:`Renderer.render`)."""
     renderer = _renderer(layouts or DEFAULT_LAYOUTS, toc)
-    return renderer.render(issue, audience=None if audience is None else frozenset(audience), web_url=web_url)
+    return renderer.render(issue, audience=None if audience is None else frozenset(audience), web_url=web_url, languages=languages)
 
 
 def web_url(base_url: str, issue_folder_name: str, /) -> str:

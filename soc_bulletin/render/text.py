@@ -35,6 +35,7 @@ from ..content.model import (
     Text,
     strip_unsafe,
 )
+from ..content.wording import Wording, wording
 
 __all__ = ["QP_LINE", "WIDTH", "defuse_text", "qp_width", "render_text"]
 
@@ -96,61 +97,69 @@ def _markdown(source: str, /) -> str:
 
 def render_text(
     issue: Issue, sections: tuple[Section, ...], /, *, greeting: str, unsubscribe_url: str, toc: bool = True, web_url: str = "",
-    preferences_url: str = "",
+    preferences_url: str = "", words: Wording | None = None, date_label: str = "", elsewhere: str = "",
 ) -> str:
     """The text edition of ``issue`` with these ``sections`` (already filtered); ``toc`` adds "In this issue", ``web_url``
     the link to the issue's page at the top (as the HTML edition has it), ``preferences_url`` a link to the reader's
-    preference page."""
+    preference page; ``greeting`` "" leaves the greeting out. ``words`` are the fixed words (default: the issue's language's);
+    ``elsewhere`` says (after the welcome) which articles a bilingual edition's other part holds."""
+    _ = words or wording(issue.language)
+    date_label = date_label or _.month_year(issue.date)
     c = defuse_text  # every part made from content goes through it; the tokens do not
+    number = _("Issue %(number)s", number=issue.number)
+    browser, mailbox = _("View this bulletin in your browser"), _("To suggest an article, give feedback or ask a question, write to the team mailbox:")
+    partner, unsubscribe = _("You receive this bulletin as a partner of the team."), _("Unsubscribe at any time:")
     parts = [
-        *([f"View this bulletin in your browser: <{web_url}>", ""] if web_url else []),
+        *([f"{browser}: <{web_url}>", ""] if web_url else []),
         _RULE,
         c(issue.title.upper()),
-        f"{issue.date_label} Issue {issue.number}",
+        f"{date_label} {number}",
         *([c(_wrap(issue.strapline))] if issue.strapline else []),
         _RULE,
-        "",
-        greeting,
+        *(["", greeting] if greeting else []),
         "",
         c(issue.welcome.title.upper()),
         "",
         c(_markdown(issue.welcome.body)),
+        *(["", _wrap(elsewhere)] if elsewhere else []),
     ]
     if toc and sections:
-        parts += ["", "", "IN THIS ISSUE", "~" * len("IN THIS ISSUE")]
+        heading = _("In this issue").upper()
+        parts += ["", "", heading, "~" * len(heading)]
         for section in sections:
-            parts += ["", c(_wrap(section.kind))]
+            parts += ["", c(_wrap(section.label))]
             parts += [c(_wrap(article.title, indent="- ", hanging="  ")) for article in section.articles]
     for section in sections:
-        parts += ["", "", _RULE, c(section.kind.upper()), _RULE]
+        parts += ["", "", _RULE, c(section.label.upper()), _RULE]
         for article in section.articles:
-            parts += ["", c(_article(article))]
+            note = _("This article is in %(language)s only.", language=_.language_name(article.language)) if article.language else ""
+            parts += ["", *([_wrap(note), ""] if note else []), c(_article(article, _))]
     parts += [
         "", "", _RULE,
-        c(_wrap(f"{issue.title} · {issue.date_label} · Issue {issue.number}")),
+        c(_wrap(f"{issue.title} · {date_label} · {number}")),
         "",
-        c(_wrap(f"To suggest an article, give feedback or ask a question, write to the team mailbox: {issue.mailbox}")),
+        c(_wrap(f"{mailbox} {issue.mailbox}")),
         "",
-        _wrap("You receive this bulletin as a partner of the team. Unsubscribe at any time:"),
+        _wrap(f"{partner} {unsubscribe}"),
         unsubscribe_url,
-        *(["", "Manage your subscription (your details, a pause, a new address):", preferences_url] if preferences_url else []),
+        *(["", _("Manage your subscription (your details, a pause, a new address):"), preferences_url] if preferences_url else []),
         "",
     ]
     return "\n".join(parts)
 
 
-def _article(article: Article) -> str:
+def _article(article: Article, words: Wording) -> str:
     title = _wrap(article.title)
     out = [title, _THIN[: min(WIDTH, max(len(line) for line in title.split("\n")))]]
     if article.standfirst:
         out += ["", _wrap(article.standfirst)]
     for block in article.blocks:
-        out += ["", _block(block)]
+        out += ["", _block(block, words)]
     out += ["", _THIN]
     return "\n".join(out)
 
 
-def _block(block: Block) -> str:
+def _block(block: Block, _: Wording) -> str:
     match block:
         case Text(markdown=source):
             return _markdown(source)
@@ -165,7 +174,7 @@ def _block(block: Block) -> str:
         case Callout(title=title, body=body):
             return "\n".join([_BOX, title, "~" * min(WIDTH, len(title)), "", _markdown(body), _BOX])
         case Image(alt=alt, caption=caption):
-            return _wrap(f"[Image: {alt}]" + (f" {caption}" if caption else ""))
+            return _wrap(_("[Image: %(alt)s]", alt=alt) + (f" {caption}" if caption else ""))
         case Link(url=url, text=text):
             return _wrap(f"{text}: {url}" if text else url)
         case Contacts(title=title, contacts=contacts):

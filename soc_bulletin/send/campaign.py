@@ -52,6 +52,7 @@ from .engine import DeliveryOptions, DeliveryReport, backoff, deliver
 from .failure_policy import record_refusal
 from .forgotten import already_had, erased
 from .guards import check_stale, freeze
+from .languages import edition_languages, language_warnings, with_language
 from .message import MessageTemplate
 from .preflight import (
     audiences,
@@ -165,9 +166,11 @@ class Campaign:
             raise ContentError([Problem(str(issue_dir / "issue.yaml"), 0, 0, "SB060",
                                         f"The audience '{n}' is not a segment in {segments.path or 'segments.yaml'}.") for n in unknown])
         selected = select_recipients(subscribers, chosen, suppressions)
+        warnings += language_warnings(selected, issue)
 
         def edition_of(sub: Subscriber) -> str:
-            return edition_key(frozenset(n for n in targeted if segments[n].matches(sub)))
+            key = edition_key(frozenset(n for n in targeted if segments[n].matches(sub)))
+            return with_language(key, edition_languages(sub, issue), issue)
 
         recipients = [(sub, edition_of(sub)) for sub in selected]
         chosen_keys = {sub.key for sub in selected} | {sub.key for sub in subscribers if erased(suppressions, sub)}

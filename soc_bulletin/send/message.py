@@ -31,9 +31,11 @@ from pathlib import Path
 from ..config import check_list_id, parse_mailbox
 from ..errors import ConfigError, RecipientRefused
 from ..render.as_sent import EncodedHtml, content_id, with_content_ids
+from ..render.languages import greeter
 from ..render.renderer import Edition
 from ..terminal import printable
 from .dkim import DkimKey
+from .languages import in_language
 from .textpart import TextPart
 from .unsubscribe import Unsubscribe
 from .verp import verp_address
@@ -221,6 +223,8 @@ class MessageTemplate:
         images = images or {}
         related = [self._image_part(path, content_id(n, digest, self.domain)) for n, (_, path) in enumerate(sorted(images.items()), 1)]
         self._text = TextPart(edition.text)
+        self._greeting = greeter(edition.languages or (edition.issue.language,))
+        self._language = (edition.languages or (edition.issue.language,))[0]
         self._html = EncodedHtml(with_content_ids(edition.html, images, digest, self.domain))
         #: the HTML part's bytes as sent, with the longest values a recipient is given (Gmail clips over 102 KB)
         self.html_bytes = self._html.size()
@@ -278,7 +282,7 @@ class MessageTemplate:
         name = clean_header_text(name)
         links = self.unsubscribe.links(address)
         message_id = self.message_id(address)
-        greeting = f"Dear {name}," if name else "Hello,"
+        greeting = self._greeting(name)
         if links.https:
             list_unsubscribe = f"List-Unsubscribe: <{links.https}>,\r\n <{links.mailto}>\r\n"
         else:
@@ -290,8 +294,9 @@ class MessageTemplate:
         ]
         if self._one_click:
             headers.append(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n")
-        text = self._text.chunks({"greeting": greeting, "unsubscribe_url": links.preferred, "preferences_url": links.preferences})
-        body_html = self._html.chunks({"greeting": html.escape(greeting), "unsubscribe_url": html.escape(links.preferred),
+        unsubscribe_url = in_language(links.preferred, self._language)
+        text = self._text.chunks({"greeting": greeting, "unsubscribe_url": unsubscribe_url, "preferences_url": links.preferences})
+        body_html = self._html.chunks({"greeting": html.escape(greeting), "unsubscribe_url": html.escape(unsubscribe_url),
                                        "preferences_url": html.escape(links.preferences)})
         parts = _coalesce([self._static_headers, *headers, self._text_head, *text, self._html_head, *body_html, self._tail])
         if self.dkim is not None:

@@ -26,6 +26,7 @@ from ..render.renderer import Edition, Renderer, filter_sections
 from ..store.base import Store, new_secret
 from ..store.ledger import Ledger, State
 from ..store.open import keys_of, named_csv
+from .languages import split_key
 from .message import DkimKey, MessageTemplate, Sender
 from .unsubscribe import Unsubscribe
 
@@ -133,9 +134,11 @@ def segments_for(segments_file: str | Path | None, settings: Settings) -> Segmen
 
 
 def render_edition(issue: Issue, key: str, renderer: Renderer, url: str, *, manage: bool = False) -> Edition:
-    """The edition named ``key`` (see :func:`edition_key`); ``manage`` links each recipient's preference page."""
+    """The edition named ``key`` (see :func:`edition_key`, and :func:`~.languages.with_language` for its language);
+    ``manage`` links each recipient's preference page."""
+    key, languages = split_key(key)
     audience = None if not audiences(issue) else frozenset() if key == EVERYONE else frozenset(key.split("+"))
-    return renderer.render(issue, audience=audience, web_url=url, manage=manage)
+    return renderer.render(issue, audience=audience, web_url=url, manage=manage, languages=languages)
 
 
 def message_templates(editions: dict[str, Edition], /, *, issue_dir: Path, identity: str, settings: Settings,

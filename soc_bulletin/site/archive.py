@@ -7,9 +7,12 @@ Layout of a site::
     SITE_DIR/<folder>/index.html     the email HTML (greeting and unsubscribe filled for the web)
     SITE_DIR/<folder>/index.txt      the text edition (UTF-8)
     SITE_DIR/<folder>/text.html      the text edition as a page
+    SITE_DIR/<folder>/index.cy.html  an issue of several languages: the same three pages in each other language
     SITE_DIR/<folder>/images/...     the issue's local images
     SITE_DIR/feed.xml                an Atom feed of the issues (RFC 4287), linked from every page
 
+Each language's pages of an issue link to the others' (``hreflang`` in the head,
+and a link above the email, in the language it leads to).
 ``<folder>`` is the issue folder's name (``2019-08``), so an issue's URL never
 changes: :func:`web_url` gives the "view in browser" link a sender puts in the
 email. Pages carry no scripts, web fonts or trackers. Each issue's web page
@@ -37,9 +40,11 @@ from markupsafe import Markup
 from ..check.editorial import unfinished
 from ..content.load import ISSUE_FILE, load_issue
 from ..content.model import Issue
+from ..content.wording import Wording, wording
 from ..errors import ConfigError, ContentError, RenderError
 from ..problems import Problem
 from ..render.build import edition_issue, image_files
+from ..render.languages import greeter, language_page
 from ..render.renderer import DEFAULT_LAYOUTS, fill_placeholders, render, web_url
 from .accessibility import statement
 from .feed import FEED_FILE, atom_feed
@@ -53,13 +58,15 @@ TEXT_TEMPLATE = "archive-text.html.j2"
 STATEMENT_TEMPLATE = "archive-accessibility.html.j2"
 STATEMENT_PAGE = "accessibility.html"
 
-# Above the email on its web page: back to the list, and the statement. The "view in browser" bar's class
-# gives the links their dark-scheme colour.
-_ARCHIVE_LINKS = (
-    '<nav aria-label="Archive" class="sb-top" style="max-width:600px;margin:0 auto;padding:8px 24px;text-align:center;'
-    'font:14px/1.5 Arial,Helvetica,sans-serif;"><a href="../index.html" style="color:#1d3557;">All issues</a> · '
-    f'<a href="../{STATEMENT_PAGE}" style="color:#1d3557;">Accessibility statement</a></nav>'
-)
+# Above the email on its web page: back to the list, the statement, and the issue in its other languages. The
+# "view in browser" bar's class gives the links their dark-scheme colour.
+def _archive_links(_: Wording, alternates: str, /) -> str:
+    label, issues, accessibility = escape(_("Archive")), escape(_("All issues")), escape(_("Accessibility statement"))
+    return (
+        f'<nav aria-label="{label}" class="sb-top" style="max-width:600px;margin:0 auto;padding:8px 24px;'
+        f'text-align:center;font:14px/1.5 Arial,Helvetica,sans-serif;"><a href="../index.html" style="color:#1d3557;">'
+        f'{issues}</a> · <a href="../{STATEMENT_PAGE}" style="color:#1d3557;">{accessibility}</a>{alternates}</nav>'
+    )
 _BODY_START = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 
 
@@ -88,8 +95,27 @@ def public_issue(issue: Issue, folder: str, /) -> tuple[Issue, list[str]]:
 
 
 def web_placeholders(issue: Issue, /) -> dict[str, str]:
-    """Placeholder values for a page anyone may read: no name, unsubscribe by writing to the team."""
-    return {"greeting": "Hello,", "unsubscribe_url": f"mailto:{issue.mailbox}?subject=Unsubscribe"}
+    """Placeholder values for a page anyone may read: no name (greeted in the issue's language), unsubscribe by writing to the team."""
+    return {"greeting": greeter((issue.language,))(""), "unsubscribe_url": f"mailto:{issue.mailbox}?subject=Unsubscribe"}
+
+
+def _alternates(issue: Issue, language: str, /) -> tuple[str, str]:
+    """The ``hreflang`` links of the head of ``language``'s page of ``issue``, and the visible links to the other languages."""
+    if len(issue.languages) < 2:
+        return "", ""
+    head = "".join(f'<link rel="alternate" hreflang="{other}" href="{language_page("", other, issue) or "index.html"}">\n'
+                   for other in issue.languages)
+    shown = "".join(f' · <a href="{language_page("", other, issue) or "index.html"}" hreflang="{other}" lang="{other}" '
+                    f'style="color:#1d3557;">{escape(_own_name(other))}</a>' for other in issue.languages if other != language)
+    return head, shown
+
+
+def _own_name(language: str, /) -> str:
+    """A language's name in itself ("Cymraeg", "English"): how a link to a page in it is labelled."""
+    from ..content.wording import wording  # noqa: PLC0415
+
+    name = wording(language).language_name(language)
+    return name[:1].upper() + name[1:]
 
 
 def issue_folders(issues_dir: str | Path, /) -> list[Path]:
@@ -114,18 +140,18 @@ def _page(env: jinja2.Environment, name: str, /, **context: object) -> str:
         raise RenderError(f"layout error in {name}: {exc}") from exc
 
 
-def _with_canonical(html: str, url: str, /) -> str:
-    """An issue's page with its canonical address (when the site has one) and the archive's feed."""
+def _with_canonical(html: str, url: str, /, alternates: str = "") -> str:
+    """An issue's page with its canonical address (when the site has one), the archive's feed and its other languages."""
     feed = f'<link rel="alternate" type="application/atom+xml" title="All issues" href="../{FEED_FILE}">\n'
     canonical = f'<link rel="canonical" href="{escape(url)}">\n' if url else ""
-    return html.replace("</head>", f"{canonical}{feed}</head>", 1)
+    return html.replace("</head>", f"{canonical}{feed}{alternates}</head>", 1)
 
 
-def _with_archive_links(html: str, /) -> str:
+def _with_archive_links(html: str, words: Wording, /, alternates: str = "") -> str:
     match = _BODY_START.search(html)
     if match is None:
         raise RenderError("the layout's HTML has no <body> to put the archive's links in")
-    return html[:match.end()] + _ARCHIVE_LINKS + html[match.end():]
+    return html[:match.end()] + _archive_links(words, alternates) + html[match.end():]
 
 
 def _write(path: Path, content: str, files: list[Path]) -> None:
@@ -214,23 +240,17 @@ def build_archive(
     entries = []
     for folder, issue in loaded:
         name = folder.name
-        url = web_url(base_url, name)
-        edition = render(issue, layouts=layouts)
         out = site_dir / name
-        web_page = _with_archive_links(fill_placeholders(edition.html, web_placeholders(issue)))
-        _write(out / "index.html", _with_canonical(web_page, url), result.files)
-        text = fill_placeholders(edition.text, web_placeholders(issue))
-        _write(out / "index.txt", text, result.files)
-        page = _page(env, TEXT_TEMPLATE, issue=issue, text=text, canonical=url and f"{url}text.html",
-                     statement_href=f"../{STATEMENT_PAGE}")
-        _write(out / "text.html", page, result.files)
+        for language in issue.languages:
+            _language_pages(env, issue, language, web_url(base_url, name), out, layouts, result.files)
         for src, source in images[folder].items():
             target = out / src
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
             result.files.append(target)
         entries.append({
-            "folder": name, "issue": issue,
+            "folder": name, "issue": issue, "alternates": [
+                (other, f"{quote(name)}/{language_page('', other, issue)}", _own_name(other)) for other in issue.languages[1:]],
             "href": f"{quote(name)}/index.html", "text_href": f"{quote(name)}/text.html",
         })
         result.issues.append(name)
@@ -248,3 +268,25 @@ def build_archive(
                                             canonical=canonical and f"{canonical}{STATEMENT_PAGE}"), result.files)
     _write(site_dir / FEED_FILE, atom_feed([(folder.name, issue) for folder, issue in loaded], base_url=base_url), result.files)
     return result
+
+
+def _language_pages(env: jinja2.Environment, issue: Issue, language: str, url: str, out: Path, layouts: Path, files: list[Path]) -> None:
+    """An issue's web page, text edition and text page in ``language`` (``index.html`` or ``index.<lang>.html``...)."""
+    edition = render(issue, layouts=layouts, languages=(language,))
+    version = edition.issue
+    suffix = "" if language == issue.main_language else f".{language}"
+    head, shown = _alternates(issue, language)
+    page_url = url and (language_page(url, language, issue) or url)
+    web_page = _with_archive_links(fill_placeholders(edition.html, web_placeholders(version)), wording_of(version), shown)
+    _write(out / f"index{suffix}.html", _with_canonical(web_page, page_url, head), files)
+    text = fill_placeholders(edition.text, web_placeholders(version))
+    _write(out / f"index{suffix}.txt", text, files)
+    page = _page(env, TEXT_TEMPLATE, issue=version, text=text, canonical=url and f"{url}text{suffix}.html",
+                 statement_href=f"../{STATEMENT_PAGE}", web_href=f"index{suffix}.html", subject=edition.subject,
+                 date_label=wording_of(version).month_year(version.date), _=wording_of(version))
+    _write(out / f"text{suffix}.html", page, files)
+
+
+def wording_of(issue: Issue, /) -> Wording:
+    """The fixed words of ``issue``'s language."""
+    return wording(issue.language)

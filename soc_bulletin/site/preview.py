@@ -43,10 +43,10 @@ from ..content.load import FileCache, IssueSource, read_issue
 from ..content.model import Issue
 from ..errors import BulletinError
 from ..problems import Problem
-from ..render.build import EVERYONE, audiences, edition_issue, sample_placeholders
+from ..render.build import EVERYONE, edition_issue, sample_placeholders
 from ..render.renderer import DEFAULT_LAYOUTS, Edition, Renderer, fill_placeholders
 from .latest import LatestWorker
-from .preview_page import FULL, NOTHING_YET, page
+from .preview_page import FULL, NOTHING_YET, editions_of, page
 from .watch import Watcher
 
 __all__ = ["PreviewBuild", "PreviewServer", "build_preview", "check_preview", "render_preview", "serve_preview"]
@@ -82,12 +82,6 @@ class PreviewBuild:
     checked: bool = True
     #: this build's render before sample values are filled in, which the check judges
     edition: Edition | None = field(default=None, compare=False, repr=False)
-
-
-def editions_of(issue: Issue, /) -> tuple[str, ...]:
-    """The editions of ``issue``: every article, and when some have an audience, ``everyone`` and each segment."""
-    targeted = audiences(issue)
-    return (FULL, EVERYONE, *targeted) if targeted else (FULL,)
 
 
 def _shown(problem: Problem) -> Problem:
@@ -256,13 +250,14 @@ class PreviewServer:
         with self._rendering:
             cached = self._editions.get((build.number, key))
             if cached is None:
-                issue = edition_issue(build.issue, frozenset() if key == EVERYONE else frozenset({key}))
+                audience, _, languages = key.partition("@")
+                issue = edition_issue(build.issue, None if not audience else frozenset() if audience == EVERYONE else {audience})
                 try:
-                    edition = build.renderer.render(issue)
+                    edition = build.renderer.render(issue, languages=tuple(languages.split("+")) if languages else None)
                 except Exception as exc:  # a layout broken since: say so in the frame
                     log.warning("rendering edition %s failed: %s", key, exc)
                     return NOTHING_YET, str(exc)
-                sample = sample_placeholders(issue)
+                sample = sample_placeholders(issue, edition.languages)
                 cached = (fill_placeholders(edition.html, sample), fill_placeholders(edition.text, sample))
                 self._editions = {k: v for k, v in self._editions.items() if k[0] == build.number}
                 self._editions[(build.number, key)] = cached

@@ -12,19 +12,31 @@ from html import escape
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from ..content.model import Issue
 from ..problems import Severity
+from ..render.build import EVERYONE, audiences
+from ..render.languages import editions_of as language_editions
 
 if TYPE_CHECKING:
     from .preview import PreviewBuild
 
-__all__ = ["FULL", "NOTHING_YET", "edition_label", "page"]
+__all__ = ["FULL", "NOTHING_YET", "edition_label", "editions_of", "page"]
 
 #: The edition key of the whole issue, every article (the editor's view); the default.
 FULL = ""
 
 
+def editions_of(issue: Issue, /) -> tuple[str, ...]:
+    """The editions of ``issue``: every article, and when some have an audience, ``everyone`` and each segment; every
+    article in each other language and in both (``@cy``, ``@cy+en``) when the issue has several."""
+    targeted = audiences(issue)
+    return ((FULL, EVERYONE, *targeted) if targeted else (FULL,)) + tuple(f"@{'+'.join(k)}" for k in language_editions(issue)[1:])
+
+
 def edition_label(key: str, /) -> str:
     """How the switcher names an edition."""
+    if "@" in key:
+        return f"Every article: {key.partition('@')[2].replace('+', ' and ')}"
     if key == FULL:
         return "Every article"
     if key == "everyone":
