@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..store.people import Person
 from . import web
-from .signup import details_fields, read_address, read_details
+from .signup import Details, details_fields, read_address, read_details
 
 if TYPE_CHECKING:
     from .selfservice import Page, SelfService
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 __all__ = ["act", "page"]
 
 MAX_PAUSE_DAYS = 366
+#: the suppressions a person may take back themselves (a bounce or a complaint needs a confirmed sign-up)
+OWN_SOURCES = ("one-click", "mail", "preferences")
 
 
 def _one(form: Mapping[str, Sequence[str]], name: str) -> str:
@@ -31,8 +33,6 @@ def _one(form: Mapping[str, Sequence[str]], name: str) -> str:
 
 async def act(service: SelfService, address: str, form: Mapping[str, Sequence[str]], /) -> tuple[str, dict[str, str]]:
     """Carry out the form's ``action`` for ``address``: (a notice of what was done, or problems by field)."""
-    from .selfservice import OWN_SOURCES
-
     store = service.store
     action = _one(form, "action")
     now = time.time()
@@ -116,13 +116,13 @@ def page(service: SelfService, address: str, person: Person, suppressed: bool, n
     if person.paused_on(dt.date.today()):
         status += f" It is paused until {_day(person.paused_until)}."
     parts.append(web.paragraph(status))
-    shown = person
+    details = Details.of(person)
     if errors and _one(form, "action") == "details":
-        shown = read_details(form, service.choices)[0].onto(person)
+        details = read_details(form, service.choices)[0]  # what was typed, with its problems
     parts += [
         "<h2>Your details</h2>\n",
         web.button_form("Save your details", {"action": "details"},
-                        inner=details_fields(service.choices, shown, errors if _one(form, "action") == "details" else {})),
+                        inner=details_fields(service.choices, details, errors if _one(form, "action") == "details" else {})),
         "<h2>Pause the bulletin</h2>\n",
         web.button_form("Pause", {"action": "pause"}, inner=web.text_field(
             "until", "Start again on", _one(form, "until"), error=errors.get("until", ""), kind="date",

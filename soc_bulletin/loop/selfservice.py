@@ -55,8 +55,6 @@ __all__ = ["PER_DAY", "PER_HOUR", "Page", "SelfService"]
 log = logging.getLogger(__name__)
 
 PER_HOUR, PER_DAY = 3, 10  # confirmation mails to one address
-#: the suppressions a person may take back themselves (a bounce or a complaint needs a confirmed sign-up)
-OWN_SOURCES = ("one-click", "mail", "preferences")
 _T = TypeVar("_T")
 #: a page: (status, HTML)
 Page = tuple[int, str]
@@ -98,10 +96,9 @@ class SelfService:
         """The sign-up form (with what was typed and its problems, when it came back)."""
         errors = errors or {}
         typed = values or {}
-        person = read_details(typed, self.choices)[0].onto(Person("typed@example.invalid")) if values is not None else None
         inner = (web.text_field("email", "Email address", (typed.get("email") or [""])[0], error=errors.get("email", ""),
                                 kind="email", autocomplete="email", required=True)
-                 + details_fields(self.choices, person, errors) + web.paragraph(WORDING))
+                 + details_fields(self.choices, read_details(typed, self.choices)[0], errors) + web.paragraph(WORDING))
         body = (web.error_summary(errors) + web.paragraph(f"Get {self.name} by email. We send a link to your address "
                                                           "first: nothing is sent until you confirm.")
                 + web.button_form("Subscribe", inner=inner))

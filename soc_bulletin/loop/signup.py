@@ -76,6 +76,11 @@ class Details:
         return replace(person, name=self.name, organisation=self.organisation, region=self.region, tags=self.tags,
                        language=self.language)
 
+    @classmethod
+    def of(cls, person: Person, /) -> Details:
+        """The details ``person`` has now."""
+        return cls(person.name, person.organisation, person.region, person.tags, person.language)
+
 
 def read_details(form: Mapping[str, Sequence[str]], choices: Choices, /) -> tuple[Details, dict[str, str]]:
     """The name, organisation, region, tags and language a form sent, and a problem per field that is wrong."""
@@ -108,10 +113,10 @@ def read_details(form: Mapping[str, Sequence[str]], choices: Choices, /) -> tupl
     return details, errors
 
 
-def details_fields(choices: Choices, person: Person | None, errors: Mapping[str, str], /) -> str:
-    """The fields of a person's details, filled from ``person``."""
-    name, organisation = (person.name, person.organisation) if person else ("", "")
-    region, tags, language = (person.region, person.tags, person.language) if person else ("", frozenset(), "")
+def details_fields(choices: Choices, details: Details, errors: Mapping[str, str], /) -> str:
+    """The fields of a person's details, filled with ``details``."""
+    name, organisation, region, tags, language = (details.name, details.organisation, details.region, details.tags,
+                                                  details.language)
     parts = [
         web.text_field("name", "Your name", name, error=errors.get("name", ""), autocomplete="name",
                        hint="So the bulletin can greet you by name (optional)"),
@@ -160,4 +165,4 @@ def confirmation_mail(settings: Settings, /, *, to: str, link: str, kind: str, n
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to it
     message.set_content(text)
     envelope = settings.sending.envelope_sender or address
-    return OutgoingMessage(envelope, to, message_id, bytes(message.as_bytes(policy=message.policy.clone(linesep="\r\n"))))
+    return OutgoingMessage(envelope, to, message_id, message.as_bytes(policy=message.policy.clone(linesep="\r\n")))
