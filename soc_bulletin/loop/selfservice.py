@@ -115,7 +115,7 @@ class SelfService:
         consent = {"given": _iso(now), "wording": WORDING_VERSION, "page": client_page}
         person = details.onto(Person(address, origin="signup", consent=consent))
         if not await self._mail_request("signup", address, person, now):
-            return self._failed()
+            return self.unavailable()
         return self.respond("Check your email", web.paragraph(
             f"If {address} can receive {self.name}, we have sent it a link to confirm. The link works for {CONFIRM_DAYS} "
             "days. If nothing arrives in a few minutes, check your junk folder."))
@@ -146,13 +146,10 @@ class SelfService:
             return False
         return True
 
-    def _failed(self) -> Page:
+    def unavailable(self) -> Page:
+        """The page when a request could not be carried out (the store, or the mail, could not be used)."""
         return self.respond("Please try again", web.paragraph(
             "Your request could not be completed. Nothing was changed. Please try again in a few minutes."), status=503)
-
-    def unavailable(self) -> Page:
-        """The page when the store cannot be used."""
-        return self._failed()
 
     def accessibility(self) -> Page:
         """The accessibility statement."""
