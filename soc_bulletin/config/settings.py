@@ -25,6 +25,7 @@ import codecs
 import difflib
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -337,39 +338,50 @@ def _table(cls: type, data: Any, section: str, lines: _Lines, problems: _Problem
 
 def _check_value(key: str, value: str) -> str | None:
     """Why the string setting ``key`` cannot be ``value``, or None."""
-    if key in ("suppressed", "segments", "subscribers", "ledger", "outbox", "layouts"):
-        if not value.strip():
-            return "is empty; leave the key out for the default"
-        return control_problem(value) or (f"is {len(value)} characters long; at most {MAX_PATH}" if len(value) > MAX_PATH else None)
+    if key in _PATH_KEYS:
+        return "is empty; leave the key out for the default" if not value.strip() else _path_problem(value)
     if not value:
         return None  # the other settings are optional: empty means not set
-    if key in ("from", "contact"):
-        try:
-            parse_mailbox(value)
-        except ConfigError as exc:
-            return str(exc)
-        return None
-    if key == "envelope_sender":
-        try:
-            parse_mailbox(value, display_name=False)
-        except ConfigError as exc:
-            return str(exc)
-        return None
-    if key in ("base_url", "unsubscribe_base_url"):
-        return check_url(value)
-    if key == "url":
-        return check_ledger_url(value)
-    if key == "list_id":
-        return check_list_id(value)
-    if key == "nameservers":
-        return check_nameservers(value)
-    if key == "dkim_selector":
-        problem = control_problem(value)
-        if problem:
-            return problem
-        if len(value) > 253 or not DNS_NAME.fullmatch(value):
-            return "must be a DNS label such as 'bulletin' (letters, digits and -, at most 63 each, dots between labels)"
-        return None
-    if key == "dkim_key":
-        return control_problem(value) or (f"is {len(value)} characters long; at most {MAX_PATH}" if len(value) > MAX_PATH else None)
+    check = _VALUE_CHECKS.get(key)
+    return check(value) if check else None
+
+
+#: settings that name a file or folder (relative to the settings file)
+_PATH_KEYS = ("suppressed", "segments", "subscribers", "ledger", "outbox", "layouts")
+
+
+def _path_problem(value: str) -> str | None:
+    return control_problem(value) or (f"is {len(value)} characters long; at most {MAX_PATH}" if len(value) > MAX_PATH else None)
+
+
+def _mailbox_problem(value: str) -> str | None:
+    try:
+        parse_mailbox(value)
+    except ConfigError as exc:
+        return str(exc)
     return None
+
+
+def _envelope_sender_problem(value: str) -> str | None:
+    try:
+        parse_mailbox(value, display_name=False)
+    except ConfigError as exc:
+        return str(exc)
+    return None
+
+
+def _selector_problem(value: str) -> str | None:
+    problem = control_problem(value)
+    if problem:
+        return problem
+    if len(value) > 253 or not DNS_NAME.fullmatch(value):
+        return "must be a DNS label such as 'bulletin' (letters, digits and -, at most 63 each, dots between labels)"
+    return None
+
+
+#: how each other string setting is checked, when it is not empty
+_VALUE_CHECKS: dict[str, Callable[[str], str | None]] = {
+    "from": _mailbox_problem, "contact": _mailbox_problem, "envelope_sender": _envelope_sender_problem,
+    "base_url": check_url, "unsubscribe_base_url": check_url, "url": check_ledger_url, "list_id": check_list_id,
+    "nameservers": check_nameservers, "dkim_selector": _selector_problem, "dkim_key": _path_problem,
+}

@@ -8,7 +8,7 @@ localhost) without credentials, ``list_id`` is an RFC 2919 list id.
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from ..errors import ConfigError
 from ..terminal import printable
@@ -114,6 +114,20 @@ def parse_mailbox(value: str, /, *, display_name: bool = True) -> tuple[str, str
 
 def check_url(value: str, /) -> str | None:
     """Why ``value`` is not a safe URL to publish (``https:``, or ``http:`` on localhost), or None."""
+    problem = _url_text_problem(value)
+    if problem:
+        return problem
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError as exc:
+        return f"is not a valid URL ({exc})"
+    return _scheme_problem(parts.scheme.lower(), host) or _url_parts_problem(value, parts, host)
+
+
+def _url_text_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a URL as text: control characters, its length, non-ASCII or other characters."""
     problem = control_problem(value)
     if problem:
         return problem
@@ -124,18 +138,20 @@ def check_url(value: str, /) -> str | None:
     if not _URL_CHARS.fullmatch(value):
         bad = sorted({c for c in value if not _URL_CHARS.fullmatch(c)})
         return f"has characters a URL cannot hold ({printable(' '.join(repr(c) for c in bad))}); percent-encode them"
-    try:
-        parts = urlsplit(value)
-        host = parts.hostname or ""
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
-    except ValueError as exc:
-        return f"is not a valid URL ({exc})"
-    scheme = parts.scheme.lower()
+    return None
+
+
+def _scheme_problem(scheme: str, host: str) -> str | None:
     if scheme == "http":
         if host not in _LOCAL_HOSTS:
             return "must start with https:// (plain http:// is only for localhost)"
     elif scheme != "https":
         return "must start with https://" + (f" (not {scheme}:)" if scheme else "")
+    return None
+
+
+def _url_parts_problem(value: str, parts: SplitResult, host: str) -> str | None:
+    """Why a URL's parts are not to publish: no host, credentials, a fragment, a host that is no domain name."""
     if not host:
         return "has no host name, such as https://bulletin.example.org"
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
