@@ -50,26 +50,36 @@ class ContentReader(NodeReader):
 
     def judge(self, node: yaml.ScalarNode, value: str, what: str, /, *, multiline: bool) -> None:
         """SB015 for control and direction-changing characters, SB016 for placeholder syntax."""
+        self._judge_characters(node, value, what, multiline)
+        if "[" in value or "&" in value:  # else no placeholder syntax, however written
+            self._judge_placeholders(node, value, what)
+
+    def _judge_characters(self, node: yaml.ScalarNode, value: str, what: str, multiline: bool) -> None:
+        """SB015 at the first control or direction-changing character, or line break or tab in a one-line value."""
         checked = value if multiline else value.rstrip("\n")  # a folded scalar ends in a line break
-        found = [] if is_safe(checked) and (multiline or ("\n" not in checked and "\t" not in checked)) else [
-            m for m in (UNSAFE_CHARACTERS.search(checked), None if multiline else _ONE_LINE.search(checked)) if m
-        ]
-        if found:
-            first = min(found, key=lambda m: m.start())
-            char, at = first.group(), first.start()
-            if char in "\t\n":
-                kind = "line break" if char == "\n" else "tab"
-                self.problem(node, "SB015", f"{sentence(what)} must be on one line; delete the {kind} at character {at + 1}.", offset=at)
-            else:
-                more = len(UNSAFE_CHARACTERS.findall(checked)) - 1
-                also = f" (and {more} more)" if more > 0 else ""
-                self.problem(
-                    node, "SB015",
-                    f"{sentence(what)} contains the invisible or control character {character_name(char)} at character {at + 1}{also}; delete it.",
-                    offset=at,
-                )
-        if "[" not in value and "&" not in value:  # no placeholder syntax, however written
+        if is_safe(checked) and (multiline or ("\n" not in checked and "\t" not in checked)):
             return
+        found = [m for m in (UNSAFE_CHARACTERS.search(checked), None if multiline else _ONE_LINE.search(checked)) if m]
+        if not found:
+            return
+        first = min(found, key=lambda m: m.start())
+        self._say_character(node, checked, what, first.group(), first.start())
+
+    def _say_character(self, node: yaml.ScalarNode, checked: str, what: str, char: str, at: int) -> None:
+        if char in "\t\n":
+            kind = "line break" if char == "\n" else "tab"
+            self.problem(node, "SB015", f"{sentence(what)} must be on one line; delete the {kind} at character {at + 1}.", offset=at)
+        else:
+            more = len(UNSAFE_CHARACTERS.findall(checked)) - 1
+            also = f" (and {more} more)" if more > 0 else ""
+            self.problem(
+                node, "SB015",
+                f"{sentence(what)} contains the invisible or control character {character_name(char)} at character {at + 1}{also}; delete it.",
+                offset=at,
+            )
+
+    def _judge_placeholders(self, node: yaml.ScalarNode, value: str, what: str) -> None:
+        """SB016 for placeholder syntax, as written, HTML-escaped or with Markdown's escaped brackets."""
         candidates = [value]
         if "&" in value:
             candidates.append(html.unescape(value))
