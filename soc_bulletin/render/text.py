@@ -124,16 +124,8 @@ def render_text(
         *(["", _wrap(elsewhere)] if elsewhere else []),
     ]
     if toc and sections:
-        heading = _("In this issue").upper()
-        parts += ["", "", heading, "~" * len(heading)]
-        for section in sections:
-            parts += ["", c(_wrap(section.label))]
-            parts += [c(_wrap(article.title, indent="- ", hanging="  ")) for article in section.articles]
-    for section in sections:
-        parts += ["", "", _RULE, c(section.label.upper()), _RULE]
-        for article in section.articles:
-            note = _("This article is in %(language)s only.", language=_.language_name(article.language)) if article.language else ""
-            parts += ["", *([_wrap(note), ""] if note else []), c(_article(article, _))]
+        parts += _contents(sections, _)
+    parts += _sections(sections, _)
     parts += [
         "", "", _RULE,
         c(_wrap(f"{issue.title} · {date_label} · {number}")),
@@ -146,6 +138,29 @@ def render_text(
         "",
     ]
     return "\n".join(parts)
+
+
+def _contents(sections: tuple[Section, ...], _: Wording) -> list[str]:
+    """"In this issue": each section's label and its articles' titles."""
+    c = defuse_text
+    heading = _("In this issue").upper()
+    parts = ["", "", heading, "~" * len(heading)]
+    for section in sections:
+        parts += ["", c(_wrap(section.label))]
+        parts += [c(_wrap(article.title, indent="- ", hanging="  ")) for article in section.articles]
+    return parts
+
+
+def _sections(sections: tuple[Section, ...], _: Wording) -> list[str]:
+    """Each section under its label, each article with a note when it is in another language only."""
+    c = defuse_text
+    parts: list[str] = []
+    for section in sections:
+        parts += ["", "", _RULE, c(section.label.upper()), _RULE]
+        for article in section.articles:
+            note = _("This article is in %(language)s only.", language=_.language_name(article.language)) if article.language else ""
+            parts += ["", *([_wrap(note), ""] if note else []), c(_article(article, _))]
+    return parts
 
 
 def _article(article: Article, words: Wording) -> str:
