@@ -25,7 +25,6 @@ import codecs
 import difflib
 import re
 import tomllib
-from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -35,19 +34,7 @@ from ..terminal import printable
 from .domains import MAX_DAILY, DomainLimit, domain_limits
 from .environment import Environment
 from .privacy import PrivacySettings, evidence_problem
-from .values import (
-    DNS_NAME,
-    MAX_PATH,
-    MAX_STALE_DAYS,
-    check_ledger_url,
-    check_list_id,
-    check_nameservers,
-    check_url,
-    control_problem,
-    hide_password,
-    parse_mailbox,
-    shown,
-)
+from .values import MAX_STALE_DAYS, check_setting, hide_password, shown
 
 __all__ = [
     "CONFIG_NAME", "Environment", "LedgerSettings", "RenderSettings", "SendingSettings", "ServiceSettings", "Settings", "SiteSettings", "find_settings",
@@ -311,77 +298,30 @@ def _table(cls: type, data: Any, section: str, lines: _Lines, problems: _Problem
         if (section, key) == ("sending", "domains"):  # daily_limit and [sending.domains]: config/domains.py
             values[spec.name] = domain_limits(value, lambda domain, message: problems.add(lines.of(section, "domains", domain), message))
             continue
-        if spec.type == "bool":
-            if not isinstance(value, bool):
-                problems.add(line, f"{where} must be true or false, not {_type_name(value)}")
-            values[spec.name] = value is True
-            continue
-        if spec.type == "int":
-            most, unit = {"soft_bounce_limit": (100, "bounces"), "daily_limit": (MAX_DAILY, "messages")}.get(key, (MAX_STALE_DAYS, "days"))
-            if isinstance(value, bool) or not isinstance(value, int):
-                problems.add(line, f"{where} must be a whole number of {unit}, not {_type_name(value)}")
-            elif not 1 <= value <= most:
-                problems.add(line, f"{where} must be from 1 to {most} ({unit}), not {value}")
-            else:
-                values[spec.name] = value
-            continue
-        if not isinstance(value, str):
-            problems.add(line, f"{where} must be text in quotes, not {_type_name(value)}")
-            continue
-        why = _check_value(key, value)
-        if why:
-            problems.add(line, f"{where} {why}: {shown(hide_password(value))}")
-            continue
-        values[spec.name] = value
+        problem, parsed = _value(spec.type, key, value, where)
+        if problem:
+            problems.add(line, problem)
+        if parsed is not _UNSET:
+            values[spec.name] = parsed
     return cls(**values)
 
 
-def _check_value(key: str, value: str) -> str | None:
-    """Why the string setting ``key`` cannot be ``value``, or None."""
-    if key in _PATH_KEYS:
-        return "is empty; leave the key out for the default" if not value.strip() else _path_problem(value)
-    if not value:
-        return None  # the other settings are optional: empty means not set
-    check = _VALUE_CHECKS.get(key)
-    return check(value) if check else None
+#: a setting's value left out of its table (the default stands)
+_UNSET = object()
 
 
-#: settings that name a file or folder (relative to the settings file)
-_PATH_KEYS = ("suppressed", "segments", "subscribers", "ledger", "outbox", "layouts")
-
-
-def _path_problem(value: str) -> str | None:
-    return control_problem(value) or (f"is {len(value)} characters long; at most {MAX_PATH}" if len(value) > MAX_PATH else None)
-
-
-def _mailbox_problem(value: str) -> str | None:
-    try:
-        parse_mailbox(value)
-    except ConfigError as exc:
-        return str(exc)
-    return None
-
-
-def _envelope_sender_problem(value: str) -> str | None:
-    try:
-        parse_mailbox(value, display_name=False)
-    except ConfigError as exc:
-        return str(exc)
-    return None
-
-
-def _selector_problem(value: str) -> str | None:
-    problem = control_problem(value)
-    if problem:
-        return problem
-    if len(value) > 253 or not DNS_NAME.fullmatch(value):
-        return "must be a DNS label such as 'bulletin' (letters, digits and -, at most 63 each, dots between labels)"
-    return None
-
-
-#: how each other string setting is checked, when it is not empty
-_VALUE_CHECKS: dict[str, Callable[[str], str | None]] = {
-    "from": _mailbox_problem, "contact": _mailbox_problem, "envelope_sender": _envelope_sender_problem,
-    "base_url": check_url, "unsubscribe_base_url": check_url, "url": check_ledger_url, "list_id": check_list_id,
-    "nameservers": check_nameservers, "dkim_selector": _selector_problem, "dkim_key": _path_problem,
-}
+def _value(kind: object, key: str, value: Any, where: str) -> tuple[str, Any]:
+    """The problem with a setting's value ("" when none) and the value to keep (``_UNSET``: none)."""
+    if kind == "bool":
+        return "" if isinstance(value, bool) else f"{where} must be true or false, not {_type_name(value)}", value is True
+    if kind == "int":
+        most, unit = {"soft_bounce_limit": (100, "bounces"), "daily_limit": (MAX_DAILY, "messages")}.get(key, (MAX_STALE_DAYS, "days"))
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"{where} must be a whole number of {unit}, not {_type_name(value)}", _UNSET
+        if not 1 <= value <= most:
+            return f"{where} must be from 1 to {most} ({unit}), not {value}", _UNSET
+        return "", value
+    if not isinstance(value, str):
+        return f"{where} must be text in quotes, not {_type_name(value)}", _UNSET
+    why = check_setting(key, value)
+    return (f"{where} {why}: {shown(hide_password(value))}", _UNSET) if why else ("", value)
