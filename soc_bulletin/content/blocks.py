@@ -206,21 +206,34 @@ def _image_block(reader: ContentReader, node: yaml.Node) -> Block | None:
     if f is None:
         return None
     src, alt = required_text(reader, f, "src"), required_text(reader, f, "alt")
+    src = _image_src(reader, f, src)
+    width = _image_width(reader, f)
+    return Image(src=src, alt=alt, caption=f.text("caption", multiline=True), width=width) if src and alt else None
+
+
+def _image_src(reader: ContentReader, f: Fields, src: str) -> str:
+    """``src`` when it is a web address or a safe path to an image in the issue folder; "" (and a problem) when not."""
     on_disk = bool(src) and reader.root is not None and not is_remote_src(src)
     reader.consulted_files |= on_disk
     if on_disk and reader.root is not None and (message := image_path_problem(src, reader.root)):
         reader.problem(f.node("src"), "SB406", message)
-        src = ""
-    elif src and not is_remote_src(src) and not LOCAL_IMAGE_PATH.fullmatch(src):
+        return ""
+    if src and not is_remote_src(src) and not LOCAL_IMAGE_PATH.fullmatch(src):
         reader.problem(f.node("src"), "SB014", "The image path may hold only letters, digits, spaces and - _ . ( ) + , ~ @ ! /; rename the file, such as 'images/team-photo.png'.")
-        src = ""
-    width = None
-    if (width_node := f.node("width")) is not None:
-        width = reader.integer(width_node, "'width'")
-        if width is not None and not 1 <= width <= 600:
-            reader.problem(width_node, "SB014", "'width' must be between 1 and 600 pixels.")
-            width = None
-    return Image(src=src, alt=alt, caption=f.text("caption", multiline=True), width=width) if src and alt else None
+        return ""
+    return src
+
+
+def _image_width(reader: ContentReader, f: Fields) -> int | None:
+    """The ``width`` in pixels, from 1 to 600; None when not given or wrong (a problem)."""
+    width_node = f.node("width")
+    if width_node is None:
+        return None
+    width = reader.integer(width_node, "'width'")
+    if width is not None and not 1 <= width <= 600:
+        reader.problem(width_node, "SB014", "'width' must be between 1 and 600 pixels.")
+        return None
+    return width
 
 
 def _link_block(reader: ContentReader, node: yaml.Node) -> Block | None:
