@@ -219,13 +219,7 @@ def _segments(reader: NodeReader, node: yaml.Node, uses: list[_Use]) -> list[Seg
         if fields is None:
             continue
         include = _criteria(reader, fields, name, uses, f"the segment '{name}'")
-        exclude: Criteria | None = Criteria()
-        exclude_node = fields.node("exclude")
-        if exclude_node is not None:
-            what = f"'exclude' of the segment '{name}'"
-            exclude_fields = reader.fields(exclude_node, what, required=(), optional=[key for key, _ in CRITERIA])
-            if exclude_fields is not None:
-                exclude = _criteria(reader, exclude_fields, name, uses, what)
+        exclude = _exclude(reader, fields, name, uses)
         if include is None or exclude is None or len(reader.problems) > before:
             continue
         if not include and not exclude:
@@ -236,6 +230,16 @@ def _segments(reader: NodeReader, node: yaml.Node, uses: list[_Use]) -> list[Seg
             continue
         found[name] = Segment(name, include, exclude, fields.text("description"))
     return list(found.values())
+
+
+def _exclude(reader: NodeReader, fields: Fields, name: str, uses: list[_Use]) -> Criteria | None:
+    """The segment's ``exclude`` criteria (none when it has none); None when they are wrong."""
+    exclude_node = fields.node("exclude")
+    if exclude_node is None:
+        return Criteria()
+    what = f"'exclude' of the segment '{name}'"
+    exclude_fields = reader.fields(exclude_node, what, required=(), optional=[key for key, _ in CRITERIA])
+    return _criteria(reader, exclude_fields, name, uses, what) if exclude_fields is not None else Criteria()
 
 
 def _criteria(reader: NodeReader, fields: Fields, segment: str, uses: list[_Use], what: str) -> Criteria | None:

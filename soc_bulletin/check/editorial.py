@@ -116,18 +116,24 @@ def known_kinds(folder: Path, colours: Mapping[str, object], /) -> dict[str, str
     known = {slug: " ".join(w.capitalize() if n == 0 or len(w) > 3 else w for n, w in enumerate(slug.split("-")))
              for slug in colours if slug != "default"}
     for other in sorted(folder.resolve().parent.glob("*/issue.yaml")):
-        if other.parent.resolve() == folder.resolve():
-            continue
-        try:
-            data = yaml.safe_load(other.read_text(encoding="utf-8"))
-        except (OSError, UnicodeError, yaml.YAMLError):
-            continue  # that issue's own check reports it
-        sections = data.get("sections") if isinstance(data, dict) else None
-        for section in sections if isinstance(sections, list) else []:
-            kind = section.get("kind") if isinstance(section, dict) else None
-            if isinstance(kind, str) and slugify(kind):
-                known[slugify(kind)] = kind
+        if other.parent.resolve() != folder.resolve():
+            known |= _kinds_of(other)
     return known
+
+
+def _kinds_of(issue_file: Path) -> dict[str, str]:
+    """The section kinds another issue's file uses, by slug (none when it cannot be read: its own check says so)."""
+    try:
+        data = yaml.safe_load(issue_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeError, yaml.YAMLError):
+        return {}
+    kinds = {}
+    sections = data.get("sections") if isinstance(data, dict) else None
+    for section in sections if isinstance(sections, list) else []:
+        kind = section.get("kind") if isinstance(section, dict) else None
+        if isinstance(kind, str) and slugify(kind):
+            kinds[slugify(kind)] = kind
+    return kinds
 
 
 def section_kinds(file: SourceFile, known: Mapping[str, str], colours_file: str, /) -> list[Problem]:

@@ -39,28 +39,20 @@ def check_url(url: str, /, *, what: str = "link") -> list[Verdict]:
     ``mailto:`` links are not judged here; their addresses go to the address checks.
     """
     shown = url.strip()
-    if not shown:
-        return [Verdict("SB203", f"The {what} is empty; write a full address starting with https://.")]
-    if bad := _BAD_CHARACTERS.search(shown):
-        char = "a space" if bad.group().isspace() else repr(bad.group())
-        return [Verdict("SB203", f"The {what} '{shown}' contains {char}; remove it (write a space as %20).")]
+    verdict = _text_verdict(shown, what)
+    if verdict:
+        return [verdict]
     try:
         parts = urlsplit(shown)
         port = parts.port
     except ValueError as exc:
         return [Verdict("SB203", f"The {what} '{shown}' is malformed ({exc}); write a full address starting with https://.")]
     scheme = parts.scheme.lower()
-    if not scheme:
-        guess = "https://" + shown.lstrip("/") if "." in shown.split("/")[0] else "https://www.example.org/page"
-        return [Verdict("SB203", f"The {what} '{shown}' is not a full web address; write it with https://, such as '{guess}'.")]
-    if scheme in _UNSAFE:
-        return [Verdict("SB201", f"The {what} '{_short(shown)}' uses '{scheme}:', which is unsafe and removed from the email; link to an https:// page instead.")]
-    if scheme not in ("https", "http"):
-        return [Verdict("SB201", f"The {what} '{_short(shown)}' uses '{scheme}:', which the email does not allow; use an https:// or mailto: link.")]
+    verdict = _scheme_verdict(scheme, shown, what)
+    if verdict:
+        return [verdict]
     host = (parts.hostname or "").rstrip(".")
-    problem = _host_problem(host, shown) or ("" if port is None or 0 < port < 65536 else "its port number is not valid")
-    if not shown.lower().startswith(scheme + "://"):
-        problem = "it needs two slashes after the colon"
+    problem = _address_problem(shown, scheme, host, port)
     if problem:
         return [Verdict("SB203", f"The {what} '{shown}' is malformed: {problem}.")]
     if mixed := mixed_script(host):
@@ -70,6 +62,35 @@ def check_url(url: str, /, *, what: str = "link") -> list[Verdict]:
         strict = _https_only(host)
         return [Verdict("SB202", f"The {what} '{shown}' uses http://; write '{secure}'{'' if strict else ' if the site supports it'}.", warning=not strict)]
     return []
+
+
+def _text_verdict(shown: str, what: str) -> Verdict | None:
+    """SB203 for a link that is empty or holds a character no address may."""
+    if not shown:
+        return Verdict("SB203", f"The {what} is empty; write a full address starting with https://.")
+    if bad := _BAD_CHARACTERS.search(shown):
+        char = "a space" if bad.group().isspace() else repr(bad.group())
+        return Verdict("SB203", f"The {what} '{shown}' contains {char}; remove it (write a space as %20).")
+    return None
+
+
+def _scheme_verdict(scheme: str, shown: str, what: str) -> Verdict | None:
+    """SB203 for a link with no scheme, SB201 for one that is neither https: nor http:."""
+    if not scheme:
+        guess = "https://" + shown.lstrip("/") if "." in shown.split("/")[0] else "https://www.example.org/page"
+        return Verdict("SB203", f"The {what} '{shown}' is not a full web address; write it with https://, such as '{guess}'.")
+    if scheme in _UNSAFE:
+        return Verdict("SB201", f"The {what} '{_short(shown)}' uses '{scheme}:', which is unsafe and removed from the email; link to an https:// page instead.")
+    if scheme not in ("https", "http"):
+        return Verdict("SB201", f"The {what} '{_short(shown)}' uses '{scheme}:', which the email does not allow; use an https:// or mailto: link.")
+    return None
+
+
+def _address_problem(shown: str, scheme: str, host: str, port: int | None) -> str:
+    """What is malformed in a web address: the slashes after the scheme, the site name, the port ("" when nothing)."""
+    if not shown.lower().startswith(scheme + "://"):
+        return "it needs two slashes after the colon"
+    return _host_problem(host, shown) or ("" if port is None or 0 < port < 65536 else "its port number is not valid")
 
 
 def _host_problem(host: str, url: str) -> str:

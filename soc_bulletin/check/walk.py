@@ -14,7 +14,7 @@ from typing import TypeGuard
 
 import yaml
 
-from ..content.schema import ARTICLE, BLOCKS, ISSUE, Keyed, Role, Scalar, Sequence, Value
+from ..content.schema import ARTICLE, BLOCKS, ISSUE, Keyed, Mapping, Role, Scalar, Sequence, Value
 from ..content.yamlfile import NULL_TAG, node_at
 
 __all__ = ["Item", "Role", "article_items", "issue_items"]
@@ -58,13 +58,7 @@ def article_items(root: yaml.Node, /) -> Iterator[Item]:
 
 def _walk(node: yaml.Node, value: Value, parent: yaml.Node | None) -> Iterator[Item]:
     if isinstance(value, Scalar):
-        if value.role is None or not _text(node):
-            return
-        if value.role is Role.IMAGE and isinstance(parent, yaml.MappingNode):
-            yield Item(Role.IMAGE, parent, value.what)
-        elif value.role is not Role.IMAGE:
-            label = node_at(parent, value.label) if value.label and parent is not None else None
-            yield Item(value.role, node, value.what, label=label if _text(label) else None)
+        yield from _scalar(node, value, parent)
     elif isinstance(value, Sequence):
         items = node.value if isinstance(node, yaml.SequenceNode) else [node]  # a lone value is a list of one
         for item in items:
@@ -73,7 +67,22 @@ def _walk(node: yaml.Node, value: Value, parent: yaml.Node | None) -> Iterator[I
         for _, child in node.value if isinstance(node, yaml.MappingNode) else []:
             yield from _walk(child, value.value, node)
     elif isinstance(node, yaml.MappingNode):
-        for field in value.fields:
-            child = node_at(node, field.name)
-            if child is not None:
-                yield from _walk(child, field.value, node)
+        yield from _fields(node, value)
+
+
+def _fields(node: yaml.MappingNode, value: Mapping) -> Iterator[Item]:
+    for field in value.fields:
+        child = node_at(node, field.name)
+        if child is not None:
+            yield from _walk(child, field.value, node)
+
+
+def _scalar(node: yaml.Node, value: Scalar, parent: yaml.Node | None) -> Iterator[Item]:
+    """The item a written scalar with a role is: an image (its mapping), else the text with its label."""
+    if value.role is None or not _text(node):
+        return
+    if value.role is Role.IMAGE and isinstance(parent, yaml.MappingNode):
+        yield Item(Role.IMAGE, parent, value.what)
+    elif value.role is not Role.IMAGE:
+        label = node_at(parent, value.label) if value.label and parent is not None else None
+        yield Item(value.role, node, value.what, label=label if _text(label) else None)

@@ -6,20 +6,13 @@ import argparse
 import json
 import signal
 import sys
-from collections import Counter
-from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
 
 from .. import config
 from ..errors import ConfigError
 from ..terminal import printable
 from .exits import Exit
 from .suppressions import opened, store_options
-
-if TYPE_CHECKING:  # the loop stage (Starlette, uvicorn, the parsers) is imported only by these commands
-    from ..loop.process import Outcome, RunReport
-    from ..loop.sources import Disposal, Source
 
 __all__ = ["register"]
 
@@ -97,31 +90,14 @@ def _serve(args: argparse.Namespace) -> int:
     return Exit.OK
 
 
-def _sources(args: argparse.Namespace, settings: config.Settings, disposal: Disposal) -> list[Source]:
-    from ..loop.imap import ImapSource, is_imap_url
-    from ..loop.sources import open_local
-
-    opened: list[Source] = []
-    try:
-        for name in args.sources:
-            if is_imap_url(name):
-                opened.append(ImapSource(name, disposal, password=settings.env.imap_password, cafile=args.cafile,
-                                         timeout=args.timeout, readonly=args.dry_run))
-            else:
-                opened.append(open_local(Path(name), disposal))
-    except BaseException:
-        for source in opened:
-            source.close()
-        raise
-    return opened
-
-
 def _bounces(args: argparse.Namespace) -> int:
     from ..loop.process import Processor
-    from ..loop.sources import Disposal
+    from ..loop.run_text import needs_attention, outcome_lines, run_summary
+    from ..loop.sources import Disposal, open_sources
 
     settings = config.load_settings(args.config)
-    sources = _sources(args, settings, Disposal(move_to=args.move_to or "", delete=args.delete))  # each one checked first
+    sources = open_sources(args.sources, Disposal(move_to=args.move_to or "", delete=args.delete), readonly=args.dry_run,
+                           imap_password=settings.env.imap_password, cafile=args.cafile, timeout=args.timeout)
     try:
         with opened(args, readonly=args.dry_run) as store:
             processor = Processor(settings, store, dry_run=args.dry_run)
@@ -133,42 +109,11 @@ def _bounces(args: argparse.Namespace) -> int:
     if args.format == "json":
         json.dump([outcome.as_json() for outcome in report.outcomes], sys.stdout, indent=2)
         print()
-        print(printable(_summary(report, args.dry_run)), file=sys.stderr)
+        print(run_summary(report, args.dry_run), file=sys.stderr)
     else:
         for outcome in report.outcomes:
-            _print(outcome)
-        print(printable(_summary(report, args.dry_run)))
+            print(*outcome_lines(outcome), sep="\n", file=sys.stderr if outcome.error else sys.stdout)
+        print(run_summary(report, args.dry_run))
     for problem in report.problems:
         print(printable(problem), file=sys.stderr)
-    return Exit.PROBLEMS if report.unreadable or report.unreadable_failures or report.problems else Exit.OK
-
-
-def _print(outcome: Outcome) -> None:
-    from ..loop.verdict import Kind
-
-    if outcome.error:
-        print(printable(f"{outcome.source}: cannot be read, left in the mailbox: {outcome.error}"), file=sys.stderr)
-        return
-    named = ", ".join(f"{f.address} ({f.status or '-'}, {'permanent' if f.permanent else 'temporary'})"
-                      if outcome.kind is Kind.BOUNCE else f.address for f in outcome.recipients)
-    print(printable(f"{outcome.source}: {outcome.kind.value}" + (f": {named}" if named else "")))
-    for action in outcome.actions:
-        print(printable(f"  {action}"))
-
-
-def _summary(report: RunReport, dry_run: bool) -> str:
-    from ..loop.verdict import Kind
-
-    kinds = Counter(o.kind.value for o in report.outcomes if not o.error)
-    parts = [f"{kinds[k.value]} {k.value}" for k in Kind if kinds[k.value]]
-    text = f"{len(report.outcomes)} message(s) read" + (f": {', '.join(parts)}" if parts else "")
-    if report.already:
-        text += f"; {report.already} handled before, skipped"
-    if report.unreadable:
-        text += f"; {report.unreadable} could not be read (left in the mailbox)"
-    if report.unverified:
-        text += f"; {report.unverified} not ours / unverified (left for a person)"
-    if report.unreadable_failures:
-        text += f"; {report.unreadable_failures} unreadable failure(s) (left for a person)"
-    text += f"; {report.suppressed} address(es) newly suppressed."
-    return text + (" Dry run: nothing was written, marked or moved." if dry_run else "")
+    return Exit.PROBLEMS if needs_attention(report) else Exit.OK

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import signal
 import sys
@@ -276,59 +275,20 @@ def _write_report(path: Path, result: SendResult, campaign: Campaign) -> None:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from ..audience.csvsource import spreadsheet_safe
-    from ..send.status import send_status
-    from ..store.open import store_url
+    from ..send.status_report import failed_lines, status_report, summary_lines, write_failed_csv
 
     issue_folder(args.issue_dir)  # a path that is not an issue folder: exit 2, as for every command
     if args.format and not args.failed:
         raise ConfigError("--format lists the failed recipients: give it with --failed (status --failed --format csv)")
     settings = config.load_settings(args.config, start=args.issue_dir)
-    url = store_url(settings, url=args.ledger, ledger_dir=args.ledger_dir)
-    ledger_dir = Path(args.ledger_dir) if args.ledger_dir else settings.resolve(settings.sending.ledger)
-    if args.segment:
-        send_args.known_segment(args.segment, settings)
-    status = send_status(args.issue_dir, settings=settings, ledger_dir=args.ledger_dir, ledger_url=url)
-    if status is None:
-        where = f"no ledger in {ledger_dir}" if not url else "not in the ledger database"
-        print(relative(f"No send of issue {Path(args.issue_dir).resolve().name} has started ({where})."))
-        return Exit.OK
-    if args.segment and not (status := send_args.one_segment(status, args.segment)).groups:
-        return Exit.OK
-    if args.failed:
-        if args.format == "csv":
-            writer = csv.writer(sys.stdout, lineterminator="\n")
-            writer.writerow(["address", "name", "state", "segment", "edition", "attempts", "reply"])
-            for row in status.failed:
-                writer.writerow([spreadsheet_safe(cell) for cell in (row.address, row.name, row.state.value, row.segment, row.edition,
-                                                                    str(row.attempts), printable(row.reply))])
-        else:
-            for row in status.failed:
-                print(printable(f"{row.state.value}: {row.address} ({row.segment}, {row.edition}): {row.reply}"))
-        return Exit.PROBLEMS if status.failed else Exit.OK
-    print(relative(f"Issue {status.identity}: ledger {status.path}" + (f", send started {status.started}" if status.started else "")))
-    if status.throttled:
-        print(f"The relay throttled the send for {status.throttled:.0f}s in all; it slowed down and went on.")
-    from ..send.status import Aftermath
-
-    print(f"{'segment':<20}{'edition':<20}{'total':>7}{'sent':>7}{'pending':>9}{'failed-t':>9}{'failed-p':>9}{'suppr.':>8}{'skipped':>9}"
-          f"{'bounced-h':>10}{'bounced-s':>10}{'complained':>11}{'unsubscr.':>10}")
-    for group, c in status.groups.items():
-        a = status.after.get(group, Aftermath())
-        print(f"{group[0]:<20}{group[1]:<20}{c.total:>7}{c.sent:>7}{c.pending + c.sending:>9}{c.failed_temporary:>9}"
-              f"{c.failed_permanent:>9}{c.suppressed:>8}{c.skipped:>9}{a.bounced_hard:>10}{a.bounced_soft:>10}{a.complained:>11}"
-              f"{a.unsubscribed:>10}")
-    editions = {edition for edition, _, _ in status.versions}
-    for edition in sorted(editions):
-        versions = [(v, n) for e, v, n in status.versions if e == edition]
-        if len(versions) > 1:
-            print(f"Edition '{edition}' changed during the send: " + ", ".join(f"version {v} went to {n}" for v, n in versions))
-    if status.feedback:
-        print(f"After the send: {status.bounced} bounced, {status.complained} complained (soc-bulletin bounces reads them).")
-        for item in status.feedback[-5:]:
-            print(printable(f"  {item.kind}: {item.address}: {item.status or '-'} {item.detail}".rstrip()))
-    for row in status.failed[:10]:
-        print(printable(f"  {row.state.value}: {row.address}: {row.reply}"))
-    if len(status.failed) > 10:
-        print(f"  ... {len(status.failed) - 10} more: soc-bulletin status {args.issue_dir} --failed --format csv")
-    return Exit.PROBLEMS if status.failed else Exit.OK  # failures are problems, as after the send
+    report = status_report(args.issue_dir, settings=settings, ledger_url=args.ledger, ledger_dir=args.ledger_dir,
+                           segment=args.segment or "")
+    if report.status is None:
+        print(relative(report.note))
+    elif args.failed and args.format == "csv":
+        write_failed_csv(report.status, sys.stdout)
+    else:
+        lines = failed_lines(report.status) if args.failed else summary_lines(report.status, args.issue_dir)
+        for line in lines:
+            print(relative(line))
+    return Exit.PROBLEMS if report.failed else Exit.OK  # failures are problems, as after the send

@@ -1,5 +1,4 @@
-"""Arguments and output of ``send`` and ``status`` that read for people: ``--rate``, ``--at`` and its wait, a segment's
-name, headers as text, the pace."""
+"""Arguments and output of ``send`` that read for people: ``--rate``, ``--at`` and its wait, headers as text, the pace."""
 
 from __future__ import annotations
 
@@ -14,14 +13,12 @@ from ..terminal import printable
 if TYPE_CHECKING:  # imported where used, so that parsing the arguments loads no stage (tests/test_startup.py)
     import datetime as dt
 
-    from ..config import Settings
     from ..send.campaign import Campaign
     from ..send.engine import DeliveryReport, RateLimit
-    from ..send.status import SendStatus
     from ..send.transports import Transport
 
 __all__ = [
-    "clock", "known_segment", "one_segment", "pace_detail", "preflight_then_wait", "rate", "readable_headers", "start_time",
+    "clock", "pace_detail", "preflight_then_wait", "rate", "readable_headers", "start_time",
     "throttling_summary", "wait_to_resume",
 ]
 
@@ -38,14 +35,6 @@ def rate(text: str, /) -> RateLimit:
 
 
 rate.__name__ = "rate"
-
-
-def known_segment(name: str, settings: Settings, /) -> None:
-    """Raise ConfigError (exit 2), naming the closest, when ``name`` is not a segment of the project."""
-    from ..audience.segments import Segments, load_segments
-
-    path = settings.resolve(settings.sending.segments)
-    (load_segments(path) if path.exists() else Segments()).segment(name)
 
 
 def readable_headers(block: str, /) -> str:
@@ -66,18 +55,6 @@ def readable_headers(block: str, /) -> str:
                 value = " " + str(email.header.make_header(email.header.decode_header(value.strip())))
         shown.append(name + colon + value)
     return "\n".join(shown)
-
-
-def one_segment(status: SendStatus, segment: str, /) -> SendStatus:
-    """``status`` narrowed to the sends to ``segment``; when there are none, says so (and the groups are empty)."""
-    groups = {key: counts for key, counts in status.groups.items() if key[0] == segment}
-    if not groups:
-        others = sorted({name for name, _ in status.groups})
-        print(printable(f"No send of issue {status.identity} to segment '{segment}' has started; "
-                        f"sends so far: {', '.join(others) or 'none'}."))
-    import dataclasses
-
-    return dataclasses.replace(status, groups=groups, failed=[row for row in status.failed if row.segment == segment])
 
 
 def start_time(args: argparse.Namespace, /) -> dt.datetime | None:

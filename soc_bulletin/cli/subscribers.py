@@ -8,7 +8,6 @@ folder where a file is needed).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -71,13 +70,6 @@ def _summary(report: SubscriberReport) -> str:
     )
 
 
-def _unusable(report: SubscriberReport) -> bool:
-    from ..audience.subscribers import ROW_CODES
-    from ..problems import Severity
-
-    return any(p.severity is Severity.ERROR and p.code not in ROW_CODES for p in report.problems)
-
-
 def _existing(*paths: str | None) -> None:
     """ConfigError (exit 2) for a path named on the command line that does not exist or is a folder."""
     for path in paths:
@@ -107,7 +99,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    from ..audience.segments import load_segments, select_recipients
+    from ..audience.list_stats import list_stats
+    from ..audience.segments import load_segments
     from ..audience.subscribers import read_subscribers
     from ..audience.suppression import load_suppressions
 
@@ -118,28 +111,21 @@ def _stats(args: argparse.Namespace) -> int:
     segments = load_segments(args.segments)
     from_file = load_suppressions(args.suppressed)
     with opened(args, readonly=True) as store:  # the store's list, with what a send would import from the file
-        suppressions = store.suppressions().beside(from_file)
-    for problem in [*report.problems, *suppressions.problems, *segments.check(report.subscribers)]:
+        stats = list_stats(report, segments, store.suppressions().beside(from_file))
+    for problem in stats.problems:
         print(_format(problem), file=sys.stderr)
-    suppressed = sum(1 for s in report.subscribers if s in suppressions)
-    rows = [
-        ("rows", report.rows),
-        ("valid", report.valid),
-        ("invalid", report.invalid),
-        ("duplicates merged", len(report.merged)),
-        ("subscribers", len(report.subscribers)),
-        ("suppressed", suppressed),
-    ]
     width = max(len(name) for name in [*segments, "duplicates merged"]) + 2
-    for label, count in rows:
+    for label, count in stats.counts:
         print(f"{label:<{width}}{count:>7,}")
     print("\nrecipients per segment, after suppression:")
-    for name, segment in segments.items():
-        print(f"{printable(name):<{width}}{len(select_recipients(report.subscribers, segment, suppressions)):>7,}")
-    return Exit.PROBLEMS if _unusable(report) else Exit.OK
+    for name, count in stats.per_segment:
+        print(f"{printable(name):<{width}}{count:>7,}")
+    return Exit.PROBLEMS if stats.unusable else Exit.OK
 
 
 def _import(args: argparse.Namespace) -> int:
+    from ..audience.list_file import write_list_file
+    from ..audience.list_stats import unusable
     from ..audience.subscribers import extra_columns, read_subscribers, write_subscribers
 
     _existing(args.file)
@@ -148,13 +134,13 @@ def _import(args: argparse.Namespace) -> int:
         print(_format(problem), file=sys.stderr)
     for merge in report.merged:
         print(printable(str(merge)), file=sys.stderr)
-    if _unusable(report):
+    if unusable(report):
         print("Nothing written.", file=sys.stderr)
         return Exit.PROBLEMS
     columns = extra_columns(args.file)
     neutralised: list[tuple[int, str]] = []
     if args.output:
-        _write_file(Path(args.output), report, columns, neutralised)
+        write_list_file(Path(args.output), report.subscribers, columns, neutralised)
         where = printable(args.output)
     else:
         try:
@@ -171,40 +157,3 @@ def _import(args: argparse.Namespace) -> int:
         print(f"{len(neutralised)} cell(s) that a spreadsheet would run as a formula (starting with = + - @) "
               "were written with a ' in front; check those values.", file=sys.stderr)
     return Exit.PROBLEMS if report.invalid else Exit.OK
-
-
-def _write_file(path: Path, report: SubscriberReport, columns: list[str], neutralised: list[tuple[int, str]]) -> None:
-    """Write through a temporary file in the same folder, so OUT is never half written.
-
-    A symbolic link to a file is followed (the file is replaced, the link kept);
-    anything else that is not a regular file (``/dev/stdout``, a device, a FIFO)
-    is written to directly, never replaced.
-    """
-    import tempfile
-
-    from ..audience.subscribers import write_subscribers
-
-    if path.is_dir():
-        raise ConfigError(f"{path} is a folder; give the name of the file to write, such as {path / 'subscribers.csv'}")
-    if path.is_symlink() and path.is_file():
-        path = path.resolve()
-    if path.is_symlink() or (path.exists() and not path.is_file()):
-        try:
-            with path.open("w", encoding="utf-8", newline="") as out:
-                write_subscribers(report.subscribers, out, columns=columns, neutralised=neutralised)
-        except OSError as exc:
-            raise OSError(exc.errno, exc.strerror, str(path)) from exc
-        return
-    try:
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except FileNotFoundError as exc:
-        raise ConfigError(f"cannot write {path}: the folder {path.parent} does not exist; create it or choose another path") from exc
-    except OSError as exc:  # the CLI's boundary names the path and says what to do
-        raise OSError(exc.errno, exc.strerror, str(path)) from exc
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            write_subscribers(report.subscribers, out, columns=columns, neutralised=neutralised)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise

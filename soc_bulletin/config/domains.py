@@ -55,29 +55,40 @@ def domain_limits(data: Any, report: Callable[[str, str], None], /) -> dict[str,
         report("", "[sending.domains] must be a table of domains, such as \"met.police.uk\" = { rate = \"60/min\" }")
         return limits
     for domain, value in data.items():
-        where = f"[sending.domains] {shown(domain)}"
-        if not DNS_NAME.fullmatch(domain) or "." not in domain or len(domain) > 253:
-            problems.append((domain, f"{where} is not a domain such as \"met.police.uk\""))
-            continue
-        if not isinstance(value, dict) or not value:
-            problems.append((domain, f"{where} must be a table such as {{ rate = \"60/min\", connections = 1 }}"))
-            continue
-        unknown = sorted(set(value) - {"rate", "connections"})
-        if unknown:
-            problems.append((domain, f"{where}: unknown key {shown(unknown[0])} (allowed: connections, rate)"))
-            continue
-        rate = value.get("rate")
-        per_second = parse_rate(rate) if isinstance(rate, str) else None
-        if "rate" in value and per_second is None:
-            problems.append((domain, f"{where} rate must look like \"60/min\", \"5/s\" or \"1000/hour\", not {shown(str(rate))}"))
-            continue
-        connections = value.get("connections", 0)
-        if "connections" in value and (isinstance(connections, bool) or not isinstance(connections, int)
-                                       or not 1 <= connections <= MAX_CONNECTIONS):
-            problems.append((domain, f"{where} connections must be a whole number from 1 to {MAX_CONNECTIONS}, "
-                                     f"not {shown(str(connections))}"))
-            continue
-        limits[domain.casefold()] = DomainLimit(per_second, connections)
+        limit = _domain_limit(domain, value)
+        if isinstance(limit, str):
+            problems.append((domain, limit))
+        else:
+            limits[domain.casefold()] = limit
     for domain, message in problems:
         report(domain, message)
     return limits
+
+
+def _domain_limit(domain: str, value: Any) -> DomainLimit | str:
+    """The limit one domain's entry gives, or the one-line problem with it."""
+    where = f"[sending.domains] {shown(domain)}"
+    problem = _entry_problem(domain, value, where)
+    if problem:
+        return problem
+    rate = value.get("rate")
+    per_second = parse_rate(rate) if isinstance(rate, str) else None
+    if "rate" in value and per_second is None:
+        return f"{where} rate must look like \"60/min\", \"5/s\" or \"1000/hour\", not {shown(str(rate))}"
+    connections = value.get("connections", 0)
+    if "connections" in value and (isinstance(connections, bool) or not isinstance(connections, int)
+                                   or not 1 <= connections <= MAX_CONNECTIONS):
+        return f"{where} connections must be a whole number from 1 to {MAX_CONNECTIONS}, not {shown(str(connections))}"
+    return DomainLimit(per_second, connections)
+
+
+def _entry_problem(domain: str, value: Any, where: str) -> str:
+    """What is wrong with a domain's name or the shape of its table ("" when nothing)."""
+    if not DNS_NAME.fullmatch(domain) or "." not in domain or len(domain) > 253:
+        return f"{where} is not a domain such as \"met.police.uk\""
+    if not isinstance(value, dict) or not value:
+        return f"{where} must be a table such as {{ rate = \"60/min\", connections = 1 }}"
+    unknown = sorted(set(value) - {"rate", "connections"})
+    if unknown:
+        return f"{where}: unknown key {shown(unknown[0])} (allowed: connections, rate)"
+    return ""

@@ -34,19 +34,7 @@ from ..terminal import printable
 from .domains import MAX_DAILY, DomainLimit, domain_limits
 from .environment import Environment
 from .privacy import PrivacySettings, evidence_problem
-from .values import (
-    DNS_NAME,
-    MAX_PATH,
-    MAX_STALE_DAYS,
-    check_ledger_url,
-    check_list_id,
-    check_nameservers,
-    check_url,
-    control_problem,
-    hide_password,
-    parse_mailbox,
-    shown,
-)
+from .values import MAX_STALE_DAYS, check_setting, hide_password, shown
 
 __all__ = [
     "CONFIG_NAME", "Environment", "LedgerSettings", "RenderSettings", "SendingSettings", "ServiceSettings", "Settings", "SiteSettings", "find_settings",
@@ -310,66 +298,30 @@ def _table(cls: type, data: Any, section: str, lines: _Lines, problems: _Problem
         if (section, key) == ("sending", "domains"):  # daily_limit and [sending.domains]: config/domains.py
             values[spec.name] = domain_limits(value, lambda domain, message: problems.add(lines.of(section, "domains", domain), message))
             continue
-        if spec.type == "bool":
-            if not isinstance(value, bool):
-                problems.add(line, f"{where} must be true or false, not {_type_name(value)}")
-            values[spec.name] = value is True
-            continue
-        if spec.type == "int":
-            most, unit = {"soft_bounce_limit": (100, "bounces"), "daily_limit": (MAX_DAILY, "messages")}.get(key, (MAX_STALE_DAYS, "days"))
-            if isinstance(value, bool) or not isinstance(value, int):
-                problems.add(line, f"{where} must be a whole number of {unit}, not {_type_name(value)}")
-            elif not 1 <= value <= most:
-                problems.add(line, f"{where} must be from 1 to {most} ({unit}), not {value}")
-            else:
-                values[spec.name] = value
-            continue
-        if not isinstance(value, str):
-            problems.add(line, f"{where} must be text in quotes, not {_type_name(value)}")
-            continue
-        why = _check_value(key, value)
-        if why:
-            problems.add(line, f"{where} {why}: {shown(hide_password(value))}")
-            continue
-        values[spec.name] = value
+        problem, parsed = _value(spec.type, key, value, where)
+        if problem:
+            problems.add(line, problem)
+        if parsed is not _UNSET:
+            values[spec.name] = parsed
     return cls(**values)
 
 
-def _check_value(key: str, value: str) -> str | None:
-    """Why the string setting ``key`` cannot be ``value``, or None."""
-    if key in ("suppressed", "segments", "subscribers", "ledger", "outbox", "layouts"):
-        if not value.strip():
-            return "is empty; leave the key out for the default"
-        return control_problem(value) or (f"is {len(value)} characters long; at most {MAX_PATH}" if len(value) > MAX_PATH else None)
-    if not value:
-        return None  # the other settings are optional: empty means not set
-    if key in ("from", "contact"):
-        try:
-            parse_mailbox(value)
-        except ConfigError as exc:
-            return str(exc)
-        return None
-    if key == "envelope_sender":
-        try:
-            parse_mailbox(value, display_name=False)
-        except ConfigError as exc:
-            return str(exc)
-        return None
-    if key in ("base_url", "unsubscribe_base_url"):
-        return check_url(value)
-    if key == "url":
-        return check_ledger_url(value)
-    if key == "list_id":
-        return check_list_id(value)
-    if key == "nameservers":
-        return check_nameservers(value)
-    if key == "dkim_selector":
-        problem = control_problem(value)
-        if problem:
-            return problem
-        if len(value) > 253 or not DNS_NAME.fullmatch(value):
-            return "must be a DNS label such as 'bulletin' (letters, digits and -, at most 63 each, dots between labels)"
-        return None
-    if key == "dkim_key":
-        return control_problem(value) or (f"is {len(value)} characters long; at most {MAX_PATH}" if len(value) > MAX_PATH else None)
-    return None
+#: a setting's value left out of its table (the default stands)
+_UNSET = object()
+
+
+def _value(kind: object, key: str, value: Any, where: str) -> tuple[str, Any]:
+    """The problem with a setting's value ("" when none) and the value to keep (``_UNSET``: none)."""
+    if kind == "bool":
+        return "" if isinstance(value, bool) else f"{where} must be true or false, not {_type_name(value)}", value is True
+    if kind == "int":
+        most, unit = {"soft_bounce_limit": (100, "bounces"), "daily_limit": (MAX_DAILY, "messages")}.get(key, (MAX_STALE_DAYS, "days"))
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"{where} must be a whole number of {unit}, not {_type_name(value)}", _UNSET
+        if not 1 <= value <= most:
+            return f"{where} must be from 1 to {most} ({unit}), not {value}", _UNSET
+        return "", value
+    if not isinstance(value, str):
+        return f"{where} must be text in quotes, not {_type_name(value)}", _UNSET
+    why = check_setting(key, value)
+    return (f"{where} {why}: {shown(hide_password(value))}", _UNSET) if why else ("", value)

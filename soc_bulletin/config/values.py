@@ -8,13 +8,14 @@ localhost) without credentials, ``list_id`` is an RFC 2919 list id.
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlsplit
+from collections.abc import Callable
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from ..errors import ConfigError
 from ..terminal import printable
 
 __all__ = [
-    "check_ledger_url", "check_list_id", "check_nameservers", "check_url", "hide_password", "parse_mailbox", "parse_nameservers",
+    "check_ledger_url", "check_list_id", "check_nameservers", "check_setting", "check_url", "hide_password", "parse_mailbox", "parse_nameservers",
 ]
 
 MAX_URL = 500  # the unsubscribe URL goes into a header line of at most 998 octets with the token
@@ -114,6 +115,20 @@ def parse_mailbox(value: str, /, *, display_name: bool = True) -> tuple[str, str
 
 def check_url(value: str, /) -> str | None:
     """Why ``value`` is not a safe URL to publish (``https:``, or ``http:`` on localhost), or None."""
+    problem = _url_text_problem(value)
+    if problem:
+        return problem
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError as exc:
+        return f"is not a valid URL ({exc})"
+    return _scheme_problem(parts.scheme.lower(), host) or _url_parts_problem(value, parts, host)
+
+
+def _url_text_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a URL as text: control characters, its length, non-ASCII or other characters."""
     problem = control_problem(value)
     if problem:
         return problem
@@ -124,18 +139,20 @@ def check_url(value: str, /) -> str | None:
     if not _URL_CHARS.fullmatch(value):
         bad = sorted({c for c in value if not _URL_CHARS.fullmatch(c)})
         return f"has characters a URL cannot hold ({printable(' '.join(repr(c) for c in bad))}); percent-encode them"
-    try:
-        parts = urlsplit(value)
-        host = parts.hostname or ""
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
-    except ValueError as exc:
-        return f"is not a valid URL ({exc})"
-    scheme = parts.scheme.lower()
+    return None
+
+
+def _scheme_problem(scheme: str, host: str) -> str | None:
     if scheme == "http":
         if host not in _LOCAL_HOSTS:
             return "must start with https:// (plain http:// is only for localhost)"
     elif scheme != "https":
         return "must start with https://" + (f" (not {scheme}:)" if scheme else "")
+    return None
+
+
+def _url_parts_problem(value: str, parts: SplitResult, host: str) -> str | None:
+    """Why a URL's parts are not to publish: no host, credentials, a fragment, a host that is no domain name."""
     if not host:
         return "has no host name, such as https://bulletin.example.org"
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
@@ -215,3 +232,54 @@ def check_nameservers(value: str, /) -> str | None:
     except ConfigError as exc:
         return str(exc)
     return None
+
+
+def check_setting(key: str, value: str, /) -> str | None:
+    """Why the string setting ``key`` (a key of any table of the settings file) cannot be ``value``, or None."""
+    if key in _PATH_KEYS:
+        return "is empty; leave the key out for the default" if not value.strip() else _path_problem(value)
+    if not value:
+        return None  # the other settings are optional: empty means not set
+    check = _VALUE_CHECKS.get(key)
+    return check(value) if check else None
+
+
+#: settings that name a file or folder (relative to the settings file)
+_PATH_KEYS = ("suppressed", "segments", "subscribers", "ledger", "outbox", "layouts")
+
+
+def _path_problem(value: str) -> str | None:
+    return control_problem(value) or (f"is {len(value)} characters long; at most {MAX_PATH}" if len(value) > MAX_PATH else None)
+
+
+def _mailbox_problem(value: str) -> str | None:
+    try:
+        parse_mailbox(value)
+    except ConfigError as exc:
+        return str(exc)
+    return None
+
+
+def _envelope_sender_problem(value: str) -> str | None:
+    try:
+        parse_mailbox(value, display_name=False)
+    except ConfigError as exc:
+        return str(exc)
+    return None
+
+
+def _selector_problem(value: str) -> str | None:
+    problem = control_problem(value)
+    if problem:
+        return problem
+    if len(value) > 253 or not DNS_NAME.fullmatch(value):
+        return "must be a DNS label such as 'bulletin' (letters, digits and -, at most 63 each, dots between labels)"
+    return None
+
+
+#: how each other string setting is checked, when it is not empty
+_VALUE_CHECKS: dict[str, Callable[[str], str | None]] = {
+    "from": _mailbox_problem, "contact": _mailbox_problem, "envelope_sender": _envelope_sender_problem,
+    "base_url": check_url, "unsubscribe_base_url": check_url, "url": check_ledger_url, "list_id": check_list_id,
+    "nameservers": check_nameservers, "dkim_selector": _selector_problem, "dkim_key": _path_problem,
+}

@@ -50,26 +50,36 @@ class ContentReader(NodeReader):
 
     def judge(self, node: yaml.ScalarNode, value: str, what: str, /, *, multiline: bool) -> None:
         """SB015 for control and direction-changing characters, SB016 for placeholder syntax."""
+        self._judge_characters(node, value, what, multiline)
+        if "[" in value or "&" in value:  # else no placeholder syntax, however written
+            self._judge_placeholders(node, value, what)
+
+    def _judge_characters(self, node: yaml.ScalarNode, value: str, what: str, multiline: bool) -> None:
+        """SB015 at the first control or direction-changing character, or line break or tab in a one-line value."""
         checked = value if multiline else value.rstrip("\n")  # a folded scalar ends in a line break
-        found = [] if is_safe(checked) and (multiline or ("\n" not in checked and "\t" not in checked)) else [
-            m for m in (UNSAFE_CHARACTERS.search(checked), None if multiline else _ONE_LINE.search(checked)) if m
-        ]
-        if found:
-            first = min(found, key=lambda m: m.start())
-            char, at = first.group(), first.start()
-            if char in "\t\n":
-                kind = "line break" if char == "\n" else "tab"
-                self.problem(node, "SB015", f"{sentence(what)} must be on one line; delete the {kind} at character {at + 1}.", offset=at)
-            else:
-                more = len(UNSAFE_CHARACTERS.findall(checked)) - 1
-                also = f" (and {more} more)" if more > 0 else ""
-                self.problem(
-                    node, "SB015",
-                    f"{sentence(what)} contains the invisible or control character {character_name(char)} at character {at + 1}{also}; delete it.",
-                    offset=at,
-                )
-        if "[" not in value and "&" not in value:  # no placeholder syntax, however written
+        if is_safe(checked) and (multiline or ("\n" not in checked and "\t" not in checked)):
             return
+        found = [m for m in (UNSAFE_CHARACTERS.search(checked), None if multiline else _ONE_LINE.search(checked)) if m]
+        if not found:
+            return
+        first = min(found, key=lambda m: m.start())
+        self._say_character(node, checked, what, first.group(), first.start())
+
+    def _say_character(self, node: yaml.ScalarNode, checked: str, what: str, char: str, at: int) -> None:
+        if char in "\t\n":
+            kind = "line break" if char == "\n" else "tab"
+            self.problem(node, "SB015", f"{sentence(what)} must be on one line; delete the {kind} at character {at + 1}.", offset=at)
+        else:
+            more = len(UNSAFE_CHARACTERS.findall(checked)) - 1
+            also = f" (and {more} more)" if more > 0 else ""
+            self.problem(
+                node, "SB015",
+                f"{sentence(what)} contains the invisible or control character {character_name(char)} at character {at + 1}{also}; delete it.",
+                offset=at,
+            )
+
+    def _judge_placeholders(self, node: yaml.ScalarNode, value: str, what: str) -> None:
+        """SB016 for placeholder syntax, as written, HTML-escaped or with Markdown's escaped brackets."""
         candidates = [value]
         if "&" in value:
             candidates.append(html.unescape(value))
@@ -196,21 +206,34 @@ def _image_block(reader: ContentReader, node: yaml.Node) -> Block | None:
     if f is None:
         return None
     src, alt = required_text(reader, f, "src"), required_text(reader, f, "alt")
+    src = _image_src(reader, f, src)
+    width = _image_width(reader, f)
+    return Image(src=src, alt=alt, caption=f.text("caption", multiline=True), width=width) if src and alt else None
+
+
+def _image_src(reader: ContentReader, f: Fields, src: str) -> str:
+    """``src`` when it is a web address or a safe path to an image in the issue folder; "" (and a problem) when not."""
     on_disk = bool(src) and reader.root is not None and not is_remote_src(src)
     reader.consulted_files |= on_disk
     if on_disk and reader.root is not None and (message := image_path_problem(src, reader.root)):
         reader.problem(f.node("src"), "SB406", message)
-        src = ""
-    elif src and not is_remote_src(src) and not LOCAL_IMAGE_PATH.fullmatch(src):
+        return ""
+    if src and not is_remote_src(src) and not LOCAL_IMAGE_PATH.fullmatch(src):
         reader.problem(f.node("src"), "SB014", "The image path may hold only letters, digits, spaces and - _ . ( ) + , ~ @ ! /; rename the file, such as 'images/team-photo.png'.")
-        src = ""
-    width = None
-    if (width_node := f.node("width")) is not None:
-        width = reader.integer(width_node, "'width'")
-        if width is not None and not 1 <= width <= 600:
-            reader.problem(width_node, "SB014", "'width' must be between 1 and 600 pixels.")
-            width = None
-    return Image(src=src, alt=alt, caption=f.text("caption", multiline=True), width=width) if src and alt else None
+        return ""
+    return src
+
+
+def _image_width(reader: ContentReader, f: Fields) -> int | None:
+    """The ``width`` in pixels, from 1 to 600; None when not given or wrong (a problem)."""
+    width_node = f.node("width")
+    if width_node is None:
+        return None
+    width = reader.integer(width_node, "'width'")
+    if width is not None and not 1 <= width <= 600:
+        reader.problem(width_node, "SB014", "'width' must be between 1 and 600 pixels.")
+        return None
+    return width
 
 
 def _link_block(reader: ContentReader, node: yaml.Node) -> Block | None:

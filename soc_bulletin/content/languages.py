@@ -126,10 +126,7 @@ def _version(reader: ContentReader, f: Fields, issue: Issue, language: str, node
     t = mapping(reader, node, TRANSLATION)
     if t is None:
         return None
-    for name in _WORDS:
-        if name not in t and (name in ("title", "welcome") or name in f):
-            there = f" (issue.yaml:{f.values[name].start_mark.line + 1})" if name in f else ""
-            reader.problem(node, "SB070", f"The '{language}' translation lacks '{name}'{there}; translate it.")
+    _lacking(reader, t, f, language, node)
     welcome = _welcome(reader, t, language)
     headings = _headings(reader, t, issue, language, node)
     untranslated = _untranslated(reader, t, folder.root)
@@ -146,6 +143,14 @@ def _version(reader: ContentReader, f: Fields, issue: Issue, language: str, node
         issue, title=t.text("title"), strapline=t.text("strapline"), subject=t.text("subject"), preheader=t.text("preheader"),
         welcome=welcome, sections=tuple(sections), language=language, translations=(),
     )
+
+
+def _lacking(reader: ContentReader, t: Fields, f: Fields, language: str, node: yaml.Node) -> None:
+    """SB070 for each of the issue's words (its title, welcome, and what else it has) that the translation lacks."""
+    for name in _WORDS:
+        if name not in t and (name in ("title", "welcome") or name in f):
+            there = f" (issue.yaml:{f.values[name].start_mark.line + 1})" if name in f else ""
+            reader.problem(node, "SB070", f"The '{language}' translation lacks '{name}'{there}; translate it.")
 
 
 def _welcome(reader: ContentReader, t: Fields, language: str) -> Welcome | None:

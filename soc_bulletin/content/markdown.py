@@ -126,22 +126,32 @@ def markdown_text(source: str, /, *, width: int = 72) -> str:
             if heading:
                 out.append((f"{text}\n{'~' * min(width, len(text))}", False))
             elif list_stack and token.level >= 2:
-                counter = list_stack[-1]
-                bullet = f"{counter[0]}. " if counter[0] else "- "
-                if counter[0]:
-                    counter[0] += 1
-                pad = "  " * (len(list_stack) - 1)
-                out.append((wrap(text, width=width, indent=pad + bullet, hanging=pad + " " * len(bullet)), True))
+                out.append((_list_item(text, list_stack, width), True))
             else:
                 out.append((wrap(text, width=width), False))
         elif token.type == "html_block":
             out.append((wrap(_html_text(token.content), width=width), False))
         elif token.type in ("code_block", "fence"):
             out.append((token.content.rstrip(), False))
+    return _joined(out)
+
+
+def _list_item(text: str, list_stack: list[list[int]], width: int) -> str:
+    """A list item wrapped under its bullet or number (the next number counted), indented by the lists it is in."""
+    counter = list_stack[-1]
+    bullet = f"{counter[0]}. " if counter[0] else "- "
+    if counter[0]:
+        counter[0] += 1
+    pad = "  " * (len(list_stack) - 1)
+    return wrap(text, width=width, indent=pad + bullet, hanging=pad + " " * len(bullet))
+
+
+def _joined(paragraphs: list[tuple[str, bool]]) -> str:
+    """Paragraphs with a blank line between them, list items of one list on lines of their own."""
     text = ""
-    for i, (paragraph, is_item) in enumerate(out):
+    for i, (paragraph, is_item) in enumerate(paragraphs):
         if i:
-            text += "\n" if is_item and out[i - 1][1] else "\n\n"
+            text += "\n" if is_item and paragraphs[i - 1][1] else "\n\n"
         text += paragraph
     return text
 

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -55,14 +56,8 @@ def new_article(issue_dir: str | Path, slug: str, /, *, section: str, new_sectio
         raise ConfigError(f"'{slug}' is not a kebab-case name; use lower-case letters, digits and single hyphens, such as '{slugify(slug) or 'my-article'}'")
     if not section.strip():
         raise ConfigError("--section must name a section, such as 'Community Resilience'")
-    issue_path = issue_dir / ISSUE_FILE
+    issue_path = _issue_file(issue_dir)
     article = issue_dir / ARTICLES_DIR / f"{slug}.yaml"
-    if not issue_path.is_file():
-        if issue_dir.exists() and not issue_dir.is_dir():
-            raise ConfigError(f"{issue_dir} is a file; give an issue folder such as issues/2019-08")
-        if not issue_dir.exists():
-            raise ConfigError(f"{issue_dir} does not exist; start the issue with: soc-bulletin new-issue {issue_dir}")
-        raise ConfigError(f"there is no {ISSUE_FILE} in {issue_dir}; start the issue with: soc-bulletin new-issue {issue_dir}")
     if article.exists():
         raise ConfigError(f"{article} already exists; choose another name")
     root, problems = read_yaml(issue_path)
@@ -83,6 +78,18 @@ def new_article(issue_dir: str | Path, slug: str, /, *, section: str, new_sectio
     return NewArticle(article=article, issue_file=issue_path)
 
 
+def _issue_file(issue_dir: Path) -> Path:
+    """The issue folder's ``issue.yaml``; ConfigError, saying how to start the issue, when there is none."""
+    issue_path = issue_dir / ISSUE_FILE
+    if not issue_path.is_file():
+        if issue_dir.exists() and not issue_dir.is_dir():
+            raise ConfigError(f"{issue_dir} is a file; give an issue folder such as issues/2019-08")
+        if not issue_dir.exists():
+            raise ConfigError(f"{issue_dir} does not exist; start the issue with: soc-bulletin new-issue {issue_dir}")
+        raise ConfigError(f"there is no {ISSUE_FILE} in {issue_dir}; start the issue with: soc-bulletin new-issue {issue_dir}")
+    return issue_path
+
+
 def _other_languages(root: yaml.Node) -> list[str]:
     """The issue's languages after the main one (its ``languages`` as written, when they are tags)."""
     node = node_at(root, "languages")
@@ -99,27 +106,15 @@ def add_to_issue(text: str, slug: str, /, *, section: str, new_section: bool = F
     Raises :class:`ConfigError` when the slug is already listed or the file's
     shape does not allow a safe edit.
     """
-    try:
-        root = yaml.compose(text, Loader=_Loader)
-        before = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{ISSUE_FILE} is not valid YAML ({exc}); run 'soc-bulletin check' and fix it first") from exc
-    sections = node_at(root, "sections") if root is not None else None
-    empty = isinstance(sections, yaml.ScalarNode) and sections.tag == NULL_TAG or (
-        isinstance(sections, yaml.SequenceNode) and not sections.value)
-    if not isinstance(before, dict) or not (isinstance(sections, yaml.SequenceNode) or empty):
-        raise ConfigError(f"{ISSUE_FILE} has no list of 'sections' to add the article to; write 'sections:' on a line of its own")
-    assert sections is not None
+    root, before = _parsed(text)
+    sections, empty = _sections(root, before)
     items = sections.value if isinstance(sections, yaml.SequenceNode) else []
-    for item in items:
-        if slug in _slugs(node_at(item, "articles")):
-            raise ConfigError(f"'{slug}' is already listed in {ISSUE_FILE}; choose another name")
+    if any(slug in _slugs(node_at(item, "articles")) for item in items):
+        raise ConfigError(f"'{slug}' is already listed in {ISSUE_FILE}; choose another name")
     lines = text.splitlines(keepends=True)
     newline = "\r\n" if "\r\n" in text else "\n"
     expected = copy.deepcopy(before)
-    index = next((i for i, item in enumerate(items) if _same_kind(node_at(item, "kind"), section)), None)
-    if index is None and not new_section:
-        raise ConfigError(_unknown_section(section, [str(k.value) for i in items if isinstance(k := node_at(i, "kind"), yaml.ScalarNode)]))
+    index = _section_index(items, section, new_section)
     if index is None and empty:
         _first_section(lines, root, sections, section, slug, newline)
         expected["sections"] = [{"kind": section, "articles": [slug]}]
@@ -128,12 +123,47 @@ def add_to_issue(text: str, slug: str, /, *, section: str, new_section: bool = F
         _append_section(lines, sections, section, slug, newline)
         expected["sections"].append({"kind": section, "articles": [slug]})
     else:
-        articles = node_at(items[index], "articles")
-        if not isinstance(articles, yaml.SequenceNode):
-            raise ConfigError(f"the section '{section}' in {ISSUE_FILE} has no list of articles; fix it first")
-        _append_item(lines, articles, slug, newline)
+        _append_article(lines, items[index], section, slug, newline)
         expected["sections"][index]["articles"].append(slug)
-    edited = "".join(lines)
+    return _checked("".join(lines), expected, slug, section)
+
+
+def _sections(root: yaml.Node | None, before: Any) -> tuple[yaml.Node, bool]:
+    """The ``sections`` node, and whether it is empty (nothing, or ``[]``); ConfigError when it is no list."""
+    sections = node_at(root, "sections") if root is not None else None
+    empty = isinstance(sections, yaml.ScalarNode) and sections.tag == NULL_TAG or (
+        isinstance(sections, yaml.SequenceNode) and not sections.value)
+    if not isinstance(before, dict) or not (isinstance(sections, yaml.SequenceNode) or empty):
+        raise ConfigError(f"{ISSUE_FILE} has no list of 'sections' to add the article to; write 'sections:' on a line of its own")
+    assert sections is not None
+    return sections, empty
+
+
+def _parsed(text: str) -> tuple[yaml.Node | None, Any]:
+    """The issue file's node tree and its value; ConfigError when it is not YAML."""
+    try:
+        return yaml.compose(text, Loader=_Loader), yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{ISSUE_FILE} is not valid YAML ({exc}); run 'soc-bulletin check' and fix it first") from exc
+
+
+def _section_index(items: list[yaml.Node], section: str, new_section: bool) -> int | None:
+    """Where ``section`` is among the sections; None for a new one (ConfigError when it is unknown and not new)."""
+    index = next((i for i, item in enumerate(items) if _same_kind(node_at(item, "kind"), section)), None)
+    if index is None and not new_section:
+        raise ConfigError(_unknown_section(section, [str(k.value) for i in items if isinstance(k := node_at(i, "kind"), yaml.ScalarNode)]))
+    return index
+
+
+def _append_article(lines: list[str], item: yaml.Node, section: str, slug: str, newline: str) -> None:
+    articles = node_at(item, "articles")
+    if not isinstance(articles, yaml.SequenceNode):
+        raise ConfigError(f"the section '{section}' in {ISSUE_FILE} has no list of articles; fix it first")
+    _append_item(lines, articles, slug, newline)
+
+
+def _checked(edited: str, expected: object, slug: str, section: str) -> str:
+    """``edited``, when it reads as ``expected``; else ConfigError saying to add the slug by hand."""
     try:
         after = yaml.load(edited, Loader=_Loader)
     except yaml.YAMLError:

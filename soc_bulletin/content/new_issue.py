@@ -101,36 +101,47 @@ def read_previous(issue_dir: Path, /) -> Previous:
                                     "map 'title', 'number', 'date' and the other keys of an issue to values; give the previous issue's folder.")])
     defaults = Previous()
     number = _text(node_at(root, "number"))
-    date: dt.date | None
+    sections = _sections(node_at(root, "sections"))
+    return Previous(
+        translations=_translations(node_at(root, "translations")),
+        title=_text(node_at(root, "title")).strip() or defaults.title,
+        strapline=_text(node_at(root, "strapline")).strip(),
+        mailbox=_text(node_at(root, "mailbox")).strip() or defaults.mailbox,
+        number=int(number) if number.isdigit() else 0,
+        date=_date(node_at(root, "date")),
+        sections=sections or defaults.sections,
+    )
+
+
+def _date(node: yaml.Node | None) -> dt.date | None:
     try:
-        date = dt.date.fromisoformat(_text(node_at(root, "date")))
+        return dt.date.fromisoformat(_text(node))
     except ValueError:
-        date = None
+        return None
+
+
+def _sections(items: yaml.Node | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each section's kind and audience (the segments it is for), as the previous issue lists them."""
     sections = []
-    items = node_at(root, "sections")
     for item in items.value if isinstance(items, yaml.SequenceNode) else []:
         kind = _text(node_at(item, "kind")).strip()
         audience = node_at(item, "audience")
         names = audience.value if isinstance(audience, yaml.SequenceNode) else [audience] if audience is not None else []
         if kind:
             sections.append((kind, tuple(n for n in (_text(a).strip() for a in names) if n)))
+    return tuple(sections)
+
+
+def _translations(table: yaml.Node | None) -> dict[str, dict[str, str]]:
+    """Per language, the previous issue's translated title, strapline, welcome title and section headings."""
     translations = {}
-    table = node_at(root, "translations")
     for key, value in table.value if isinstance(table, yaml.MappingNode) else []:
         headings = node_at(value, "sections")
         words = {str(k.value): _text(v).strip() for k, v in (headings.value if isinstance(headings, yaml.MappingNode) else [])}
         words |= {name: _text(node_at(value, *path)).strip() for name, path in
                   (("title", ("title",)), ("strapline", ("strapline",)), ("welcome", ("welcome", "title")))}
         translations[str(key.value)] = {k: v for k, v in words.items() if v}
-    return Previous(
-        translations=translations,
-        title=_text(node_at(root, "title")).strip() or defaults.title,
-        strapline=_text(node_at(root, "strapline")).strip(),
-        mailbox=_text(node_at(root, "mailbox")).strip() or defaults.mailbox,
-        number=int(number) if number.isdigit() else 0,
-        date=date,
-        sections=tuple(sections) if sections else defaults.sections,
-    )
+    return translations
 
 
 def _text(node: yaml.Node | None) -> str:
@@ -156,6 +167,33 @@ def new_issue(
     the rest for the editor to write (``check`` says what is missing).
     """
     issue_dir = Path(issue_dir)
+    issue_file = _new_issue_file(issue_dir)
+    previous = _previous_folder(issue_dir, previous)
+    before = read_previous(previous) if previous is not None else Previous()
+    if number is None:
+        number = before.number + 1
+    if number < 1:
+        raise ConfigError(f"the issue number must be 1 or more, not {number}")
+    if date is None:
+        date = months_later(before.date) if before.date is not None else _date_of_folder(issue_dir)
+    _check_languages(languages)
+    text = issue_text(before, number=number, date=date, folder=issue_dir, previous=previous)
+    text += translations_text(before, languages, number)
+    if yaml.safe_load(text) != _expected(before, number, date, languages):
+        raise ConfigError(f"the new {ISSUE_FILE} would not read back as written; please report it")  # pragma: no cover
+    (issue_dir / ARTICLES_DIR).mkdir(parents=True, exist_ok=True)
+    with issue_file.open("x", encoding="utf-8", newline="\n") as file:
+        file.write(text)
+    return NewIssue(issue_file, number, date, previous, tuple(kind for kind, _ in before.sections))
+
+
+def _check_languages(languages: tuple[str, ...]) -> None:
+    if any(not LANGUAGE_TAG.fullmatch(language) for language in languages) or len(set(languages)) != len(languages):
+        raise ConfigError(f"--languages {','.join(languages)}: give BCP 47 tags, each once, the main one first, such as en,cy")
+
+
+def _new_issue_file(issue_dir: Path) -> Path:
+    """Where the new issue's file goes; ConfigError for a folder name that cannot name an issue, or one that holds one."""
     issue_file = issue_dir / ISSUE_FILE
     if not _NAME.fullmatch(issue_dir.name):
         raise ConfigError(f"the folder name {printable(repr(issue_dir.name))} may use only letters, digits, '.', '_' and '-' (it names "
@@ -164,29 +202,18 @@ def new_issue(
         raise ConfigError(f"{issue_file} already exists; choose a new folder for the next issue, such as {issue_dir.parent / 'YYYY-MM'}")
     if issue_dir.exists() and not issue_dir.is_dir():
         raise ConfigError(f"{issue_dir} is a file; give the folder to create for the new issue, such as issues/2019-11")
+    return issue_file
+
+
+def _previous_folder(issue_dir: Path, previous: str | Path | None) -> Path | None:
+    """The previous issue's folder: ``previous`` when it is one, else the latest beside ``issue_dir`` (None: a first issue)."""
     if previous is None:
-        previous = latest_issue(issue_dir.parent, exclude=issue_dir)
-    elif not Path(previous).is_dir():
+        return latest_issue(issue_dir.parent, exclude=issue_dir)
+    if not Path(previous).is_dir():
         raise ConfigError(f"{previous} does not exist; give the folder of the previous issue with --from, such as issues/2019-08")
-    elif not (Path(previous) / ISSUE_FILE).is_file():
+    if not (Path(previous) / ISSUE_FILE).is_file():
         raise ConfigError(f"{previous} is not an issue folder (it has no {ISSUE_FILE}); give the previous issue's folder with --from")
-    before = read_previous(Path(previous)) if previous is not None else Previous()
-    if number is None:
-        number = before.number + 1
-    if number < 1:
-        raise ConfigError(f"the issue number must be 1 or more, not {number}")
-    if date is None:
-        date = months_later(before.date) if before.date is not None else _date_of_folder(issue_dir)
-    if any(not LANGUAGE_TAG.fullmatch(language) for language in languages) or len(set(languages)) != len(languages):
-        raise ConfigError(f"--languages {','.join(languages)}: give BCP 47 tags, each once, the main one first, such as en,cy")
-    text = issue_text(before, number=number, date=date, folder=issue_dir, previous=Path(previous) if previous else None)
-    text += translations_text(before, languages, number)
-    if yaml.safe_load(text) != _expected(before, number, date, languages):
-        raise ConfigError(f"the new {ISSUE_FILE} would not read back as written; please report it")  # pragma: no cover
-    (issue_dir / ARTICLES_DIR).mkdir(parents=True, exist_ok=True)
-    with issue_file.open("x", encoding="utf-8", newline="\n") as file:
-        file.write(text)
-    return NewIssue(issue_file, number, date, Path(previous) if previous else None, tuple(kind for kind, _ in before.sections))
+    return Path(previous)
 
 
 def _date_of_folder(issue_dir: Path) -> dt.date:

@@ -23,7 +23,7 @@ from .blocks import ContentReader, read_article
 from .cache import FileCache
 from .model import Article
 from .paths import ARTICLES_DIR
-from .schema import ARTICLE, BLOCKS, LANGUAGE_TAG, Mapping, Sequence, Value
+from .schema import ARTICLE, BLOCKS, LANGUAGE_TAG, Field, Mapping, Sequence, Value
 from .yamlfile import MAP_TAG, NULL_TAG, SEQ_TAG, read_yaml
 
 __all__ = ["read_translation", "translation_language", "translation_path"]
@@ -102,36 +102,41 @@ class _Merge:
         return yaml.SequenceNode(SEQ_TAG, items, node.start_mark, node.end_mark)
 
     def mapping(self, shape: Mapping, main: yaml.Node, node: yaml.Node) -> yaml.Node:
-        if isinstance(node, yaml.ScalarNode) and node.tag == NULL_TAG:  # "- contact:" alone: everything lent
-            node = yaml.MappingNode(MAP_TAG, [], node.start_mark, node.end_mark)
+        node = _empty_mapping(node)
         if not isinstance(main, yaml.MappingNode) or not isinstance(node, yaml.MappingNode):
             return node  # the reader says what is wrong with it
-        theirs = {str(k.value): (k, v) for k, v in main.value if isinstance(k, yaml.ScalarNode)}
-        pairs = []
-        for key, value in node.value:
-            name = str(key.value) if isinstance(key, yaml.ScalarNode) else ""
-            field = next((f for f in shape.fields if f.name == name), None)
-            if field is not None and name in theirs:
-                value = self.value(field.value, theirs[name][1], value, name)
-            elif field is not None:
-                self._say(key, "SB071", f"The translation has '{name}', which the main file ({self._at(main)}) has not; "
-                          "a translation keeps the main file's structure.", warning=True)
-            pairs.append((key, value))
-        written = {str(k.value) for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
+        theirs: dict[str, tuple[yaml.Node, yaml.Node]] = {str(k.value): (k, v) for k, v in main.value if isinstance(k, yaml.ScalarNode)}
+        pairs = [self._pair(shape, main, theirs, key, value) for key, value in node.value]
         merged = yaml.MappingNode(MAP_TAG, pairs, node.start_mark, node.end_mark)
+        written = {str(k.value) for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
         for field in shape.fields:
-            if field.name not in theirs or field.name in written:
-                continue
-            if field.inherited:
-                key, value = theirs[field.name]
-                self._lend(key)
-                self._lend(value)
-                pairs.append((key, value))
-            else:
-                self._say(node, "SB070", f"The translation lacks '{field.name}', which the main file has at "
-                          f"{self._at(theirs[field.name][1])}; translate it.")
-                self.explained.add(id(merged))
+            if field.name in theirs and field.name not in written:
+                self._missing(field, theirs[field.name], node, merged)
         return merged
+
+    def _pair(self, shape: Mapping, main: yaml.MappingNode, theirs: dict[str, tuple[yaml.Node, yaml.Node]], key: yaml.Node,
+              value: yaml.Node) -> tuple[yaml.Node, yaml.Node]:
+        """A field of the translation, merged with the main file's (a warning for a field the main file has not)."""
+        name = str(key.value) if isinstance(key, yaml.ScalarNode) else ""
+        field = next((f for f in shape.fields if f.name == name), None)
+        if field is not None and name in theirs:
+            value = self.value(field.value, theirs[name][1], value, name)
+        elif field is not None:
+            self._say(key, "SB071", f"The translation has '{name}', which the main file ({self._at(main)}) has not; "
+                      "a translation keeps the main file's structure.", warning=True)
+        return key, value
+
+    def _missing(self, field: Field, theirs: tuple[yaml.Node, yaml.Node], node: yaml.MappingNode, merged: yaml.MappingNode) -> None:
+        """A field only the main file has: lent when the translation inherits it, else SB070."""
+        if field.inherited:
+            key, value = theirs
+            self._lend(key)
+            self._lend(value)
+            merged.value.append((key, value))
+        else:
+            self._say(node, "SB070", f"The translation lacks '{field.name}', which the main file has at "
+                      f"{self._at(theirs[1])}; translate it.")
+            self.explained.add(id(merged))
 
     def blocks(self, main: yaml.SequenceNode, node: yaml.SequenceNode) -> yaml.Node:
         return self.sequence(main, node, "blocks", self.block)
@@ -149,6 +154,13 @@ class _Merge:
         key, value = node.value[0]
         merged = self.value(BLOCKS[kind], main.value[0][1], value, kind)
         return yaml.MappingNode(MAP_TAG, [(key, merged)], node.start_mark, node.end_mark)
+
+
+def _empty_mapping(node: yaml.Node) -> yaml.Node:
+    """An empty mapping for a null (``- contact:`` alone: everything lent), else ``node``."""
+    if isinstance(node, yaml.ScalarNode) and node.tag == NULL_TAG:
+        return yaml.MappingNode(MAP_TAG, [], node.start_mark, node.end_mark)
+    return node
 
 
 def _block_kind(node: yaml.Node) -> str | None:

@@ -87,54 +87,76 @@ def read_yaml(path: Path, /, *, display: str | None = None) -> tuple[yaml.Node |
     each at the line and column where it goes wrong.
     """
     name = display or str(path)
+    data = _read_bytes(path, name)
+    if isinstance(data, Problem):
+        return None, [data]
+    text = _decoded(data, name)
+    if isinstance(text, Problem):
+        return None, [text]
+    if not text.strip():
+        return None, [Problem(name, 1, 1, "SB002", "The file is empty; it must hold a YAML mapping.")]
+    node = _composed(text, name)
+    if isinstance(node, Problem):
+        return None, [node]
+    if node is None or _is_null(node):
+        return None, [Problem(name, 1, 1, "SB002", "The file is empty; it must hold a YAML mapping.")]
+    refused = _refused_features(node, text, name) if _may_tag_or_anchor(text) else []
+    return (None, refused) if refused else (node, [])
+
+
+def _is_null(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == NULL_TAG and not node.value
+
+
+def _read_bytes(path: Path, name: str) -> bytes | Problem:
+    """The file's bytes; a problem for what is not a regular file, cannot be read or is too large."""
     try:
         info = os.stat(path)
         if not stat.S_ISREG(info.st_mode):  # a folder, a FIFO or a device is never opened
             kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-            return None, [Problem(name, 0, 0, "SB004", f"The file cannot be read: it is {kind}.")]
+            return Problem(name, 0, 0, "SB004", f"The file cannot be read: it is {kind}.")
         if info.st_size > MAX_FILE_BYTES:
-            return None, [_too_large(name, info.st_size)]
+            return _too_large(name, info.st_size)
         with open(path, "rb") as file:  # the size it has, and more only if it grew since
             data = file.read(info.st_size + 1)
             if len(data) > info.st_size:
                 data += file.read(MAX_FILE_BYTES + 1 - len(data))
     except (OSError, ValueError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return None, [Problem(name, 0, 0, "SB004", f"The file cannot be read: {printable(reason)}.")]
+        return Problem(name, 0, 0, "SB004", f"The file cannot be read: {printable(reason)}.")
     if len(data) > MAX_FILE_BYTES:  # it grew after the stat
-        return None, [_too_large(name, len(data))]
+        return _too_large(name, len(data))
+    return data
+
+
+def _decoded(data: bytes, name: str) -> str | Problem:
+    """The UTF-8 text (a BOM dropped); a problem at the first byte that is not UTF-8."""
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, [
-            Problem(
-                name, line, column, "SB001",
-                f"The file is not UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8.",
-            )
-        ]
-    if not text.strip():
-        return None, [Problem(name, 1, 1, "SB002", "The file is empty; it must hold a YAML mapping.")]
+        return Problem(name, line, column, "SB001", f"The file is not UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8.")
+
+
+def _composed(text: str, name: str) -> yaml.Node | None | Problem:
+    """The node tree of ``text``; a problem at the place where it is not YAML."""
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node: yaml.Node | None = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:  # in plain words at the mistake (yaml_mistakes), else PyYAML's
         said = explain(text, exc)
-        return None, [Problem(name, said.line, said.column, "SB003", printable(said.message))]
+        return Problem(name, said.line, said.column, "SB003", printable(said.message))
     except yaml.reader.ReaderError as exc:  # a character YAML refuses: C0 and C1 controls, DEL
         at = max(0, min(exc.position, len(text)))
         line = text.count("\n", 0, at) + 1
         column = at - (text.rfind("\n", 0, at) + 1) + 1
         char = character_name(chr(exc.character)) if isinstance(exc.character, int) else "a control character"
-        return None, [Problem(name, line, column, "SB015", f"The file contains the control character {char}; delete it.")]
+        return Problem(name, line, column, "SB015", f"The file contains the control character {char}; delete it.")
     except yaml.YAMLError as exc:
-        return None, [Problem(name, 1, 1, "SB003", f"YAML syntax error: {printable(' '.join(str(exc).split()))}.")]
+        return Problem(name, 1, 1, "SB003", f"YAML syntax error: {printable(' '.join(str(exc).split()))}.")
     except RecursionError:  # only without libyaml, which stops at 1000 levels itself
-        return None, [Problem(name, 1, 1, "SB006", "The file is nested too deeply to be an issue or article file.")]
-    if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == NULL_TAG and not node.value):
-        return None, [Problem(name, 1, 1, "SB002", "The file is empty; it must hold a YAML mapping.")]
-    refused = _refused_features(node, text, name) if _may_tag_or_anchor(text) else []
-    return (None, refused) if refused else (node, [])
+        return Problem(name, 1, 1, "SB006", "The file is nested too deeply to be an issue or article file.")
+    return node
 
 
 def _may_tag_or_anchor(text: str) -> bool:

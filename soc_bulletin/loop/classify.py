@@ -48,16 +48,9 @@ def classify(raw: bytes, /, *, second_opinion: bool = True) -> Verdict:
 def classify_message(message: Message, /, *, second_opinion: bool = True) -> Verdict:
     """The verdict on a parsed message; without ``second_opinion``, flufl.bounce's detectors are not asked."""
     base = _facts(message)
-    complaint = feedback_report(message)
-    if complaint is not None:  # the reported message's envelope sender may carry its VERP token
-        reported = returned_headers(message)
-        return replace(base, kind=Kind.COMPLAINT, recipients=tuple(Failure(a, None, True) for a in complaint.recipients),
-                       feedback_type=complaint.feedback_type, verp=base.verp + tuple(header_addresses(reported, "Return-Path")),
-                       original_ids=base.original_ids + _ids(reported))
-    ses = ses_notification(message)
-    if ses is not None and ses[1]:
-        kind = Kind.BOUNCE if ses[0] == "bounce" else Kind.COMPLAINT
-        return replace(base, kind=kind, recipients=tuple(ses[1]), feedback_type="abuse" if kind is Kind.COMPLAINT else "")
+    reported = _report(message, base)
+    if reported is not None:
+        return reported
     base = replace(base, original_ids=tuple(dict.fromkeys(base.original_ids + _ids(returned_headers(message)))))
     dsn = delivery_status(message)
     if dsn is not None and dsn.failures:
@@ -68,14 +61,40 @@ def classify_message(message: Message, /, *, second_opinion: bool = True) -> Ver
     found = delivery_status_in_text(text)
     if found:
         return replace(base, kind=Kind.BOUNCE, recipients=tuple(found))
-    shaped = dsn is not None or looks_like_bounce(message, text)
-    if shaped:
-        nested = delivery_status(message, nested=True)
-        if dsn is None and nested is not None and nested.failures:
-            return replace(base, kind=Kind.BOUNCE, recipients=nested.failures)
-        found = scan_notice(message, text, returned) or (_flufl(message) if second_opinion else [])
-        ids = tuple(dict.fromkeys(base.original_ids + _ids(returned)))
-        return replace(base, kind=Kind.BOUNCE, recipients=tuple(found), original_ids=ids)  # may name nobody
+    if dsn is not None or looks_like_bounce(message, text):  # in the shape of a failure notice
+        return _notice_bounce(message, base, dsn is None, text, returned, second_opinion)
+    return _request_or_reply(message, base)
+
+
+def _report(message: Message, base: Verdict) -> Verdict | None:
+    """The verdict of a feedback report or of an Amazon SES notification that names someone; None for neither."""
+    complaint = feedback_report(message)
+    if complaint is not None:  # the reported message's envelope sender may carry its VERP token
+        reported = returned_headers(message)
+        return replace(base, kind=Kind.COMPLAINT, recipients=tuple(Failure(a, None, True) for a in complaint.recipients),
+                       feedback_type=complaint.feedback_type, verp=base.verp + tuple(header_addresses(reported, "Return-Path")),
+                       original_ids=base.original_ids + _ids(reported))
+    ses = ses_notification(message)
+    if ses is not None and ses[1]:
+        kind = Kind.BOUNCE if ses[0] == "bounce" else Kind.COMPLAINT
+        return replace(base, kind=kind, recipients=tuple(ses[1]), feedback_type="abuse" if kind is Kind.COMPLAINT else "")
+    return None
+
+
+def _notice_bounce(message: Message, base: Verdict, no_report: bool, text: str, returned: Message | None,
+                   second_opinion: bool) -> Verdict:
+    """The bounce of a message in the shape of a failure notice: a report in an attached message (when the message
+    has none of its own), else the recipients its text names; it may name nobody."""
+    nested = delivery_status(message, nested=True)
+    if no_report and nested is not None and nested.failures:
+        return replace(base, kind=Kind.BOUNCE, recipients=nested.failures)
+    found = scan_notice(message, text, returned) or (_flufl(message) if second_opinion else [])
+    ids = tuple(dict.fromkeys(base.original_ids + _ids(returned)))
+    return replace(base, kind=Kind.BOUNCE, recipients=tuple(found), original_ids=ids)
+
+
+def _request_or_reply(message: Message, base: Verdict) -> Verdict:
+    """An unsubscribe request (``Unsubscribe TOKEN``, or Apple's), an automatic reply, or none."""
     subject = decoded_header(message, "Subject")
     wanted = _UNSUBSCRIBE.match(subject)
     if wanted or str(message.get("X-Apple-Unsubscribe", "")).strip().lower() == "true":

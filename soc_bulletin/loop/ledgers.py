@@ -69,28 +69,40 @@ class Evidence:
             return self._rows
         self._rows = {}
         for issue in self.store.issues():
-            try:
-                ledger = self.store.ledger(issue, create=False)
-            except LedgerError as exc:
-                self.problems.append(f"the ledger of {issue} left out: {exc}")
-                continue
-            if ledger is None:
-                continue
-            try:
-                self._rows[issue] = {row.key: (row.address, row.state in _WENT_OUT) for row in ledger.rows()}
-                self.list_ids.add(ledger.meta().get("list_id", ""))
-            finally:
-                ledger.close()
+            rows = self._read(issue)
+            if rows is not None:
+                self._rows[issue] = rows
         self.makers = tuple(Unsubscribe(list_id=list_id, mailbox="", secret=self.keys[0], previous_secret=self.keys[1])
                             for list_id in sorted(self.list_ids - {""}) if self.keys[0])
+        self._index_verp(self._rows)
+        log.info("indexed the ledgers of %d issue(s) in %s", len(self._rows), self.store.where)
+        return self._rows
+
+    def _read(self, issue: str) -> dict[str, tuple[str, bool]] | None:
+        """An issue's rows (key -> address, whether it went out), its list id noted; None without a ledger or with a
+        damaged one (a problem)."""
+        try:
+            ledger = self.store.ledger(issue, create=False)
+        except LedgerError as exc:
+            self.problems.append(f"the ledger of {issue} left out: {exc}")
+            return None
+        if ledger is None:
+            return None
+        try:
+            rows = {row.key: (row.address, row.state in _WENT_OUT) for row in ledger.rows()}
+            self.list_ids.add(ledger.meta().get("list_id", ""))
+        finally:
+            ledger.close()
+        return rows
+
+    def _index_verp(self, ledgers: dict[str, dict[str, tuple[str, bool]]]) -> None:
+        """The VERP token of each address a message went out to, under each key (the current and the previous)."""
         keys = [key.encode() for key in self.keys if key]
-        for issue, rows in self._rows.items():
+        for issue, rows in ledgers.items():
             for address, went_out in rows.values():
                 if went_out and not is_hashed(address):  # a row kept as a keyed hash names nobody
                     for key in keys:
                         self._verp.setdefault(verp_token(key, issue, address), (issue, address))
-        log.info("indexed the ledgers of %d issue(s) in %s", len(self._rows), self.store.where)
-        return self._rows
 
     def by_verp(self, tokens: Iterable[str], /) -> Recipient | None:
         """The recipient whose VERP token is one of ``tokens``."""

@@ -157,17 +157,26 @@ class Processor:
         if verdict.kind is Kind.NONE:
             return Outcome(ref, verdict.kind, verdict.recipients)
         if verdict.kind is Kind.UNSUBSCRIBE:
-            sender = verdict.recipients[0].address if verdict.recipients else ""
-            address = self.evidence.unsubscriber(verdict.token, sender)
-            if address is None:
-                why = "no token" if not verdict.token else "its token was not made by this project"
-                return Outcome(ref, verdict.kind, verdict.recipients, (f"{why}; {UNVERIFIED}",))
-            action = self._suppress(address, "unsubscribed", "mail", report)
-            return Outcome(ref, verdict.kind, (Failure(address, None, True),), (action,), verified=True)
+            return self._unsubscribe(ref, verdict, report)
         named = self._named(verdict)
         if not named:
             unreadable = verdict.kind is Kind.BOUNCE and not verdict.recipients
             return Outcome(ref, verdict.kind, verdict.recipients, (UNREADABLE_FAILURE if unreadable else UNVERIFIED,))
+        return self._report(ref, verdict, named, fingerprint, report)
+
+    def _unsubscribe(self, ref: str, verdict: Verdict, report: RunReport) -> Outcome:
+        """A mailed unsubscribe: the address its token names suppressed; nothing when the token proves nothing."""
+        sender = verdict.recipients[0].address if verdict.recipients else ""
+        address = self.evidence.unsubscriber(verdict.token, sender)
+        if address is None:
+            why = "no token" if not verdict.token else "its token was not made by this project"
+            return Outcome(ref, verdict.kind, verdict.recipients, (f"{why}; {UNVERIFIED}",))
+        action = self._suppress(address, "unsubscribed", "mail", report)
+        return Outcome(ref, verdict.kind, (Failure(address, None, True),), (action,), verified=True)
+
+    def _report(self, ref: str, verdict: Verdict, named: list[tuple[Failure, Recipient]], fingerprint: str,
+                report: RunReport) -> Outcome:
+        """A bounce or feedback report about recipients we sent to: each bounce scored, each complaint suppressed."""
         actions: list[str] = []
         recipients = tuple(failure for failure, _ in named)
         for failure, recipient in named:

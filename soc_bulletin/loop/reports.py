@@ -135,20 +135,31 @@ def _recipient_blocks(text: str) -> list[dict[str, str]]:
 
 
 def _failure(block: dict[str, str]) -> Failure | None:
-    named = [clean_address(block.get(name, "").partition(";")[2] or block.get(name, ""))
-             for name in ("original-recipient", "final-recipient", "x-actual-recipient")]
-    # the address we sent to, when the report gives it (not an Exchange-internal IMCEA... form of it)
-    address = next((a for a in named if a and not a.upper().startswith("IMCEA")), "") or next((a for a in named if a), "")
-    final = next((a for a in reversed(named[1:]) if a and a.casefold() != address.casefold()), "")  # where it failed
+    address, final = _recipient(block)
     action = block.get("action", "").strip().casefold().split(" ")[0]
-    diagnostic = block.get("diagnostic-code", "")
-    diagnostic = " ".join((diagnostic.partition(";")[2] if ";" in diagnostic[:12] else diagnostic).split())
+    diagnostic = _diagnostic(block)
     status = best_status(block.get("status", ""), diagnostic)
     if not address or action in _NOT_FAILED or (status or "").startswith("2"):
         return None
     if not action and status is None and not diagnostic:
         return None
     return Failure(address, status, permanence(status, diagnostic, action), diagnostic[:300], final)
+
+
+def _recipient(block: dict[str, str]) -> tuple[str, str]:
+    """The address we sent to, when the report gives it (not an Exchange-internal IMCEA... form of it), and the
+    address where delivery failed when it is another one ("" when not)."""
+    named = [clean_address(block.get(name, "").partition(";")[2] or block.get(name, ""))
+             for name in ("original-recipient", "final-recipient", "x-actual-recipient")]
+    address = next((a for a in named if a and not a.upper().startswith("IMCEA")), "") or next((a for a in named if a), "")
+    final = next((a for a in reversed(named[1:]) if a and a.casefold() != address.casefold()), "")
+    return address, final
+
+
+def _diagnostic(block: dict[str, str]) -> str:
+    """The Diagnostic-Code's text, without its type (``smtp;``), on one line."""
+    diagnostic = block.get("diagnostic-code", "")
+    return " ".join((diagnostic.partition(";")[2] if ";" in diagnostic[:12] else diagnostic).split())
 
 
 def feedback_report(message: Message, /) -> Complaint | None:
@@ -167,35 +178,50 @@ def feedback_report(message: Message, /) -> Complaint | None:
 def ses_notification(message: Message, /) -> tuple[str, list[Failure]] | None:
     """An Amazon SES notification (``Bounce`` or ``Complaint``) sent as JSON in the body, with its recipients."""
     for part in own_parts(message):
-        if part.get_content_maintype() != "text" or part.get_content_subtype() not in ("plain", "json"):
-            continue
-        text = part_text(part).strip()
-        start = text.find("{")
-        if start < 0 or not re.search(r'\\?"(?:notificationType|eventType)\\?"', text):
-            continue
-        data = _json_object(text[start:])
-        if isinstance(data, dict) and isinstance(data.get("Message"), str):  # an SNS envelope around the notification
-            data = _json_object(data["Message"])
-        if not isinstance(data, dict):
+        data = _ses_data(part)
+        if data is None:
             continue
         kind = str(data.get("notificationType") or data.get("eventType") or "")
         if kind == "Bounce":
-            bounce: dict[str, Any] = data["bounce"] if isinstance(data.get("bounce"), dict) else {}
-            permanent = bounce.get("bounceType") != "Transient"
-            failures = []
-            for item in bounce.get("bouncedRecipients") or []:
-                if isinstance(item, dict) and clean_address(str(item.get("emailAddress", ""))):
-                    diagnostic = str(item.get("diagnosticCode", ""))
-                    status = best_status(str(item.get("status", "")), diagnostic)
-                    failures.append(Failure(clean_address(str(item["emailAddress"])), status,
-                                            status.startswith("5") if status else permanent, diagnostic[:300]))
-            return "bounce", failures
+            return "bounce", _ses_bounces(data)
         if kind == "Complaint":
-            complaint: dict[str, Any] = data["complaint"] if isinstance(data.get("complaint"), dict) else {}
-            found = [clean_address(str(i.get("emailAddress", ""))) for i in complaint.get("complainedRecipients") or []
-                     if isinstance(i, dict)]
-            return "complaint", [Failure(a, None, True) for a in found if a]
+            return "complaint", _ses_complaints(data)
     return None
+
+
+def _ses_data(part: Message) -> dict[str, Any] | None:
+    """The notification a text or JSON part holds (unwrapped from an SNS envelope), or None."""
+    if part.get_content_maintype() != "text" or part.get_content_subtype() not in ("plain", "json"):
+        return None
+    text = part_text(part).strip()
+    start = text.find("{")
+    if start < 0 or not re.search(r'\\?"(?:notificationType|eventType)\\?"', text):
+        return None
+    data = _json_object(text[start:])
+    if isinstance(data, dict) and isinstance(data.get("Message"), str):  # an SNS envelope around the notification
+        data = _json_object(data["Message"])
+    return data if isinstance(data, dict) else None
+
+
+def _ses_bounces(data: dict[str, Any]) -> list[Failure]:
+    """The bounced recipients, each permanent by its status, else by the bounce's type."""
+    bounce: dict[str, Any] = data["bounce"] if isinstance(data.get("bounce"), dict) else {}
+    permanent = bounce.get("bounceType") != "Transient"
+    failures = []
+    for item in bounce.get("bouncedRecipients") or []:
+        if isinstance(item, dict) and clean_address(str(item.get("emailAddress", ""))):
+            diagnostic = str(item.get("diagnosticCode", ""))
+            status = best_status(str(item.get("status", "")), diagnostic)
+            failures.append(Failure(clean_address(str(item["emailAddress"])), status,
+                                    status.startswith("5") if status else permanent, diagnostic[:300]))
+    return failures
+
+
+def _ses_complaints(data: dict[str, Any]) -> list[Failure]:
+    complaint: dict[str, Any] = data["complaint"] if isinstance(data.get("complaint"), dict) else {}
+    found = [clean_address(str(i.get("emailAddress", ""))) for i in complaint.get("complainedRecipients") or []
+             if isinstance(i, dict)]
+    return [Failure(a, None, True) for a in found if a]
 
 
 def _json_object(text: str) -> Any:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import email
 import re
+from collections.abc import Iterable
 from email import policy
 from email.message import Message
 
@@ -173,18 +174,29 @@ def looks_like_bounce(message: Message, text: str, /) -> bool:
     if message.get("X-Failed-Recipients"):
         return True
     sender = " ".join(str(message.get(name, "")) for name in ("From", "Sender", "Return-Path"))
-    by_system = any(BOUNCE_SENDER.match(a) for a in addresses_in(sender)) or bool(_SENDER_NAME.search(decoded_header(message, "From")))
+    by_system = _from_mail_system(message, sender)
     empty_return = str(message.get("Return-Path", "")).strip() in ("<>", "") and "Return-Path" in message
     subject = decoded_header(message, "Subject")
-    says_so = bool(_NOTICE_TEXT.search(text[:500]))  # a notice's first words, never a person's passing mention
-    automatic = str(message.get("Auto-Submitted", "no")).strip().lower() != "no"
-    titled = bool(_SUBJECT.search(subject)) and (by_system or empty_return or not _REPLY_PREFIX.match(subject)
-                                                 or bool(_PREFIXED_TITLE.match(subject) and says_so)) or automatic and says_so
+    titled = _titled(message, subject, text, by_system or empty_return)
     if _list_refusal(message, sender, subject, text):
         return True
     if not (by_system or titled):  # a null return path alone: an automatic reply has one too
         return bool(empty_return and _NOTICE_TEXT.search(text))
     return bool(_FAILURE_TEXT.search(text) or titled and (by_system or empty_return))
+
+
+def _from_mail_system(message: Message, sender: str) -> bool:
+    """Whether the sender's address is a mail system's (MAILER-DAEMON, postmaster...) or its name says it is one."""
+    return any(BOUNCE_SENDER.match(a) for a in addresses_in(sender)) or bool(_SENDER_NAME.search(decoded_header(message, "From")))
+
+
+def _titled(message: Message, subject: str, text: str, from_system: bool) -> bool:
+    """Whether the subject is a failure notice's (not a person's reply to one, unless a mail system sent it or the
+    notice's first words say so), or an automatic message's first words say it is one."""
+    says_so = bool(_NOTICE_TEXT.search(text[:500]))  # a notice's first words, never a person's passing mention
+    automatic = str(message.get("Auto-Submitted", "no")).strip().lower() != "no"
+    return bool(_SUBJECT.search(subject)) and (from_system or not _REPLY_PREFIX.match(subject)
+                                               or bool(_PREFIXED_TITLE.match(subject) and says_so)) or automatic and says_so
 
 
 def _list_refusal(message: Message, sender: str, subject: str, text: str) -> bool:
@@ -202,37 +214,63 @@ def scan_notice(message: Message, text: str, returned: Message | None, /) -> lis
     The sender's own addresses (the notice's From, To and Return-Path, the
     returned message's From) count only when nothing else is named.
     """
-    own = {a.casefold() for a in header_addresses(message, "To", "Cc", "Reply-To", "Delivered-To", "X-Original-To")}
-    senders = {a.casefold() for a in header_addresses(message, "From", "Sender", "Return-Path")}
-    senders |= {a.casefold() for a in header_addresses(returned, "From", "Sender", "Return-Path")}
-    senders |= {m.casefold() for m in re.findall(r"mail from:\s*<?([^>\s]+@[^>\s]+)>?", text, re.I)}
+    own = _casefolded(header_addresses(message, "To", "Cc", "Reply-To", "Delivered-To", "X-Original-To"))
+    senders = _senders(message, text, returned)
     searched = _IDS.sub(" ", text)
+    for chosen in _choices(message, returned, searched, own, senders):
+        if chosen:
+            found = [_failure_of(text, address, chosen) for address in dict.fromkeys(chosen)]
+            return _with_expanded(text, found)
+    return []
+
+
+def _casefolded(addresses: Iterable[str]) -> set[str]:
+    return {a.casefold() for a in addresses}
+
+
+def _senders(message: Message, text: str, returned: Message | None) -> set[str]:
+    """The sender's own addresses: the notice's and the returned message's From, Sender and Return-Path, and the
+    ``MAIL FROM`` the text quotes."""
+    senders = _casefolded(header_addresses(message, "From", "Sender", "Return-Path"))
+    senders |= _casefolded(header_addresses(returned, "From", "Sender", "Return-Path"))
+    return senders | _casefolded(re.findall(r"mail from:\s*<?([^>\s]+@[^>\s]+)>?", text, re.I))
+
+
+def _candidates(searched: str, senders: set[str]) -> list[str]:
+    """The addresses the notice names that may have failed: not the sender's, not a mail system's, and not in help
+    text (a help desk, similar names, a signature) unless nothing else is named."""
     candidates = [a for a in addresses_in(searched) if a.casefold() not in senders and not _DAEMON.match(a)]
     helping = _helping(searched)
-    if any(a.casefold() not in helping for a in candidates):  # help text, similar names, a signature: never the failed
+    if any(a.casefold() not in helping for a in candidates):
         candidates = [a for a in candidates if a.casefold() not in helping]
+    return candidates
+
+
+def _choices(message: Message, returned: Message | None, searched: str, own: set[str],
+             senders: set[str]) -> tuple[list[str], ...]:
+    """The failed recipients as each kind of evidence names them, the most telling first: X-Failed-Recipients
+    named in the text, addresses named as failed (not the notice's own recipients', then theirs), addresses named
+    as recipients, X-Failed-Recipients alone, local parts, the returned message's To and envelope, the first named."""
+    candidates = _candidates(searched, senders)
     tiers = _tiers(searched)
     tier = {a.casefold(): tiers.get(a.casefold(), 3) for a in candidates}
     failed = header_addresses(message, "X-Failed-Recipients")
     mine = [a for a in candidates if a.casefold() not in own]
     theirs = [a for a in candidates if a.casefold() in own]
+    returned_to, envelope = _returned_recipients(returned, own, senders)
+    return ([a for a in failed if a.casefold() in tier], _in_tier(mine, tier, 1), _in_tier(theirs, tier, 1),
+            _in_tier(mine, tier, 2), failed, _bare_locals(searched, message, returned), returned_to, envelope, mine[:1])
+
+
+def _in_tier(addresses: list[str], tier: dict[str, int], number: int) -> list[str]:
+    return [a for a in addresses if tier[a.casefold()] == number]
+
+
+def _returned_recipients(returned: Message | None, own: set[str], senders: set[str]) -> tuple[list[str], list[str]]:
+    """The returned message's first To address and the first recipient its Received fields name, never the sender's."""
     returned_to = [a for a in header_addresses(returned, "To") if a.casefold() not in senders][:1]
     envelope = [a for a in _envelope_recipients(returned) if a.casefold() not in senders | own][:1]
-    for chosen in (
-        [a for a in failed if a.casefold() in tier],
-        [a for a in mine if tier[a.casefold()] == 1],
-        [a for a in theirs if tier[a.casefold()] == 1],
-        [a for a in mine if tier[a.casefold()] == 2],
-        failed,
-        _bare_locals(searched, message, returned),
-        returned_to,
-        envelope,
-        mine[:1],
-    ):
-        if chosen:
-            found = [_failure_of(text, address, chosen) for address in dict.fromkeys(chosen)]
-            return _with_expanded(text, found)
-    return []
+    return returned_to, envelope
 
 
 def _helping(text: str) -> set[str]:
@@ -289,8 +327,18 @@ def _tiers(text: str) -> dict[str, int]:
 
 def _failure_of(text: str, address: str, chosen: list[str]) -> Failure:
     """The status of ``address``: from the text after it (up to the next failed address), else the whole notice."""
+    start = text.casefold().find(address.casefold())
+    segment = _text_after(text, address, start, chosen)
+    status = _status(segment) or _status(text)
+    permanent = _permanent(text, status, _reply(segment) or _reply(text))
+    diagnostic = " ".join(ADDRESS.sub(lambda m: m.group(0), segment[len(address):]).split())[:300]
+    return Failure(address, status, permanent, diagnostic)
+
+
+def _text_after(text: str, address: str, start: int, chosen: list[str]) -> str:
+    """The text from ``address`` (at ``start``) up to the next failed address, at most 1500 characters; the whole
+    text (as far) when it is not found."""
     lowered = text.casefold()
-    start = lowered.find(address.casefold())
     end = len(text)
     for other in chosen:
         if other.casefold() == address.casefold():
@@ -299,9 +347,12 @@ def _failure_of(text: str, address: str, chosen: list[str]) -> Failure:
         if at > start:
             end = min(end, at)
     segment = text[start:end] if start >= 0 else text
-    segment = segment[:1500]
-    status = _status(segment) or _status(text)
-    reply = _reply(segment) or _reply(text)
+    return segment[:1500]
+
+
+def _permanent(text: str, status: str | None, reply: str | None) -> bool:
+    """Whether the failure is permanent: by its status, else its reply code, else the notice's words; a final notice
+    (delivery abandoned, no warning that it goes on) is permanent whatever they say."""
     if status:
         permanent = status.startswith("5")
     elif reply:
@@ -310,8 +361,7 @@ def _failure_of(text: str, address: str, chosen: list[str]) -> Failure:
         permanent = not (_TEMPORARY.search(text) and not _PERMANENT.search(text))
     if not permanent and _ABANDONED.search(text) and not _WARNING.search(text):  # a final notice
         permanent = True
-    diagnostic = " ".join(ADDRESS.sub(lambda m: m.group(0), segment[len(address):]).split())[:300]
-    return Failure(address, status, permanent, diagnostic)
+    return permanent
 
 
 def _status(text: str) -> str | None:

@@ -87,8 +87,26 @@ def read_details(form: Mapping[str, Sequence[str]], choices: Choices, /) -> tupl
     def one(name: str) -> str:
         return " ".join((form.get(name) or [""])[0].split())
 
+    name, organisation, region, language = one("name"), one("organisation"), one("region"), one("language")
+    by_fold = {r.casefold(): r for r in choices.regions}
+    offered = {t.casefold(): t for t in choices.tags}
+    ticked = [" ".join(t.split()) for t in form.get("tags", ())]
+    errors = _text_errors(name, organisation)
+    if region and region.casefold() not in by_fold:
+        errors["region"] = "Choose a region from the list"
+    if any(t.casefold() not in offered for t in ticked):
+        errors["tags"] = "Choose from the areas listed"
+    if language not in dict(LANGUAGES):
+        errors["language"] = "Choose a language from the list"
+    details = Details(name, organisation, by_fold.get(region.casefold(), ""),
+                      frozenset(offered[t.casefold()] for t in ticked if t.casefold() in offered),
+                      language if language in dict(LANGUAGES) else "")
+    return details, errors
+
+
+def _text_errors(name: str, organisation: str) -> dict[str, str]:
+    """A problem for a name or organisation too long or holding control characters, or an organisation left out."""
     errors: dict[str, str] = {}
-    name, organisation = one("name"), one("organisation")
     for field, label, value in (("name", "Your name", name), ("organisation", "Your organisation", organisation)):
         if len(value) > _MOST:
             errors[field] = f"{label} must be {_MOST} characters or fewer"
@@ -96,21 +114,7 @@ def read_details(form: Mapping[str, Sequence[str]], choices: Choices, /) -> tupl
             errors[field] = f"{label} must not contain control characters"
     if not organisation and "organisation" not in errors:
         errors["organisation"] = "Enter the organisation you work for"
-    region = one("region")
-    by_fold = {r.casefold(): r for r in choices.regions}
-    if region and region.casefold() not in by_fold:
-        errors["region"] = "Choose a region from the list"
-    offered = {t.casefold(): t for t in choices.tags}
-    ticked = [" ".join(t.split()) for t in form.get("tags", ())]
-    if any(t.casefold() not in offered for t in ticked):
-        errors["tags"] = "Choose from the areas listed"
-    language = one("language")
-    if language not in dict(LANGUAGES):
-        errors["language"] = "Choose a language from the list"
-    details = Details(name, organisation, by_fold.get(region.casefold(), ""),
-                      frozenset(offered[t.casefold()] for t in ticked if t.casefold() in offered),
-                      language if language in dict(LANGUAGES) else "")
-    return details, errors
+    return errors
 
 
 def details_fields(choices: Choices, details: Details, errors: Mapping[str, str], /) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..errors import ConfigError
 
-__all__ = ["Disposal", "EmlFile", "EmlFolder", "Item", "MaildirSource", "MboxSource", "Source", "open_local"]
+__all__ = ["Disposal", "EmlFile", "EmlFolder", "Item", "MaildirSource", "MboxSource", "Source", "open_local", "open_sources"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +82,26 @@ def open_local(path: Path, disposal: Disposal, /) -> Source:
 
 _FIELD = re.compile(rb"[!-9;-~]+:")  # a header field's name and colon (RFC 5322 2.2)
 _HEAD = 16_384
+
+
+def open_sources(names: list[str], disposal: Disposal, /, *, readonly: bool, imap_password: str = "", cafile: str = "",
+                 timeout: float = 30.0) -> list[Source]:
+    """Each mailbox named (an ``imaps://`` URL, or a local mbox, Maildir, .eml file or folder), each checked as opened;
+    when one cannot be, those already open are closed and the error raised."""
+    from .imap import ImapSource, is_imap_url
+
+    opened: list[Source] = []
+    try:
+        for name in names:
+            if is_imap_url(name):
+                opened.append(ImapSource(name, disposal, password=imap_password, cafile=cafile, timeout=timeout, readonly=readonly))
+            else:
+                opened.append(open_local(Path(name), disposal))
+    except BaseException:
+        for source in opened:
+            source.close()
+        raise
+    return opened
 
 
 def _file_kind(path: Path) -> str:

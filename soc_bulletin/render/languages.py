@@ -85,18 +85,23 @@ def versions(issue: Issue, audience: frozenset[str] | None, languages: tuple[str
         sections = filter_sections(version, audience)
         elsewhere = ""
         if index < len(languages) - 1:  # an untranslated article is in the last part only
-            kept = tuple(dataclasses.replace(s, articles=tuple(a for a in s.articles if not a.language)) for s in sections)
-            if count := sum(len(s.articles) for s in sections) - sum(len(s.articles) for s in kept):
-                _, name = words, words.language_name(languages[-1])
-                elsewhere = _("%(count)s more articles are in %(language)s only, in the %(language)s version below.",
-                                  count=count, language=name)
-            sections = tuple(s for s in kept if s.articles)
+            sections, elsewhere = _translated_only(sections, words, languages[-1])
         made.append(Version(
             issue=version, sections=sections, words=words, date_label=words.month_year(version.date),
             lang=language, css=f" sb-lang-{language}" if bilingual else "", greet=index == 0,
             anchor=f"sb-{language}" if bilingual else "", other=other if bilingual and index == 0 else None, elsewhere=elsewhere,
         ))
     return tuple(made)
+
+
+def _translated_only(sections: tuple[Section, ...], _: Wording, last: str) -> tuple[tuple[Section, ...], str]:
+    """The sections without their untranslated articles (those in the ``last`` part only), and the line that says how many."""
+    kept = tuple(dataclasses.replace(s, articles=tuple(a for a in s.articles if not a.language)) for s in sections)
+    elsewhere = ""
+    if count := sum(len(s.articles) for s in sections) - sum(len(s.articles) for s in kept):
+        elsewhere = _("%(count)s more articles are in %(language)s only, in the %(language)s version below.",
+                      count=count, language=_.language_name(last))
+    return tuple(s for s in kept if s.articles), elsewhere
 
 
 def edition_subject(parts: tuple[Version, ...], /) -> str:

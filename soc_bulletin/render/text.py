@@ -124,16 +124,8 @@ def render_text(
         *(["", _wrap(elsewhere)] if elsewhere else []),
     ]
     if toc and sections:
-        heading = _("In this issue").upper()
-        parts += ["", "", heading, "~" * len(heading)]
-        for section in sections:
-            parts += ["", c(_wrap(section.label))]
-            parts += [c(_wrap(article.title, indent="- ", hanging="  ")) for article in section.articles]
-    for section in sections:
-        parts += ["", "", _RULE, c(section.label.upper()), _RULE]
-        for article in section.articles:
-            note = _("This article is in %(language)s only.", language=_.language_name(article.language)) if article.language else ""
-            parts += ["", *([_wrap(note), ""] if note else []), c(_article(article, _))]
+        parts += _contents(sections, _)
+    parts += _sections(sections, _)
     parts += [
         "", "", _RULE,
         c(_wrap(f"{issue.title} · {date_label} · {number}")),
@@ -146,6 +138,29 @@ def render_text(
         "",
     ]
     return "\n".join(parts)
+
+
+def _contents(sections: tuple[Section, ...], _: Wording) -> list[str]:
+    """"In this issue": each section's label and its articles' titles."""
+    c = defuse_text
+    heading = _("In this issue").upper()
+    parts = ["", "", heading, "~" * len(heading)]
+    for section in sections:
+        parts += ["", c(_wrap(section.label))]
+        parts += [c(_wrap(article.title, indent="- ", hanging="  ")) for article in section.articles]
+    return parts
+
+
+def _sections(sections: tuple[Section, ...], _: Wording) -> list[str]:
+    """Each section under its label, each article with a note when it is in another language only."""
+    c = defuse_text
+    parts: list[str] = []
+    for section in sections:
+        parts += ["", "", _RULE, c(section.label.upper()), _RULE]
+        for article in section.articles:
+            note = _("This article is in %(language)s only.", language=_.language_name(article.language)) if article.language else ""
+            parts += ["", *([_wrap(note), ""] if note else []), c(_article(article, _))]
+    return parts
 
 
 def _article(article: Article, words: Wording) -> str:
@@ -167,20 +182,30 @@ def _block(block: Block, _: Wording) -> str:
             return "\n".join(_wrap(markdown_inline_text(i), indent="- ", hanging="  ") for i in items)
         case Figures(figures=figures):
             return "\n".join(_wrap(f"{f.value} {f.label}", indent="* ", hanging="  ") for f in figures)
-        case Quote(text=text, speaker=speaker, role=role):
-            cite = ", ".join(x for x in (speaker, role) if x)
-            quoted = _wrap(f"“{text}”", indent="    ")
-            return quoted + ("\n" + _wrap(f"— {cite}", indent="    ") if cite else "")
+        case Quote():
+            return _quote(block)
         case Callout(title=title, body=body):
             return "\n".join([_BOX, title, "~" * min(WIDTH, len(title)), "", _markdown(body), _BOX])
         case Image(alt=alt, caption=caption):
             return _wrap(_("[Image: %(alt)s]", alt=alt) + (f" {caption}" if caption else ""))
         case Link(url=url, text=text):
             return _wrap(f"{text}: {url}" if text else url)
-        case Contacts(title=title, contacts=contacts):
-            lines = [title, "~" * min(WIDTH, len(title))] if title else []
-            for c in contacts:
-                who = ", ".join(x for x in (c.name, c.role, c.organisation) if x)
-                lines.append(_wrap(f"{who} - {c.email}" if who else c.email, hanging="  "))
-            return "\n".join(lines)
+        case Contacts():
+            return _contacts(block)
     raise TypeError(f"unknown block {type(block).__name__}")  # pragma: no cover
+
+
+def _quote(block: Quote) -> str:
+    """The quotation indented, and who said it (name, role) beneath."""
+    cite = ", ".join(x for x in (block.speaker, block.role) if x)
+    quoted = _wrap(f"“{block.text}”", indent="    ")
+    return quoted + ("\n" + _wrap(f"— {cite}", indent="    ") if cite else "")
+
+
+def _contacts(block: Contacts) -> str:
+    """The title underlined, then one line per contact: name, role, organisation - address."""
+    lines = [block.title, "~" * min(WIDTH, len(block.title))] if block.title else []
+    for c in block.contacts:
+        who = ", ".join(x for x in (c.name, c.role, c.organisation) if x)
+        lines.append(_wrap(f"{who} - {c.email}" if who else c.email, hanging="  "))
+    return "\n".join(lines)

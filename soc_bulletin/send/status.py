@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import Settings, load_settings
-from ..store.ledger import Counts, Feedback, LedgerRow, State
+from ..store.ledger import Counts, EditionVersion, Feedback, LedgerRow, State
 from ..store.open import open_store, store_url
 from .preflight import issue_identity
+
+if TYPE_CHECKING:
+    from ..store.base import Store
 
 __all__ = ["Aftermath", "SendStatus", "send_status"]
 
@@ -64,19 +68,45 @@ def send_status(issue_dir: str | Path, /, *, ledger_dir: str | Path | None = Non
     url = store_url(settings, url=ledger_url or None, ledger_dir=ledger_dir)
     folder = Path(ledger_dir) if ledger_dir is not None else settings.resolve(settings.sending.ledger)
     with open_store(settings, url=url or None, ledger_dir=None if url else folder, readonly=True) as store:
-        ledger = store.ledger(identity, create=False)
-        if ledger is None:
+        record = _read_ledger(store, identity)
+        if record is None:
             return None
-        try:
-            rows = ledger.rows()
-            versions = ledger.versions()
-            meta = ledger.meta()
-            started = meta.get("started", "")
-            feedback = ledger.feedback()
-        finally:
-            ledger.close()
         unsubscribed = {e.address.casefold() for e in store.suppressions() if e.source in UNSUBSCRIBES}
     path: Path | str = store.where if url else folder / f"{identity}.sqlite3"
+    return _status(identity, path, record, unsubscribed)
+
+
+def _status(identity: str, path: Path | str, record: _LedgerRecord, unsubscribed: set[str]) -> SendStatus:
+    rows, feedback = record.rows, record.feedback
+    groups, group_of = _groups(rows)
+    started = record.meta.get("started", "")
+    when = dt.datetime.fromtimestamp(float(started), dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if started else ""
+    failed = [r for r in rows if r.state in (State.FAILED_TEMPORARY, State.FAILED_PERMANENT)]
+    return SendStatus(identity, path, when, groups, _received(rows, record.versions), failed, feedback,
+                      _aftermath(rows, feedback, unsubscribed, group_of), float(record.meta.get("throttled", "0") or 0))
+
+
+@dataclass(frozen=True, slots=True)
+class _LedgerRecord:
+    rows: list[LedgerRow]
+    versions: list[EditionVersion]
+    meta: dict[str, str]
+    feedback: list[Feedback]
+
+
+def _read_ledger(store: Store, identity: str) -> _LedgerRecord | None:
+    """Everything the status needs from the issue's ledger, or None when it has none."""
+    ledger = store.ledger(identity, create=False)
+    if ledger is None:
+        return None
+    try:
+        return _LedgerRecord(ledger.rows(), ledger.versions(), ledger.meta(), ledger.feedback())
+    finally:
+        ledger.close()
+
+
+def _groups(rows: list[LedgerRow]) -> tuple[dict[tuple[str, str], Counts], dict[str, tuple[str, str]]]:
+    """The counts per (segment, edition), and each recipient's group."""
     tallies: dict[tuple[str, str], dict[str, int]] = {}
     group_of: dict[str, tuple[str, str]] = {}
     for row in rows:
@@ -84,29 +114,34 @@ def send_status(issue_dir: str | Path, /, *, ledger_dir: str | Path | None = Non
         name = row.state.name.lower()
         tally[name] = tally.get(name, 0) + 1
         group_of[row.key] = (row.segment, row.edition)
-    groups = {group: Counts(**tally) for group, tally in sorted(tallies.items())}
-    received = [(v.edition, v.version, sum(1 for r in rows if r.state is State.SENT and r.edition == v.edition and r.version == v.version))
-                for v in versions]
-    when = dt.datetime.fromtimestamp(float(started), dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if started else ""
-    failed = [r for r in rows if r.state in (State.FAILED_TEMPORARY, State.FAILED_PERMANENT)]
-    return SendStatus(identity, path, when, groups, received, failed, feedback,
-                      _aftermath(rows, feedback, unsubscribed, group_of), float(meta.get("throttled", "0") or 0))
+    return {group: Counts(**tally) for group, tally in sorted(tallies.items())}, group_of
+
+
+def _received(rows: list[LedgerRow], versions: list[EditionVersion]) -> list[tuple[str, int, int]]:
+    """Per edition version, how many recipients received it."""
+    return [(v.edition, v.version, sum(1 for r in rows if r.state is State.SENT and r.edition == v.edition and r.version == v.version))
+            for v in versions]
 
 
 def _aftermath(rows: list[LedgerRow], feedback: list[Feedback], unsubscribed: set[str],
                group_of: dict[str, tuple[str, str]]) -> dict[tuple[str, str], Aftermath]:
     """Per group, the people who bounced (hard, else soft), complained, or unsubscribed after receiving the issue."""
-    people: dict[str, set[str]] = {"hard": set(), "soft": set(), "complained": set()}
-    for item in feedback:
-        kind = "complained" if item.kind == "complaint" else "hard" if item.permanent else "soft"
-        people[kind].add(item.address.casefold())
-    people["soft"] -= people["hard"]
-    people["unsubscribed"] = {row.key for row in rows if row.state is State.SENT and row.key in unsubscribed}
     counts: dict[tuple[str, str], dict[str, int]] = {}
-    for name, keys in people.items():
+    for name, keys in _people_after(rows, feedback, unsubscribed).items():
         for key in keys:
             if key in group_of:
                 tally = counts.setdefault(group_of[key], {})
                 tally[name] = tally.get(name, 0) + 1
     return {group: Aftermath(t.get("hard", 0), t.get("soft", 0), t.get("complained", 0), t.get("unsubscribed", 0))
             for group, t in sorted(counts.items())}
+
+
+def _people_after(rows: list[LedgerRow], feedback: list[Feedback], unsubscribed: set[str]) -> dict[str, set[str]]:
+    """The recipients who bounced hard, soft (and never hard), complained, or unsubscribed after receiving the issue."""
+    people: dict[str, set[str]] = {"hard": set(), "soft": set(), "complained": set()}
+    for item in feedback:
+        kind = "complained" if item.kind == "complaint" else "hard" if item.permanent else "soft"
+        people[kind].add(item.address.casefold())
+    people["soft"] -= people["hard"]
+    people["unsubscribed"] = {row.key for row in rows if row.state is State.SENT and row.key in unsubscribed}
+    return people

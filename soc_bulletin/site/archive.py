@@ -188,8 +188,49 @@ def build_archive(
     """
     issues_dir, site_dir = Path(issues_dir), Path(site_dir)
     layouts = layouts or DEFAULT_LAYOUTS
+    folders = _archive_folders(issues_dir, site_dir, base_url)
+    result = ArchiveResult()
+    loaded, drafts, images = _load_issues(folders, site_dir, include_restricted, result)
+    if not loaded:
+        raise ConfigError(f"every issue in {issues_dir} is a draft ({'; '.join(result.drafts)}); finish one to publish the archive")
+
+    loaded.sort(key=lambda item: (item[1].date, item[1].number), reverse=True)
+    newest_folder, newest = loaded[0]
+    try:  # before anything is written: the newest issue's mailbox is where problems are reported
+        statement_text = Markup(statement(newest.mailbox))  # our own text, each part escaped by statement()
+    except ConfigError as exc:
+        raise ConfigError(f"{newest_folder / ISSUE_FILE}: {exc}") from exc
+    env = _environment(layouts)
+    entries = [_issue_pages(env, folder, issue, images[folder], site_dir, base_url, layouts, result) for folder, issue in loaded]
+    _unpublish(drafts)
+    canonical = f"{base_url.rstrip('/')}/" if base_url else ""
+    _write(site_dir / "index.html", _page(env, INDEX_TEMPLATE, title=newest.title, entries=entries, canonical=canonical,
+                                          statement_href=STATEMENT_PAGE, feed=FEED_FILE), result.files)
+    _write(site_dir / STATEMENT_PAGE, _page(env, STATEMENT_TEMPLATE, title=newest.title, statement=statement_text,
+                                            canonical=canonical and f"{canonical}{STATEMENT_PAGE}"), result.files)
+    _write(site_dir / FEED_FILE, atom_feed([(folder.name, issue) for folder, issue in loaded], base_url=base_url), result.files)
+    return result
+
+
+def _unpublish(drafts: list[Path]) -> None:
+    """Remove the pages an earlier run published of issues that are drafts again."""
+    for out in drafts:
+        if out.is_dir() and not out.is_symlink():
+            _remove_stale(out, [])
+            if not any(out.iterdir()):
+                out.rmdir()
+
+
+def _check_base_url(base_url: str) -> None:
+    """ConfigError unless ``base_url`` is empty or an http(s):// address with nothing a page would have to escape."""
     if base_url and not base_url.lower().startswith(("https://", "http://")) or any(c in base_url for c in "\"'<> \t\r\n"):
         raise ConfigError(f"the archive's base URL {base_url!r} must be an https:// address, such as https://bulletin.example.org/")
+
+
+def _archive_folders(issues_dir: Path, site_dir: Path, base_url: str) -> list[Path]:
+    """The issue folders of ``issues_dir``; ConfigError for a bad base URL, a folder that holds no issues or is one,
+    or a site folder that overlaps them."""
+    _check_base_url(base_url)
     if not issues_dir.exists():
         raise ConfigError(f"{issues_dir} does not exist; give the folder that holds the issue folders, such as issues")
     if not issues_dir.is_dir():
@@ -203,10 +244,16 @@ def build_archive(
     if any(site.is_relative_to(p) or p.is_relative_to(site) for p in (issues_dir.resolve(), *(f.resolve() for f in folders))):
         raise ConfigError(f"the site folder {site_dir} overlaps the issues in {issues_dir}, which it would overwrite; write the site "
                           "to a folder of its own, such as site")
+    return folders
+
+
+def _load_issues(folders: list[Path], site_dir: Path, include_restricted: bool, result: ArchiveResult,
+                 ) -> tuple[list[tuple[Path, Issue]], list[Path], dict[Path, dict[str, Path]]]:
+    """Every finished issue (public parts only unless ``include_restricted``), the site folders of drafts, and each
+    issue's images; ContentError with every issue's problems. Drafts and what was left out go in ``result``."""
     loaded: list[tuple[Path, Issue]] = []
     drafts: list[Path] = []
     problems: list[Problem] = []
-    result = ArchiveResult()
     for folder in folders:
         try:
             issue = load_issue(folder)
@@ -227,47 +274,29 @@ def build_archive(
         problems += missing
     if problems:
         raise ContentError(problems)
-    if not loaded:
-        raise ConfigError(f"every issue in {issues_dir} is a draft ({'; '.join(result.drafts)}); finish one to publish the archive")
+    return loaded, drafts, images
 
-    loaded.sort(key=lambda item: (item[1].date, item[1].number), reverse=True)
-    newest_folder, newest = loaded[0]
-    try:  # before anything is written: the newest issue's mailbox is where problems are reported
-        statement_text = Markup(statement(newest.mailbox))  # our own text, each part escaped by statement()
-    except ConfigError as exc:
-        raise ConfigError(f"{newest_folder / ISSUE_FILE}: {exc}") from exc
-    env = _environment(layouts)
-    entries = []
-    for folder, issue in loaded:
-        name = folder.name
-        out = site_dir / name
-        for language in issue.languages:
-            _language_pages(env, issue, language, web_url(base_url, name), out, layouts, result.files)
-        for src, source in images[folder].items():
-            target = out / src
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
-            result.files.append(target)
-        entries.append({
-            "folder": name, "issue": issue, "alternates": [
-                (other, f"{quote(name)}/{language_page('', other, issue)}", _own_name(other)) for other in issue.languages[1:]],
-            "href": f"{quote(name)}/index.html", "text_href": f"{quote(name)}/text.html",
-        })
-        result.issues.append(name)
-        _remove_stale(out, result.files)
-        log.info("archived %s (issue %d)", name, issue.number)
-    for out in drafts:  # a page an earlier run published of an issue that is a draft again
-        if out.is_dir() and not out.is_symlink():
-            _remove_stale(out, [])
-            if not any(out.iterdir()):
-                out.rmdir()
-    canonical = f"{base_url.rstrip('/')}/" if base_url else ""
-    _write(site_dir / "index.html", _page(env, INDEX_TEMPLATE, title=newest.title, entries=entries, canonical=canonical,
-                                          statement_href=STATEMENT_PAGE, feed=FEED_FILE), result.files)
-    _write(site_dir / STATEMENT_PAGE, _page(env, STATEMENT_TEMPLATE, title=newest.title, statement=statement_text,
-                                            canonical=canonical and f"{canonical}{STATEMENT_PAGE}"), result.files)
-    _write(site_dir / FEED_FILE, atom_feed([(folder.name, issue) for folder, issue in loaded], base_url=base_url), result.files)
-    return result
+
+def _issue_pages(env: jinja2.Environment, folder: Path, issue: Issue, images: dict[str, Path], site_dir: Path, base_url: str,
+                 layouts: Path, result: ArchiveResult) -> dict[str, object]:
+    """Write an issue's pages in each language and its images, remove what an earlier run left; its index entry."""
+    name = folder.name
+    out = site_dir / name
+    for language in issue.languages:
+        _language_pages(env, issue, language, web_url(base_url, name), out, layouts, result.files)
+    for src, source in images.items():
+        target = out / src
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        result.files.append(target)
+    result.issues.append(name)
+    _remove_stale(out, result.files)
+    log.info("archived %s (issue %d)", name, issue.number)
+    return {
+        "folder": name, "issue": issue, "alternates": [
+            (other, f"{quote(name)}/{language_page('', other, issue)}", _own_name(other)) for other in issue.languages[1:]],
+        "href": f"{quote(name)}/index.html", "text_href": f"{quote(name)}/text.html",
+    }
 
 
 def _language_pages(env: jinja2.Environment, issue: Issue, language: str, url: str, out: Path, layouts: Path, files: list[Path]) -> None:

@@ -64,15 +64,20 @@ def atom_feed(issues: Sequence[tuple[str, Issue]], /, *, base_url: str = "") -> 
         _add(feed, "link", rel="self", type="application/atom+xml", href=f"{site}{FEED_FILE}")
     _add(feed, "generator", "soc-bulletin")
     for folder, issue in issues:
-        entry = _add(feed, "entry")
-        _add(entry, "title", f"Issue {issue.number} · {issue.date_label}")
-        page = web_url(base_url, folder)
-        _add(entry, "id", page or _tag(issue, folder))
-        _add(entry, "updated", _stamp(issue.date))
-        _add(entry, "published", _stamp(issue.date))
-        _add(entry, "link", rel="alternate", type="text/html", href=f"{page or quote(folder) + '/'}index.html")
-        titles = "; ".join(article.title for article in issue.articles)
-        summary = " ".join(f"{part.rstrip('.')}." for part in (issue.preheader, f"In this issue: {titles}" if titles else "") if part)
-        _add(entry, "summary", summary or issue.title)
+        _entry(feed, folder, issue, base_url)
     ET.indent(feed)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
+
+
+def _entry(feed: ET.Element, folder: str, issue: Issue, base_url: str) -> None:
+    """An issue's entry: title, id, dates, its page, and a summary (the preheader and the articles' titles)."""
+    entry = _add(feed, "entry")
+    _add(entry, "title", f"Issue {issue.number} · {issue.date_label}")
+    page = web_url(base_url, folder)
+    _add(entry, "id", page or _tag(issue, folder))
+    _add(entry, "updated", _stamp(issue.date))
+    _add(entry, "published", _stamp(issue.date))
+    _add(entry, "link", rel="alternate", type="text/html", href=f"{page or quote(folder) + '/'}index.html")
+    titles = "; ".join(article.title for article in issue.articles)
+    summary = " ".join(f"{part.rstrip('.')}." for part in (issue.preheader, f"In this issue: {titles}" if titles else "") if part)
+    _add(entry, "summary", summary or issue.title)
