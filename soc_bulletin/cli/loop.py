@@ -11,13 +11,13 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from .. import config
 from ..errors import ConfigError
 from ..terminal import printable
 from .exits import Exit
 from .suppressions import opened, store_options
 
 if TYPE_CHECKING:  # the loop stage (Starlette, uvicorn, the parsers) is imported only by these commands
+    from ..config import Settings
     from ..loop.process import Outcome, RunReport
     from ..loop.sources import Disposal, Source
 
@@ -55,6 +55,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from .. import config
     from ..loop.serve import serve
     from ..loop.service import check_service_settings, create_app
 
@@ -97,7 +98,7 @@ def _serve(args: argparse.Namespace) -> int:
     return Exit.OK
 
 
-def _sources(args: argparse.Namespace, settings: config.Settings, disposal: Disposal) -> list[Source]:
+def _sources(args: argparse.Namespace, settings: Settings, disposal: Disposal) -> list[Source]:
     from ..loop.imap import ImapSource, is_imap_url
     from ..loop.sources import open_local
 
@@ -117,6 +118,7 @@ def _sources(args: argparse.Namespace, settings: config.Settings, disposal: Disp
 
 
 def _bounces(args: argparse.Namespace) -> int:
+    from .. import config
     from ..loop.process import Processor
     from ..loop.sources import Disposal
 

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import config
 from ..errors import ConfigError
 from ..terminal import printable
 from . import send_args
@@ -105,6 +104,7 @@ def _transport(args: argparse.Namespace, folder: Path, campaign: Campaign) -> tu
 def _send(args: argparse.Namespace) -> int:
     from email_validator import EmailNotValidError, validate_email
 
+    from .. import config
     from ..send.campaign import Campaign
     from ..send.engine import DeliveryOptions
     from ..send.runner import run
@@ -276,6 +276,7 @@ def _write_report(path: Path, result: SendResult, campaign: Campaign) -> None:
 
 
 def _status(args: argparse.Namespace) -> int:
+    from .. import config
     from ..audience.csvsource import spreadsheet_safe
     from ..send.status import send_status
     from ..store.open import store_url
