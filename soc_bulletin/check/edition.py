@@ -34,7 +34,7 @@ def check_edition(
     layouts: Path | None = None, web_url: str = "", toc: bool = True, languages: tuple[str, ...] | None = None,
 ) -> list[Problem]:
     """Render ``issue`` (unless its ``edition`` is given) as it is sent (``layouts``, ``web_url`` and ``toc`` as
-    :func:`~soc_bulletin.render.render` takes them, and its ``languages``) and judge the result; problems are placed in the
+    :func:`~soc_bulletin.render.render_issue` takes them, and its ``languages``) and judge the result; problems are placed in the
     files they come from."""
     if edition is None:
         try:
