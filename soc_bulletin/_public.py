@@ -57,10 +57,11 @@ def publish(namespace: dict[str, object], /) -> None:
 
     ``namespace`` is its ``globals()``: each name of its ``__all__`` defined
     inside it is shown as ``soc_bulletin.NAME`` when the top level exports it
-    too, else as ``PACKAGE.NAME``; a name it re-exports from elsewhere is left alone.
+    from this package, else as ``PACKAGE.NAME``; a name it re-exports from elsewhere is left alone.
     """
     package = str(namespace["__name__"])
-    top: list[str] = getattr(sys.modules[TOP], "__all__", [])
+    exports: dict[str, tuple[str, ...]] = getattr(sys.modules[TOP], "_EXPORTS", {})
+    top = {name for module, names in exports.items() if f"{TOP}{module}" == package for name in names}
     exported: list[str] = namespace["__all__"]  # type: ignore[assignment]
     for name in exported:
         value = namespace[name]
