@@ -1,4 +1,5 @@
-"""Start-up imports only what a command needs: ``--help`` loads no stage, ``check`` no sending or network library.
+"""Start-up imports only what a command needs: ``--help`` loads no stage, ``check`` no sending or network library;
+and the public surface those imports make: no name shadows a module, ``help()`` documents each package.
 
 Each case runs a fresh interpreter (modules already imported by the test
 session would hide an eager import) and reads back ``sys.modules``. Speed
