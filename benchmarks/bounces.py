@@ -45,7 +45,7 @@ from pathlib import Path
 
 from flufl.bounce import all_failures
 
-from soc_bulletin.loop.classify import classify
+from soc_bulletin.loop.classify import classify_bytes
 from soc_bulletin.loop.mime import Unreadable
 from soc_bulletin.loop.policy import is_hard
 from soc_bulletin.loop.verdict import Kind
@@ -73,7 +73,7 @@ class Said:
 
 def ours(raw: bytes, *, second_opinion: bool = True) -> Said:
     try:
-        verdict = classify(raw, second_opinion=second_opinion)
+        verdict = classify_bytes(raw, second_opinion=second_opinion)
     except Unreadable:
         return Said("none")
     kind = verdict.kind.value if verdict.kind is not Kind.UNSUBSCRIBE else "complaint"  # an opt-out by mail

@@ -13,7 +13,7 @@ Each YAML block has a Python counterpart: ``text:`` is ``Text(markdown)``,
 ``Contacts((Contact(...),))`` and ``contacts: {title, people}`` is
 ``Contacts((Contact(...), ...), title=...)``. Markdown strings are exactly what
 YAML yields: a ``|`` block scalar ends with one newline, so each ``Text`` does
-too. Images are found relative to the issue folder, passed to ``build`` as
+too. Images are found relative to the issue folder, passed to ``build_issue`` as
 ``root``.
 
 Usage::
@@ -42,7 +42,7 @@ from soc_bulletin.content.model import (
     Text,
     Welcome,
 )
-from soc_bulletin.render.build import build
+from soc_bulletin.render.build import build_issue
 
 #: The issue folder: where ``images/...`` paths are found.
 ROOT = Path(__file__).resolve().parent.parent / "issues" / "2019-08"
@@ -838,7 +838,7 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: python examples/issue_11.py OUT_DIR", file=sys.stderr)
         return 2
-    result = build(issue_11(), argv[0], root=ROOT)
+    result = build_issue(issue_11(), argv[0], root=ROOT)
     for path in result.files:
         print(f"wrote {path}")
     print(f"HTML size: {result.html_bytes:,} bytes")

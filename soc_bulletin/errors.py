@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ._public import publish
+
 if TYPE_CHECKING:  # annotations only: the error tree loads with no dataclasses (soc-bulletin --help)
     from collections.abc import Iterable
 
@@ -110,3 +112,6 @@ class SenderFailure(SendError):
 
 class TemporaryFailure(SendError):
     """Try again later: a 4xx reply, a dropped connection or a time-out."""
+
+
+publish(globals())

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from ._public import publish
+
 __all__ = ["Problem", "Severity"]
 
 
@@ -37,3 +39,6 @@ class Problem:
         label = f"{self.code} " if self.code else ""
         tag = " (warning)" if self.severity is Severity.WARNING else ""
         return f"{where}: {label}{self.message}{tag}"
+
+
+publish(globals())

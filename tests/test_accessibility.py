@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 import pytest
 import yaml
 
-from soc_bulletin import load_issue, render
+from soc_bulletin import load_issue, render_issue
 from soc_bulletin.errors import ConfigError
 from soc_bulletin.render.colour import contrast as render_contrast
 from soc_bulletin.render.colour import dark_tint
@@ -132,7 +132,7 @@ class _Outline(HTMLParser):
 def outline(tmp_path_factory: pytest.TempPathFactory) -> _Outline:
     folder = ISSUE_11 if issue_11_ready() else write_sample_issue(tmp_path_factory.mktemp("sample") / "2019-05")
     parser = _Outline()
-    parser.feed(render(load_issue(folder), web_url="https://bulletin.example.org/2019-08/").html)
+    parser.feed(render_issue(load_issue(folder), web_url="https://bulletin.example.org/2019-08/").html)
     return parser
 
 

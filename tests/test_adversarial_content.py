@@ -41,8 +41,8 @@ from soc_bulletin.content.model import (
     Text,
     Welcome,
 )
-from soc_bulletin.render.build import build
-from soc_bulletin.render.renderer import DEFAULT_LAYOUTS, PLACEHOLDERS, Edition, Renderer, render
+from soc_bulletin.render.build import build_issue
+from soc_bulletin.render.renderer import DEFAULT_LAYOUTS, PLACEHOLDERS, Edition, Renderer, render_issue
 from soc_bulletin.site.archive import build_archive
 from soc_bulletin.site.preview import build_preview
 
@@ -333,7 +333,7 @@ def test_archive_refuses_an_unsafe_base_url(tmp_path: Path, capsys: pytest.Captu
 
 
 def test_a_web_url_that_is_not_https_is_never_a_link() -> None:
-    html = render(_model(Text("x\n")), web_url="javascript:alert(1)").html
+    html = render_issue(_model(Text("x\n")), web_url="javascript:alert(1)").html
     assert "javascript:" not in html and "View this bulletin in your browser" not in html
 
 
@@ -344,7 +344,7 @@ def test_build_from_python_refuses_an_image_linked_out_before_writing(tmp_path: 
     (root / "images" / "photo.png").symlink_to(tmp_path / "secret.png")
     issue = _model(Image("images/photo.png", "Four people in front of a church"))
     with pytest.raises(ContentError) as caught:
-        build(issue, tmp_path / "out", root=root)
+        build_issue(issue, tmp_path / "out", root=root)
     assert [(p.code, Path(p.path).name) for p in caught.value.problems] == [("SB406", "photo.png")]
     assert not (tmp_path / "out").exists()
 
@@ -620,7 +620,7 @@ def test_content_never_adds_a_placeholder(issue: Issue) -> None:
 
 
 def test_an_evil_link_is_shown_as_written_and_goes_nowhere_else() -> None:
-    edition = render(_model(Link(EVIL, "Win a prize")))
+    edition = render_issue(_model(Link(EVIL, "Win a prize")))
     assert 'href="https://evil.example/?u=&#91;[unsubscribe_url]]"' in edition.html
     assert "https://evil.example/?u=[\u2060[unsubscribe_url]]" in edition.text
 
@@ -634,7 +634,7 @@ def test_control_characters_never_reach_mjml(char: str) -> None:
         Text(f"Words{char} here\n"), Link(f"https://www.gov.uk/{char}", f"Go{char}"), Quote(f"Q{char}", f"S{char}"),
         article_title=f"Title{char}", title=f"Bulletin{char}", subject=f"Subject{char}", preheader=f"Pre{char}",
     )
-    edition = render(issue)  # before: "MJML could not be compiled"
+    edition = render_issue(issue)  # before: "MJML could not be compiled"
     for part in (edition.html, edition.text, edition.mjml, edition.subject, edition.preheader):
         assert char not in part
     assert "Words here" in edition.text and "Title" in edition.text

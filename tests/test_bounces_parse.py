@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from soc_bulletin.loop.classify import classify
+from soc_bulletin.loop.classify import classify_bytes
 from soc_bulletin.loop.mime import Unreadable
 from soc_bulletin.loop.policy import is_hard, suppresses
 from soc_bulletin.loop.verdict import Failure, Kind
@@ -20,7 +20,7 @@ VERP = "bounces+abcdefghijklmnop@example.org"
 @pytest.mark.parametrize(("builder", "kind", "status", "permanent"), [row[1:] for row in SHAPES], ids=[row[0] for row in SHAPES])
 def test_each_servers_shape_names_the_recipient_its_status_and_permanence(builder: Builder, kind: str, status: str | None,
                                                                             permanent: bool) -> None:
-    verdict = classify(builder(RECIPIENT, VERP))
+    verdict = classify_bytes(builder(RECIPIENT, VERP))
     assert verdict.kind.value == kind
     assert [(f.address, f.status, f.permanent) for f in verdict.recipients] == [(RECIPIENT, status, permanent)]
     assert VERP in verdict.verp
@@ -37,7 +37,7 @@ def test_at_least_ten_kinds_of_server_are_covered() -> None:
     (mailshapes.domino, ()),
 ])
 def test_the_bounced_messages_id_is_found_so_the_issue_can_be(builder: Builder, ids: tuple[str, ...]) -> None:
-    assert classify(builder(RECIPIENT, VERP)).original_ids == ids
+    assert classify_bytes(builder(RECIPIENT, VERP)).original_ids == ids
 
 
 def test_a_dsn_names_every_failed_recipient_but_not_the_delivered_ones() -> None:
@@ -46,12 +46,12 @@ def test_a_dsn_names_every_failed_recipient_but_not_the_delivered_ones() -> None
         b"Final-Recipient: rfc822; ok@example.net\r\nAction: delivered\r\nStatus: 2.0.0\r\n\r\n"
         b"Final-Recipient: rfc822; al@example.net\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
         b"Final-Recipient: rfc822; jo.bloggs@example.net\r\n")
-    verdict = classify(raw)
+    verdict = classify_bytes(raw)
     assert [(f.address, f.status) for f in verdict.recipients] == [("al@example.net", "5.1.1"), (RECIPIENT, "5.1.1")]
 
 
 def test_a_complaint_whose_recipient_is_redacted_keeps_the_reported_envelope_sender_for_verp() -> None:
-    verdict = classify(mailshapes.arf_outlook(RECIPIENT, VERP))
+    verdict = classify_bytes(mailshapes.arf_outlook(RECIPIENT, VERP))
     assert verdict.kind is Kind.COMPLAINT and verdict.feedback_type == "abuse"
     assert verdict.verp == ("fbl@example.org", VERP)
     assert verdict.original_ids == (ORIGINAL_ID,)
@@ -60,7 +60,7 @@ def test_a_complaint_whose_recipient_is_redacted_keeps_the_reported_envelope_sen
 def test_an_amazon_ses_complaint_notification_is_a_complaint() -> None:
     raw = mailshapes.amazon_ses(RECIPIENT, VERP).replace(b'"notificationType":"Bounce"', b'"notificationType":"Complaint"')
     raw = raw.replace(b'"bounce":{', b'"complaint":{"complainedRecipients":[{"emailAddress":"jo.bloggs@example.net"}],')
-    verdict = classify(raw)
+    verdict = classify_bytes(raw)
     assert (verdict.kind, [f.address for f in verdict.recipients], verdict.feedback_type) == (Kind.COMPLAINT, [RECIPIENT], "abuse")
 
 
@@ -70,12 +70,12 @@ def test_an_amazon_ses_complaint_notification_is_a_complaint() -> None:
     (mailshapes.person, Kind.NONE),
 ])
 def test_replies_and_reports_of_success_are_not_bounces(builder: Builder, kind: Kind) -> None:
-    verdict = classify(builder(RECIPIENT, VERP))
+    verdict = classify_bytes(builder(RECIPIENT, VERP))
     assert (verdict.kind, verdict.recipients) == (kind, ())
 
 
 def test_a_mailed_unsubscribe_carries_its_token_and_sender() -> None:
-    verdict = classify(mailshapes.unsubscribe_mail(RECIPIENT, "Ab-_0123456789abcdefghij"))
+    verdict = classify_bytes(mailshapes.unsubscribe_mail(RECIPIENT, "Ab-_0123456789abcdefghij"))
     assert (verdict.kind, verdict.token, verdict.recipients) == (Kind.UNSUBSCRIBE, "Ab-_0123456789abcdefghij",
                                                                  (Failure(RECIPIENT, None, True),))
 
@@ -83,9 +83,9 @@ def test_a_mailed_unsubscribe_carries_its_token_and_sender() -> None:
 def test_a_failure_notice_that_names_nobody_is_still_a_bounce_when_its_verp_address_can() -> None:
     raw = (b"From: MAILER-DAEMON@mx.example.net\r\nTo: " + VERP.encode() + b"\r\nSubject: Undelivered Mail Returned to Sender\r\n"
            b"\r\nThe message could not be delivered.\r\n")
-    verdict = classify(raw)
+    verdict = classify_bytes(raw)
     assert (verdict.kind, verdict.recipients, verp_tokens_in(verdict.verp)) == (Kind.BOUNCE, (), ["abcdefghijklmnop"])
-    without = classify(raw.replace(VERP.encode(), b"bounces@example.org"))  # named by nothing: left for a person
+    without = classify_bytes(raw.replace(VERP.encode(), b"bounces@example.org"))  # named by nothing: left for a person
     assert (without.kind, without.recipients, verp_tokens_in(without.verp)) == (Kind.BOUNCE, (), [])
 
 
@@ -97,7 +97,7 @@ def test_a_failure_notice_that_names_nobody_is_still_a_bounce_when_its_verp_addr
 ])
 def test_bytes_that_are_no_message_are_unreadable(raw: bytes, why: str) -> None:
     with pytest.raises(Unreadable) as caught:
-        classify(raw)
+        classify_bytes(raw)
     assert str(caught.value) == why
 
 
@@ -144,4 +144,4 @@ def test_verp_tokens_are_keyed_per_issue_and_address_and_read_back() -> None:
 def test_a_persons_reply_that_speaks_of_failure_is_no_bounce() -> None:
     raw = (b"From: Jo Bloggs <jo.bloggs@example.net>\r\nTo: team@example.org\r\nSubject: Re: Our funding bid was rejected\r\n\r\n"
            b"The error was ours: al@example.net failed to send the form. User unknown, he says.\r\n")
-    assert classify(raw).kind is Kind.NONE
+    assert classify_bytes(raw).kind is Kind.NONE

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from soc_bulletin.cli.main import main
-from soc_bulletin.loop.classify import classify
+from soc_bulletin.loop.classify import classify_bytes
 from soc_bulletin.loop.policy import is_hard
 from soc_bulletin.loop.verdict import Kind
 
@@ -25,7 +25,7 @@ VERP = "bounces+abcdefghijklmnop@example.org"
 @pytest.mark.parametrize(("builder", "expected"), [row[1:] for row in MORE], ids=[row[0] for row in MORE])
 def test_each_shape_names_its_failed_recipients_with_their_status_and_permanence(
         builder: Builder, expected: list[tuple[str, str | None, bool]]) -> None:
-    verdict = classify(builder(RECIPIENT, VERP))
+    verdict = classify_bytes(builder(RECIPIENT, VERP))
     wanted = [(a.format(r=RECIPIENT, d="example.net"), status, permanent) for a, status, permanent in expected]
     assert (verdict.kind, [(f.address, f.status, f.permanent) for f in verdict.recipients]) == (Kind.BOUNCE, wanted)
 
@@ -44,12 +44,12 @@ def test_at_least_ten_more_kinds_of_server_and_report_style_are_covered() -> Non
     (mailshapes_more.groupwise, True),
 ])
 def test_each_is_scored_by_the_failure_table(builder: Builder, hard: bool) -> None:
-    [failure] = classify(builder(RECIPIENT, VERP)).recipients
+    [failure] = classify_bytes(builder(RECIPIENT, VERP)).recipients
     assert is_hard(failure) is hard
 
 
 def test_a_failure_notice_whose_recipient_cannot_be_read_is_a_bounce_naming_nobody_not_an_automatic_reply() -> None:
-    verdict = classify(mailshapes_more.redacted(RECIPIENT, "bounces@example.org"))
+    verdict = classify_bytes(mailshapes_more.redacted(RECIPIENT, "bounces@example.org"))
     assert (verdict.kind, verdict.recipients) == (Kind.BOUNCE, ())
 
 
@@ -66,7 +66,7 @@ def test_a_failure_notice_whose_recipient_cannot_be_read_is_a_bounce_naming_nobo
     b"From: team@example.org\r\nSubject: SOC bulletin\r\n\r\nHello.\r\n--R--\r\n",
 ], ids=["report-part", "returned-message"])
 def test_other_failure_shapes_naming_nobody_are_bounces_naming_nobody(raw: bytes) -> None:
-    verdict = classify(raw)
+    verdict = classify_bytes(raw)
     assert (verdict.kind, verdict.recipients) == (Kind.BOUNCE, ())
 
 
@@ -83,7 +83,7 @@ def test_other_failure_shapes_naming_nobody_are_bounces_naming_nobody(raw: bytes
     b"ask al.smith@example.net to add you; posts from non-members are held.\r\n",
 ], ids=["out-of-office", "persons-reply", "out-of-office-null-return-path", "a-lists-post"])
 def test_replies_and_posts_that_speak_of_failure_stay_what_they_are(raw: bytes) -> None:
-    assert classify(raw).kind in (Kind.AUTO_REPLY, Kind.NONE)
+    assert classify_bytes(raw).kind in (Kind.AUTO_REPLY, Kind.NONE)
 
 
 @pytest.mark.parametrize(("builder", "status"), [
@@ -92,7 +92,7 @@ def test_replies_and_posts_that_speak_of_failure_stay_what_they_are(raw: bytes) 
     (mailshapes_more.yahoo_disabled, None),  # Yahoo's own "554.30"
 ])
 def test_version_numbers_and_dates_are_never_statuses(builder: Builder, status: str | None) -> None:
-    assert [f.status for f in classify(builder(RECIPIENT, VERP)).recipients] == [status]
+    assert [f.status for f in classify_bytes(builder(RECIPIENT, VERP)).recipients] == [status]
 
 
 def test_bounces_reports_an_unreadable_failure_left_for_a_person_and_exits_non_zero(
@@ -123,14 +123,14 @@ def test_a_report_naming_where_the_address_forwarded_acts_on_the_address_sent_to
 def test_a_version_at_the_start_of_a_line_is_no_success_status_of_a_failure() -> None:
     raw = (b"From: MAILER-DAEMON@mx.example.net\r\nTo: bounces@example.org\r\nSubject: Undelivered Mail\r\n\r\n"
            b"Your message\r\n\r\n2.0.12 release notes\r\n\r\ncould not be delivered to <jo.bloggs@example.net>: no such user\r\n")
-    assert [(f.address, f.status, f.permanent) for f in classify(raw).recipients] == [(RECIPIENT, None, True)]
+    assert [(f.address, f.status, f.permanent) for f in classify_bytes(raw).recipients] == [(RECIPIENT, None, True)]
 
 
 def test_sendmails_report_names_the_alias_sent_to_and_keeps_the_actual_recipient_beside_it() -> None:
     raw = mailshapes.sendmail(RECIPIENT, VERP).replace(
         b"Final-Recipient: RFC822; jo.bloggs@example.net\r\n",
         b"Final-Recipient: RFC822; jo.bloggs@example.net\r\nX-Actual-Recipient: RFC822; jbloggs@mailhost.example.net\r\n")
-    [failure] = classify(raw).recipients
+    [failure] = classify_bytes(raw).recipients
     assert (failure.address, failure.final, failure.status) == (RECIPIENT, "jbloggs@mailhost.example.net", "5.2.1")
 
 
@@ -138,4 +138,4 @@ def test_an_exchange_internal_original_recipient_gives_way_to_the_smtp_address()
     imcea = "IMCEAEX-_O=EXAMPLE_OU=EXCHANGE+20ADMINISTRATIVE+20GROUP_CN=RECIPIENTS_CN=jbloggs@example.net"
     raw = mailshapes.office365(RECIPIENT, VERP).replace(
         b"Original-Recipient: rfc822;jo.bloggs@example.net", f"Original-Recipient: rfc822;{imcea}".encode())
-    assert [(f.address, f.final) for f in classify(raw).recipients] == [(RECIPIENT, "")]
+    assert [(f.address, f.final) for f in classify_bytes(raw).recipients] == [(RECIPIENT, "")]

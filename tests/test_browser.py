@@ -24,7 +24,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from soc_bulletin import Contacts, Issue, load_issue
 from soc_bulletin.render.build import local_images
-from soc_bulletin.render.renderer import fill_placeholders, render
+from soc_bulletin.render.renderer import fill_placeholders, render_issue
 from soc_bulletin.site.archive import build_archive, web_url
 from soc_bulletin.site.preview import serve_preview
 
@@ -85,7 +85,7 @@ def issue(issue_folder: Path) -> Issue:
 def email_url(issue: Issue, issue_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The email as one subscriber receives it, served with its images on 127.0.0.1."""
     out = tmp_path_factory.mktemp("email")
-    edition = render(issue, web_url=web_url(BASE_URL, issue_folder.name))
+    edition = render_issue(issue, web_url=web_url(BASE_URL, issue_folder.name))
     (out / "index.html").write_text(fill_placeholders(edition.html, SUBSCRIBER), encoding="utf-8")
     for src in local_images(issue):
         (out / src).parent.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ import pytest
 from soc_bulletin.check import check_paths
 from soc_bulletin.content.load import load_issue
 from soc_bulletin.render.as_sent import article_bytes, shown_size
-from soc_bulletin.render.renderer import render
+from soc_bulletin.render.renderer import render_issue
 from soc_bulletin.send.message import MessageTemplate, Sender
 from soc_bulletin.send.unsubscribe import Unsubscribe
 
@@ -29,7 +29,7 @@ def _with_paragraphs(count: int) -> str:
 
 def _sent_kb(root: Path) -> str:
     """The HTML part's size in a message as send builds it, for a 64-character name and a 160-character unsubscribe link."""
-    edition = render(load_issue(root))
+    edition = render_issue(load_issue(root))
     sender = Sender.parse("", mailbox="team@example.org")
     def unsubscribe_at(base: str) -> Unsubscribe:
         return Unsubscribe(list_id=sender.list_id, mailbox="team@example.org", base_url=base, secret="s3cret-s3cret-s3cret")
@@ -62,7 +62,7 @@ def test_html_size_against_gmail_clipping(issue_dir: IssueDir, paragraphs: int, 
     code, severity, message = expected
     [problem] = problems
     assert (problem.path, problem.line, problem.code, problem.severity.value) == (f"{root}/issue.yaml", 0, code, severity)
-    share = shown_size(article_bytes(render(load_issue(root)).html, ["first"])["first"])
+    share = shown_size(article_bytes(render_issue(load_issue(root)).html, ["first"])["first"])
     assert problem.message == message.format(size=_sent_kb(root), share=share)
 
 
@@ -71,7 +71,7 @@ def test_a_long_article_is_named_in_a_small_issue(issue_dir: IssueDir) -> None:
     root = issue_dir(ISSUE, {"first": _with_paragraphs(25), "second": MINIMAL_ARTICLE}).resolve()
     (root / "issue.yaml").write_text((root / "issue.yaml").read_text(encoding="utf-8").replace("[first]", "[first, second]"),
                                      encoding="utf-8")
-    share = shown_size(article_bytes(render(load_issue(root)).html, ["first", "second"])["first"])
+    share = shown_size(article_bytes(render_issue(load_issue(root)).html, ["first", "second"])["first"])
     assert [str(p) for p in check_paths([root])] == [
         f"{root}/articles/first.yaml: SB507 The article 'first' is {share} of the email's HTML part as sent, more than a sixth of "
         "the 102 KB at which Gmail cuts emails off; shorten it, or link to the full text. (warning)",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from soc_bulletin import load_issue, render
+from soc_bulletin import load_issue, render_issue
 from soc_bulletin.check import check_paths
 from soc_bulletin.check.compat import Scan, compat_verdicts, css_rules
 from soc_bulletin.check.compat_table import CLIENTS, FEATURES, as_markdown, by_key
@@ -53,7 +53,7 @@ def sample_html(tmp_path_factory: pytest.TempPathFactory) -> str:
     text = article.read_text(encoding="utf-8").replace("blocks:\n", "blocks:\n  - text: |\n" + "".join(
         f"      {line}\n" for line in EVERY_TAG.splitlines()), 1)
     article.write_text(text, encoding="utf-8")
-    return render(load_issue(folder), web_url="https://bulletin.example.org/2019-05/").html
+    return render_issue(load_issue(folder), web_url="https://bulletin.example.org/2019-05/").html
 
 
 def codes(html: str) -> list[str]:
@@ -78,7 +78,7 @@ def test_the_page_in_docs_is_the_table() -> None:
 
 def test_every_feature_the_layouts_and_markdown_produce_is_in_the_table(sample_html: str) -> None:
     scan = Scan()
-    scan.feed(sample_html + render(load_issue(ISSUE_11)).html)
+    scan.feed(sample_html + render_issue(load_issue(ISSUE_11)).html)
     found = {usage.key for usage in scan.usages}
     assert not found - set(by_key()), sorted(found - set(by_key()))
     assert {f"<{tag}>" for tag in ALLOWED_TAGS} <= found, "the sample lost a tag Markdown can produce"
@@ -87,7 +87,7 @@ def test_every_feature_the_layouts_and_markdown_produce_is_in_the_table(sample_h
 
 def test_the_shipped_layouts_produce_no_warning(sample_html: str) -> None:
     assert compat_verdicts(sample_html) == []
-    assert compat_verdicts(render(load_issue(ISSUE_11)).html) == []
+    assert compat_verdicts(render_issue(load_issue(ISSUE_11)).html) == []
     assert [p for p in check_paths([ISSUE_11]) if p.code in ("SB510", "SB511")] == []
 
 
@@ -145,7 +145,7 @@ def test_text_in_its_background_colour_is_hidden_text(style: str, hidden: bool) 
 
 
 def test_the_preheader_is_hidden_without_a_colour_and_the_scheme_is_declared() -> None:
-    html = render(load_issue(ISSUE_11)).html
+    html = render_issue(load_issue(ISSUE_11)).html
     preheader = re.search(r'<div style="([^"]*)" aria-hidden="true">Meet the SOC Community Coordinators', html)
     assert preheader and preheader[1] == "display:none;mso-hide:all;"
     assert re.search(r'<meta name="color-scheme" content="light dark"( /)?>', html)

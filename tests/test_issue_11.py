@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from soc_bulletin import Callout, Contacts, Issue, build_dir, load_issue, render
+from soc_bulletin import Callout, Contacts, Issue, build_dir, load_issue, render_issue
 from soc_bulletin.cli.main import main
 
 from .conftest import ISSUE_11, REPO
@@ -48,21 +48,21 @@ def test_the_seed_reference_is_complete() -> None:
 
 
 def test_html_has_every_sentence_and_address_of_the_seed() -> None:
-    html = render(load_issue(ISSUE_11)).html
+    html = render_issue(load_issue(ISSUE_11)).html
     assert missing_pieces(html_words(html)) == []
     for address in seed_addresses():
         assert f'href="mailto:{address}"' in html
 
 
 def test_text_has_every_sentence_and_address_of_the_seed() -> None:
-    text = render(load_issue(ISSUE_11)).text
+    text = render_issue(load_issue(ISSUE_11)).text
     assert missing_pieces(text) == []
     for address in seed_addresses():
         assert address in text
 
 
 def test_page_breaks_were_joined() -> None:
-    words = html_words(render(load_issue(ISSUE_11)).html)
+    words = html_words(render_issue(load_issue(ISSUE_11)).html)
     for joined in (
         "led by UK Visas & Immigration and the National Crime Agency",
         "the management of the Victim Care Contract",
@@ -81,7 +81,7 @@ def test_every_contact_block_has_a_seed_address() -> None:
 
 
 def test_html_stays_under_gmail_clipping() -> None:
-    assert len(render(load_issue(ISSUE_11)).html.encode()) < GMAIL_CLIP_BYTES
+    assert len(render_issue(load_issue(ISSUE_11)).html.encode()) < GMAIL_CLIP_BYTES
 
 
 def test_python_example_builds_the_same_issue(tmp_path: Path) -> None:

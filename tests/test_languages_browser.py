@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from soc_bulletin import load_issue, render
+from soc_bulletin import load_issue, render_issue
 from soc_bulletin.render.build import sample_placeholders
 from soc_bulletin.render.languages import bilingual
 from soc_bulletin.render.renderer import fill_placeholders
@@ -32,7 +32,7 @@ def test_a_bilingual_message_shows_both_languages_each_in_its_lang(browser: Any,
     site = tmp_path / "site"
     site.mkdir()
     for name, languages in (("both.html", bilingual(issue)), ("cy.html", ("cy",))):
-        edition = render(issue, languages=languages)
+        edition = render_issue(issue, languages=languages)
         (site / name).write_text(fill_placeholders(edition.html, sample_placeholders(issue, edition.languages)), encoding="utf-8")
     with serve_directory(site) as url:
         page = new_page(browser, 600)

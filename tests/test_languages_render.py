@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from soc_bulletin import load_issue, render
+from soc_bulletin import load_issue, render_issue
 from soc_bulletin.check import check_paths
 from soc_bulletin.content.wording import LOCALE_DIR, TEMPLATE, catalogue_problems, wording
 from soc_bulletin.errors import ContentError
@@ -69,7 +69,7 @@ def test_check_reports_a_language_without_a_catalogue(issue_dir: IssueDir) -> No
 
 def test_the_welsh_edition_is_welsh_throughout(welsh_issue: Path) -> None:
     issue = load_issue(welsh_issue)
-    edition = render(issue, languages=("cy",), web_url="https://bulletin.example.org/2020-02/")
+    edition = render_issue(issue, languages=("cy",), web_url="https://bulletin.example.org/2020-02/")
     assert edition.languages == ("cy",) and edition.language_key == "cy"
     assert '<html lang="cy"' in edition.html and 'lang="en"' not in edition.html
     assert edition.subject == "Bwletin Prawf – Chwefror 2020, Rhifyn 3"
@@ -84,7 +84,7 @@ def test_the_welsh_edition_is_welsh_throughout(welsh_issue: Path) -> None:
 
 def test_the_english_edition_of_a_bilingual_issue_is_unchanged_by_the_translation(welsh_issue: Path, issue_dir: IssueDir) -> None:
     issue = load_issue(welsh_issue)
-    english = render(issue)
+    english = render_issue(issue)
     assert english.languages == ("en",) and '<html lang="en"' in english.html and "Welsh" not in english.html
     assert english.subject == "Test Bulletin – February 2020, Issue 3"
     assert "Erthygl" not in english.html and "Unsubscribe" in english.text
@@ -93,7 +93,7 @@ def test_the_english_edition_of_a_bilingual_issue_is_unchanged_by_the_translatio
 def test_the_bilingual_edition_has_welsh_first_then_english_each_with_its_lang(welsh_issue: Path) -> None:
     issue = load_issue(welsh_issue)
     assert bilingual(issue) == ("cy", "en") and editions_of(issue) == [("en",), ("cy",), ("cy", "en")]
-    edition = render(issue, languages=bilingual(issue))
+    edition = render_issue(issue, languages=bilingual(issue))
     assert edition.subject == "Bwletin Prawf – Chwefror 2020, Rhifyn 3 / Test Bulletin – February 2020, Issue 3"
     assert '<html lang="cy"' in edition.html
     html = edition.html
@@ -110,7 +110,7 @@ def test_the_bilingual_edition_has_welsh_first_then_english_each_with_its_lang(w
 
 def test_an_untranslated_article_is_marked_and_keeps_its_language(issue_dir: IssueDir) -> None:
     issue = load_issue(issue_dir(issue=BILINGUAL + "    untranslated: [first]\n"))
-    edition = render(issue, languages=("cy",))
+    edition = render_issue(issue, languages=("cy",))
     assert "Mae'r erthygl hon yn Saesneg yn unig." in edition.html.replace("&#39;", "'")
     assert '<div lang="en"><h3 id="first"' in edition.html
     assert "Mae'r erthygl hon yn Saesneg yn unig." in edition.text
@@ -158,7 +158,7 @@ def test_the_archive_has_each_language_linked_to_the_other(welsh_issue: Path, tm
     assert '<a href="index.html" hreflang="en" lang="en" style="color:#1d3557;">English</a>' in welsh
     assert "Pob rhifyn" in welsh and "Datganiad hygyrchedd" in welsh and "Erthygl gyntaf" in welsh
     assert '<link rel="canonical" href="https://bulletin.example.org/2020-02/index.cy.html">' in welsh
-    emailed = render(load_issue(issues / "2020-02"), languages=("cy",), web_url="https://bulletin.example.org/2020-02/")
+    emailed = render_issue(load_issue(issues / "2020-02"), languages=("cy",), web_url="https://bulletin.example.org/2020-02/")
     assert '<a href="https://bulletin.example.org/2020-02/index.cy.html" style="color:#1d3557;">Gweld y bwletin' in emailed.html
     text_page = (site / "2020-02" / "text.cy.html").read_text(encoding="utf-8")
     assert '<html lang="cy"' in text_page and "Chwefror 2020" in text_page and "fersiwn testun" in text_page

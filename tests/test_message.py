@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from soc_bulletin import Article, ConfigError, Image, Issue, Section, Text, Welcome, render
+from soc_bulletin import Article, ConfigError, Image, Issue, Section, Text, Welcome, render_issue
 from soc_bulletin.errors import RecipientRefused
 from soc_bulletin.render.renderer import fill_placeholders
 from soc_bulletin.send.message import MessageTemplate, Sender
@@ -29,7 +29,7 @@ ISSUE = Issue(
 def template(base_url: str = "", images: dict[str, Path] | None = None, issue: Issue = ISSUE) -> MessageTemplate:
     sender = Sender.parse("SOC Partnerships <team@example.org>", mailbox="team@example.org", list_id="soc.example.org")
     unsubscribe = Unsubscribe(list_id=sender.list_id, mailbox="team@example.org", base_url=base_url, secret="s3cret-s3cret-s3cret")
-    return MessageTemplate(render(issue), sender=sender, unsubscribe=unsubscribe, images=images)
+    return MessageTemplate(render_issue(issue), sender=sender, unsubscribe=unsubscribe, images=images)
 
 
 def parse(data: bytes) -> EmailMessage:
@@ -53,7 +53,7 @@ def test_structure_and_headers_without_https_unsubscribe() -> None:
     assert m["List-Unsubscribe-Post"] is None
     assert m.get_content_type() == "multipart/alternative"
     text, html = (p.get_content() for p in m.iter_parts())
-    edition = render(ISSUE)
+    edition = render_issue(ISSUE)
     values = {"greeting": "Dear Jo Bloggs,", "unsubscribe_url": t.unsubscribe.links("jo@example.net").mailto}
     assert text.replace("\r\n", "\n") == fill_placeholders(edition.text, values)
     assert html.replace("\r\n", "\n") == fill_placeholders(edition.html, values)

@@ -31,7 +31,7 @@ from soc_bulletin.cli.main import main
 from soc_bulletin.content.yaml_mistakes import explain
 from soc_bulletin.errors import RenderError
 from soc_bulletin.render.build import contained
-from soc_bulletin.render.renderer import render
+from soc_bulletin.render.renderer import render_issue
 from soc_bulletin.site.preview import serve_preview
 
 from .conftest import MINIMAL_ARTICLE, MINIMAL_ISSUE
@@ -247,7 +247,7 @@ def test_the_text_edition_has_no_browser_link_without_a_web_address() -> None:
 
     from .conftest import ISSUE_11
 
-    assert "View this bulletin in your browser" not in render(load_issue(ISSUE_11)).text
+    assert "View this bulletin in your browser" not in render_issue(load_issue(ISSUE_11)).text
 
 
 def test_the_preview_names_its_editions(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from soc_bulletin import Article, Issue, Section, Text, Welcome, render
+from soc_bulletin import Article, Issue, Section, Text, Welcome, render_issue
 from soc_bulletin.config import Settings, load_settings
 from soc_bulletin.errors import BulletinError, ConfigError, RecipientRefused
 from soc_bulletin.send.message import MessageTemplate, Sender, clean_header_text
@@ -110,7 +110,7 @@ ISSUE = Issue(
     title="Props", number=1, date=dt.date(2021, 1, 1), mailbox="team@example.org", welcome=Welcome("Hi.\n"),
     sections=(Section("S", (Article("a", "A", blocks=(Text("Words.\n"),)),)),),
 )
-EDITION = render(ISSUE)
+EDITION = render_issue(ISSUE)
 SENDER = Sender.parse("SOC Partnerships <team@example.org>", mailbox="team@example.org", list_id="soc.example.org")
 UNSUBSCRIBE = Unsubscribe(list_id="soc.example.org", mailbox="team@example.org", base_url="https://bulletin.example.org/u",
                           secret="a-long-test-secret-value")

@@ -21,7 +21,7 @@ from soc_bulletin import (
     Section,
     Text,
     Welcome,
-    render,
+    render_issue,
 )
 from soc_bulletin.render.renderer import PLACEHOLDERS, Renderer, fill_placeholders
 
@@ -37,7 +37,7 @@ def make_issue(*sections: Section) -> Issue:
 
 
 def test_plain_text_fields_are_escaped() -> None:
-    edition = render(make_issue())
+    edition = render_issue(make_issue())
     tags: list[str] = []
     parser = HTMLParser()
     parser.handle_starttag = lambda tag, attrs: tags.append(tag)  # type: ignore[method-assign]
@@ -53,7 +53,7 @@ def test_markdown_is_sanitised() -> None:
         '<p onclick="steal()">Click</p> [x](javascript:alert(2)) <img src=x onerror=alert(3)>\n\n'
         '<iframe src="https://example.org"></iframe>\n'
     )
-    html = render(make_issue(Section("From the Centre", (Article("a", "A", blocks=(nasty,)),)))).html
+    html = render_issue(make_issue(Section("From the Centre", (Article("a", "A", blocks=(nasty,)),)))).html
     body = html.split("<body", 1)[1]
     for bad in ("<script", "onclick", 'href="javascript:', "onerror", "<iframe", "<img src=\"x\""):
         assert bad not in body
@@ -71,7 +71,7 @@ def test_every_block_kind_renders_in_html_and_text() -> None:
         Link("https://www.gov.uk/plan", "Read the plan"),
         Contacts((Contact("ada@example.org", name="Ada", role="Lead", organisation="Home Office"),), title="Contacts"),
     )
-    edition = render(make_issue(Section("Economic Crime", (Article("a", "All blocks", blocks=blocks),))))
+    edition = render_issue(make_issue(Section("Economic Crime", (Article("a", "All blocks", blocks=blocks),))))
     words = html_words(edition.html)
     for expected in (
         "A paragraph with https://www.gov.uk/guidance.", "Bold first", "1,289 victims were supported,",
@@ -92,21 +92,21 @@ def test_every_block_kind_renders_in_html_and_text() -> None:
 
 
 def test_layout_styles_are_inline_on_the_elements() -> None:
-    edition = render(make_issue(Section("Economic Crime", (Article("a", "T", blocks=(BulletList(("x",)), Callout("C", "b\n"))),))))
+    edition = render_issue(make_issue(Section("Economic Crime", (Article("a", "T", blocks=(BulletList(("x",)), Callout("C", "b\n"))),))))
     assert re.search(r'<ul style="[^"]*padding: ?0 0 0 22px', edition.html)
     assert re.search(r'<div class="sb-box" style="[^"]*background-color: ?#fff4d6', edition.html)
     assert re.search(r'<h3 id="a" style="[^"]*color: ?#7a4100', edition.html), "section colour on the title"
 
 
 def test_no_external_fonts_or_scripts() -> None:
-    html = render(make_issue()).html
+    html = render_issue(make_issue()).html
     assert "fonts.googleapis" not in html
     assert "<script" not in html
     assert '<html lang="en"' in html
 
 
 def test_text_lines_fit_72_columns_except_long_urls() -> None:
-    text = render(make_issue(Section("X", (Article("a", "T", blocks=(Text("word " * 200 + "\n"),)),)))).text
+    text = render_issue(make_issue(Section("X", (Article("a", "T", blocks=(Text("word " * 200 + "\n"),)),)))).text
     assert max(len(line) for line in text.splitlines()) <= 72
 
 
@@ -122,7 +122,7 @@ def test_placeholders_are_left_for_sending_and_filled() -> None:
 
 
 def test_without_a_service_no_preference_link_is_made() -> None:
-    edition = render(make_issue())
+    edition = render_issue(make_issue())
     assert PLACEHOLDERS["preferences_url"] not in edition.html + edition.text
     assert "Manage your subscription" not in edition.html + edition.text
 
@@ -132,9 +132,9 @@ def test_audience_filters_articles_and_drops_empty_sections() -> None:
     everyone = Article("e", "For everyone", blocks=(Text("E.\n"),))
     council_section = Section("Councils", (Article("c", "For councils", blocks=(Text("C.\n"),)),), audience=("councils",))
     issue = make_issue(Section("Mixed", (police_only, everyone)), council_section)
-    full = html_words(render(issue).html)
-    police = html_words(render(issue, audience={"police"}).html)
-    nobody = html_words(render(issue, audience=set()).html)
+    full = html_words(render_issue(issue).html)
+    police = html_words(render_issue(issue, audience={"police"}).html)
+    nobody = html_words(render_issue(issue, audience=set()).html)
     assert all(t in full for t in ("For police", "For everyone", "For councils"))
     assert "For police" in police and "For everyone" in police and "For councils" not in police
     assert "For everyone" in nobody and "For police" not in nobody and "Councils" not in nobody.title()
@@ -146,6 +146,6 @@ def test_link_and_image_blocks_with_unsafe_urls_are_not_rendered() -> None:
         Image("data:image/png;base64,AAAA", "A data image"), Image("../../etc/passwd", "Outside"),
         Link("https://www.gov.uk/x", "Fine"),
     )
-    html = render(make_issue(Section("X", (Article("a", "T", blocks=blocks),)))).html
+    html = render_issue(make_issue(Section("X", (Article("a", "T", blocks=blocks),)))).html
     assert "javascript:" not in html and "data:" not in html and "etc/passwd" not in html
     assert 'href="https://www.gov.uk/x"' in html

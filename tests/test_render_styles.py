@@ -23,7 +23,7 @@ import pytest
 from soc_bulletin.content.load import load_issue
 from soc_bulletin.content.markdown import markdown_html, markdown_inline_html
 from soc_bulletin.render.build import audiences
-from soc_bulletin.render.renderer import DEFAULT_LAYOUTS, render
+from soc_bulletin.render.renderer import DEFAULT_LAYOUTS, render_issue
 
 from .browser import write_sample_issue
 from .conftest import ISSUE_11
@@ -87,14 +87,14 @@ def _inline(html: str) -> str:
 def emails(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Every edition of Issue 11, the whole issue with a web link, and an issue with every block and Markdown tag."""
     issue = load_issue(ISSUE_11)
-    found = {"issue 11": render(issue).html, "issue 11, web link": render(issue, web_url=WEB_URL).html}
-    found |= {f"issue 11 for {name}": render(issue, audience=[name]).html for name in [*audiences(issue), "nobody"]}
+    found = {"issue 11": render_issue(issue).html, "issue 11, web link": render_issue(issue, web_url=WEB_URL).html}
+    found |= {f"issue 11 for {name}": render_issue(issue, audience=[name]).html for name in [*audiences(issue), "nobody"]}
     folder = write_sample_issue(tmp_path_factory.mktemp("issues") / "2019-05")
     article = folder / "articles" / "special-unit.yaml"
     text = article.read_text(encoding="utf-8").replace("blocks:\n", "blocks:\n  - text: |\n" + "".join(
         f"      {line}\n" for line in EVERY_TAG.splitlines()), 1)
     article.write_text(text, encoding="utf-8")
-    found["every block and tag"] = render(load_issue(folder), web_url=WEB_URL).html
+    found["every block and tag"] = render_issue(load_issue(folder), web_url=WEB_URL).html
     return found
 
 
@@ -154,10 +154,10 @@ def test_a_layouts_folder_with_an_email_css_still_has_it_inlined(tmp_path: Path)
     layouts = tmp_path / "layouts"
     shutil.copytree(DEFAULT_LAYOUTS, layouts)
     (layouts / "email.css").write_text(".sb-footer p { letter-spacing: 1px; }\n", encoding="utf-8")
-    html = render(load_issue(ISSUE_11), layouts=layouts).html
+    html = render_issue(load_issue(ISSUE_11), layouts=layouts).html
     footer = [item for item in normalised(html) if item[:2] == ("<", "p") and ("letter-spacing", "1px") in item[3]]
     assert len(footer) == 3 and all(dict(item[3])["margin"] == "0 0 10px" for item in footer)
-    assert "letter-spacing:1px" not in render(load_issue(ISSUE_11)).html.replace(" ", "").split("sb-footer", 1)[1]
+    assert "letter-spacing:1px" not in render_issue(load_issue(ISSUE_11)).html.replace(" ", "").split("sb-footer", 1)[1]
 
 
 def test_markdown_styles_go_on_tags_never_into_attribute_values() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from soc_bulletin import Article, Issue, Section, Text, Welcome, load_issue, render
+from soc_bulletin import Article, Issue, Section, Text, Welcome, load_issue, render_issue
 from soc_bulletin.config import load_settings
 from soc_bulletin.render.renderer import Renderer
 from soc_bulletin.render.text import QP_LINE, qp_width
@@ -32,7 +32,7 @@ TWO = issue(
 
 
 def test_toc_follows_the_welcome_in_both_editions() -> None:
-    edition = render(TWO)
+    edition = render_issue(TWO)
     html, text = edition.html, edition.text
     assert html.index("Hello.") < html.index("In this issue") < html.index('href="#first"') < html.index('<h3 id="first"')
     assert 'href="#second"' in html and 'href="#third"' in html
@@ -42,7 +42,7 @@ def test_toc_follows_the_welcome_in_both_editions() -> None:
 
 
 def test_toc_lists_only_what_the_edition_holds() -> None:
-    others = render(TWO, audience=set())
+    others = render_issue(TWO, audience=set())
     assert 'href="#second"' not in others.html and "- Second" not in others.text
     assert 'href="#third"' in others.html and "- Third" in others.text
 
@@ -51,8 +51,8 @@ def test_toc_can_be_turned_off_and_needs_two_articles() -> None:
     off = Renderer(toc=False).render(TWO)
     assert "In this issue" not in off.html and "IN THIS ISSUE" not in off.text
     single = issue(Section("S", (Article("only", "Only", blocks=(Text("x\n"),)),)))
-    assert "In this issue" not in render(single).html
-    assert render(TWO, toc=False).html == off.html
+    assert "In this issue" not in render_issue(single).html
+    assert render_issue(TWO, toc=False).html == off.html
 
 
 def test_the_toc_setting_reaches_the_send(tmp_path: Path) -> None:
@@ -64,7 +64,7 @@ def test_the_toc_setting_reaches_the_send(tmp_path: Path) -> None:
                                 segments_file=ISSUE_11.parent.parent / "subscribers" / "segments.yaml")
     [edition] = campaign.editions.values()
     assert "In this issue" not in edition.html and "IN THIS ISSUE" not in edition.text
-    assert "In this issue" in render(load_issue(ISSUE_11)).html
+    assert "In this issue" in render_issue(load_issue(ISSUE_11)).html
 
 
 @pytest.mark.parametrize(("line", "width"), [("plain", 5), ("a=b", 5), ("£5", 7), (".dot", 6), ("end ", 6), ("–", 9)])
@@ -73,7 +73,7 @@ def test_qp_width_is_the_encoded_length(line: str, width: int) -> None:
 
 
 def test_text_lines_fit_a_quoted_printable_line_unless_unbreakable() -> None:
-    text = render(load_issue(ISSUE_11)).text
+    text = render_issue(load_issue(ISSUE_11)).text
     over = [line for line in text.split("\n") if qp_width(line) > QP_LINE]
     assert all(" " not in line.strip() for line in over), over
     assert max(len(line) for line in text.split("\n") if " " in line.strip()) <= 72

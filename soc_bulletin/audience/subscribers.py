@@ -22,8 +22,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
-from email_validator import EmailNotValidError, validate_email
-
 from ..problems import Problem, Severity
 from .csvsource import iter_rows, spreadsheet_safe
 
@@ -343,6 +341,7 @@ def _subscriber(fields: list[str], columns: _Columns, name: str, line: int) -> S
     raw = fields[columns.email].strip() if columns.email < len(fields) else ""
     if not raw:
         return Problem(name, line, 0, "SB611", "The row has no email address; fill it in or delete the row.")
+    from email_validator import EmailNotValidError, validate_email  # noqa: PLC0415 - 25 ms, only when an address is read
     try:
         checked = validate_email(raw, check_deliverability=False, allow_display_name=True)
     except EmailNotValidError as exc:

@@ -23,8 +23,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TextIO
 
-from email_validator import EmailNotValidError, validate_email
-
 from ..errors import SubscriberError
 from ..problems import Problem, Severity
 from .csvsource import iter_rows, spreadsheet_safe
@@ -193,6 +191,7 @@ def suppression_key(address: str, /) -> str:
     address = address.strip()
     if _PLAIN.fullmatch(address) and "xn--" not in address.casefold():
         return address.casefold()
+    from email_validator import EmailNotValidError, validate_email  # noqa: PLC0415 - 25 ms, only when an address is read
     with contextlib.suppress(EmailNotValidError):
         address = validate_email(address, check_deliverability=False).normalized
     return address.casefold()
@@ -218,6 +217,7 @@ def _entry(fields: list[str], places: dict[str, int], name: str, line: int, prob
     if not address:
         problems.append(Problem(name, line, 0, "SB641", "The row has no address; fill it in or delete the row.", Severity.WARNING))
         return None
+    from email_validator import EmailNotValidError, validate_email  # noqa: PLC0415 - 25 ms, only when an address is read
     try:
         checked = validate_email(address, check_deliverability=False, allow_display_name=True)
         if "<" in address:

@@ -6,22 +6,11 @@ each with a stable code from :data:`CODES` (documented in CONTRIBUTING.md).
 The loader's problems (files, YAML, schema) are included, not repeated.
 """
 
-import typing as _typing
-
-from .._lazy import lazy_exports as _lazy_exports
-
-if _typing.TYPE_CHECKING:
-    from .codes import CODES
-    from .report import CheckReport, format_github, format_json, format_text
-    from .run import check_paths
+from .._public import publish as _publish
+from .codes import CODES
+from .report import CheckReport, format_github, format_json, format_text
+from .run import check_paths
 
 __all__ = ["CODES", "CheckReport", "check_paths", "format_github", "format_json", "format_text"]
 
-__getattr__, __dir__ = _lazy_exports(__name__, {
-    "CODES": ".codes",
-    "CheckReport": ".report",
-    "check_paths": ".run",
-    "format_github": ".report",
-    "format_json": ".report",
-    "format_text": ".report",
-})
+_publish(globals())

@@ -19,11 +19,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import dns.exception
-import dns.nameserver
-import dns.resolver
 import yaml
 
 from ..config import Settings, load_settings, parse_mailbox
@@ -32,6 +29,9 @@ from ..content.yamlfile import node_at, read_yaml
 from ..errors import ConfigError
 from ..problems import Problem, Severity
 from .codes import Verdict
+
+if TYPE_CHECKING:
+    import dns.resolver
 
 __all__ = [
     "DomainReport", "add_sending_domain_problems", "address_resolver", "check_sending_domain", "make_resolver", "preflight_warnings", "report_problems", "sending_domain_problems",
@@ -56,6 +56,9 @@ def make_resolver(nameservers: str = "", /, *, timeout: float = TIMEOUT) -> dns.
     EDNS lets a 2048-bit DKIM key through UDP. ConfigError when there is no
     name server to ask.
     """
+    import dns.nameserver  # noqa: PLC0415 - dnspython (0.1 s) is imported only when the DNS is asked
+    import dns.resolver  # noqa: PLC0415
+
     if nameservers:
         resolver = dns.resolver.Resolver(configure=False)
         resolver.nameservers = [dns.nameserver.Do53Nameserver(address, port) for address, port in parse_nameservers(nameservers)]
@@ -72,6 +75,9 @@ def make_resolver(nameservers: str = "", /, *, timeout: float = TIMEOUT) -> dns.
 def _txt(resolver: dns.resolver.Resolver, name: str, missing: list[str] | None = None) -> list[str]:
     """The TXT records at ``name`` (none when the name or the type does not exist; a name that
     does not exist is added to ``missing``)."""
+    import dns.exception  # noqa: PLC0415 - loaded already by make_resolver, which made ``resolver``
+    import dns.resolver  # noqa: PLC0415
+
     try:
         answer = resolver.resolve(name, "TXT", search=False)
     except dns.resolver.NXDOMAIN:

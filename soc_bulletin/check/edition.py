@@ -16,7 +16,7 @@ from ..errors import BulletinError
 from ..problems import Problem, Severity
 from ..render.as_sent import CLIP_BYTES, LONG_ARTICLE_BYTES, article_bytes, sent_html_bytes, shown_size, size_advice
 from ..render.build import local_images
-from ..render.renderer import Edition, render
+from ..render.renderer import Edition, render_issue
 from .codes import Verdict
 from .compat import compat_verdicts
 from .locate import SourceFile, find_text
@@ -34,11 +34,11 @@ def check_edition(
     layouts: Path | None = None, web_url: str = "", toc: bool = True, languages: tuple[str, ...] | None = None,
 ) -> list[Problem]:
     """Render ``issue`` (unless its ``edition`` is given) as it is sent (``layouts``, ``web_url`` and ``toc`` as
-    :func:`~soc_bulletin.render.render` takes them, and its ``languages``) and judge the result; problems are placed in the
+    :func:`~soc_bulletin.render.render_issue` takes them, and its ``languages``) and judge the result; problems are placed in the
     files they come from."""
     if edition is None:
         try:
-            edition = render(issue, layouts=layouts, web_url=web_url, toc=toc, languages=languages)
+            edition = render_issue(issue, layouts=layouts, web_url=web_url, toc=toc, languages=languages)
         except BulletinError as exc:
             return [issue_file.problem(None, Verdict("SB500", f"The edition could not be rendered: {exc}"))]
     problems = _size(edition, issue_file, articles) + _subject(edition, issue_file) + _preheader(edition, issue_file)

@@ -15,7 +15,6 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import config
 from ..errors import ConfigError
 from ..terminal import printable
 from .exits import Exit
@@ -46,6 +45,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _build(args: argparse.Namespace) -> int:
+    from .. import config
     from ..render.as_sent import shown_size
     from ..render.build import EVERYONE, build_dir, build_editions, contained
 

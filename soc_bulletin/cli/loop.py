@@ -8,7 +8,6 @@ import signal
 import sys
 from types import FrameType
 
-from .. import config
 from ..errors import ConfigError
 from ..terminal import printable
 from .exits import Exit
@@ -48,6 +47,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from .. import config
     from ..loop.serve import serve
     from ..loop.service import check_service_settings, create_app
 
@@ -91,6 +91,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _bounces(args: argparse.Namespace) -> int:
+    from .. import config
     from ..loop.process import Processor
     from ..loop.run_text import needs_attention, outcome_lines, run_summary
     from ..loop.sources import Disposal, open_sources

@@ -6,7 +6,6 @@ import os
 import re
 from pathlib import Path
 
-from ..content.paths import ISSUE_FILE
 from ..errors import ConfigError
 
 __all__ = ["issue_folder", "relative", "shown"]
@@ -17,6 +16,8 @@ def issue_folder(argument: str | Path, /) -> Path:
 
     Raises :class:`ConfigError` (exit 2) for a path that does not exist or is not an issue folder.
     """
+    from ..content.paths import ISSUE_FILE
+
     path = Path(argument)
     if path.name == ISSUE_FILE and path.is_file():
         return path.parent

@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import sys
 
-from .. import config
 from ..errors import ConfigError
 from ..terminal import printable
 from .exits import Exit
@@ -66,6 +65,7 @@ def _addresses(addresses: list[str]) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from .. import config
     from ..loop.subject import subject_access
 
     _addresses([args.address])
@@ -78,6 +78,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _forget(args: argparse.Namespace) -> int:
+    from .. import config
     from ..loop.subject import forget
 
     _addresses(args.addresses)
@@ -95,6 +96,7 @@ def _forget(args: argparse.Namespace) -> int:
 
 
 def _purge(args: argparse.Namespace) -> int:
+    from .. import config
     from ..store.privacy import purge
 
     settings = config.load_settings(args.config)

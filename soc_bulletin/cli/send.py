@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import config
 from ..errors import ConfigError
 from ..terminal import printable
 from . import send_args
@@ -104,6 +103,7 @@ def _transport(args: argparse.Namespace, folder: Path, campaign: Campaign) -> tu
 def _send(args: argparse.Namespace) -> int:
     from email_validator import EmailNotValidError, validate_email
 
+    from .. import config
     from ..send.campaign import Campaign
     from ..send.engine import DeliveryOptions
     from ..send.runner import run
@@ -275,6 +275,7 @@ def _write_report(path: Path, result: SendResult, campaign: Campaign) -> None:
 
 
 def _status(args: argparse.Namespace) -> int:
+    from .. import config
     from ..send.status_report import failed_lines, status_report, summary_lines, write_failed_csv
 
     issue_folder(args.issue_dir)  # a path that is not an issue folder: exit 2, as for every command

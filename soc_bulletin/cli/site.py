@@ -9,7 +9,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from .. import config
 from ..terminal import printable
 from .exits import Exit
 from .paths import issue_folder
@@ -51,6 +50,7 @@ _port.__name__ = "port"  # argparse says "invalid port value: '99999'"
 
 
 def _preview(args: argparse.Namespace) -> int:
+    from .. import config
     from ..site.preview import serve_preview
 
     issue_dir = issue_folder(args.issue_dir)
@@ -77,6 +77,7 @@ def _preview(args: argparse.Namespace) -> int:
 
 
 def _archive(args: argparse.Namespace) -> int:
+    from .. import config
     from ..site.archive import build_archive
 
     settings = config.load_settings(args.config, start=args.issues_dir)

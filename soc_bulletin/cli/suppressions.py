@@ -8,7 +8,6 @@ import sys
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from .. import config
 from ..errors import ConfigError
 from ..terminal import printable
 from .exits import Exit
@@ -45,6 +44,7 @@ def store_options(parser: argparse.ArgumentParser) -> None:
 
 def opened(args: argparse.Namespace, *, readonly: bool = False) -> Store:
     """The store the arguments name."""
+    from .. import config
     from ..store.open import open_store
 
     store = open_store(config.load_settings(args.config), url=args.ledger, ledger_dir=args.ledger_dir, readonly=readonly)

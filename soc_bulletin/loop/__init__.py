@@ -8,25 +8,12 @@ read back into the suppression list and the ledgers.
 - :mod:`.process` — the run: :mod:`.policy` decides, :mod:`.ledgers` names recipients and issues, :mod:`.state` remembers.
 """
 
-import typing as _typing
+from .._public import publish as _publish
+from .classify import classify_bytes
+from .process import Outcome, Processor, RunReport
+from .service import create_app
+from .verdict import Failure, Kind, Verdict
 
-from .._lazy import lazy_exports as _lazy_exports
+__all__ = ["Failure", "Kind", "Outcome", "Processor", "RunReport", "Verdict", "classify_bytes", "create_app"]
 
-if _typing.TYPE_CHECKING:
-    from .classify import classify
-    from .process import Outcome, Processor, RunReport
-    from .service import create_app
-    from .verdict import Failure, Kind, Verdict
-
-__all__ = ["Failure", "Kind", "Outcome", "Processor", "RunReport", "Verdict", "classify", "create_app"]
-
-__getattr__, __dir__ = _lazy_exports(__name__, {
-    "Failure": ".verdict",
-    "Kind": ".verdict",
-    "Outcome": ".process",
-    "Processor": ".process",
-    "RunReport": ".process",
-    "Verdict": ".verdict",
-    "classify": ".classify",
-    "create_app": ".service",
-})
+_publish(globals())

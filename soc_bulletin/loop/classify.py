@@ -28,7 +28,7 @@ from .reports import delivery_status, delivery_status_in_text, feedback_report, 
 from .scan import looks_like_bounce, notice, scan_notice
 from .verdict import Failure, Kind, Verdict
 
-__all__ = ["classify", "classify_message"]
+__all__ = ["classify_bytes", "classify_message"]
 
 logging.getLogger("flufl.bounce").setLevel(logging.CRITICAL + 1)  # its detectors log tracebacks; a failure is no verdict here
 
@@ -40,7 +40,7 @@ _MESSAGE_ID = re.compile(r"<[^<>\s@]+@[^<>\s]+>")
 _DELIVERED = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "X-Delivered-To", "X-Rcpt-To", "To")
 
 
-def classify(raw: bytes, /, *, second_opinion: bool = True) -> Verdict:
+def classify_bytes(raw: bytes, /, *, second_opinion: bool = True) -> Verdict:
     """The verdict on the message in ``raw``; :class:`~.mime.Unreadable` when it holds no message."""
     return classify_message(parse(raw), second_opinion=second_opinion)
 

@@ -33,7 +33,7 @@ from ..store import privacy
 from ..store.base import Store
 from ..store.open import keys_of
 from ..store.state import digest
-from .classify import classify
+from .classify import classify_bytes
 from .ledgers import Evidence, Recipient
 from .mime import Unreadable
 from .policy import is_hard, suppresses
@@ -139,7 +139,7 @@ class Processor:
             report.already += 1
             return None, False
         try:
-            verdict = classify(item.raw)
+            verdict = classify_bytes(item.raw)
         except Unreadable as exc:
             return Outcome(item.ref, Kind.NONE, error=str(exc)), False
         except Exception as exc:  # noqa: BLE001 - a message that breaks the parser is reported, never stops the run

@@ -27,8 +27,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
-from starlette.concurrency import run_in_threadpool
-
 from ..audience.subscribers import Subscriber, read_subscribers
 from ..audience.suppression import SOURCES
 from ..config import Settings
@@ -73,6 +71,8 @@ class SelfService:
 
     async def run(self, work: Callable[[], _T]) -> _T:
         """``work`` (store calls) in a worker thread, one at a time."""
+        from starlette.concurrency import run_in_threadpool  # noqa: PLC0415 - Starlette is loaded by the service
+
 
         def locked() -> _T:
             with self._lock:

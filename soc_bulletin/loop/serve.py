@@ -13,11 +13,12 @@ import os
 import socket
 import threading
 import time
-
-import uvicorn
-from starlette.types import ASGIApp
+from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
 
 __all__ = ["ServiceServer", "serve"]
 
@@ -26,6 +27,8 @@ class ServiceServer:
     """A running service: ``url``, and ``close()``."""
 
     def __init__(self, app: ASGIApp, /, *, host: str, port: int, forwarded_allow_ips: str = "127.0.0.1") -> None:
+        import uvicorn  # noqa: PLC0415 - loaded only when the service runs
+
         config = uvicorn.Config(
             app, host=host, port=port, log_level="warning", access_log=False, server_header=False,
             proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips, limit_concurrency=64, timeout_keep_alive=5,

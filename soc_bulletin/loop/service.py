@@ -32,13 +32,8 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
-
-from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, PlainTextResponse, Response
-from starlette.routing import Route
 
 from ..audience.segments import load_segments
 from ..config import Settings, load_settings
@@ -51,6 +46,11 @@ from .pages import CONFIRM, DONE, FAILED, UNDONE, page, page_language
 from .selfservice import Page, SelfService
 from .signup import Choices
 from .web import HEADERS
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
 
 __all__ = ["Limits", "app_from_environment", "check_service_settings", "create_app"]
 
@@ -99,6 +99,12 @@ def create_app(settings: Settings, store: Store, /, *, limits: Limits | None = N
                segments_file: str | None = None) -> Starlette:
     """The service for the settings, reading from and writing to ``store`` (kept open while the service runs; the
     caller closes it). Confirmation mails go through ``transport`` (default: the outbox folder's ``service``)."""
+    from starlette.applications import Starlette  # noqa: PLC0415 - Starlette is loaded by the service, not by its neighbours
+    from starlette.concurrency import run_in_threadpool  # noqa: PLC0415
+    from starlette.requests import ClientDisconnect  # noqa: PLC0415
+    from starlette.responses import HTMLResponse, PlainTextResponse, Response  # noqa: PLC0415
+    from starlette.routing import Route  # noqa: PLC0415
+
     sending = settings.sending
     list_id = check_service_settings(settings)
     current, previous = keys_of(settings, store)
@@ -232,6 +238,9 @@ def _default_segments(settings: Settings) -> str | None:
 
 async def _posted(request: Request, limit: int) -> dict[str, list[str]] | Response:
     """The fields a form posted, or the response to a body too large or cut short."""
+    from starlette.requests import ClientDisconnect  # noqa: PLC0415
+    from starlette.responses import PlainTextResponse, Response  # noqa: PLC0415
+
     try:
         body = await _body(request, limit)
     except ClientDisconnect:

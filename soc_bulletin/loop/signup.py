@@ -16,8 +16,6 @@ from dataclasses import dataclass, replace
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
-from email_validator import EmailNotValidError, validate_email
-
 from ..audience.segments import Segments
 from ..config import Settings
 from ..send.message import OutgoingMessage
@@ -55,6 +53,7 @@ def read_address(value: str, /, *, field: str = "email") -> tuple[str, dict[str,
     value = value.strip()
     if not value:
         return "", {field: "Enter your email address"}
+    from email_validator import EmailNotValidError, validate_email  # noqa: PLC0415 - 25 ms, only when an address is read
     try:
         return validate_email(value, check_deliverability=False).normalized, {}
     except EmailNotValidError:

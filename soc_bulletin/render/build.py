@@ -21,10 +21,10 @@ from ..errors import ContentError, RenderError
 from ..problems import Problem
 from .as_sent import sent_html_bytes
 from .languages import editions_of, greeter
-from .renderer import fill_placeholders, filter_sections, is_safe_src, render
+from .renderer import fill_placeholders, filter_sections, is_safe_src, render_issue
 
 __all__ = [
-    "EVERYONE", "SAMPLE_GREETING", "BuildResult", "audiences", "build", "build_dir", "build_editions", "contained", "edition_issue", "image_files",
+    "EVERYONE", "SAMPLE_GREETING", "BuildResult", "audiences", "build_dir", "build_editions", "build_issue", "contained", "edition_issue", "image_files",
     "local_images", "sample_placeholders",
 ]
 
@@ -100,7 +100,7 @@ def image_files(issue: Issue, root: str | Path, /) -> tuple[dict[str, Path], lis
     return files, problems
 
 
-def build(
+def build_issue(
     issue: Issue, out_dir: str | Path, /, *, root: str | Path | None = None, layouts: Path | None = None,
     audience: Iterable[str] | None = None, languages: tuple[str, ...] | None = None,
 ) -> BuildResult:
@@ -117,7 +117,7 @@ def build(
     images, problems = image_files(issue, root or ".")
     if problems:
         raise ContentError(problems)
-    edition = render(issue, layouts=layouts, languages=languages)
+    edition = render_issue(issue, layouts=layouts, languages=languages)
     sample = sample_placeholders(issue, edition.languages)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = []
@@ -152,8 +152,8 @@ def build_dir(
     issue_dir: str | Path, out_dir: str | Path, /, *, layouts: Path | None = None, audience: Iterable[str] | None = None,
     languages: tuple[str, ...] | None = None,
 ) -> BuildResult:
-    """Load the issue folder ``issue_dir`` and :func:`build` it (the edition of ``audience`` in ``languages``) into ``out_dir``."""
-    return build(load_issue(issue_dir), out_dir, root=issue_dir, layouts=layouts, audience=audience, languages=languages)
+    """Load the issue folder ``issue_dir`` and :func:`build_issue` it (the edition of ``audience`` in ``languages``) into ``out_dir``."""
+    return build_issue(load_issue(issue_dir), out_dir, root=issue_dir, layouts=layouts, audience=audience, languages=languages)
 
 
 def build_editions(issue_dir: str | Path, out_dir: str | Path, /, *, layouts: Path | None = None,
@@ -170,7 +170,7 @@ def build_editions(issue_dir: str | Path, out_dir: str | Path, /, *, layouts: Pa
     for language_set in [languages] if languages else editions_of(issue):
         suffix = "" if language_set == (issue.main_language,) else "@" + "+".join(language_set)
         for name, audience in editions.items():
-            built[name + suffix] = build(issue, contained(Path(out_dir), name + suffix), root=issue_dir, layouts=layouts,
+            built[name + suffix] = build_issue(issue, contained(Path(out_dir), name + suffix), root=issue_dir, layouts=layouts,
                                          audience=audience, languages=language_set)
     return built
 

@@ -44,7 +44,7 @@ __all__ = [
     "Renderer",
     "fill_placeholders",
     "filter_sections",
-    "render",
+    "render_issue",
     "web_url",
 ]
 
@@ -338,7 +338,7 @@ def _renderer(layouts: Path, toc: bool) -> Renderer:
     return Renderer(layouts, toc=toc)
 
 
-def render(
+def render_issue(
     issue: Issue, /, *, audience: Iterable[str] | None = None, layouts: Path | None = None, web_url: str = "",
     toc: bool = True, languages: tuple[str, ...] | None = None,
 ) -> Edition:
@@ -352,7 +352,7 @@ def web_url(base_url: str, issue_folder_name: str, /) -> str:
     """The issue's page in the archive published at ``base_url`` ("" when there is none).
 
     ``web_url("https://bulletin.example.org/", "2019-08")`` is
-    ``"https://bulletin.example.org/2019-08/"``: pass it to ``render(..., web_url=...)``.
+    ``"https://bulletin.example.org/2019-08/"``: pass it to ``render_issue(..., web_url=...)``.
     """
     if not base_url:
         return ""

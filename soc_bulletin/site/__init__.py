@@ -1,12 +1,8 @@
 """The site: the live preview of an issue, and the static web archive of every issue."""
 
-import typing as _typing
-
-from .._lazy import lazy_exports as _lazy_exports
-
-if _typing.TYPE_CHECKING:
-    from .archive import ArchiveResult, build_archive
-    from .preview import PreviewServer, serve_preview
+from .._public import publish as _publish
+from .archive import ArchiveResult, build_archive
+from .preview import PreviewServer, serve_preview
 
 __all__ = [
     "ArchiveResult",
@@ -15,9 +11,4 @@ __all__ = [
     "serve_preview",
 ]
 
-__getattr__, __dir__ = _lazy_exports(__name__, {
-    "ArchiveResult": ".archive",
-    "PreviewServer": ".preview",
-    "build_archive": ".archive",
-    "serve_preview": ".preview",
-})
+_publish(globals())

@@ -45,7 +45,7 @@ from ..errors import ConfigError, ContentError, RenderError
 from ..problems import Problem
 from ..render.build import edition_issue, image_files
 from ..render.languages import greeter, language_page
-from ..render.renderer import DEFAULT_LAYOUTS, fill_placeholders, render, web_url
+from ..render.renderer import DEFAULT_LAYOUTS, fill_placeholders, render_issue, web_url
 from .accessibility import statement
 from .feed import FEED_FILE, atom_feed
 
@@ -301,7 +301,7 @@ def _issue_pages(env: jinja2.Environment, folder: Path, issue: Issue, images: di
 
 def _language_pages(env: jinja2.Environment, issue: Issue, language: str, url: str, out: Path, layouts: Path, files: list[Path]) -> None:
     """An issue's web page, text edition and text page in ``language`` (``index.html`` or ``index.<lang>.html``...)."""
-    edition = render(issue, layouts=layouts, languages=(language,))
+    edition = render_issue(issue, layouts=layouts, languages=(language,))
     version = edition.issue
     suffix = "" if language == issue.main_language else f".{language}"
     head, shown = _alternates(issue, language)

@@ -12,8 +12,6 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import watchfiles
-
 __all__ = ["DEBOUNCE_MS", "STEP_MS", "Watcher"]
 
 log = logging.getLogger(__name__)
@@ -39,6 +37,8 @@ class Watcher:
         self.folders = [folder for folder in folders if folder.is_dir()]
         self._on_change = on_change
         self._stop = threading.Event()
+        import watchfiles  # noqa: PLC0415 - loaded only when the preview watches
+
         self._changes = watchfiles.watch(
             *self.folders, watch_filter=None, debounce=DEBOUNCE_MS, step=STEP_MS, stop_event=self._stop, rust_timeout=WAIT_MS,
             yield_on_timeout=True, raise_interrupt=False, poll_delay_ms=POLL_MS,

@@ -6,27 +6,12 @@
   (:mod:`.postgres_db`: the connection and the versioned migrations in ``postgres_migrations/``).
 """
 
-import typing as _typing
-
-from .._lazy import lazy_exports as _lazy_exports
-
-if _typing.TYPE_CHECKING:
-    from .base import Imported, Store
-    from .ledger import Counts, Ledger, LedgerRow, State
-    from .open import keys_of, open_store, take_in_csv
-    from .sqlite_ledger import SQLiteLedger
+from .._public import publish as _publish
+from .base import Imported, Store
+from .ledger import Counts, Ledger, LedgerRow, State
+from .open import keys_of, open_store, take_in_csv
+from .sqlite_ledger import SQLiteLedger
 
 __all__ = ["Counts", "Imported", "Ledger", "LedgerRow", "SQLiteLedger", "State", "Store", "keys_of", "open_store", "take_in_csv"]
 
-__getattr__, __dir__ = _lazy_exports(__name__, {
-    "Counts": ".ledger",
-    "Imported": ".base",
-    "Ledger": ".ledger",
-    "LedgerRow": ".ledger",
-    "SQLiteLedger": ".sqlite_ledger",
-    "State": ".ledger",
-    "Store": ".base",
-    "keys_of": ".open",
-    "open_store": ".open",
-    "take_in_csv": ".open",
-})
+_publish(globals())

@@ -25,8 +25,6 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from email_validator import EmailNotValidError, validate_email
-
 from ..audience.suppression import suppression_key
 from ..errors import ConfigError
 from .hashing import Hasher
@@ -61,6 +59,7 @@ def today(given: dt.date | None = None, /) -> dt.date:
 
 def erasable_key(address: str, /) -> str:
     """The store's key of ``address`` (normalised, casefolded); ValueError, in one line, when it is not an address."""
+    from email_validator import EmailNotValidError, validate_email  # noqa: PLC0415 - 25 ms, only when an address is read
     try:
         return suppression_key(validate_email(address.strip(), check_deliverability=False).normalized)
     except EmailNotValidError as exc:
