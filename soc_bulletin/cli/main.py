@@ -54,14 +54,14 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     """The parser of every command."""
-    parser = _Parser(
+    parser: argparse.ArgumentParser = _Parser(  # its commands' parsers are _Parsers too (argparse makes them of its type)
         prog="soc-bulletin",
         description="Author, check, render and send the SOC partnerships bulletin.",
     )
     parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     parser.add_argument("--debug", action="store_true", help="on an internal error, show the traceback")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for register in _registrars():
         register(sub)
     return parser
