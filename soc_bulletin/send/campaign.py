@@ -251,15 +251,13 @@ class Campaign:
         Returns ``(edition, server reply)`` pairs.
         """
         replies = []
-        try:
+        async with transport:  # closed here, whatever happens
             for key, edition in self.editions.items():
                 proof = dataclasses.replace(edition, subject=f"[Proof: {key}] {edition.subject}")
                 template = message_templates({key: proof}, issue_dir=self.issue_dir, identity=self.identity, settings=self.settings,
                                              keys=self.keys)[key]
                 template.id_salt = f"proof-{uuid.uuid4().hex}"  # never the Message-ID of a real send
                 replies.append((key, await transport.send(template.build(address, ""))))
-        finally:
-            await transport.close()
         return replies
 
     # -- the send -------------------------------------------------------------------------------
@@ -275,28 +273,26 @@ class Campaign:
 
         Raises RefusedError (content changed, stale send), LedgerError, or a
         SendError when the transport cannot be used; delivery failures are in the report.
+        The send owns ``transport``: it is closed when the send ends, however it ends.
         """
+        async with transport:
+            return await self._send(transport, options, accept_changes=accept_changes, resume_stale=resume_stale,
+                                    on_start=on_start, on_progress=on_progress, stop=stop)
+
+    async def _send(self, transport: Transport, options: DeliveryOptions, /, *, accept_changes: bool, resume_stale: bool,
+                    on_start: Callable[[RunTargets], None], on_progress: Callable[[DeliveryReport], None],
+                    stop: asyncio.Event | None) -> SendResult:
         if self.proof_only:
-            await transport.close()
             raise RefusedError("this campaign was prepared for proofs only (a draft); prepare it again without proof to send")
         sender = next(iter(self.templates.values())).sender
-        try:
-            await _probe(transport, sender.envelope_sender, options)
-        except BaseException:
-            await transport.close()
-            raise
-        try:
-            store = self.open_store()
-        except BaseException:
-            await transport.close()
-            raise
+        await _probe(transport, sender.envelope_sender, options)
+        store = self.open_store()
         try:
             privacy.purge(store, self.settings)  # [privacy]: what is older than the settings keep goes before anything is added
             ledger = store.ledger(self.identity, lease=options.lease)
             assert ledger is not None
         except BaseException:
             store.close()
-            await transport.close()
             raise
         try:
             self._adopt(store)
@@ -330,7 +326,6 @@ class Campaign:
         finally:
             ledger.close()
             store.close()
-            await transport.close()
         return SendResult(targets, report)
 
     def _adopt(self, store: Store) -> None:

@@ -20,6 +20,7 @@ import ssl
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
@@ -35,7 +36,17 @@ __all__ = ["OutboxTransport", "SMTPSettings", "SMTPTransport", "Transport"]
 
 
 class Transport(ABC):
-    """Delivers messages; ``send`` returns the server's reply or raises SendError."""
+    """Delivers messages; ``send`` returns the server's reply or raises SendError.
+
+    An async context manager: whoever uses it (``Campaign.send``, ``Campaign.proof``) holds it in ``async with``,
+    the one place it is closed, after success, failure or cancellation alike.
+    """
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
 
     @abstractmethod
     async def send(self, message: OutgoingMessage, /) -> str:
