@@ -7,7 +7,6 @@ suppression list hold afterwards, the exit code and the message.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import email
 import email.policy
@@ -473,26 +472,6 @@ def test_a_ledger_deleted_mid_send_stops_the_send(tmp_path: Path) -> None:
     assert process.returncode != 0
     assert "was deleted or replaced during the send; stopped" in err and "Traceback" not in err
     assert at_stop < 1000, "the send did not go on without its ledger"
-
-
-def test_the_aiosmtplib_internals_the_fast_transaction_uses_are_there() -> None:
-    """send/transaction.py stands in for aiosmtplib's protocol during a transaction through these; a new aiosmtplib must keep them."""
-    import aiosmtplib
-    from aiosmtplib.protocol import MAX_LINE_LENGTH, MAX_RESPONSE_LENGTH, SMTPProtocol
-
-    assert aiosmtplib.__version__.startswith("5.1."), f"tested with aiosmtplib 5.1, found {aiosmtplib.__version__}"
-
-    async def make() -> SMTPProtocol:
-        return SMTPProtocol()
-
-    protocol = asyncio.run(make())
-    for name in ("_command_lock", "transport", "eof_received", "connection_lost", "pause_writing", "resume_writing"):
-        assert hasattr(protocol, name), f"aiosmtplib.protocol.SMTPProtocol.{name} is gone"
-    client = aiosmtplib.SMTP(local_hostname="sender.example.org")
-    assert client.local_hostname == "sender.example.org"
-    for name in ("is_ehlo_or_helo_needed", "protocol", "execute_command", "ehlo", "timeout", "supports_extension"):
-        assert hasattr(client, name), f"aiosmtplib.SMTP.{name} is gone"
-    assert aiosmtplib.SMTPStatus.invalid_response.value == -1 and MAX_RESPONSE_LENGTH > MAX_LINE_LENGTH > 998
 
 
 def test_send_runs_as_a_command(workdir: Path) -> None:
