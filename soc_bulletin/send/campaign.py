@@ -46,7 +46,7 @@ from ..render.renderer import Edition, Renderer, web_url
 from ..store import privacy
 from ..store.base import Store
 from ..store.ledger import LedgerRow, RunTargets, State
-from ..store.open import keys_of, open_store, store_url, take_in_csv
+from ..store.open import StorePlace, keys_of, store_place, take_in_csv
 from ..store.people import with_people
 from .engine import DeliveryOptions, DeliveryReport, backoff, deliver
 from .failure_policy import record_refusal
@@ -152,10 +152,10 @@ class Campaign:
         warnings += list_warnings
         segments = segments_for(segments_file, settings)
         chosen = segments.segment(segment)
-        shared = store_url(settings, url=ledger_url, ledger_dir=ledger_dir)
-        folder = Path(ledger_dir) if ledger_dir is not None else settings.resolve(settings.sending.ledger)
+        place = store_place(settings, url=ledger_url, ledger_dir=ledger_dir)
+        shared, folder = place.url, place.folder
         readonly = dry_run or not shared  # a shared store's schema is brought up to date, as the send needs it
-        with open_store(settings, url=shared or None, ledger_dir=None if shared else folder, readonly=readonly) as store:
+        with place.open(readonly=readonly) as store:
             suppressions, secrets, suppression_warnings = suppressions_and_keys(store, settings, suppressed_file)
             people = store.people()
         warnings += suppression_warnings
@@ -205,8 +205,7 @@ class Campaign:
 
     def open_store(self, *, readonly: bool = False) -> Store:
         """The project's store, as the campaign was prepared with."""
-        return open_store(self.settings, url=self.ledger_url or None, ledger_dir=None if self.ledger_url else self.ledger_dir,
-                          readonly=readonly)
+        return StorePlace(self.ledger_url, self.ledger_dir).open(readonly=readonly)
 
     def per_edition(self) -> dict[str, int]:
         """How many recipients get each edition."""

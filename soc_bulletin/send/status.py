@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..config import Settings, load_settings
 from ..store.ledger import Counts, Feedback, LedgerRow, State
-from ..store.open import open_store, store_url
+from ..store.open import store_place
 from .preflight import issue_identity
 
 __all__ = ["Aftermath", "SendStatus", "send_status"]
@@ -61,9 +61,8 @@ def send_status(issue_dir: str | Path, /, *, ledger_dir: str | Path | None = Non
     """
     identity = issue_identity(issue_dir)
     settings = settings or load_settings(start=issue_dir)
-    url = store_url(settings, url=ledger_url or None, ledger_dir=ledger_dir)
-    folder = Path(ledger_dir) if ledger_dir is not None else settings.resolve(settings.sending.ledger)
-    with open_store(settings, url=url or None, ledger_dir=None if url else folder, readonly=True) as store:
+    place = store_place(settings, url=ledger_url or None, ledger_dir=ledger_dir)
+    with place.open(readonly=True) as store:
         ledger = store.ledger(identity, create=False)
         if ledger is None:
             return None
@@ -76,7 +75,7 @@ def send_status(issue_dir: str | Path, /, *, ledger_dir: str | Path | None = Non
         finally:
             ledger.close()
         unsubscribed = {e.address.casefold() for e in store.suppressions() if e.source in UNSUBSCRIBES}
-    path: Path | str = store.where if url else folder / f"{identity}.sqlite3"
+    path: Path | str = store.where if place.url else place.folder / f"{identity}.sqlite3"
     tallies: dict[tuple[str, str], dict[str, int]] = {}
     group_of: dict[str, tuple[str, str]] = {}
     for row in rows:
