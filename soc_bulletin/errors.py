@@ -6,9 +6,10 @@
     ├── ContentError(BulletinError, ValueError)      bad issue or article files; carries .problems
     ├── SubscriberError(BulletinError, ValueError)   bad subscriber lists or segments; carries .problems
     ├── ConfigError(BulletinError, ValueError)       bad options, settings or environment
-    │   ├── LedgerError                              a ledger that is damaged, foreign, unreadable or gone
-    │   └── RefusedError                             the send is refused before anything goes out
-    │                                                (content changed mid-send, a stale send)
+    ├── LedgerError(BulletinError, RuntimeError)     a ledger or store that is damaged, foreign, unreadable,
+    │                                                out of reach or gone (also mid-send)
+    ├── RefusedError(BulletinError, ValueError)      the send is refused before anything more goes out
+    │                                                (content changed since the send began, a stale send)
     ├── RenderError(BulletinError, RuntimeError)     a layout or MJML failed to render
     └── SendError(BulletinError, ConnectionError)    a message was not delivered; carries recipient, code, reply
         ├── RecipientRefused                         the recipient's fault: 5xx at RCPT, 5.1.x/5.2.x after DATA,
@@ -20,6 +21,11 @@
         └── TemporaryFailure                         4xx, dropped connection, time-out: retried
 
 Each error inherits the nearest builtin too, so callers may catch either.
+Each class says the exit code of a command it ends (``exit_code``, as click's
+exceptions do; the codes are :class:`soc_bulletin.cli.exits.Exit`'s, and a test
+keeps the two in step): 1 problems found, 2 usage or settings, 65 a send refused
+(``RefusedError``), 74 a ledger or store that cannot be trusted or reached
+(``LedgerError``).
 """
 
 from __future__ import annotations
@@ -52,6 +58,9 @@ __all__ = [
 class BulletinError(Exception):
     """Root of every error soc_bulletin raises on purpose."""
 
+    #: the exit code of a command this error ends (Exit.PROBLEMS)
+    exit_code: int = 1
+
 
 class _ProblemsError(BulletinError):
     """An error that carries a sorted list of problems, printed one per line."""
@@ -72,13 +81,19 @@ class SubscriberError(_ProblemsError, ValueError):
 class ConfigError(BulletinError, ValueError):
     """An option, setting or environment variable that is missing or wrong."""
 
-
-class LedgerError(ConfigError):
-    """A ledger file that cannot be trusted: empty, corrupt, foreign, unreadable, or replaced mid-send."""
+    exit_code = 2  # Exit.USAGE
 
 
-class RefusedError(ConfigError):
-    """A send refused before any message goes out (changed content, a stale send)."""
+class LedgerError(BulletinError, RuntimeError):
+    """A ledger or store that cannot be trusted: empty, corrupt, foreign, unreadable, out of reach, or replaced mid-send."""
+
+    exit_code = 74  # Exit.LEDGER: not a usage error; the send resumes once the store is right
+
+
+class RefusedError(BulletinError, ValueError):
+    """A send refused before any more messages go out (content changed since it began, a stale send)."""
+
+    exit_code = 65  # Exit.REFUSED: a person decides (undo the change, --accept-changes, --resume-stale)
 
 
 class RenderError(BulletinError, RuntimeError):

@@ -57,6 +57,7 @@ class Faults:
     pipelining: bool = False  # offer PIPELINING (RFC 2920) in the EHLO reply
     close_after_rset: int = 0  # close the connection right after answering RSET (as a relay closes an idle one)
     connections: int = 0  # connections accepted
+    open_connections: int = 0  # connections accepted and not yet ended (by QUIT or the client closing it)
     data_commands: int = 0  # DATA commands received, answered 354 or not
     auth_commands: int = 0  # AUTH commands received, answered or not (a login's first step)
 
@@ -122,7 +123,11 @@ class _FaultySMTP(SMTP):
             assert self.transport is not None
             self.transport.close()
             return
-        await super()._handle_client()
+        self.faults.open_connections += 1
+        try:
+            await super()._handle_client()
+        finally:
+            self.faults.open_connections -= 1
 
     async def smtp_DATA(self, arg: str) -> None:
         self.faults.data_commands += 1

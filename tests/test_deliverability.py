@@ -236,3 +236,16 @@ def test_a_from_domain_that_does_not_exist_says_so() -> None:
 
 def test_default_settings_check_the_domain_with_the_system_resolver() -> None:
     assert Settings().sending.nameservers == "" and Settings().sending.check_domain is False
+
+
+@pytest.mark.parametrize("published", ["v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA", "v=DKIM1; k=rsa; p=abc"],
+                         ids=["cut-short", "bad-base64"])
+def test_a_damaged_published_dkim_key_is_said_to_be_unreadable(published: str) -> None:
+    """Not silently taken for "a key that differs" (the message would send the person to the wrong fix)."""
+    records = zone()
+    records["bulletin._domainkey.example.org", "TXT"] = [txt(published)]
+    with dns_server(records) as server:
+        report = judge(server)
+    assert codes(report) == ["SB704"]
+    assert "The DKIM key published at bulletin._domainkey.example.org cannot be read" in report.findings[0][1].message
+    assert not report.dkim_matches

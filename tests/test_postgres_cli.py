@@ -76,15 +76,15 @@ def test_a_bounce_goes_to_the_shared_suppression_list_and_csv_moves_it(workdir: 
 
 
 @pytest.mark.parametrize("command", ["send", "status"])
-def test_an_unreachable_ledger_is_one_line_and_exit_2(workdir: Path, command: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unreachable_ledger_is_one_line_and_exit_74(workdir: Path, command: str, capsys: pytest.CaptureFixture[str]) -> None:
     write_list(workdir / "list.csv", 3)
     url = f"postgresql://bulletin@127.0.0.1:{closed_port()}/bulletin"
     code = send(workdir, "--ledger", url) if command == "send" else main(["status", str(workdir / "issue"), "--ledger", url])
-    assert code == 2
+    assert code == 74  # the ledger cannot be reached: not a usage error
     assert one_error_line(capsys).startswith(f"soc-bulletin: error: cannot reach the ledger database {url}: ")
 
 
-def test_a_schema_of_an_unknown_version_is_one_line_and_exit_2(workdir: Path, pg_url: str,  # noqa: F811
+def test_a_schema_of_an_unknown_version_is_one_line_and_exit_74(workdir: Path, pg_url: str,  # noqa: F811
                                                                capsys: pytest.CaptureFixture[str]) -> None:
     write_list(workdir / "list.csv", 3)
     assert send(workdir, "--ledger", pg_url, "--dry-run") == 0
@@ -94,7 +94,7 @@ def test_a_schema_of_an_unknown_version_is_one_line_and_exit_2(workdir: Path, pg
     with psycopg.connect(pg_url, autocommit=True) as db:
         db.execute("INSERT INTO soc_bulletin.schema_version (version) VALUES (%s)", (LATEST + 1,))
     capsys.readouterr()
-    assert send(workdir, "--ledger", pg_url) == 2
+    assert send(workdir, "--ledger", pg_url) == 74
     assert one_error_line(capsys) == (f"soc-bulletin: error: the ledger database {pg_url} has schema version {LATEST + 1}; "
                                       f"this soc_bulletin knows versions up to {LATEST}: upgrade soc_bulletin")
 

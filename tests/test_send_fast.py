@@ -11,10 +11,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import aiosmtplib
 import pytest
 import uvloop
-from aiosmtplib.protocol import SMTPProtocol
 from email_validator import EmailNotValidError, validate_email
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,7 +22,6 @@ from soc_bulletin.send.campaign import Campaign, SendResult
 from soc_bulletin.send.engine import DeliveryOptions
 from soc_bulletin.send.message import OutgoingMessage
 from soc_bulletin.send.runner import UVLOOP, loop_factory, loop_name, run
-from soc_bulletin.send.transaction import StaleConnection, _Replies, _take_reply
 from soc_bulletin.send.transports import SMTPSettings, SMTPTransport
 from soc_bulletin.store.ledger import LedgerRow, RunTargets, State
 from soc_bulletin.store.sqlite_ledger import SQLiteLedger
@@ -275,79 +272,3 @@ def test_a_refused_recipient_leaves_the_connection_in_step_for_the_next(workdir:
     result = _fault_send(workdir, smtp, on_start=lambda targets: at_start.append(smtp.recorder.faults.connections), concurrency=1)
     assert result.report.sent == 3 and smtp.recorder.by_recipient() == {a: 1 for a in addresses if a not in addresses[1:3]}
     assert smtp.recorder.faults.connections == at_start[0], "the probe's connection carried every message: no other was opened"
-
-
-# -- the reader of replies --------------------------------------------------------------------------------
-
-_LINE = st.tuples(st.sampled_from([b"250", b"354", b"421", b"2x0", b"55", b""]), st.sampled_from([b" ", b"-", b""]),
-                  st.binary(max_size=12).map(lambda b: b.replace(b"\n", b"")), st.sampled_from([b"\r\n", b"\n"]))
-
-
-@settings(max_examples=300, deadline=None, database=None)
-@given(st.lists(_LINE, min_size=1, max_size=5))
-def test_replies_are_parsed_as_aiosmtplib_parses_them(lines: list[tuple[bytes, bytes, bytes, bytes]]) -> None:
-    data = b"".join(b"".join(line) for line in lines)
-    loop = asyncio.new_event_loop()
-    try:
-        theirs = SMTPProtocol(loop=loop)
-    finally:
-        loop.close()
-    theirs._buffer = bytearray(data)
-    ours = bytearray(data)
-    while True:
-        try:
-            expected: object = theirs._read_response_from_buffer()
-        except aiosmtplib.SMTPResponseException as exc:
-            expected = (exc.code, exc.message)
-        try:
-            got: object = _take_reply(ours)
-        except aiosmtplib.SMTPResponseException as exc:
-            got = (exc.code, exc.message)
-        assert got == expected and ours == theirs._buffer
-        if not isinstance(got, aiosmtplib.SMTPResponse):
-            break
-
-
-def test_a_reply_in_pieces_wakes_the_reader_only_when_whole() -> None:
-    async def read() -> list[aiosmtplib.SMTPResponse]:
-        replies = _Replies(SMTPProtocol(), 5.0)
-        waiting = asyncio.ensure_future(replies.next())
-        replies.data_received(b"25")
-        await asyncio.sleep(0.01)
-        assert not waiting.done()
-        replies.data_received(b"0 2.1.0 Ok\r\n250-first\r\n")
-        first = await waiting
-        waiting = asyncio.ensure_future(replies.next())
-        await asyncio.sleep(0.01)
-        assert not waiting.done(), "half of a reply of two lines is no reply"
-        replies.data_received(b"250 second\r\n354 go ahead\r\n")
-        return [first, await waiting, await replies.next()]
-
-    assert [(r.code, r.message) for r in run(read())] == [(250, "2.1.0 Ok"), (250, "first\nsecond"), (354, "go ahead")]
-
-
-def test_no_reply_in_time_or_a_lost_connection_are_aiosmtplibs_errors() -> None:
-    async def read() -> None:
-        owner = SMTPProtocol()
-        late = _Replies(owner, 0.05)
-        with pytest.raises(aiosmtplib.SMTPReadTimeoutError):
-            await late.next()
-        late.data_received(b"250 too late\r\n")
-        with pytest.raises(aiosmtplib.SMTPReadTimeoutError):
-            await late.next()  # out of step for good: the connection is closed, never reused
-        lost = _Replies(owner, 5.0)
-        waiting = asyncio.ensure_future(lost.first())
-        await asyncio.sleep(0.01)
-        lost.connection_lost(ConnectionResetError())
-        with pytest.raises(StaleConnection):
-            await waiting
-        with pytest.raises(aiosmtplib.SMTPServerDisconnected):
-            await lost.next()
-        assert owner.transport is None, "aiosmtplib's protocol heard of the loss"
-        garbled = _Replies(owner, 5.0)
-        garbled.data_received(b"250 Ok\r\nhello\r\n")
-        assert (await garbled.next()).code == 250
-        with pytest.raises(aiosmtplib.SMTPResponseException, match="Malformed SMTP response line: hello"):
-            await garbled.next()
-
-    run(read())

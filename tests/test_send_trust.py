@@ -7,7 +7,6 @@ suppression list hold afterwards, the exit code and the message.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import email
 import email.policy
@@ -87,7 +86,7 @@ def test_a_ledger_of_another_issue_is_refused(workdir: Path, smtp: FaultyControl
     (other / "issue.yaml").write_text(MINIMAL_ISSUE, encoding="utf-8")
     (other / "articles" / "first.yaml").write_text((workdir / "issue" / "articles" / "first.yaml").read_text())
     (workdir / "ledger" / "issue.sqlite3").rename(workdir / "ledger" / "other.sqlite3")
-    assert send(workdir, "--smtp", smtp.url, issue=other) == 2
+    assert send(workdir, "--smtp", smtp.url, issue=other) == 74
     assert "is the ledger of issue 'issue', not 'other'" in capsys.readouterr().err
     assert len(smtp.recorder.received) == 2
 
@@ -126,7 +125,7 @@ def test_someone_removed_from_the_list_is_not_mailed_from_earlier_rows(workdir: 
 def test_a_list_cut_to_one_subscriber_sends_one_message(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     addresses = write_list(workdir / "list.csv", 3)
     (workdir / "suppressed.csv").write_text("address,reason,date\n" + "".join(f"{a},unsubscribed,2020-01-01\n" for a in addresses))
-    assert send(workdir) == 2  # everyone suppressed: refused, nothing recorded
+    assert send(workdir) == 65  # everyone suppressed: refused, nothing recorded
     assert "nothing to send: all 3 subscriber(s) of segment 'all' are on the suppression list" in capsys.readouterr().err
     (workdir / "suppressed.csv").write_text("address,reason,date\n")
     (workdir / "list.csv").write_text(f"email\n{addresses[1]}\n")
@@ -160,7 +159,7 @@ def test_someone_suppressed_after_a_failed_run_is_never_sent(workdir: Path, smtp
 )
 def test_an_unusable_list_refuses_the_send(workdir: Path, capsys: pytest.CaptureFixture[str], make: object, message: str) -> None:
     make(workdir)  # type: ignore[operator]
-    assert send(workdir) == 2
+    assert send(workdir) == (65 if message.startswith("nothing to send") else 2)  # nobody to send to: a refused send
     err = capsys.readouterr().err
     assert re.search(message, err), err
     assert not (workdir / "outbox").exists() and not (workdir / "ledger").exists()
@@ -323,7 +322,7 @@ def test_an_issue_edited_mid_send_is_refused_until_accepted(workdir: Path, smtp:
     article = workdir / "issue" / "articles" / "first.yaml"
     article.write_text(article.read_text().replace("Some words.", "Some other words."))
     capsys.readouterr()
-    assert send(workdir, "--smtp", smtp.url) == 2
+    assert send(workdir, "--smtp", smtp.url) == 65
     err = capsys.readouterr().err
     assert ("issue issue changed since its send began: edition 'everyone' ('first' changed; 3 recipient(s) already "
             "received the earlier version). Undo the change, or pass --accept-changes to send the new version to the 1 recipient(s) who have not had it") in err
@@ -351,7 +350,7 @@ def test_a_stale_send_needs_resume_stale(workdir: Path, smtp: FaultyController, 
     with sqlite3.connect(workdir / "ledger" / "issue.sqlite3") as db:
         db.execute("UPDATE meta SET value=? WHERE key='started'", (str(time.time() - 10 * 86400),))
     capsys.readouterr()
-    assert send(workdir, "--smtp", smtp.url) == 2
+    assert send(workdir, "--smtp", smtp.url) == 65
     assert re.search(r"this send of issue issue started on \d{4}-\d\d-\d\d, 10 days ago \(more than 7\); 1 recipient\(s\) "
                      r"have not had it. Pass --resume-stale", capsys.readouterr().err)
     assert len(smtp.recorder.received) == 1
@@ -434,19 +433,19 @@ def test_a_damaged_ledger_refuses_send_and_status(workdir: Path, smtp: FaultyCon
         extra.unlink(missing_ok=True)
     damage(path)  # type: ignore[operator]
     capsys.readouterr()
-    assert send(workdir, "--smtp", smtp.url) == 2
+    assert send(workdir, "--smtp", smtp.url) == 74
     err = capsys.readouterr().err
     last = err.strip().splitlines()[-1]  # after the issue's check warnings
     assert last.startswith("soc-bulletin: error: ") and message in last and str(path.relative_to(workdir)) in last and "Traceback" not in err
     assert len(smtp.recorder.received) == 30, "nothing is sent again"
-    assert main(["status", str(workdir / "issue"), "--ledger-dir", str(workdir / "ledger")]) == 2
+    assert main(["status", str(workdir / "issue"), "--ledger-dir", str(workdir / "ledger")]) == 74
     assert message in capsys.readouterr().err
 
 
 def test_a_ledger_folder_that_cannot_be_made_refuses(workdir: Path, smtp: FaultyController, capsys: pytest.CaptureFixture[str]) -> None:
     write_list(workdir / "list.csv", 2)
     (workdir / "ledger").write_text("a file where the ledger folder should be")
-    assert send(workdir, "--smtp", smtp.url) == 2
+    assert send(workdir, "--smtp", smtp.url) == 74
     assert re.search(r"cannot create the store .*ledger/store\.db", capsys.readouterr().err)
     assert smtp.recorder.received == []
 
@@ -473,26 +472,6 @@ def test_a_ledger_deleted_mid_send_stops_the_send(tmp_path: Path) -> None:
     assert process.returncode != 0
     assert "was deleted or replaced during the send; stopped" in err and "Traceback" not in err
     assert at_stop < 1000, "the send did not go on without its ledger"
-
-
-def test_the_aiosmtplib_internals_the_fast_transaction_uses_are_there() -> None:
-    """send/transaction.py stands in for aiosmtplib's protocol during a transaction through these; a new aiosmtplib must keep them."""
-    import aiosmtplib
-    from aiosmtplib.protocol import MAX_LINE_LENGTH, MAX_RESPONSE_LENGTH, SMTPProtocol
-
-    assert aiosmtplib.__version__.startswith("5.1."), f"tested with aiosmtplib 5.1, found {aiosmtplib.__version__}"
-
-    async def make() -> SMTPProtocol:
-        return SMTPProtocol()
-
-    protocol = asyncio.run(make())
-    for name in ("_command_lock", "transport", "eof_received", "connection_lost", "pause_writing", "resume_writing"):
-        assert hasattr(protocol, name), f"aiosmtplib.protocol.SMTPProtocol.{name} is gone"
-    client = aiosmtplib.SMTP(local_hostname="sender.example.org")
-    assert client.local_hostname == "sender.example.org"
-    for name in ("is_ehlo_or_helo_needed", "protocol", "execute_command", "ehlo", "timeout", "supports_extension"):
-        assert hasattr(client, name), f"aiosmtplib.SMTP.{name} is gone"
-    assert aiosmtplib.SMTPStatus.invalid_response.value == -1 and MAX_RESPONSE_LENGTH > MAX_LINE_LENGTH > 998
 
 
 def test_send_runs_as_a_command(workdir: Path) -> None:

@@ -14,6 +14,7 @@ refused for DNS, and a lookup that fails says so instead of passing.
 from __future__ import annotations
 
 import base64
+import binascii
 import re
 import time
 from collections.abc import Iterator
@@ -235,13 +236,17 @@ def _judge_dkim(report: DomainReport, resolver: dns.resolver.Resolver, private_k
         return
     if private_key is None:
         return
+    from dkim import crypto
+
     try:
         published = _rsa_public(base64.b64decode(tags["p"])) if tags.get("k", "rsa").lower() == "rsa" else None
-    except Exception:  # a damaged key: binascii, and dkimpy's own ASN.1 errors
-        published = None
+    except (binascii.Error, crypto.UnparsableKeyError, AssertionError) as exc:  # bad base64, not an RSA key (dkimpy asserts on some)
+        report.warn("dkim_selector", "SB704", f"The DKIM key published at {name} cannot be read ({type(exc).__name__}); "
+                    "publish the public half of the configured key there (v=DKIM1; k=rsa; p=...).")
+        return
     try:
         mine = _rsa_private(private_key)
-    except Exception as exc:  # dkimpy's UnparsableKeyError and ASN.1 errors
+    except (crypto.UnparsableKeyError, AssertionError) as exc:  # dkimpy wraps its ASN.1 errors in the first, asserts on some input
         report.warn("dkim_key", "SB705", f"The configured DKIM key cannot be read as an RSA private key ({type(exc).__name__}), "
                     f"so the key at {name} cannot be compared with it.")
         return

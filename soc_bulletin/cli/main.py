@@ -1,10 +1,7 @@
 """The ``soc-bulletin`` command line: parse, call one library function, print.
 
-Exit codes (:class:`~soc_bulletin.cli.exits.Exit`, the same for every
-command): 0 ok, 1 problems found (bad content, failed sends), 2 usage,
-configuration or filesystem error (a path that does not exist or is not what
-the command needs), 70 an internal error (a bug), 130 interrupted, 141 the
-reader of the output went away (a closed pipe, as ``| head``). :func:`main`
+Exit codes: :class:`~soc_bulletin.cli.exits.Exit`, the same for every
+command; an error of ours exits with its class's ``exit_code``. :func:`main`
 is the one error boundary: every error becomes one printable line each, with
 paths inside the working directory shown relative to it, never a traceback
 (``--debug`` shows it for a bug).
@@ -17,9 +14,9 @@ import errno
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn, cast
+from typing import TYPE_CHECKING, NoReturn
 
-from ..errors import BulletinError, ConfigError, ContentError, SubscriberError
+from ..errors import BulletinError, ContentError, SubscriberError
 from ..terminal import printable
 from .exits import Exit
 from .paths import relative
@@ -34,80 +31,37 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with printable error messages; usage errors exit 2."""
+    """argparse with printable error messages; usage errors exit 2; a closed pipe is raised (the boundary makes it quiet).
+
+    argparse's own printing swallows an OSError; help, usage and the exit message are written here instead.
+    """
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(Exit.USAGE, f"{self.prog}: error: {printable(message)}\n")
 
-    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
-        """Write help, version and usage; a closed pipe is raised (the boundary makes it quiet), never swallowed."""
+    def print_help(self, file: SupportsWrite[str] | None = None) -> None:
+        (file or sys.stdout).write(self.format_help())
+
+    def print_usage(self, file: SupportsWrite[str] | None = None) -> None:
+        (file or sys.stdout).write(self.format_usage())
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
         if message:
-            (file or sys.stderr).write(message)
+            sys.stderr.write(message)
+        raise SystemExit(status)
 
 
-class _Unused(_Parser):
-    """A command that is not the one on the command line: listed with its help, its arguments never defined.
-
-    Defining the ~100 arguments of every command took longer than the rest
-    of ``--help``; only the chosen command's are needed to parse a line.
-    """
-
-    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
-        return argparse.Action([], argparse.SUPPRESS)
-
-    def add_argument_group(self, *args: Any, **kwargs: Any) -> Any:
-        return self
-
-    def add_mutually_exclusive_group(self, *args: Any, **kwargs: Any) -> Any:
-        return self
-
-    def add_subparsers(self, *args: Any, **kwargs: Any) -> Any:
-        return _UnusedCommands(self)
-
-    def add_parser(self, *args: Any, **kwargs: Any) -> _Unused:
-        return self
-
-
-class _UnusedCommands:
-    """The subcommands of an unused command (``subscribers check``...): none is defined."""
-
-    def __init__(self, parser: _Unused) -> None:
-        self.add_parser = parser.add_parser
-
-
-class _Commands(argparse._SubParsersAction):  # type: ignore[type-arg]
-    """The commands: the one named on the command line is defined in full, the others as :class:`_Unused`."""
-
-    chosen = ""
-
-    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
-        if self.chosen in (name, *kwargs.get("aliases", ())):
-            return cast(argparse.ArgumentParser, super().add_parser(name, **kwargs))
-        self._parser_class, full = _Unused, self._parser_class
-        try:
-            return cast(argparse.ArgumentParser, super().add_parser(name, **kwargs))
-        finally:
-            self._parser_class = full
-
-
-def _command_of(argv: Sequence[str]) -> str:
-    """The command word of ``argv``: its first argument that is not an option ("" when there is none)."""
-    return next((arg for arg in argv if not arg.startswith("-")), "")
-
-
-def _parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
-    """The parser of ``argv``: every command is listed, only the one ``argv`` names has its arguments."""
-    parser = _Parser(
+def _parser() -> argparse.ArgumentParser:
+    """The parser of every command."""
+    parser: argparse.ArgumentParser = _Parser(  # its commands' parsers are _Parsers too (argparse makes them of its type)
         prog="soc-bulletin",
         description="Author, check, render and send the SOC partnerships bulletin.",
     )
     parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     parser.add_argument("--debug", action="store_true", help="on an internal error, show the traceback")
-    parser.register("action", "parsers", _Commands)
-    sub = cast(_Commands, parser.add_subparsers(dest="command", metavar="COMMAND", required=True))
-    sub.chosen = _command_of(argv)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for register in _registrars():
         register(sub)
     return parser
@@ -224,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in argv
     try:
         try:
-            args = _parser(argv).parse_args(argv)
+            args = _parser().parse_args(argv)
         except SystemExit:
             _flush_stdout()  # --help or --version into a closed pipe is quiet too
             raise
@@ -239,17 +193,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = handler(args)
         _flush_stdout()
         return code
-    except (ContentError, SubscriberError) as exc:
-        for problem in exc.problems:
-            print(printable(relative(str(problem))), file=sys.stderr)
-        print(f"{len(exc.problems)} problem(s) found.", file=sys.stderr)
-        return Exit.PROBLEMS
-    except ConfigError as exc:
-        _error(str(exc))
-        return Exit.USAGE
-    except BulletinError as exc:
-        _error(str(exc))
-        return Exit.PROBLEMS
+    except BulletinError as exc:  # each error class says its exit code
+        if isinstance(exc, ContentError | SubscriberError):
+            for problem in exc.problems:
+                print(printable(relative(str(problem))), file=sys.stderr)
+            print(f"{len(exc.problems)} problem(s) found.", file=sys.stderr)
+        else:
+            _error(str(exc))
+        return exc.exit_code
     except KeyboardInterrupt:
         print("soc-bulletin: interrupted", file=sys.stderr)
         return Exit.INTERRUPTED

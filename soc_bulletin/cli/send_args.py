@@ -78,10 +78,8 @@ def clock() -> str:
 async def preflight_then_wait(campaign: Campaign, transport: Transport, at: dt.datetime, quiet: bool, /) -> bool:
     """The relay's part of the preflight (as a send reaches it), then the wait until ``at``; False when interrupted."""
     sender = next(iter(campaign.templates.values())).sender
-    try:
+    async with transport:
         await transport.probe(sender.envelope_sender)
-    finally:
-        await transport.close()
     print(f"Preflight passed at {clock()}: {len(campaign.recipients)} recipient(s) of segment '{campaign.segment}'; "
           f"the send starts at {at:%Y-%m-%d %H:%M:%S %Z}.", flush=True)
     return await _countdown(at, "starting", quiet)

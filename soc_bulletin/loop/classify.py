@@ -30,6 +30,7 @@ from .verdict import Failure, Kind, Verdict
 
 __all__ = ["classify_bytes", "classify_message"]
 
+log = logging.getLogger(__name__)
 logging.getLogger("flufl.bounce").setLevel(logging.CRITICAL + 1)  # its detectors log tracebacks; a failure is no verdict here
 
 _UNSUBSCRIBE = re.compile(r"^\s*(?:(?:re|aw|fw|fwd)\s*:\s*)*unsubscribe\b[\s:]*(?P<token>[A-Za-z0-9_-]{16,64})?\s*$", re.I)
@@ -142,7 +143,9 @@ def _flufl(message: Message) -> list[Failure]:
 
     try:
         temporary, permanent = all_failures(message)
-    except Exception:  # noqa: BLE001 - a detector crashing on a strange message is no verdict
+    except Exception as exc:  # noqa: BLE001 - a detector crashing on a strange message is no verdict, but is said (-v)
+        log.info("flufl.bounce's detectors failed on message %s (%s); no second opinion",
+                 decoded_header(message, "Message-ID") or "without a Message-ID", type(exc).__name__)
         return []
     found = []
     for addresses, is_permanent in ((permanent, True), (temporary, False)):

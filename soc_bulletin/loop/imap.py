@@ -76,6 +76,7 @@ class ImapSource(Source):
                     self._conn.shutdown()
             raise
         self._expunge: list[bytes] = []
+        self._folders: set[str] = set()  # the folders known to exist
 
     def _connect(self, host: str, port: int, secure: bool, context: ssl.SSLContext, timeout: float, user: str,
                  password: str) -> None:
@@ -152,8 +153,7 @@ class ImapSource(Source):
             self._expunge.append(item.key.encode())
         elif self.disposal.move_to:
             target = _quote(self.disposal.move_to)
-            with contextlib.suppress(ConfigError):
-                self._command("CREATE", target, uid=False)  # refused when it exists
+            self._make_folder(target)
             if "MOVE" in self.capabilities:
                 self._command("MOVE", item.key, target)
             else:
@@ -162,6 +162,14 @@ class ImapSource(Source):
                 self._expunge.append(item.key.encode())
         else:
             self._command("STORE", item.key, "+FLAGS.SILENT", f"(\\Seen {KEYWORD})" if self.keywords else r"(\Seen)")
+
+    def _make_folder(self, target: str, /) -> None:
+        """Create the folder handled messages move to unless it exists (asked once a run); a refusal is a ConfigError."""
+        if target in self._folders:
+            return
+        if not any(self._command("LIST", '""', target, uid=False)):  # [None]: no such folder
+            self._command("CREATE", target, uid=False)
+        self._folders.add(target)
 
     def close(self) -> None:
         try:

@@ -46,7 +46,7 @@ from ..render.renderer import Edition, Renderer, web_url
 from ..store import privacy
 from ..store.base import Store
 from ..store.ledger import LedgerRow, RunTargets, State
-from ..store.open import keys_of, open_store, store_url, take_in_csv
+from ..store.open import StorePlace, keys_of, store_place, take_in_csv
 from ..store.people import with_people
 from .engine import DeliveryOptions, DeliveryReport, backoff, deliver
 from .failure_policy import record_refusal
@@ -152,10 +152,10 @@ class Campaign:
         warnings += list_warnings
         segments = segments_for(segments_file, settings)
         chosen = segments.segment(segment)
-        shared = store_url(settings, url=ledger_url, ledger_dir=ledger_dir)
-        folder = Path(ledger_dir) if ledger_dir is not None else settings.resolve(settings.sending.ledger)
+        place = store_place(settings, url=ledger_url, ledger_dir=ledger_dir)
+        shared, folder = place.url, place.folder
         readonly = dry_run or not shared  # a shared store's schema is brought up to date, as the send needs it
-        with open_store(settings, url=shared or None, ledger_dir=None if shared else folder, readonly=readonly) as store:
+        with place.open(readonly=readonly) as store:
             suppressions, secrets, suppression_warnings = suppressions_and_keys(store, settings, suppressed_file)
             people = store.people()
         warnings += suppression_warnings
@@ -205,8 +205,7 @@ class Campaign:
 
     def open_store(self, *, readonly: bool = False) -> Store:
         """The project's store, as the campaign was prepared with."""
-        return open_store(self.settings, url=self.ledger_url or None, ledger_dir=None if self.ledger_url else self.ledger_dir,
-                          readonly=readonly)
+        return StorePlace(self.ledger_url, self.ledger_dir).open(readonly=readonly)
 
     def per_edition(self) -> dict[str, int]:
         """How many recipients get each edition."""
@@ -251,15 +250,13 @@ class Campaign:
         Returns ``(edition, server reply)`` pairs.
         """
         replies = []
-        try:
+        async with transport:  # closed here, whatever happens
             for key, edition in self.editions.items():
                 proof = dataclasses.replace(edition, subject=f"[Proof: {key}] {edition.subject}")
                 template = message_templates({key: proof}, issue_dir=self.issue_dir, identity=self.identity, settings=self.settings,
                                              keys=self.keys)[key]
                 template.id_salt = f"proof-{uuid.uuid4().hex}"  # never the Message-ID of a real send
                 replies.append((key, await transport.send(template.build(address, ""))))
-        finally:
-            await transport.close()
         return replies
 
     # -- the send -------------------------------------------------------------------------------
@@ -275,28 +272,26 @@ class Campaign:
 
         Raises RefusedError (content changed, stale send), LedgerError, or a
         SendError when the transport cannot be used; delivery failures are in the report.
+        The send owns ``transport``: it is closed when the send ends, however it ends.
         """
+        async with transport:
+            return await self._send(transport, options, accept_changes=accept_changes, resume_stale=resume_stale,
+                                    on_start=on_start, on_progress=on_progress, stop=stop)
+
+    async def _send(self, transport: Transport, options: DeliveryOptions, /, *, accept_changes: bool, resume_stale: bool,
+                    on_start: Callable[[RunTargets], None], on_progress: Callable[[DeliveryReport], None],
+                    stop: asyncio.Event | None) -> SendResult:
         if self.proof_only:
-            await transport.close()
             raise RefusedError("this campaign was prepared for proofs only (a draft); prepare it again without proof to send")
         sender = next(iter(self.templates.values())).sender
-        try:
-            await _probe(transport, sender.envelope_sender, options)
-        except BaseException:
-            await transport.close()
-            raise
-        try:
-            store = self.open_store()
-        except BaseException:
-            await transport.close()
-            raise
+        await _probe(transport, sender.envelope_sender, options)
+        store = self.open_store()
         try:
             privacy.purge(store, self.settings)  # [privacy]: what is older than the settings keep goes before anything is added
             ledger = store.ledger(self.identity, lease=options.lease)
             assert ledger is not None
         except BaseException:
             store.close()
-            await transport.close()
             raise
         try:
             self._adopt(store)
@@ -330,7 +325,6 @@ class Campaign:
         finally:
             ledger.close()
             store.close()
-            await transport.close()
         return SendResult(targets, report)
 
     def _adopt(self, store: Store) -> None:

@@ -102,7 +102,8 @@ async def deliver(
     ends the run cleanly: messages on the wire finish, claimed but unsent
     rows go back to pending. ``on_permanent`` hears of each refused
     recipient (it runs off the event loop, in order with ledger writes).
-    ``quota`` (the store) keeps ``options.daily_limit``.
+    ``quota`` (the store) keeps ``options.daily_limit``. ``transport`` is
+    the caller's: open when this returns (``Campaign.send`` closes it).
     """
     return await _Run(ledger, run, dict(templates), transport, options, is_suppressed, on_permanent, on_progress, stop,
                       quota).run()
@@ -191,8 +192,7 @@ class _Run:
                     await asyncio.wrap_future(effect)
             except Exception as exc:
                 self.error = self.error or exc
-        finally:
-            await self.transport.close()
+        finally:  # the transport is its owner's to close (Campaign.send)
             self.io.shutdown(wait=True)
             if self.control is not None:
                 self.control.shutdown(wait=True)

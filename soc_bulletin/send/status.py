@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from ..config import Settings, load_settings
 from ..store.ledger import Counts, EditionVersion, Feedback, LedgerRow, State
-from ..store.open import open_store, store_url
+from ..store.open import store_place
 from .preflight import issue_identity
 
 if TYPE_CHECKING:
@@ -65,14 +65,13 @@ def send_status(issue_dir: str | Path, /, *, ledger_dir: str | Path | None = Non
     """
     identity = issue_identity(issue_dir)
     settings = settings or load_settings(start=issue_dir)
-    url = store_url(settings, url=ledger_url or None, ledger_dir=ledger_dir)
-    folder = Path(ledger_dir) if ledger_dir is not None else settings.resolve(settings.sending.ledger)
-    with open_store(settings, url=url or None, ledger_dir=None if url else folder, readonly=True) as store:
+    place = store_place(settings, url=ledger_url or None, ledger_dir=ledger_dir)
+    with place.open(readonly=True) as store:
         record = _read_ledger(store, identity)
         if record is None:
             return None
         unsubscribed = {e.address.casefold() for e in store.suppressions() if e.source in UNSUBSCRIBES}
-    path: Path | str = store.where if url else folder / f"{identity}.sqlite3"
+    path: Path | str = store.where if place.url else place.folder / f"{identity}.sqlite3"
     return _status(identity, path, record, unsubscribed)
 
 

@@ -40,15 +40,14 @@ class StatusReport:
 def status_report(issue_dir: str | Path, /, *, settings: Settings, ledger_url: str | None = None,
                   ledger_dir: str | Path | None = None, segment: str = "") -> StatusReport:
     """The send's state from the store (nothing written); ConfigError for a segment the project does not have."""
-    from ..store.open import store_url
+    from ..store.open import store_place
 
-    url = store_url(settings, url=ledger_url, ledger_dir=ledger_dir)
+    place = store_place(settings, url=ledger_url, ledger_dir=ledger_dir)
     if segment:
         _known_segment(segment, settings)
-    status = send_status(issue_dir, settings=settings, ledger_dir=ledger_dir, ledger_url=url)
+    status = send_status(issue_dir, settings=settings, ledger_dir=ledger_dir, ledger_url=place.url)
     if status is None:
-        folder = Path(ledger_dir) if ledger_dir else settings.resolve(settings.sending.ledger)
-        where = f"no ledger in {folder}" if not url else "not in the ledger database"
+        where = f"no ledger in {place.folder}" if not place.url else "not in the ledger database"
         return StatusReport(None, f"No send of issue {Path(issue_dir).resolve().name} has started ({where}).")
     if not segment:
         return StatusReport(status)

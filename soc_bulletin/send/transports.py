@@ -1,8 +1,9 @@
 """Transports: where finished messages go. One small interface, two implementations.
 
 ``OutboxTransport`` writes one ``.eml`` file per message (the default, so the
-main job needs no server); ``SMTPTransport`` keeps a small pool of aiosmtplib
-connections (each message's MAIL, RCPT and DATA in :mod:`.transaction`) and
+main job needs no server); ``SMTPTransport`` keeps a small pool of connections
+(opened, TLS and login, by aiosmtplib; each message's MAIL, RCPT and DATA, RSET
+and QUIT by :class:`~.transaction.Connection`) and
 maps every SMTP outcome to success or a :class:`SendError` that says whether
 to retry (4xx, dropped connection, timeout), give up on the recipient (5xx)
 or stop the whole send (authentication, TLS). A login goes only over TLS
@@ -20,6 +21,7 @@ import ssl
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
@@ -28,14 +30,24 @@ from ..config import Environment
 from ..config.values import hide_password
 from ..errors import ConfigError, MessageRefused, RecipientRefused, SenderFailure, SendError, TemporaryFailure
 from .message import OutgoingMessage
-from .transaction import StaleConnection, transaction
+from .transaction import Connection, StaleConnection
 
 __all__ = ["OutboxTransport", "SMTPSettings", "SMTPTransport", "Transport"]
 
 
 
 class Transport(ABC):
-    """Delivers messages; ``send`` returns the server's reply or raises SendError."""
+    """Delivers messages; ``send`` returns the server's reply or raises SendError.
+
+    An async context manager: whoever uses it (``Campaign.send``, ``Campaign.proof``) holds it in ``async with``,
+    the one place it is closed, after success, failure or cancellation alike.
+    """
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
 
     @abstractmethod
     async def send(self, message: OutgoingMessage, /) -> str:
@@ -133,7 +145,7 @@ class SMTPTransport(Transport):
 
     def __init__(self, settings: SMTPSettings, /, *, size: int = 4) -> None:
         self.settings = settings
-        self._idle: list[aiosmtplib.SMTP] = []
+        self._idle: list[Connection] = []
         self._slots = asyncio.Semaphore(size)
         self._tls: ssl.SSLContext | None = None  # made once, on the first connection that may use TLS
         self._local_hostname: str | None = None  # the name said in EHLO: looked up (getfqdn) on the first connection only
@@ -148,7 +160,8 @@ class SMTPTransport(Transport):
             tls_context=self._tls, local_hostname=self._local_hostname,
         )
 
-    async def _connect(self) -> aiosmtplib.SMTP:
+    async def _open(self) -> aiosmtplib.SMTP:
+        """A connection opened by aiosmtplib: greeting, TLS, EHLO and login as configured."""
         client = self._client()
         try:
             await client.connect()
@@ -164,6 +177,9 @@ class SMTPTransport(Transport):
         self._local_hostname = client.local_hostname
         return client
 
+    async def _connect(self) -> Connection:
+        return await _take(await self._open(), "connect")
+
     def _refuse_plaintext_login(self, client: aiosmtplib.SMTP, /) -> None:
         """ConfigError unless the connection is TLS (implicit or STARTTLS) or a plain-text login was allowed."""
         if client.get_transport_info("sslcontext") is None and not self.settings.allow_plaintext_login:
@@ -177,7 +193,7 @@ class SMTPTransport(Transport):
     async def probe(self, envelope_from: str, /) -> None:
         """Connect (TLS and login as configured) and see MAIL FROM accepted, then RSET; keep the connection."""
         async with self._slots:
-            client = await self._connect()
+            client = await self._open()
             try:
                 if client.is_ehlo_or_helo_needed:
                     await client.ehlo()
@@ -188,55 +204,54 @@ class SMTPTransport(Transport):
             except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
                 client.close()
                 raise _classify(exc, None, "mail") from exc
-            self._idle.append(client)
+            self._idle.append(await _take(client, "mail"))
 
     async def send(self, message: OutgoingMessage, /) -> str:
         async with self._slots:
             reused = bool(self._idle)
-            client = self._idle.pop() if reused else await self._connect()
+            connection = self._idle.pop() if reused else await self._connect()
             try:
                 try:
-                    reply = await transaction(client, message)
+                    reply = await connection.transaction(message)
                 except StaleConnection:
                     if not reused:
                         raise
-                    client.close()  # the relay closed an idle connection before MAIL: reconnect once
-                    client = await self._connect()
-                    reply = await transaction(client, message)
+                    connection.close()  # the relay closed an idle connection before MAIL: reconnect once
+                    connection = await self._connect()
+                    reply = await connection.transaction(message)
             except aiosmtplib.SMTPResponseException as exc:
-                if exc.code < 500 or not await _reset(client):
-                    client.close()
+                if exc.code < 500 or not await connection.rset():
+                    connection.close()
                     raise _classify(exc, message.recipient) from exc
-                self._idle.append(client)  # a refused recipient leaves the connection usable
+                self._idle.append(connection)  # a refused recipient leaves the connection usable
                 raise _classify(exc, message.recipient) from exc
             except SendError:
-                client.close()
+                connection.close()
                 raise
             except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
-                client.close()
+                connection.close()
                 raise _classify(exc, message.recipient) from exc
             except BaseException:  # cancelled mid-transaction: the connection's state is unknown
-                client.close()
+                connection.close()
                 raise
-            self._idle.append(client)
+            self._idle.append(connection)
             return reply
 
     async def close(self) -> None:
         idle, self._idle = self._idle, []
-        for client in idle:
-            try:
-                await client.quit()
-            except (TimeoutError, aiosmtplib.SMTPException, OSError):
-                client.close()
+        await asyncio.gather(*(connection.quit() for connection in idle))
 
 
-async def _reset(client: aiosmtplib.SMTP) -> bool:
-    """RSET after a refused transaction; False when the connection is no longer usable."""
+async def _take(client: aiosmtplib.SMTP, stage: str, /) -> Connection:
+    """``client``'s connection, spoken on by a :class:`Connection` from now on (closed on failure)."""
     try:
-        await client.rset()
-    except (TimeoutError, aiosmtplib.SMTPException, OSError):
-        return False
-    return True
+        return await Connection.take(client)
+    except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
+        client.close()
+        raise _classify(exc, None, stage) from exc
+    except BaseException:
+        client.close()
+        raise
 
 
 def _enhanced(reply: str) -> tuple[int, int, int] | None:

@@ -6,6 +6,7 @@ one home whichever machine or command writes it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Settings
@@ -13,33 +14,46 @@ from ..config.values import check_ledger_url
 from ..errors import ConfigError
 from .base import Imported, Store
 
-__all__ = ["keys_of", "named_csv", "open_store", "store_url", "take_in_csv"]
+__all__ = ["StorePlace", "keys_of", "named_csv", "open_store", "store_place", "take_in_csv"]
 
 
-def open_store(settings: Settings, /, *, url: str | None = None, ledger_dir: str | Path | None = None,
-               readonly: bool = False) -> Store:
-    """The project's store: PostgreSQL at ``url`` (default: ``[ledger] url``), else SQLite in ``ledger_dir``
-    (default: ``[sending] ledger``). ``readonly`` creates and writes nothing."""
-    chosen = store_url(settings, url=url, ledger_dir=ledger_dir)
-    folder = Path(ledger_dir) if ledger_dir is not None else settings.resolve(settings.sending.ledger)
-    if chosen:
-        from .postgres_store import PostgresStore  # psycopg is needed only for this
+@dataclass(frozen=True, slots=True)
+class StorePlace:
+    """Where the project's store is: the PostgreSQL database at ``url``, else (``url`` "") the SQLite ``folder``.
 
-        return PostgresStore(chosen, readonly=readonly, legacy=folder)
-    from .sqlite_store import SQLiteStore
+    ``folder`` is set either way: a PostgreSQL store takes in what an earlier SQLite folder held.
+    """
 
-    return SQLiteStore(folder, readonly=readonly)
+    url: str
+    folder: Path
+
+    def open(self, *, readonly: bool = False) -> Store:
+        """The store; ``readonly`` creates and writes nothing."""
+        if self.url:
+            from .postgres_store import PostgresStore  # psycopg is needed only for this
+
+            return PostgresStore(self.url, readonly=readonly, legacy=self.folder)
+        from .sqlite_store import SQLiteStore
+
+        return SQLiteStore(self.folder, readonly=readonly)
 
 
-def store_url(settings: Settings, /, *, url: str | None = None, ledger_dir: str | Path | None = None) -> str:
-    """The PostgreSQL store's URL: ``url``, else the settings' unless a SQLite folder is named; "" for SQLite."""
+def store_place(settings: Settings, /, *, url: str | None = None, ledger_dir: str | Path | None = None) -> StorePlace:
+    """The one choice of the store: PostgreSQL at ``url`` (``--ledger``; default: ``[ledger] url`` unless a SQLite
+    folder is named), else SQLite in ``ledger_dir`` (``--ledger-dir``; default: ``[sending] ledger``)."""
     if url and ledger_dir is not None:
         raise ConfigError("give --ledger (PostgreSQL) or --ledger-dir (SQLite files), not both")
     chosen = url if url is not None else "" if ledger_dir is not None else settings.ledger.url
     problem = check_ledger_url(chosen) if chosen else None
     if problem:
         raise ConfigError(f"--ledger {problem}")
-    return chosen
+    return StorePlace(chosen, Path(ledger_dir) if ledger_dir is not None else settings.resolve(settings.sending.ledger))
+
+
+def open_store(settings: Settings, /, *, url: str | None = None, ledger_dir: str | Path | None = None,
+               readonly: bool = False) -> Store:
+    """The project's store (see :func:`store_place`); ``readonly`` creates and writes nothing."""
+    return store_place(settings, url=url, ledger_dir=ledger_dir).open(readonly=readonly)
 
 
 def take_in_csv(store: Store, settings: Settings, named: str | Path | None = None, /) -> tuple[Path, Imported | None]:
