@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dns.exception
 import dns.nameserver
@@ -32,6 +32,9 @@ from ..content.yamlfile import node_at, read_yaml
 from ..errors import ConfigError
 from ..problems import Problem, Severity
 from .codes import Verdict
+
+if TYPE_CHECKING:
+    from ..render.project import Project
 
 __all__ = [
     "DomainReport", "add_sending_domain_problems", "address_resolver", "check_sending_domain", "make_resolver", "preflight_warnings", "report_problems", "sending_domain_problems",
@@ -290,8 +293,8 @@ def report_problems(report: DomainReport, settings: Settings, issue_file: Path, 
     return problems
 
 
-def sending_domain_problems(issue_folder: Path, /) -> list[Problem]:
-    """``check --deliverability``: the warnings for the sender of an issue folder (settings found from it).
+def sending_domain_problems(issue_folder: Path, /, settings: Settings | None = None) -> list[Problem]:
+    """``check --deliverability``: the warnings for the sender of an issue folder (``settings``: found from it when not given).
 
     From defaults to the issue's team mailbox; a setting that cannot be used is SB707.
     """
@@ -300,9 +303,8 @@ def sending_domain_problems(issue_folder: Path, /) -> list[Problem]:
     node = node_at(root, "mailbox") if root is not None else None
     mailbox = str(node.value).strip() if isinstance(node, yaml.ScalarNode) else ""
     line = node.start_mark.line + 1 if node is not None else 0
-    settings: Settings | None = None
     try:
-        settings = load_settings(start=issue_folder)
+        settings = settings if settings is not None else load_settings(start=issue_folder)
         if not settings.sending.from_ and "@" not in mailbox:
             return []  # no sender: the issue's own checks report the mailbox
         return report_problems(settings_report(settings, mailbox), settings, issue_file, line=line)
@@ -311,17 +313,16 @@ def sending_domain_problems(issue_folder: Path, /) -> list[Problem]:
         return [Problem(where, 0, 0, "SB707", f"The sending domain could not be checked: {exc}", Severity.WARNING)]
 
 
-def address_resolver(start: Path, /) -> Any:
-    """A caching resolver for email-validator's deliverability lookups, asking the settings' name servers."""
+def address_resolver(settings: Settings, /) -> Any:
+    """A caching resolver for email-validator's deliverability lookups, asking the ``settings``' name servers."""
     from email_validator import caching_resolver
 
-    settings = load_settings(start=start if start.is_dir() else start.parent)
     return caching_resolver(timeout=10, dns_resolver=make_resolver(settings.sending.nameservers))
 
 
-def add_sending_domain_problems(problems: list[Problem], issue_folder: Path, /) -> None:
-    """:func:`sending_domain_problems` added to ``problems`` (a step of ``check_paths``)."""
-    problems.extend(sending_domain_problems(issue_folder))
+def add_sending_domain_problems(problems: list[Problem], project: Project, /) -> None:
+    """:func:`sending_domain_problems` of ``project``'s issue folder and settings, added to ``problems`` (a step of ``check_paths``)."""
+    problems.extend(sending_domain_problems(project.issue_dir, project.settings))
 
 
 def preflight_warnings(settings: Settings, issue_dir: Path, mailbox: str, /) -> list[str]:

@@ -17,16 +17,17 @@ from urllib.parse import unquote
 
 import yaml
 
-from ..config import load_settings
-from ..content.load import ARTICLES_DIR, ISSUE_FILE, IssueSource, issue_folder_of, load_article, read_issue
+from ..config import Settings
+from ..content.load import ARTICLES_DIR, ISSUE_FILE, IssueSource, issue_folder_of, load_article
 from ..content.model import Issue
 from ..content.paths import escape_reason
 from ..content.translate import read_translation, translation_language
 from ..content.wording import catalogue_problems
 from ..content.yamlfile import node_at, read_yaml
-from ..errors import ConfigError
+from ..errors import BulletinError, ConfigError
 from ..problems import Problem
-from ..render.renderer import DEFAULT_LAYOUTS, Edition, web_url
+from ..render.project import Project
+from ..render.renderer import Edition
 from . import images, links
 from .addresses import AddressChecker, address_attempts
 from .audience import SegmentNames, audience_nodes, check_audiences, segment_names, shown_path
@@ -39,46 +40,60 @@ from .markup import Kind, scan
 from .report import CheckReport
 from .walk import Item, Role, article_items, issue_items
 
-__all__ = ["check_paths", "check_source"]
+__all__ = ["check_paths", "check_project", "check_source"]
 
 log = logging.getLogger(__name__)
 
 
-def check_paths(paths: Iterable[str | Path], /, *, deliverability: bool = False) -> CheckReport:
+def check_paths(paths: Iterable[str | Path], /, *, deliverability: bool = False, settings: Settings | None = None) -> CheckReport:
     """Check issue folders and article files; every problem, sorted. Never raises on content.
 
     A path may be an issue folder, its ``issue.yaml``, a folder of issue
     folders (such as ``issues``) or a single article file. ``deliverability``
-    also asks the DNS whether each address's domain takes email.
+    also asks the DNS whether each address's domain takes email. ``settings``
+    (``--config``) are those of every path; by default each issue folder's are
+    found from it (once per folder), and its editions rendered with its layouts.
     Raises :class:`ConfigError` for a path that does not exist or holds no issue,
     and for settings that cannot be read (the segments of ``audience`` come from them).
     """
     issues, articles = _targets([Path(p) for p in paths])
+    checker = _Checker(settings=settings)
     if deliverability:  # dnspython is imported only when DNS is asked for
         from .deliverability import add_sending_domain_problems, address_resolver
-    resolver = address_resolver((issues or articles)[0]) if deliverability and (issues or articles) else None
-    checker = _Checker(AddressChecker(deliverability=deliverability, resolver=resolver))
+
+        first = checker.project(issues[0] if issues else _folder_of(articles[0]))
+        checker.addresses = AddressChecker(deliverability=True, resolver=address_resolver(first.settings))
     for folder in issues:
-        checker.guarded(folder / ISSUE_FILE, partial(checker.issue, folder))
+        checker.guarded(folder / ISSUE_FILE, partial(checker.issue, checker.project(folder)))
         if deliverability:  # the sending domain's SPF, DMARC and DKIM key (SB701-SB707)
-            checker.guarded(folder / ISSUE_FILE, partial(add_sending_domain_problems, checker.problems, folder))
+            checker.guarded(folder / ISSUE_FILE, partial(add_sending_domain_problems, checker.problems, checker.project(folder)))
     for path in articles:
         checker.guarded(path, partial(checker.article_file, path, _folder_of(path)))
-    checker.problems += same_numbers(checker.numbers)
-    return CheckReport(tuple(sorted(set(checker.problems))), tuple(sorted(set(checker.files))))
+    return checker.report()
 
 
-def check_source(source: IssueSource, /, *, edition: Edition | None = None) -> CheckReport:
+def check_project(project: Project, /, *, segments: Path | None = None) -> CheckReport:
+    """Check the issue of ``project`` as it will be sent: its settings, layouts and segments (``segments``: the file
+    ``send --segments`` names), its editions rendered once for the run."""
+    checker = _Checker(settings=project.settings, segments=segments)
+    checker.projects[project.issue_dir.resolve()] = project
+    checker.guarded(project.source.issue_path, partial(checker.issue, project))
+    return checker.report()
+
+
+def check_source(source: IssueSource, /, *, edition: Edition | None = None, settings: Settings | None = None) -> CheckReport:
     """Check an issue folder already read with ``read_issue``: what :func:`check_paths` reports on it, without reading it again.
 
     For a process that reads the folder itself (the preview), which may also
     hand over the ``edition`` it rendered from ``source`` so that it is judged
     without rendering again. Raises :class:`ConfigError` for settings that
-    cannot be read.
+    cannot be read (``settings``: found from the folder when not given).
     """
-    checker = _Checker(AddressChecker())
-    checker.guarded(source.issue_path, partial(checker.issue, source.issue_path.parent, source, edition))
-    return CheckReport(tuple(sorted(set(checker.problems))), tuple(sorted(set(checker.files))))
+    project = Project(source.issue_path.parent, settings=settings, source=source)
+    checker = _Checker(settings=project.settings)
+    checker.projects[project.issue_dir.resolve()] = project
+    checker.guarded(source.issue_path, partial(checker.issue, project, edition))
+    return checker.report()
 
 
 def _targets(paths: list[Path]) -> tuple[list[Path], list[Path]]:
@@ -124,13 +139,28 @@ def _folder_of(article: Path) -> Path:
 class _Checker:
     """Collects the problems of one run; holds what the checks share (the address cache)."""
 
-    def __init__(self, addresses: AddressChecker) -> None:
-        self.addresses = addresses
+    def __init__(self, *, settings: Settings | None = None, segments: Path | None = None) -> None:
+        self.addresses = AddressChecker()
+        self.settings, self.segments_file = settings, segments
         self.problems: list[Problem] = []
         self.files: list[str] = []
+        #: each issue folder's project (its settings found once, its files read once), by the folder resolved
+        self.projects: dict[Path, Project] = {}
         self._segments: dict[Path, SegmentNames] = {}
         #: each issue checked: its number, and where the number is written
         self.numbers: list[tuple[int, SourceFile]] = []
+
+    def project(self, folder: Path, /) -> Project:
+        """The project of the issue ``folder``, made once per run."""
+        key = folder.resolve()
+        if key not in self.projects:
+            self.projects[key] = Project(folder, settings=self.settings)
+        return self.projects[key]
+
+    def report(self) -> CheckReport:
+        """Every problem found, sorted, and the files checked."""
+        self.problems += same_numbers(self.numbers)
+        return CheckReport(tuple(sorted(set(self.problems))), tuple(sorted(set(self.files))))
 
     def guarded(self, path: Path, step: Callable[[], None], /) -> None:
         """Run ``step``; a bug in a check becomes a problem on ``path``, not a traceback (settings that cannot be read stop the run)."""
@@ -142,9 +172,9 @@ class _Checker:
             log.exception("checking %s failed", path)
             self.problems.append(Problem(str(path), 0, 0, "SB900", f"The check stopped here because of an internal error ({type(exc).__name__}: {exc}); please report it."))
 
-    def issue(self, folder: Path, source: IssueSource | None = None, edition: Edition | None = None) -> None:
-        """Every check of an issue folder (read here unless ``source`` is given; rendered unless ``edition`` is)."""
-        source = source if source is not None else read_issue(folder)
+    def issue(self, project: Project, edition: Edition | None = None) -> None:
+        """Every check of the issue folder of ``project`` (rendered unless ``edition`` is given)."""
+        folder, source = project.issue_dir, project.source
         self.problems += source.problems
         self.files.append(str(source.issue_path))
         issue_file = None
@@ -173,7 +203,7 @@ class _Checker:
         if source.issue is not None:
             self.problems += catalogue_problems(source.issue.languages)
         if source.issue is not None and issue_file is not None:
-            self.guarded(source.issue_path, partial(self.edition, source.issue, issue_file, article_files, edition))
+            self.guarded(source.issue_path, partial(self.edition, project, issue_file, article_files, edition))
 
     def editorial(self, file: SourceFile, folder: Path, /, *, issue: bool) -> None:
         """Template text left in, empty sections, blocks that lost their '- ', audiences that are not segments."""
@@ -196,31 +226,37 @@ class _Checker:
 
     def kinds(self, folder: Path, /) -> tuple[dict[str, str], str]:
         """The section kinds known to the issue ``folder`` (its layouts' colours, the other issues'), and the colours file as shown."""
-        settings = load_settings(start=folder)
-        colours = (settings.layouts or DEFAULT_LAYOUTS) / "colours.yaml"
+        project = self.project(folder)
+        colours = project.layouts / "colours.yaml"
         try:
             found = yaml.safe_load(colours.read_text(encoding="utf-8"))
         except (OSError, UnicodeError, yaml.YAMLError) as exc:
             raise ConfigError(f"cannot read the layouts' colours {colours}: {exc}") from exc
-        shown = "the colours.yaml of your own layouts ([render] layouts)" if settings.layouts is None else shown_path(colours)
+        shown = "the colours.yaml of your own layouts ([render] layouts)" if project.settings.layouts is None else shown_path(colours)
         return known_kinds(folder, found if isinstance(found, dict) else {}), shown
 
     def segments(self, folder: Path, /) -> SegmentNames:
         """The segment names of the issue's project, read once per folder."""
         key = folder.resolve()
         if key not in self._segments:
-            self._segments[key] = segment_names(folder)
+            project = self.project(folder)
+            self._segments[key] = segment_names(project.settings, path=self.segments_file, cache=project.cache)
         return self._segments[key]
 
-    def edition(self, issue: Issue, issue_file: SourceFile, articles: list[SourceFile], edition: Edition | None) -> None:
-        """The edition rendered as ``send`` renders it: the project's layouts, table of contents and browser link."""
-        settings = load_settings(start=issue_file.folder)
-        url = web_url(settings.site.base_url, issue_file.folder.resolve().name)
+    def edition(self, project: Project, issue_file: SourceFile, articles: list[SourceFile], edition: Edition | None) -> None:
+        """The edition rendered as ``send`` renders it: the project's layouts, table of contents, browser and preference links."""
+        issue = project.source.issue
+        assert issue is not None  # judged only when the issue could be read
         found: list[Problem] = []
+        manage = bool(project.settings.service_url)
         # Each language's edition; the bilingual one only a list's readers of both receive: send measures it (SB501, SB502).
         for languages in [(language,) for language in issue.languages] if edition is None else [None]:
-            problems = check_edition(issue, issue_file, articles, edition=edition, layouts=settings.layouts, web_url=url,
-                                     toc=settings.render.toc, languages=languages)
+            try:
+                judged = edition if edition is not None else project.edition(None, languages, manage=manage)
+            except BulletinError as exc:
+                found.append(issue_file.problem(None, Verdict("SB500", f"The edition could not be rendered: {exc}")))
+                continue
+            problems = check_edition(issue, issue_file, articles, edition=judged)
             found += problems if languages in (None, (issue.main_language,)) else [_of_edition(p, languages) for p in problems]
         self.problems += list(dict.fromkeys(found))  # what every language's edition shares is said once
 
