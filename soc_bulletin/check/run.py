@@ -19,7 +19,6 @@ import yaml
 
 from ..config import Settings
 from ..content.load import ARTICLES_DIR, ISSUE_FILE, IssueSource, issue_folder_of, load_article
-from ..content.model import Issue
 from ..content.paths import escape_reason
 from ..content.translate import read_translation, translation_language
 from ..content.wording import catalogue_problems
