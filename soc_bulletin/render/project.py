@@ -35,15 +35,17 @@ class Project:
 
     ``settings`` default to the ``soc-bulletin.toml`` found from ``issue_dir``
     (read once here: pass them down rather than loading them again); ``cache``
-    keeps the parsed YAML files (every reader of the run shares it); ``source`` is the folder already read.
+    keeps the parsed YAML files (every reader of the run shares it); ``source`` is the folder already read;
+    ``layouts`` a layouts folder instead of the settings' (a library caller's).
     Not thread-safe: one per run or per thread.
     """
 
     def __init__(self, issue_dir: str | Path, /, *, settings: Settings | None = None, cache: FileCache | None = None,
-                 source: IssueSource | None = None) -> None:
+                 source: IssueSource | None = None, layouts: Path | None = None) -> None:
         self.issue_dir = Path(issue_dir)
         self.settings = settings if settings is not None else load_settings(start=self.issue_dir)
         self.cache = cache if cache is not None else FileCache()
+        self._layouts = layouts
         self._source = source  # the folder as already read (the preview), else read when first needed
         self._editions: dict[EditionKey, Edition] = {}
         self._images: dict[str, bytes] = {}
@@ -66,7 +68,7 @@ class Project:
     @property
     def layouts(self) -> Path:
         """The layouts folder the editions are rendered with: ``[render] layouts``, else the package's own."""
-        return self.settings.layouts or DEFAULT_LAYOUTS
+        return self._layouts or self.settings.layouts or DEFAULT_LAYOUTS
 
     @property
     def renderer(self) -> Renderer:
