@@ -23,7 +23,7 @@ from ..content.paths import escape_reason
 from ..content.translate import read_translation, translation_language
 from ..content.wording import catalogue_problems
 from ..content.yamlfile import node_at, read_yaml
-from ..errors import BulletinError, ConfigError
+from ..errors import BulletinError, ConfigError, RenderError
 from ..problems import Problem
 from ..render.project import Project
 from ..render.renderer import Edition
@@ -179,7 +179,7 @@ class _Checker:
         issue_file = None
         article_files = []
         for path, root in source.nodes.items():
-            file = SourceFile.read(path, root, folder=folder)
+            file = SourceFile.read(path, root, folder=folder, text=project.cache.text(path))
             if path == source.issue_path:
                 issue_file = file
                 if source.issue is not None:
@@ -228,9 +228,12 @@ class _Checker:
         project = self.project(folder)
         colours = project.layouts / "colours.yaml"
         try:
-            found = yaml.safe_load(colours.read_text(encoding="utf-8"))
-        except (OSError, UnicodeError, yaml.YAMLError) as exc:
-            raise ConfigError(f"cannot read the layouts' colours {colours}: {exc}") from exc
+            found = project.renderer.colours  # read with the layouts, compiled once for the run
+        except RenderError:  # the layouts do not compile (the edition's SB500 says why): their colours on their own
+            try:
+                found = yaml.safe_load(colours.read_text(encoding="utf-8"))
+            except (OSError, UnicodeError, yaml.YAMLError) as exc:
+                raise ConfigError(f"cannot read the layouts' colours {colours}: {exc}") from exc
         shown = "the colours.yaml of your own layouts ([render] layouts)" if project.settings.layouts is None else shown_path(colours)
         return known_kinds(folder, found if isinstance(found, dict) else {}), shown
 

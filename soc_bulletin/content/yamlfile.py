@@ -22,7 +22,7 @@ from ..problems import Problem, Severity
 from ..terminal import printable
 from .yaml_mistakes import explain
 
-__all__ = ["MAX_FILE_BYTES", "Fields", "NodeReader", "character_name", "node_at", "read_yaml"]
+__all__ = ["MAX_FILE_BYTES", "Fields", "NodeReader", "character_name", "node_at", "read_yaml", "read_yaml_text"]
 
 #: The largest YAML file read (an article is a few KB); a larger one is refused unread.
 MAX_FILE_BYTES = 1024 * 1024
@@ -78,7 +78,13 @@ def character_name(char: str, /) -> str:
 
 
 def read_yaml(path: Path, /, *, display: str | None = None) -> tuple[yaml.Node | None, list[Problem]]:
-    """Parse one YAML file into a node tree; problems instead of exceptions.
+    """Parse one YAML file into a node tree; problems instead of exceptions (see :func:`read_yaml_text`)."""
+    node, problems, _ = read_yaml_text(path, display=display)
+    return node, problems
+
+
+def read_yaml_text(path: Path, /, *, display: str | None = None) -> tuple[yaml.Node | None, list[Problem], str]:
+    """Parse one YAML file into a node tree; problems instead of exceptions; and its text ("" when not decoded).
 
     Reports files that cannot be read, are not regular files, are over
     :data:`MAX_FILE_BYTES`, are not UTF-8, are empty, hold control
@@ -91,18 +97,18 @@ def read_yaml(path: Path, /, *, display: str | None = None) -> tuple[yaml.Node |
         info = os.stat(path)
         if not stat.S_ISREG(info.st_mode):  # a folder, a FIFO or a device is never opened
             kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-            return None, [Problem(name, 0, 0, "SB004", f"The file cannot be read: it is {kind}.")]
+            return None, [Problem(name, 0, 0, "SB004", f"The file cannot be read: it is {kind}.")], ""
         if info.st_size > MAX_FILE_BYTES:
-            return None, [_too_large(name, info.st_size)]
+            return None, [_too_large(name, info.st_size)], ""
         with open(path, "rb") as file:  # the size it has, and more only if it grew since
             data = file.read(info.st_size + 1)
             if len(data) > info.st_size:
                 data += file.read(MAX_FILE_BYTES + 1 - len(data))
     except (OSError, ValueError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return None, [Problem(name, 0, 0, "SB004", f"The file cannot be read: {printable(reason)}.")]
+        return None, [Problem(name, 0, 0, "SB004", f"The file cannot be read: {printable(reason)}.")], ""
     if len(data) > MAX_FILE_BYTES:  # it grew after the stat
-        return None, [_too_large(name, len(data))]
+        return None, [_too_large(name, len(data))], ""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -113,28 +119,28 @@ def read_yaml(path: Path, /, *, display: str | None = None) -> tuple[yaml.Node |
                 name, line, column, "SB001",
                 f"The file is not UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8.",
             )
-        ]
+        ], ""
     if not text.strip():
-        return None, [Problem(name, 1, 1, "SB002", "The file is empty; it must hold a YAML mapping.")]
+        return None, [Problem(name, 1, 1, "SB002", "The file is empty; it must hold a YAML mapping.")], text
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:  # in plain words at the mistake (yaml_mistakes), else PyYAML's
         said = explain(text, exc)
-        return None, [Problem(name, said.line, said.column, "SB003", printable(said.message))]
+        return None, [Problem(name, said.line, said.column, "SB003", printable(said.message))], text
     except yaml.reader.ReaderError as exc:  # a character YAML refuses: C0 and C1 controls, DEL
         at = max(0, min(exc.position, len(text)))
         line = text.count("\n", 0, at) + 1
         column = at - (text.rfind("\n", 0, at) + 1) + 1
         char = character_name(chr(exc.character)) if isinstance(exc.character, int) else "a control character"
-        return None, [Problem(name, line, column, "SB015", f"The file contains the control character {char}; delete it.")]
+        return None, [Problem(name, line, column, "SB015", f"The file contains the control character {char}; delete it.")], text
     except yaml.YAMLError as exc:
-        return None, [Problem(name, 1, 1, "SB003", f"YAML syntax error: {printable(' '.join(str(exc).split()))}.")]
+        return None, [Problem(name, 1, 1, "SB003", f"YAML syntax error: {printable(' '.join(str(exc).split()))}.")], text
     except RecursionError:  # only without libyaml, which stops at 1000 levels itself
-        return None, [Problem(name, 1, 1, "SB006", "The file is nested too deeply to be an issue or article file.")]
+        return None, [Problem(name, 1, 1, "SB006", "The file is nested too deeply to be an issue or article file.")], text
     if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == NULL_TAG and not node.value):
-        return None, [Problem(name, 1, 1, "SB002", "The file is empty; it must hold a YAML mapping.")]
+        return None, [Problem(name, 1, 1, "SB002", "The file is empty; it must hold a YAML mapping.")], text
     refused = _refused_features(node, text, name) if _may_tag_or_anchor(text) else []
-    return (None, refused) if refused else (node, [])
+    return (None, refused, text) if refused else (node, [], text)
 
 
 def _may_tag_or_anchor(text: str) -> bool:
