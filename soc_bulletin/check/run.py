@@ -344,7 +344,7 @@ class _Checker:
             if images.is_remote(src_text):
                 verdicts = links.check_url(src_text, what="image address")
             else:
-                verdicts = images.check_file(src_text, file.folder)
+                verdicts = images.check_file(src_text, file.folder, self.project(file.folder).image)
             self.problems += [file.problem(src, v) for v in verdicts]
         if isinstance(alt, yaml.ScalarNode) and isinstance(alt.value, str):
             self.problems += [file.problem(alt, v) for v in images.check_alt(alt.value, src_text)]
