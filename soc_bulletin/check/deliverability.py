@@ -26,7 +26,7 @@ import dns.nameserver
 import dns.resolver
 import yaml
 
-from ..config import Settings, load_settings, parse_mailbox
+from ..config import Settings, parse_mailbox
 from ..config.values import parse_nameservers
 from ..content.yamlfile import node_at, read_yaml
 from ..errors import ConfigError
@@ -293,23 +293,24 @@ def report_problems(report: DomainReport, settings: Settings, issue_file: Path, 
     return problems
 
 
-def sending_domain_problems(issue_folder: Path, /, settings: Settings | None = None) -> list[Problem]:
-    """``check --deliverability``: the warnings for the sender of an issue folder (``settings``: found from it when not given).
+def sending_domain_problems(issue_folder: Path, settings: Settings, /, root: yaml.Node | None = None) -> list[Problem]:
+    """``check --deliverability``: the warnings for the sender of an issue folder sent with ``settings`` (``root``: its
+    ``issue.yaml`` as already read, else read here).
 
     From defaults to the issue's team mailbox; a setting that cannot be used is SB707.
     """
     issue_file = issue_folder / "issue.yaml"
-    root, _ = read_yaml(issue_file)
+    if root is None:
+        root, _ = read_yaml(issue_file)
     node = node_at(root, "mailbox") if root is not None else None
     mailbox = str(node.value).strip() if isinstance(node, yaml.ScalarNode) else ""
     line = node.start_mark.line + 1 if node is not None else 0
     try:
-        settings = settings if settings is not None else load_settings(start=issue_folder)
         if not settings.sending.from_ and "@" not in mailbox:
             return []  # no sender: the issue's own checks report the mailbox
         return report_problems(settings_report(settings, mailbox), settings, issue_file, line=line)
     except ConfigError as exc:
-        where = str(settings.path) if settings is not None and settings.path is not None else str(issue_file)
+        where = str(settings.path) if settings.path is not None else str(issue_file)
         return [Problem(where, 0, 0, "SB707", f"The sending domain could not be checked: {exc}", Severity.WARNING)]
 
 
@@ -322,7 +323,8 @@ def address_resolver(settings: Settings, /) -> Any:
 
 def add_sending_domain_problems(problems: list[Problem], project: Project, /) -> None:
     """:func:`sending_domain_problems` of ``project``'s issue folder and settings, added to ``problems`` (a step of ``check_paths``)."""
-    problems.extend(sending_domain_problems(project.issue_dir, project.settings))
+    source = project.source
+    problems.extend(sending_domain_problems(project.issue_dir, project.settings, source.nodes.get(source.issue_path)))
 
 
 def preflight_warnings(settings: Settings, issue_dir: Path, mailbox: str, /) -> list[str]:
