@@ -59,7 +59,9 @@ def test_a_dry_run_with_config_refuses_a_message_gmail_clips(project: Path, caps
     out, err = capsys.readouterr()
     assert code != 0, out
     assert "preflight passed" not in out
-    assert "SB501 The email's HTML part is" in out + err
+    refused = [line for line in (out + err).splitlines() if " SB501 " in line]
+    assert len(refused) == 2 and "SB501 The email's HTML part is" in refused[1]  # each edition sent, named as check names them
+    assert "SB501 The cy edition: the email's HTML part is" in refused[0]
 
 
 def test_send_with_config_and_segments_uses_both(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,7 +9,7 @@ check becomes an SB900 problem on that file; it never stops the others.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -39,9 +39,12 @@ from .markup import Kind, scan
 from .report import CheckReport
 from .walk import Item, Role, article_items, issue_items
 
-__all__ = ["check_paths", "check_project", "check_source"]
+__all__ = ["EditionOf", "check_editions", "check_paths", "check_project", "check_source"]
 
 log = logging.getLogger(__name__)
+
+#: An edition to judge: its audience (None: every article) and languages (None: the issue's own).
+EditionOf = tuple[frozenset[str] | None, tuple[str, ...] | None]
 
 
 def check_paths(paths: Iterable[str | Path], /, *, deliverability: bool = False, settings: Settings | None = None) -> CheckReport:
@@ -71,12 +74,25 @@ def check_paths(paths: Iterable[str | Path], /, *, deliverability: bool = False,
     return checker.report()
 
 
-def check_project(project: Project, /, *, segments: Path | None = None) -> CheckReport:
+def check_project(project: Project, /, *, segments: Path | None = None, editions: bool = True) -> CheckReport:
     """Check the issue of ``project`` as it will be sent: its settings, layouts and segments (``segments``: the file
-    ``send --segments`` names), its editions rendered once for the run."""
-    checker = _Checker(settings=project.settings, segments=segments)
+    ``send --segments`` names), its editions rendered once for the run; ``editions=False`` leaves them to
+    :func:`check_editions` (a send judges those it sends)."""
+    checker = _Checker(settings=project.settings, segments=segments, editions=editions)
     checker.projects[project.issue_dir.resolve()] = project
     checker.guarded(project.source.issue_path, partial(checker.issue, project))
+    return checker.report()
+
+
+def check_editions(project: Project, editions: Mapping[str, EditionOf], /) -> CheckReport:
+    """The rendered ``editions`` of ``project`` (name: audience and languages, see :meth:`Project.edition`) judged as
+    ``check`` judges its own (SB500-SB511), each problem of one edition of several naming it."""
+    checker = _Checker(settings=project.settings)
+    source = project.source
+    files = [SourceFile.read(path, root, folder=project.issue_dir, text=project.cache.text(path)) for path, root in source.nodes.items()]
+    issue_file = next(file for file in files if file.path == str(source.issue_path))
+    articles = [file for file in files if file is not issue_file]
+    checker.guarded(source.issue_path, partial(checker.edition, project, issue_file, articles, None, editions))
     return checker.report()
 
 
@@ -138,9 +154,9 @@ def _folder_of(article: Path) -> Path:
 class _Checker:
     """Collects the problems of one run; holds what the checks share (the address cache)."""
 
-    def __init__(self, *, settings: Settings | None = None, segments: Path | None = None) -> None:
+    def __init__(self, *, settings: Settings | None = None, segments: Path | None = None, editions: bool = True) -> None:
         self.addresses = AddressChecker()
-        self.settings, self.segments_file = settings, segments
+        self.settings, self.segments_file, self.judge_editions = settings, segments, editions
         self.problems: list[Problem] = []
         self.files: list[str] = []
         #: each issue folder's project (its settings found once, its files read once), by the folder resolved
@@ -201,7 +217,7 @@ class _Checker:
                 self.guarded(path, partial(self.article_file, path, folder))
         if source.issue is not None:
             self.problems += catalogue_problems(source.issue.languages)
-        if source.issue is not None and issue_file is not None:
+        if source.issue is not None and issue_file is not None and self.judge_editions:
             self.guarded(source.issue_path, partial(self.edition, project, issue_file, article_files, edition))
 
     def editorial(self, file: SourceFile, folder: Path, /, *, issue: bool) -> None:
@@ -245,21 +261,27 @@ class _Checker:
             self._segments[key] = segment_names(project.settings, path=self.segments_file, cache=project.cache)
         return self._segments[key]
 
-    def edition(self, project: Project, issue_file: SourceFile, articles: list[SourceFile], edition: Edition | None) -> None:
-        """The edition rendered as ``send`` renders it: the project's layouts, table of contents, browser and preference links."""
+    def edition(self, project: Project, issue_file: SourceFile, articles: list[SourceFile], edition: Edition | None,
+                editions: Mapping[str, EditionOf] | None = None) -> None:
+        """The editions rendered as ``send`` renders them: the project's layouts, table of contents, browser and preference
+        links. ``editions`` (name: audience and languages) are those a send sends; by default the whole issue in each of
+        its languages (the bilingual one only a list's readers of both receive: send judges it), or the ``edition`` given."""
         issue = project.source.issue
         assert issue is not None  # judged only when the issue could be read
-        found: list[Problem] = []
+        sent = editions is not None  # a send's editions: what all of them share is said once, without a name
+        if editions is None:
+            editions = {"" if language == issue.main_language else language: (None, (language,)) for language in issue.languages}
+        judged: dict[str, list[Problem]] = {}
         manage = bool(project.settings.service_url)
-        # Each language's edition; the bilingual one only a list's readers of both receive: send measures it (SB501, SB502).
-        for languages in [(language,) for language in issue.languages] if edition is None else [None]:
+        for name, (audience, languages) in editions.items() if edition is None else [("", (None, None))]:
             try:
-                judged = edition if edition is not None else project.edition(None, languages, manage=manage)
+                rendered = edition if edition is not None else project.edition(audience, languages, manage=manage)
             except BulletinError as exc:
-                found.append(issue_file.problem(None, Verdict("SB500", f"The edition could not be rendered: {exc}")))
+                judged[name] = [issue_file.problem(None, Verdict("SB500", f"The edition could not be rendered: {exc}"))]
                 continue
-            problems = check_edition(issue, issue_file, articles, edition=judged)
-            found += problems if languages in (None, (issue.main_language,)) else [_of_edition(p, languages) for p in problems]
+            judged[name] = check_edition(issue, issue_file, articles, edition=rendered)
+        shared = set.intersection(*map(set, judged.values())) if sent and len(judged) > 1 else set()
+        found = [p if p in shared or not name or len(judged) == 1 else _of_edition(p, name) for name, problems in judged.items() for p in problems]
         self.problems += list(dict.fromkeys(found))  # what every language's edition shares is said once
 
     def article_file(self, path: Path, folder: Path) -> None:
@@ -363,11 +385,11 @@ _MARKDOWN_VERDICTS: dict[Kind, Callable[[str], Verdict]] = {
 }
 
 
-def _of_edition(problem: Problem, languages: tuple[str, ...], /) -> Problem:
-    """A problem of the edition in another language than the main one, saying which."""
+def _of_edition(problem: Problem, name: str, /) -> Problem:
+    """A problem of the edition ``name`` (its language, or a send's edition key), saying which."""
     if problem.path != "" and problem.code not in _EDITION_CODES:
         return problem  # a problem of a file (a link, an address): the same in every edition, said once
-    return replace(problem, message=f"The {'+'.join(languages)} edition: {problem.message[:1].lower()}{problem.message[1:]}")
+    return replace(problem, message=f"The {name} edition: {problem.message[:1].lower()}{problem.message[1:]}")
 
 
 #: The codes of the rendered edition as a whole (its size, subject, preheader), said for each language edition.

@@ -50,7 +50,7 @@ from .engine import DeliveryOptions, DeliveryReport, backoff, deliver
 from .failure_policy import record_refusal
 from .forgotten import already_had
 from .guards import check_stale, freeze
-from .languages import edition_languages, language_warnings, with_language
+from .languages import edition_languages, language_warnings, split_key, with_language
 from .message import DkimKey, MessageTemplate
 from .preflight import (
     audiences,
@@ -184,7 +184,11 @@ class Campaign:
         suppressed = len(members) - len(selected)
         if not recipients:
             raise RefusedError(nobody_to_send(segment, len(subscribers), len(members), suppressed, lists))
-        editions = {key: render_edition(project, key) for key in sorted({key for _, key in recipients})}
+        keys = sorted({key for _, key in recipients})
+        if run_check:  # the editions as they will be sent, rendered once: their size, subject, links (SB500-SB511); a
+            # bilingual one (readers of both languages) is measured by sending_warnings, as check leaves it
+            warnings += check_content(project, proof=proof, editions=[key for key in keys if len(split_key(key)[1] or ()) <= 1])
+        editions = {key: render_edition(project, key) for key in keys}
         dkim = dkim_key(settings, sender_of(settings, issue))  # read and proven once per run
         templates = message_templates(editions, project=project, keys=secrets, dkim=dkim)
         warnings += preflight_warnings(settings, issue_dir, issue.mailbox) + sending_warnings(templates, settings)  # SB701-SB708

@@ -32,7 +32,7 @@ from .message import DkimKey, MessageTemplate, Sender
 from .unsubscribe import Unsubscribe
 
 __all__ = [
-    "EVERYONE", "Fingerprint", "audiences", "changed_articles", "check_content", "dkim_key", "done_keys", "edition_key",
+    "EVERYONE", "Fingerprint", "audiences", "changed_articles", "check_content", "dkim_key", "done_keys", "edition_key", "edition_of",
     "fingerprint", "issue_identity", "message_templates", "nobody_to_send", "read_lists", "render_edition",
     "segments_for", "sender_of", "sending_warnings", "suppressions_and_keys",
 ]
@@ -77,18 +77,25 @@ def nobody_to_send(segment: str, subscribers: int, in_segment: int, suppressed: 
     return f"nothing to send: all {suppressed} subscriber(s) of segment '{segment}' are on the suppression list"
 
 
-def check_content(project: Project, /, *, segments: Path | None = None, proof: bool = False) -> list[str]:
+def check_content(project: Project, /, *, segments: Path | None = None, proof: bool = False,
+                  editions: Sequence[str] | None = None) -> list[str]:
     """Run ``check`` on the issue of ``project`` as it will be sent (its settings and layouts, the ``segments`` file
-    named for the send): errors refuse the send, warnings are returned.
+    named for the send): errors refuse the send, warnings are returned. Without ``editions`` everything but the rendered
+    editions; with them (edition keys, see :func:`edition_key`), those editions only, as they will be sent.
 
     A draft's unfinished template (:data:`~soc_bulletin.check.codes.UNSENDABLE`) refuses it too, unless it is a ``proof``.
     """
     from ..check.codes import UNSENDABLE
-    from ..check.run import check_project
+    from ..check.run import check_editions, check_project
 
     if not project.issue_dir.is_dir():
         raise ConfigError(f"{project.issue_dir} is not an issue folder")
-    report = check_project(project, segments=segments)
+    if editions is None:
+        report = check_project(project, segments=segments, editions=False)
+    else:
+        whole = not audiences(project.issue)  # one edition but for languages: named as check names them ("", "cy")
+        named = {key.removeprefix(EVERYONE).removeprefix("@") if whole else key: key for key in editions}
+        report = check_editions(project, {name: edition_of(project, key) for name, key in named.items()})
     report = replace(report, problems=tuple(p for p in report.problems if p.code != "SB502"))  # measured per edition
     unfinished = [] if proof else [replace(p, severity=Severity.ERROR, message=f"{p.message} The issue cannot be sent until it is done "
                                            "(a proof with --test-to can).") for p in report.warnings if p.code in UNSENDABLE]
@@ -135,12 +142,16 @@ def segments_for(segments_file: str | Path | None, project: Project) -> Segments
     return load_segments(default, cache=project.cache) if default.exists() else load_segments(None)
 
 
-def render_edition(project: Project, key: str, /) -> Edition:
-    """The edition named ``key`` (see :func:`edition_key`, and :func:`~.languages.with_language` for its language),
-    rendered once per run; with a service, it links each recipient's preference page."""
+def edition_of(project: Project, key: str, /) -> tuple[frozenset[str] | None, tuple[str, ...] | None]:
+    """The audience and languages of the edition named ``key`` (see :func:`edition_key`, and
+    :func:`~.languages.with_language` for its language)."""
     key, languages = split_key(key)
-    audience = None if not audiences(project.issue) else frozenset() if key == EVERYONE else frozenset(key.split("+"))
-    return project.edition(audience, languages, manage=bool(project.settings.service_url))
+    return None if not audiences(project.issue) else frozenset() if key == EVERYONE else frozenset(key.split("+")), languages
+
+
+def render_edition(project: Project, key: str, /) -> Edition:
+    """The edition named ``key``, rendered once per run; with a service, it links each recipient's preference page."""
+    return project.edition(*edition_of(project, key), manage=bool(project.settings.service_url))
 
 
 def sender_of(settings: Settings, issue: Issue, /) -> Sender:
