@@ -99,10 +99,8 @@ def check_editions(project: Project, editions: Mapping[str, EditionOf], /) -> Ch
 def check_source(source: IssueSource, /, *, edition: Edition | None = None, settings: Settings | None = None) -> CheckReport:
     """Check an issue folder already read with ``read_issue``: what :func:`check_paths` reports on it, without reading it again.
 
-    For a process that reads the folder itself (the preview), which may also
-    hand over the ``edition`` it rendered from ``source`` so that it is judged
-    without rendering again. Raises :class:`ConfigError` for settings that
-    cannot be read (``settings``: found from the folder when not given).
+    For a process that reads the folder itself (the preview), which may also hand over the ``edition`` it rendered
+    from ``source``. Raises :class:`ConfigError` for settings that cannot be read (``settings``: found from the folder).
     """
     project = Project(source.issue_path.parent, settings=settings, source=source)
     checker = _Checker(settings=project.settings)
@@ -146,9 +144,8 @@ def _issue_folders(path: Path) -> list[Path]:
     return sorted(p for p in path.iterdir() if (p / ISSUE_FILE).is_file())
 
 
-def _folder_of(article: Path) -> Path:
-    """The issue folder an article belongs to (where its image paths start)."""
-    return issue_folder_of(article)
+#: The issue folder an article belongs to (where its image paths start).
+_folder_of = issue_folder_of
 
 
 class _Checker:
@@ -280,9 +277,7 @@ class _Checker:
                 judged[name] = [issue_file.problem(None, Verdict("SB500", f"The edition could not be rendered: {exc}"))]
                 continue
             judged[name] = check_edition(issue, issue_file, articles, edition=rendered)
-        shared = set.intersection(*map(set, judged.values())) if sent and len(judged) > 1 else set()
-        found = [p if p in shared or not name or len(judged) == 1 else _of_edition(p, name) for name, problems in judged.items() for p in problems]
-        self.problems += list(dict.fromkeys(found))  # what every language's edition shares is said once
+        self.problems += _named(judged, sent=sent)
 
     def article_file(self, path: Path, folder: Path) -> None:
         """An article on its own: the loader's problems, then its content (unless the loader refused to read it)."""
@@ -383,6 +378,14 @@ _MARKDOWN_VERDICTS: dict[Kind, Callable[[str], Verdict]] = {
     Kind.NUMBERING: lambda start: Verdict("SB305", f"This numbered list starts at {start}, but the email numbers every list from 1; start it at 1 or write the numbers as text.", warning=True),
     Kind.CODE: lambda _: Verdict("SB305", "This text is indented by four spaces or fenced with ```, so it becomes a code block the email does not show as such; remove the indentation or the fence.", warning=True),
 }
+
+
+def _named(judged: dict[str, list[Problem]], /, *, sent: bool) -> list[Problem]:
+    """The problems of each edition judged (by name), each naming its edition when there are several (the main one
+    "" never); what every edition a send sends shares is said once, without a name; what is the same is said once."""
+    shared = set.intersection(*map(set, judged.values())) if sent and len(judged) > 1 else set()
+    found = [p if p in shared or not name or len(judged) == 1 else _of_edition(p, name) for name, problems in judged.items() for p in problems]
+    return list(dict.fromkeys(found))
 
 
 def _of_edition(problem: Problem, name: str, /) -> Problem:

@@ -50,14 +50,16 @@ from .engine import DeliveryOptions, DeliveryReport, backoff, deliver
 from .failure_policy import record_refusal
 from .forgotten import already_had
 from .guards import check_stale, freeze
-from .languages import edition_languages, language_warnings, split_key, with_language
+from .languages import edition_languages, language_warnings, with_language
 from .message import DkimKey, MessageTemplate
 from .preflight import (
     audiences,
     check_content,
+    check_sent_editions,
     dkim_key,
     edition_key,
     issue_identity,
+    members_and_entries,
     message_templates,
     nobody_to_send,
     read_lists,
@@ -169,9 +171,7 @@ class Campaign:
         if unknown:
             raise ContentError([Problem(str(issue_dir / "issue.yaml"), 0, 0, "SB060",
                                         f"The audience '{n}' is not a segment in {segments.path or 'segments.yaml'}.") for n in unknown])
-        members = [sub for sub in subscribers if chosen.matches(sub)]
-        entries = [suppressions.get(sub) for sub in members]  # each member looked up once
-        selected = [sub for sub, entry in zip(members, entries, strict=True) if entry is None]
+        members, selected, suppressed_members = members_and_entries(subscribers, chosen, suppressions)
         warnings += language_warnings(selected, issue)
 
         def edition_of(sub: Subscriber) -> str:
@@ -179,15 +179,12 @@ class Campaign:
             return with_language(key, edition_languages(sub, issue), issue)
 
         recipients = [(sub, edition_of(sub)) for sub in selected]
-        left_out = tuple((sub, edition_of(sub)) for sub, entry in zip(members, entries, strict=True)
-                         if entry is not None and entry.source != "erased")  # recorded as suppressed; an erased one never again
+        left_out = tuple((sub, edition_of(sub)) for sub in suppressed_members)  # recorded as suppressed
         suppressed = len(members) - len(selected)
         if not recipients:
             raise RefusedError(nobody_to_send(segment, len(subscribers), len(members), suppressed, lists))
         keys = sorted({key for _, key in recipients})
-        if run_check:  # the editions as they will be sent, rendered once: their size, subject, links (SB500-SB511); a
-            # bilingual one (readers of both languages) is measured by sending_warnings, as check leaves it
-            warnings += check_content(project, proof=proof, editions=[key for key in keys if len(split_key(key)[1] or ()) <= 1])
+        warnings += check_sent_editions(project, keys, proof=proof) if run_check else []  # each rendered once, then sent
         editions = {key: render_edition(project, key) for key in keys}
         dkim = dkim_key(settings, sender_of(settings, issue))  # read and proven once per run
         templates = message_templates(editions, project=project, keys=secrets, dkim=dkim)

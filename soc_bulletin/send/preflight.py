@@ -12,8 +12,9 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..audience.segments import Segments, load_segments
+from ..audience.segments import Segment, Segments, load_segments
 from ..audience.subscribers import ROW_CODES, Subscriber, read_subscribers
 from ..audience.suppression import Suppressions, load_suppressions
 from ..config import Settings
@@ -31,8 +32,11 @@ from .languages import split_key
 from .message import DkimKey, MessageTemplate, Sender
 from .unsubscribe import Unsubscribe
 
+if TYPE_CHECKING:
+    from ..check.report import CheckReport
+
 __all__ = [
-    "EVERYONE", "Fingerprint", "audiences", "changed_articles", "check_content", "dkim_key", "done_keys", "edition_key", "edition_of",
+    "EVERYONE", "Fingerprint", "audiences", "changed_articles", "check_content", "check_sent_editions", "dkim_key", "done_keys", "edition_key", "edition_of",
     "fingerprint", "issue_identity", "message_templates", "nobody_to_send", "read_lists", "render_edition",
     "segments_for", "sender_of", "sending_warnings", "suppressions_and_keys",
 ]
@@ -77,26 +81,36 @@ def nobody_to_send(segment: str, subscribers: int, in_segment: int, suppressed: 
     return f"nothing to send: all {suppressed} subscriber(s) of segment '{segment}' are on the suppression list"
 
 
-def check_content(project: Project, /, *, segments: Path | None = None, proof: bool = False,
-                  editions: Sequence[str] | None = None) -> list[str]:
+def check_content(project: Project, /, *, segments: Path | None = None, proof: bool = False) -> list[str]:
     """Run ``check`` on the issue of ``project`` as it will be sent (its settings and layouts, the ``segments`` file
-    named for the send): errors refuse the send, warnings are returned. Without ``editions`` everything but the rendered
-    editions; with them (edition keys, see :func:`edition_key`), those editions only, as they will be sent.
+    named for the send), all but the rendered editions (:func:`check_sent_editions`): errors refuse the send, warnings
+    are returned.
 
     A draft's unfinished template (:data:`~soc_bulletin.check.codes.UNSENDABLE`) refuses it too, unless it is a ``proof``.
     """
-    from ..check.codes import UNSENDABLE
-    from ..check.run import check_editions, check_project
+    from ..check.run import check_project
 
     if not project.issue_dir.is_dir():
         raise ConfigError(f"{project.issue_dir} is not an issue folder")
-    if editions is None:
-        report = check_project(project, segments=segments, editions=False)
-    else:
-        whole = not audiences(project.issue)  # one edition but for languages: named as check names them ("", "cy")
-        named = {key.removeprefix(EVERYONE).removeprefix("@") if whole else key: key for key in editions}
-        report = check_editions(project, {name: edition_of(project, key) for name, key in named.items()})
-    report = replace(report, problems=tuple(p for p in report.problems if p.code != "SB502"))  # measured per edition
+    return _refused_or_warned(check_project(project, segments=segments, editions=False), proof=proof)
+
+
+def check_sent_editions(project: Project, keys: Sequence[str], /, *, proof: bool = False) -> list[str]:
+    """``check``'s judgement of the editions named ``keys`` (see :func:`edition_key`) as they will be sent, named as
+    ``check`` names them; a bilingual edition's size is :func:`sending_warnings`' (``check`` leaves it too)."""
+    from ..check.run import check_editions
+
+    whole = not audiences(project.issue)  # one edition but for languages: named as check names them ("", "cy")
+    named = {key.removeprefix(EVERYONE).removeprefix("@") if whole else key: key for key in keys if len(split_key(key)[1] or ()) <= 1}
+    return _refused_or_warned(check_editions(project, {name: edition_of(project, key) for name, key in named.items()}), proof=proof)
+
+
+def _refused_or_warned(report: CheckReport, /, *, proof: bool) -> list[str]:
+    """ContentError for the errors of ``report`` and, unless for a ``proof``, what a draft left unfinished; else its warnings
+    (SB502 aside: each edition is measured as sent)."""
+    from ..check.codes import UNSENDABLE
+
+    report = replace(report, problems=tuple(p for p in report.problems if p.code != "SB502"))
     unfinished = [] if proof else [replace(p, severity=Severity.ERROR, message=f"{p.message} The issue cannot be sent until it is done "
                                            "(a proof with --test-to can).") for p in report.warnings if p.code in UNSENDABLE]
     if report.errors or unfinished:
@@ -233,6 +247,17 @@ def changed_articles(before: Mapping[str, str], now: dict[str, str]) -> str:
 def done_keys(ledger: Ledger, /) -> set[str]:
     """Keys of people the ledger says have had the issue (sent, or refused for good)."""
     return {row.key for row in ledger.rows() if row.state in (State.SENT, State.FAILED_PERMANENT)}
+
+
+def members_and_entries(subscribers: Sequence[Subscriber], segment: Segment, suppressions: Suppressions, /) -> tuple[
+        list[Subscriber], list[Subscriber], list[Subscriber]]:
+    """The members of ``segment``, those to send to (not suppressed) and those left out (suppressed, but not erased:
+    never recorded again); each member is looked up in the suppression list once."""
+    members = [sub for sub in subscribers if segment.matches(sub)]
+    entries = [suppressions.get(sub) for sub in members]
+    selected = [sub for sub, entry in zip(members, entries, strict=True) if entry is None]
+    left_out = [sub for sub, entry in zip(members, entries, strict=True) if entry is not None and entry.source != "erased"]
+    return members, selected, left_out
 
 
 def suppressions_and_keys(store: Store, settings: Settings, named: str | Path | None, /) -> tuple[Suppressions, tuple[str, str], list[str]]:
