@@ -142,3 +142,15 @@ def test_a_send_of_three_editions_reads_each_file_once_renders_each_edition_once
     listed = len((project / "subscribers" / "example.csv").read_text(encoding="utf-8").splitlines()) - 1
     assert counts.lookups == listed  # every member of 'all' looked up in the suppression list once
     assert "1 suppressed" in out
+
+
+def test_a_build_of_a_segments_editions_reads_each_file_once(project: Path, counted: Callable[[list[str]], tuple[int, Counts]],
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    code, counts = counted(["build", "issues/2019-08", "--segment", "all", "-o", str(project / "out")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert out.count("Edition '") == 3  # everyone, police, local-authorities: what the members of 'all' receive
+    yaml_reads = counts.reads(project / "issues", ".yaml")
+    assert set(yaml_reads) == set(_issue_files(project)) and set(yaml_reads.values()) == {1}, yaml_reads
+    image = os.path.realpath(project / "issues/2019-08/images/wolverhampton-placeholder.png")
+    assert counts.reads(project / "issues", ".png") == {image: 1}  # copied into each edition's folder from one read
