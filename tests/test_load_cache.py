@@ -10,7 +10,7 @@ import pytest
 
 from soc_bulletin.content.load import FileCache, IssueSource, load_article, load_issue, read_issue
 from soc_bulletin.content.model import Image
-from soc_bulletin.content.yamlfile import read_yaml
+from soc_bulletin.content.yamlfile import read_yaml_text
 
 from .conftest import ISSUE_11
 
@@ -31,9 +31,9 @@ def parsed(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
 
     def counting(path: Path, /, *, display: str | None = None) -> object:
         seen.append(path)
-        return read_yaml(path, display=display)
+        return read_yaml_text(path, display=display)
 
-    monkeypatch.setattr("soc_bulletin.content.cache.read_yaml", counting)
+    monkeypatch.setattr("soc_bulletin.content.cache.read_yaml_text", counting)
     return seen
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import yaml
 
+from ..content.cache import FileCache
 from ..content.schema import segment_name_problem
 from ..content.yamlfile import Fields, NodeReader, read_yaml
 from ..errors import ConfigError, SubscriberError
@@ -166,18 +167,19 @@ class Segments(Mapping[str, Segment]):
         ]
 
 
-def load_segments(path: str | Path | None = None, /) -> Segments:
+def load_segments(path: str | Path | None = None, /, *, cache: FileCache | None = None) -> Segments:
     """Read segment definitions; raise SubscriberError with every problem found.
 
     ``None`` means :data:`DEFAULT_SEGMENTS`, and only ``all`` when that file
     does not exist. Unknown keys are errors at their line and column.
+    ``cache`` shares the parsed file with the rest of a run (``check`` reads it too).
     """
     if path is None:
         if not DEFAULT_SEGMENTS.exists():
             return Segments()
         path = DEFAULT_SEGMENTS
     name = str(path)
-    node, problems = read_yaml(Path(path), display=name)
+    node, problems = read_yaml(Path(path), display=name) if cache is None else cache.read_yaml(Path(path))
     if node is None:
         if all(p.code == "SB002" for p in problems):  # empty, or comments only
             return Segments(path=name)

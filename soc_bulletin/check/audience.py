@@ -12,12 +12,13 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
 
-from ..config import load_settings
+from ..config import Settings
+from ..content.cache import FileCache
 from ..content.schema import segment_name_problem
 from ..content.yamlfile import NULL_TAG, node_at, read_yaml
 from ..problems import Problem
@@ -48,14 +49,15 @@ def shown_path(path: Path, /) -> str:
         return str(path)
 
 
-def segment_names(folder: Path, /) -> SegmentNames:
-    """The segments of the project of the issue ``folder`` (its settings found from the folder)."""
-    settings = load_settings(start=folder)
-    path = settings.resolve(settings.sending.segments)
+def segment_names(settings: Settings, /, *, path: Path | None = None, cache: FileCache | None = None) -> SegmentNames:
+    """The segments ``send`` will know: those of the file ``path`` (``send --segments``), else of the ``settings``'
+    ``[sending] segments``; ``cache`` shares the parsed file with the rest of the run."""
+    path = path if path is not None else settings.resolve(settings.sending.segments)
     shown = shown_path(path)
     if not path.exists():
         return SegmentNames(frozenset({ALL}), shown, exists=False)
-    root, problems = read_yaml(path, display=shown)
+    root, problems = read_yaml(path, display=shown) if cache is None else cache.read_yaml(path)
+    problems = [replace(p, path=shown) for p in problems]
     names = {ALL}
     if isinstance(root, yaml.MappingNode):
         names.update(str(key.value) for key, _ in root.value if isinstance(key, yaml.ScalarNode))

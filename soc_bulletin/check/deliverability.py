@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from ..config import Settings, load_settings, parse_mailbox
+from ..config import Settings, parse_mailbox
 from ..config.values import parse_nameservers
 from ..content.yamlfile import node_at, read_yaml
 from ..errors import ConfigError
@@ -33,6 +33,8 @@ from .codes import Verdict
 
 if TYPE_CHECKING:
     import dns.resolver
+
+    from ..render.project import Project
 
 __all__ = [
     "DomainReport", "add_sending_domain_problems", "address_resolver", "check_sending_domain", "make_resolver", "preflight_warnings", "report_problems", "sending_domain_problems",
@@ -301,38 +303,38 @@ def report_problems(report: DomainReport, settings: Settings, issue_file: Path, 
     return problems
 
 
-def sending_domain_problems(issue_folder: Path, /) -> list[Problem]:
-    """``check --deliverability``: the warnings for the sender of an issue folder (settings found from it).
+def sending_domain_problems(issue_folder: Path, settings: Settings, /, root: yaml.Node | None = None) -> list[Problem]:
+    """``check --deliverability``: the warnings for the sender of an issue folder sent with ``settings`` (``root``: its
+    ``issue.yaml`` as already read, else read here).
 
     From defaults to the issue's team mailbox; a setting that cannot be used is SB707.
     """
     issue_file = issue_folder / "issue.yaml"
-    root, _ = read_yaml(issue_file)
+    if root is None:
+        root, _ = read_yaml(issue_file)
     node = node_at(root, "mailbox") if root is not None else None
     mailbox = str(node.value).strip() if isinstance(node, yaml.ScalarNode) else ""
     line = node.start_mark.line + 1 if node is not None else 0
-    settings: Settings | None = None
     try:
-        settings = load_settings(start=issue_folder)
         if not settings.sending.from_ and "@" not in mailbox:
             return []  # no sender: the issue's own checks report the mailbox
         return report_problems(settings_report(settings, mailbox), settings, issue_file, line=line)
     except ConfigError as exc:
-        where = str(settings.path) if settings is not None and settings.path is not None else str(issue_file)
+        where = str(settings.path) if settings.path is not None else str(issue_file)
         return [Problem(where, 0, 0, "SB707", f"The sending domain could not be checked: {exc}", Severity.WARNING)]
 
 
-def address_resolver(start: Path, /) -> Any:
-    """A caching resolver for email-validator's deliverability lookups, asking the settings' name servers."""
+def address_resolver(settings: Settings, /) -> Any:
+    """A caching resolver for email-validator's deliverability lookups, asking the ``settings``' name servers."""
     from email_validator import caching_resolver
 
-    settings = load_settings(start=start if start.is_dir() else start.parent)
     return caching_resolver(timeout=10, dns_resolver=make_resolver(settings.sending.nameservers))
 
 
-def add_sending_domain_problems(problems: list[Problem], issue_folder: Path, /) -> None:
-    """:func:`sending_domain_problems` added to ``problems`` (a step of ``check_paths``)."""
-    problems.extend(sending_domain_problems(issue_folder))
+def add_sending_domain_problems(problems: list[Problem], project: Project, /) -> None:
+    """:func:`sending_domain_problems` of ``project``'s issue folder and settings, added to ``problems`` (a step of ``check_paths``)."""
+    source = project.source
+    problems.extend(sending_domain_problems(project.issue_dir, project.settings, source.nodes.get(source.issue_path)))
 
 
 def preflight_warnings(settings: Settings, issue_dir: Path, mailbox: str, /) -> list[str]:

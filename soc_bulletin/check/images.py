@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from ..content.load import image_path_problem, is_remote_src
@@ -58,12 +59,13 @@ def check_alt(alt: str, src: str, /) -> list[Verdict]:
     return []
 
 
-def check_file(src: str, folder: Path, /) -> list[Verdict]:
+def check_file(src: str, folder: Path, /, read: Callable[[str], bytes] | None = None) -> list[Verdict]:
     """Problems of a local image file, relative to the issue ``folder``.
 
     Outside the folder, as written or through a link (SB406, also the
     loader's, so never read), missing (SB401), not PNG/JPEG/GIF (SB404),
-    over 200 KB (SB403 warning) or over 1 MB (SB403 error).
+    over 200 KB (SB403 warning) or over 1 MB (SB403 error). ``read`` gives the
+    bytes of an image of at most 1 MB by its ``src`` (the run's, which sends them).
     """
     if outside := image_path_problem(src, folder):
         return [Verdict("SB406", outside)]
@@ -74,8 +76,11 @@ def check_file(src: str, folder: Path, /) -> list[Verdict]:
     verdicts = []
     try:
         size = path.stat().st_size
-        with path.open("rb") as file:
-            head = file.read(16)
+        if read is not None and size <= MAX_BYTES and "\\" not in src:
+            head = read(src)[:16]
+        else:
+            with path.open("rb") as file:
+                head = file.read(16)
     except OSError as exc:
         return [Verdict("SB401", f"The image file {src} cannot be read: {exc.strerror or exc}.")]
     expected = _FORMATS.get(relative.suffix.lower())

@@ -95,12 +95,13 @@ class SourceFile:
     folder: Path
 
     @classmethod
-    def read(cls, path: Path, root: yaml.Node, /, *, folder: Path) -> SourceFile:
-        """The file's lines as PyYAML counts them (the loader has already decoded it)."""
-        try:
-            text = path.read_bytes().decode("utf-8-sig", errors="replace")
-        except OSError:
-            text = ""
+    def read(cls, path: Path, root: yaml.Node, /, *, folder: Path, text: str | None = None) -> SourceFile:
+        """The file's lines as PyYAML counts them (the loader has already decoded it: pass its ``text`` when kept)."""
+        if text is None:
+            try:
+                text = path.read_bytes().decode("utf-8-sig", errors="replace")
+            except OSError:
+                text = ""
         return cls(str(path), tuple(text.splitlines()), root, folder)
 
     def problem(self, node: yaml.Node | None, verdict: Verdict, /, *, offset: int = 0) -> Problem:

@@ -9,7 +9,7 @@ check becomes an SB900 problem on that file; it never stops the others.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -17,16 +17,16 @@ from urllib.parse import unquote
 
 import yaml
 
-from ..config import load_settings
-from ..content.load import ARTICLES_DIR, ISSUE_FILE, IssueSource, issue_folder_of, load_article, read_issue
-from ..content.model import Issue
+from ..config import Settings
+from ..content.load import ARTICLES_DIR, ISSUE_FILE, IssueSource, issue_folder_of, load_article
 from ..content.paths import escape_reason
 from ..content.translate import read_translation, translation_language
 from ..content.wording import catalogue_problems
 from ..content.yamlfile import node_at, read_yaml
-from ..errors import ConfigError
+from ..errors import BulletinError, ConfigError, RenderError
 from ..problems import Problem
-from ..render.renderer import DEFAULT_LAYOUTS, Edition, web_url
+from ..render.project import Project
+from ..render.renderer import Edition
 from . import images, links
 from .addresses import AddressChecker, address_attempts
 from .audience import SegmentNames, audience_nodes, check_audiences, segment_names, shown_path
@@ -39,46 +39,74 @@ from .markup import Kind, scan
 from .report import CheckReport
 from .walk import Item, Role, article_items, issue_items
 
-__all__ = ["check_paths", "check_source"]
+__all__ = ["EditionOf", "check_editions", "check_paths", "check_project", "check_source"]
 
 log = logging.getLogger(__name__)
 
+#: An edition to judge: its audience (None: every article) and languages (None: the issue's own).
+EditionOf = tuple[frozenset[str] | None, tuple[str, ...] | None]
 
-def check_paths(paths: Iterable[str | Path], /, *, deliverability: bool = False) -> CheckReport:
+
+def check_paths(paths: Iterable[str | Path], /, *, deliverability: bool = False, settings: Settings | None = None) -> CheckReport:
     """Check issue folders and article files; every problem, sorted. Never raises on content.
 
     A path may be an issue folder, its ``issue.yaml``, a folder of issue
     folders (such as ``issues``) or a single article file. ``deliverability``
-    also asks the DNS whether each address's domain takes email.
+    also asks the DNS whether each address's domain takes email. ``settings``
+    (``--config``) are those of every path; by default each issue folder's are
+    found from it (once per folder), and its editions rendered with its layouts.
     Raises :class:`ConfigError` for a path that does not exist or holds no issue,
     and for settings that cannot be read (the segments of ``audience`` come from them).
     """
     issues, articles = _targets([Path(p) for p in paths])
+    checker = _Checker(settings=settings)
     if deliverability:  # dnspython is imported only when DNS is asked for
         from .deliverability import add_sending_domain_problems, address_resolver
-    resolver = address_resolver((issues or articles)[0]) if deliverability and (issues or articles) else None
-    checker = _Checker(AddressChecker(deliverability=deliverability, resolver=resolver))
+
+        first = checker.project(issues[0] if issues else _folder_of(articles[0]))
+        checker.addresses = AddressChecker(deliverability=True, resolver=address_resolver(first.settings))
     for folder in issues:
-        checker.guarded(folder / ISSUE_FILE, partial(checker.issue, folder))
+        checker.guarded(folder / ISSUE_FILE, partial(checker.issue, checker.project(folder)))
         if deliverability:  # the sending domain's SPF, DMARC and DKIM key (SB701-SB707)
-            checker.guarded(folder / ISSUE_FILE, partial(add_sending_domain_problems, checker.problems, folder))
+            checker.guarded(folder / ISSUE_FILE, partial(add_sending_domain_problems, checker.problems, checker.project(folder)))
     for path in articles:
         checker.guarded(path, partial(checker.article_file, path, _folder_of(path)))
-    checker.problems += same_numbers(checker.numbers)
-    return CheckReport(tuple(sorted(set(checker.problems))), tuple(sorted(set(checker.files))))
+    return checker.report()
 
 
-def check_source(source: IssueSource, /, *, edition: Edition | None = None) -> CheckReport:
+def check_project(project: Project, /, *, segments: Path | None = None, editions: bool = True) -> CheckReport:
+    """Check the issue of ``project`` as it will be sent: its settings, layouts and segments (``segments``: the file
+    ``send --segments`` names), its editions rendered once for the run; ``editions=False`` leaves them to
+    :func:`check_editions` (a send judges those it sends)."""
+    checker = _Checker(settings=project.settings, segments=segments, editions=editions)
+    checker.projects[project.issue_dir.resolve()] = project
+    checker.guarded(project.source.issue_path, partial(checker.issue, project))
+    return checker.report()
+
+
+def check_editions(project: Project, editions: Mapping[str, EditionOf], /) -> CheckReport:
+    """The rendered ``editions`` of ``project`` (name: audience and languages, see :meth:`Project.edition`) judged as
+    ``check`` judges its own (SB500-SB511), each problem of one edition of several naming it."""
+    checker = _Checker(settings=project.settings)
+    source = project.source
+    files = [SourceFile.read(path, root, folder=project.issue_dir, text=project.cache.text(path)) for path, root in source.nodes.items()]
+    issue_file = next(file for file in files if file.path == str(source.issue_path))
+    articles = [file for file in files if file is not issue_file]
+    checker.guarded(source.issue_path, partial(checker.edition, project, issue_file, articles, None, editions))
+    return checker.report()
+
+
+def check_source(source: IssueSource, /, *, edition: Edition | None = None, settings: Settings | None = None) -> CheckReport:
     """Check an issue folder already read with ``read_issue``: what :func:`check_paths` reports on it, without reading it again.
 
-    For a process that reads the folder itself (the preview), which may also
-    hand over the ``edition`` it rendered from ``source`` so that it is judged
-    without rendering again. Raises :class:`ConfigError` for settings that
-    cannot be read.
+    For a process that reads the folder itself (the preview), which may also hand over the ``edition`` it rendered
+    from ``source``. Raises :class:`ConfigError` for settings that cannot be read (``settings``: found from the folder).
     """
-    checker = _Checker(AddressChecker())
-    checker.guarded(source.issue_path, partial(checker.issue, source.issue_path.parent, source, edition))
-    return CheckReport(tuple(sorted(set(checker.problems))), tuple(sorted(set(checker.files))))
+    project = Project(source.issue_path.parent, settings=settings, source=source)
+    checker = _Checker(settings=project.settings)
+    checker.projects[project.issue_dir.resolve()] = project
+    checker.guarded(source.issue_path, partial(checker.issue, project, edition))
+    return checker.report()
 
 
 def _targets(paths: list[Path]) -> tuple[list[Path], list[Path]]:
@@ -116,21 +144,35 @@ def _issue_folders(path: Path) -> list[Path]:
     return sorted(p for p in path.iterdir() if (p / ISSUE_FILE).is_file())
 
 
-def _folder_of(article: Path) -> Path:
-    """The issue folder an article belongs to (where its image paths start)."""
-    return issue_folder_of(article)
+#: The issue folder an article belongs to (where its image paths start).
+_folder_of = issue_folder_of
 
 
 class _Checker:
     """Collects the problems of one run; holds what the checks share (the address cache)."""
 
-    def __init__(self, addresses: AddressChecker) -> None:
-        self.addresses = addresses
+    def __init__(self, *, settings: Settings | None = None, segments: Path | None = None, editions: bool = True) -> None:
+        self.addresses = AddressChecker()
+        self.settings, self.segments_file, self.judge_editions = settings, segments, editions
         self.problems: list[Problem] = []
         self.files: list[str] = []
+        #: each issue folder's project (its settings found once, its files read once), by the folder resolved
+        self.projects: dict[Path, Project] = {}
         self._segments: dict[Path, SegmentNames] = {}
         #: each issue checked: its number, and where the number is written
         self.numbers: list[tuple[int, SourceFile]] = []
+
+    def project(self, folder: Path, /) -> Project:
+        """The project of the issue ``folder``, made once per run."""
+        key = folder.resolve()
+        if key not in self.projects:
+            self.projects[key] = Project(folder, settings=self.settings)
+        return self.projects[key]
+
+    def report(self) -> CheckReport:
+        """Every problem found, sorted, and the files checked."""
+        self.problems += same_numbers(self.numbers)
+        return CheckReport(tuple(sorted(set(self.problems))), tuple(sorted(set(self.files))))
 
     def guarded(self, path: Path, step: Callable[[], None], /) -> None:
         """Run ``step``; a bug in a check becomes a problem on ``path``, not a traceback (settings that cannot be read stop the run)."""
@@ -142,15 +184,15 @@ class _Checker:
             log.exception("checking %s failed", path)
             self.problems.append(Problem(str(path), 0, 0, "SB900", f"The check stopped here because of an internal error ({type(exc).__name__}: {exc}); please report it."))
 
-    def issue(self, folder: Path, source: IssueSource | None = None, edition: Edition | None = None) -> None:
-        """Every check of an issue folder (read here unless ``source`` is given; rendered unless ``edition`` is)."""
-        source = source if source is not None else read_issue(folder)
+    def issue(self, project: Project, edition: Edition | None = None) -> None:
+        """Every check of the issue folder of ``project`` (rendered unless ``edition`` is given)."""
+        folder, source = project.issue_dir, project.source
         self.problems += source.problems
         self.files.append(str(source.issue_path))
         issue_file = None
         article_files = []
         for path, root in source.nodes.items():
-            file = SourceFile.read(path, root, folder=folder)
+            file = SourceFile.read(path, root, folder=folder, text=project.cache.text(path))
             if path == source.issue_path:
                 issue_file = file
                 if source.issue is not None:
@@ -172,8 +214,8 @@ class _Checker:
                 self.guarded(path, partial(self.article_file, path, folder))
         if source.issue is not None:
             self.problems += catalogue_problems(source.issue.languages)
-        if source.issue is not None and issue_file is not None:
-            self.guarded(source.issue_path, partial(self.edition, source.issue, issue_file, article_files, edition))
+        if source.issue is not None and issue_file is not None and self.judge_editions:
+            self.guarded(source.issue_path, partial(self.edition, project, issue_file, article_files, edition))
 
     def editorial(self, file: SourceFile, folder: Path, /, *, issue: bool) -> None:
         """Template text left in, empty sections, blocks that lost their '- ', audiences that are not segments."""
@@ -196,33 +238,46 @@ class _Checker:
 
     def kinds(self, folder: Path, /) -> tuple[dict[str, str], str]:
         """The section kinds known to the issue ``folder`` (its layouts' colours, the other issues'), and the colours file as shown."""
-        settings = load_settings(start=folder)
-        colours = (settings.layouts or DEFAULT_LAYOUTS) / "colours.yaml"
+        project = self.project(folder)
+        colours = project.layouts / "colours.yaml"
         try:
-            found = yaml.safe_load(colours.read_text(encoding="utf-8"))
-        except (OSError, UnicodeError, yaml.YAMLError) as exc:
-            raise ConfigError(f"cannot read the layouts' colours {colours}: {exc}") from exc
-        shown = "the colours.yaml of your own layouts ([render] layouts)" if settings.layouts is None else shown_path(colours)
+            found = project.renderer.colours  # read with the layouts, compiled once for the run
+        except RenderError:  # the layouts do not compile (the edition's SB500 says why): their colours on their own
+            try:
+                found = yaml.safe_load(colours.read_text(encoding="utf-8"))
+            except (OSError, UnicodeError, yaml.YAMLError) as exc:
+                raise ConfigError(f"cannot read the layouts' colours {colours}: {exc}") from exc
+        shown = "the colours.yaml of your own layouts ([render] layouts)" if project.settings.layouts is None else shown_path(colours)
         return known_kinds(folder, found if isinstance(found, dict) else {}), shown
 
     def segments(self, folder: Path, /) -> SegmentNames:
         """The segment names of the issue's project, read once per folder."""
         key = folder.resolve()
         if key not in self._segments:
-            self._segments[key] = segment_names(folder)
+            project = self.project(folder)
+            self._segments[key] = segment_names(project.settings, path=self.segments_file, cache=project.cache)
         return self._segments[key]
 
-    def edition(self, issue: Issue, issue_file: SourceFile, articles: list[SourceFile], edition: Edition | None) -> None:
-        """The edition rendered as ``send`` renders it: the project's layouts, table of contents and browser link."""
-        settings = load_settings(start=issue_file.folder)
-        url = web_url(settings.site.base_url, issue_file.folder.resolve().name)
-        found: list[Problem] = []
-        # Each language's edition; the bilingual one only a list's readers of both receive: send measures it (SB501, SB502).
-        for languages in [(language,) for language in issue.languages] if edition is None else [None]:
-            problems = check_edition(issue, issue_file, articles, edition=edition, layouts=settings.layouts, web_url=url,
-                                     toc=settings.render.toc, languages=languages)
-            found += problems if languages in (None, (issue.main_language,)) else [_of_edition(p, languages) for p in problems]
-        self.problems += list(dict.fromkeys(found))  # what every language's edition shares is said once
+    def edition(self, project: Project, issue_file: SourceFile, articles: list[SourceFile], edition: Edition | None,
+                editions: Mapping[str, EditionOf] | None = None) -> None:
+        """The editions rendered as ``send`` renders them: the project's layouts, table of contents, browser and preference
+        links. ``editions`` (name: audience and languages) are those a send sends; by default the whole issue in each of
+        its languages (the bilingual one only a list's readers of both receive: send judges it), or the ``edition`` given."""
+        issue = project.source.issue
+        assert issue is not None  # judged only when the issue could be read
+        sent = editions is not None  # a send's editions: what all of them share is said once, without a name
+        if editions is None:
+            editions = {"" if language == issue.main_language else language: (None, (language,)) for language in issue.languages}
+        judged: dict[str, list[Problem]] = {}
+        manage = bool(project.settings.service_url)
+        for name, (audience, languages) in editions.items() if edition is None else [("", (None, None))]:
+            try:
+                rendered = edition if edition is not None else project.edition(audience, languages, manage=manage)
+            except BulletinError as exc:
+                judged[name] = [issue_file.problem(None, Verdict("SB500", f"The edition could not be rendered: {exc}"))]
+                continue
+            judged[name] = check_edition(issue, issue_file, articles, edition=rendered)
+        self.problems += _named(judged, sent=sent)
 
     def article_file(self, path: Path, folder: Path) -> None:
         """An article on its own: the loader's problems, then its content (unless the loader refused to read it)."""
@@ -306,7 +361,7 @@ class _Checker:
             if images.is_remote(src_text):
                 verdicts = links.check_url(src_text, what="image address")
             else:
-                verdicts = images.check_file(src_text, file.folder)
+                verdicts = images.check_file(src_text, file.folder, self.project(file.folder).image)
             self.problems += [file.problem(src, v) for v in verdicts]
         if isinstance(alt, yaml.ScalarNode) and isinstance(alt.value, str):
             self.problems += [file.problem(alt, v) for v in images.check_alt(alt.value, src_text)]
@@ -325,11 +380,19 @@ _MARKDOWN_VERDICTS: dict[Kind, Callable[[str], Verdict]] = {
 }
 
 
-def _of_edition(problem: Problem, languages: tuple[str, ...], /) -> Problem:
-    """A problem of the edition in another language than the main one, saying which."""
+def _named(judged: dict[str, list[Problem]], /, *, sent: bool) -> list[Problem]:
+    """The problems of each edition judged (by name), each naming its edition when there are several (the main one
+    "" never); what every edition a send sends shares is said once, without a name; what is the same is said once."""
+    shared = set.intersection(*map(set, judged.values())) if sent and len(judged) > 1 else set()
+    found = [p if p in shared or not name or len(judged) == 1 else _of_edition(p, name) for name, problems in judged.items() for p in problems]
+    return list(dict.fromkeys(found))
+
+
+def _of_edition(problem: Problem, name: str, /) -> Problem:
+    """A problem of the edition ``name`` (its language, or a send's edition key), saying which."""
     if problem.path != "" and problem.code not in _EDITION_CODES:
         return problem  # a problem of a file (a link, an address): the same in every edition, said once
-    return replace(problem, message=f"The {'+'.join(languages)} edition: {problem.message[:1].lower()}{problem.message[1:]}")
+    return replace(problem, message=f"The {name} edition: {problem.message[:1].lower()}{problem.message[1:]}")
 
 
 #: The codes of the rendered edition as a whole (its size, subject, preheader), said for each language edition.

@@ -23,7 +23,8 @@ from .paths import issue_folder, shown
 __all__ = ["register"]
 
 if TYPE_CHECKING:  # the stages are imported by the handler, so that other commands start without them
-    from ..config import Settings
+    from ..content.model import Issue
+    from ..render.project import Project
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,15 +49,17 @@ def _build(args: argparse.Namespace) -> int:
     from .. import config
     from ..render.as_sent import shown_size
     from ..render.build import EVERYONE, build_dir, build_editions, contained
+    from ..render.project import Project
 
     issue_dir = issue_folder(args.issue_dir)
     settings = config.load_settings(args.config, start=issue_dir)
+    project = Project(issue_dir, settings=settings)  # the issue read once, its images too
     _log("settings: %s; layouts: %s", shown(settings.path) if settings.path else "none (defaults)",
              shown(settings.layouts) if settings.layouts else "the package's own")
     out_dir = Path(args.output) if args.output else Path("build") / issue_dir.resolve().name
-    languages = _languages(args.lang, issue_dir) if args.lang is not None else None
+    languages = _languages(args.lang, project.issue) if args.lang is not None else None
     if args.all_editions:
-        results = build_editions(issue_dir, out_dir, layouts=settings.layouts, languages=languages)
+        results = build_editions(project, out_dir, languages=languages)
         for name, result in results.items():
             print(printable(f"{name}: {out_dir / name / 'index.html'} ({len(result.articles)} articles, "
                             f"HTML part as sent {shown_size(result.sent_bytes)})"))
@@ -72,18 +75,17 @@ def _build(args: argparse.Namespace) -> int:
     if args.segment is not None and not args.segment.strip():
         raise ConfigError("--segment needs the name of a segment, such as police; leave it out to build every article")
     if args.segment is None:
-        result = build_dir(issue_dir, out_dir, layouts=settings.layouts, languages=languages)
+        result = build_dir(project, out_dir, languages=languages)
         _print_files(result.files, result.sent_bytes)
         if result.audiences:
             print(printable(f"This build holds every article, also those only for {', '.join(result.audiences)}; to see what one "
                             "segment receives, use --segment NAME (or --all-editions)."))
         return Exit.OK
-    editions, source = _segment_editions(args.segment, settings, issue_dir)
+    editions, source = _segment_editions(args.segment, project)
     several = len(editions) > 1
     for audience, members in editions:
         key = "+".join(sorted(audience)) or EVERYONE
-        result = build_dir(issue_dir, contained(out_dir, key) if several else out_dir, layouts=settings.layouts, audience=audience,
-                           languages=languages)
+        result = build_dir(project, contained(out_dir, key) if several else out_dir, audience=audience, languages=languages)
         _print_files(result.files, result.sent_bytes, f"edition '{key}'")
         who = f"{members} member(s) of '{args.segment}' receive" if source else f"a member of '{args.segment}' receives"
         print(printable(f"Edition '{key}', what {who}: {len(result.articles)} articles "
@@ -96,12 +98,10 @@ def _build(args: argparse.Namespace) -> int:
     return Exit.OK
 
 
-def _languages(lang: str, issue_dir: Path) -> tuple[str, ...]:
+def _languages(lang: str, issue: Issue) -> tuple[str, ...]:
     """The languages ``--lang`` names: one of the issue's, or ``both`` (its bilingual edition); ConfigError for another."""
-    from ..content.load import load_issue
     from ..render.languages import BOTH, bilingual
 
-    issue = load_issue(issue_dir)
     if lang == BOTH and len(issue.languages) > 1:
         return bilingual(issue)
     if lang not in issue.languages:
@@ -134,21 +134,21 @@ def _size_warning(sent_bytes: int, what: str) -> None:
         print(printable(f"warning: {what + ': ' if what else ''}{advice}"), file=sys.stderr)
 
 
-def _segment_editions(name: str, settings: Settings, issue_dir: Path) -> tuple[list[tuple[frozenset[str], int]], str]:
+def _segment_editions(name: str, project: Project) -> tuple[list[tuple[frozenset[str], int]], str]:
     """The editions members of segment ``name`` receive, most members first, and the list they were found on ("" for none).
 
     ConfigError (exit 2), naming the closest, when ``name`` is not a segment.
     """
     from ..audience.segments import ALL, Segments, load_segments
     from ..audience.subscribers import read_subscribers
-    from ..content.load import load_issue
     from ..render.build import audiences
 
+    settings = project.settings
     path = settings.resolve(settings.sending.segments)
-    segments = load_segments(path) if path.exists() else Segments()
+    segments = load_segments(path, cache=project.cache) if path.exists() else Segments()
     chosen = segments.segment(name)  # raises, naming the closest segment
     _log("segment '%s' from %s", name, shown(path))
-    targeted = [n for n in audiences(load_issue(issue_dir)) if n in segments]  # other names: check and send report them
+    targeted = [n for n in audiences(project.issue) if n in segments]  # other names: check and send report them
     alone = frozenset(n for n in targeted if n == name)
     lists = settings.resolve(settings.sending.subscribers)
     if not targeted:

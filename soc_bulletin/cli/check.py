@@ -33,6 +33,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], /)
     check.add_argument("--format", choices=("text", "github", "json"), default="text", help="text (default), github (workflow annotations on the pull request) or json")
     check.add_argument("--deliverability", action="store_true", help="also ask the DNS whether each address's domain accepts email (needs the network)")
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    check.add_argument("--config", help="settings file, whose layouts and segments the issues are judged with "
+                       "(default: the soc-bulletin.toml found from each issue folder upwards, then from the working directory)")
     check.set_defaults(handler=_check)
 
     new = subparsers.add_parser(
@@ -64,9 +66,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], /)
 
 def _check(args: argparse.Namespace) -> int:
     from ..check import check_paths, format_github, format_json, format_text
+    from ..config import load_settings
 
     # errors (a folder that cannot be listed...) go to the CLI's one error boundary
-    report = check_paths(args.paths, deliverability=args.deliverability)
+    settings = load_settings(args.config) if args.config else None  # else each issue folder's, found once from it
+    report = check_paths(args.paths, deliverability=args.deliverability, settings=settings)
     if args.format == "json":
         sys.stdout.write(printable_json(format_json(report)))
     else:

@@ -57,7 +57,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--resume-stale", action="store_true", help="resume a send that started longer ago than stale_after_days")
     p.add_argument("--report", metavar="FILE", help="write the final report as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--config", help="settings file (default ./soc-bulletin.toml if present)")
+    p.add_argument("--config", help="settings file (default: the soc-bulletin.toml found from the issue folder upwards, "
+                   "then from the working directory)")
     p.add_argument("--segments", help="segment definitions (default from settings: subscribers/segments.yaml)")
     p.add_argument("--suppressed", help="suppression list, which must exist (default from settings: subscribers/suppressed.csv)")
     p.add_argument("--ledger-dir", help="where ledgers are kept (default from settings: <project>/.ledger)")
@@ -104,6 +105,7 @@ def _send(args: argparse.Namespace) -> int:
     from email_validator import EmailNotValidError, validate_email
 
     from .. import config
+    from ..render.project import Project
     from ..send.campaign import Campaign
     from ..send.engine import DeliveryOptions
     from ..send.runner import run
@@ -115,10 +117,11 @@ def _send(args: argparse.Namespace) -> int:
     if args.daily_limit is not None and args.daily_limit < 1:
         raise ConfigError(f"--daily-limit must be at least 1, not {args.daily_limit}")
     at = send_args.start_time(args)
+    settings = config.load_settings(args.config, start=args.issue_dir)  # once per run: the check and the send share them
 
-    def prepare() -> Campaign:
+    def prepare() -> Campaign:  # the issue is read again each time (a send at --at, or resumed, sends what is there then)
         return Campaign.prepare(
-            args.issue_dir, lists=args.subscribers, segment=args.segment, settings=config.load_settings(args.config, start=args.issue_dir),
+            Project(args.issue_dir, settings=settings), lists=args.subscribers, segment=args.segment,
             segments_file=args.segments, suppressed_file=args.suppressed, ledger_dir=args.ledger_dir, ledger_url=args.ledger,
             dry_run=args.dry_run, proof=bool(args.test_to),
         )

@@ -56,7 +56,7 @@ def _preview(args: argparse.Namespace) -> int:
     issue_dir = issue_folder(args.issue_dir)
     settings = config.load_settings(args.config, start=issue_dir)
     try:
-        server = serve_preview(issue_dir, port=args.port, host=args.host, layouts=settings.layouts)
+        server = serve_preview(issue_dir, port=args.port, host=args.host, layouts=settings.layouts, settings=settings)
     except OSError as exc:
         print(f"soc-bulletin: error: cannot serve on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return Exit.USAGE

@@ -19,7 +19,7 @@ import yaml
 
 from ..problems import Problem
 from .model import Article
-from .yamlfile import read_yaml
+from .yamlfile import read_yaml_text
 
 __all__ = ["FileCache"]
 
@@ -33,6 +33,7 @@ class _Entry:
     name: str
     node: yaml.Node | None
     problems: tuple[Problem, ...]
+    text: str
     articles: dict[str, ArticleReading] = field(default_factory=dict)  # by the issue folder it was built for
 
 
@@ -56,13 +57,19 @@ class FileCache:
         entry = self._entries.get(key) if key is not None else None
         if entry is None or entry.signature != signature or entry.name != str(path):
             self.parses += 1
-            node, problems = read_yaml(path)
+            node, problems, text = read_yaml_text(path)
             if key is None or signature is None:  # cannot be stat'ed: nothing to keep
                 if key is not None:
                     self._entries.pop(key, None)
                 return node, problems
-            entry = self._entries[key] = _Entry(signature, str(path), node, tuple(problems))
+            entry = self._entries[key] = _Entry(signature, str(path), node, tuple(problems), text)
         return entry.node, list(entry.problems)
+
+    def text(self, path: Path, /) -> str | None:
+        """The text of ``path`` as last parsed, while the file is unchanged (None: never parsed here, or changed since)."""
+        key, signature = self._identify(path)
+        entry = self._entries.get(key) if key is not None else None
+        return entry.text if entry is not None and entry.signature == signature and entry.name == str(path) else None
 
     def article(self, path: Path, root: Path, /) -> ArticleReading | None:
         """The article built from ``path`` (as last read) for the issue folder ``root``, if one was kept."""

@@ -22,7 +22,7 @@ from ..problems import Problem, Severity
 from ..terminal import printable
 from .yaml_mistakes import explain
 
-__all__ = ["MAX_FILE_BYTES", "Fields", "NodeReader", "character_name", "node_at", "read_yaml"]
+__all__ = ["MAX_FILE_BYTES", "Fields", "NodeReader", "character_name", "node_at", "read_yaml", "read_yaml_text"]
 
 #: The largest YAML file read (an article is a few KB); a larger one is refused unread.
 MAX_FILE_BYTES = 1024 * 1024
@@ -78,7 +78,13 @@ def character_name(char: str, /) -> str:
 
 
 def read_yaml(path: Path, /, *, display: str | None = None) -> tuple[yaml.Node | None, list[Problem]]:
-    """Parse one YAML file into a node tree; problems instead of exceptions.
+    """Parse one YAML file into a node tree; problems instead of exceptions (see :func:`read_yaml_text`)."""
+    node, problems, _ = read_yaml_text(path, display=display)
+    return node, problems
+
+
+def read_yaml_text(path: Path, /, *, display: str | None = None) -> tuple[yaml.Node | None, list[Problem], str]:
+    """Parse one YAML file into a node tree; problems instead of exceptions; and its text ("" when not decoded).
 
     Reports files that cannot be read, are not regular files, are over
     :data:`MAX_FILE_BYTES`, are not UTF-8, are empty, hold control
@@ -89,19 +95,19 @@ def read_yaml(path: Path, /, *, display: str | None = None) -> tuple[yaml.Node |
     name = display or str(path)
     data = _read_bytes(path, name)
     if isinstance(data, Problem):
-        return None, [data]
+        return None, [data], ""
     text = _decoded(data, name)
     if isinstance(text, Problem):
-        return None, [text]
+        return None, [text], ""
     if not text.strip():
-        return None, [Problem(name, 1, 1, "SB002", "The file is empty; it must hold a YAML mapping.")]
+        return None, [Problem(name, 1, 1, "SB002", "The file is empty; it must hold a YAML mapping.")], text
     node = _composed(text, name)
     if isinstance(node, Problem):
-        return None, [node]
+        return None, [node], text
     if node is None or _is_null(node):
-        return None, [Problem(name, 1, 1, "SB002", "The file is empty; it must hold a YAML mapping.")]
+        return None, [Problem(name, 1, 1, "SB002", "The file is empty; it must hold a YAML mapping.")], text
     refused = _refused_features(node, text, name) if _may_tag_or_anchor(text) else []
-    return (None, refused) if refused else (node, [])
+    return (None, refused, text) if refused else (node, [], text)
 
 
 def _is_null(node: yaml.Node) -> bool:

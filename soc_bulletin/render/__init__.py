@@ -2,12 +2,14 @@
 
 from .._public import publish as _publish
 from .build import BuildResult, build_dir, build_issue
+from .project import Project
 from .renderer import DEFAULT_LAYOUTS, Edition, Renderer, render_issue, web_url
 
 __all__ = [
     "BuildResult",
     "DEFAULT_LAYOUTS",
     "Edition",
+    "Project",
     "Renderer",
     "build_dir",
     "build_issue",

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..content.load import image_path_problem, load_issue
+from ..config import Settings
+from ..content.load import image_path_problem
 from ..content.model import Image, Issue
 from ..errors import ContentError, RenderError
 from ..problems import Problem
 from .as_sent import sent_html_bytes
 from .languages import editions_of, greeter
+from .project import Project
 from .renderer import fill_placeholders, filter_sections, is_safe_src, render_issue
 
 __all__ = [
@@ -102,7 +104,7 @@ def image_files(issue: Issue, root: str | Path, /) -> tuple[dict[str, Path], lis
 
 def build_issue(
     issue: Issue, out_dir: str | Path, /, *, root: str | Path | None = None, layouts: Path | None = None,
-    audience: Iterable[str] | None = None, languages: tuple[str, ...] | None = None,
+    audience: Iterable[str] | None = None, languages: tuple[str, ...] | None = None, read: Callable[[str], bytes] | None = None,
 ) -> BuildResult:
     """Render ``issue`` (the edition of ``audience``, see :func:`edition_issue`, in ``languages``) and write it to ``out_dir``.
 
@@ -110,6 +112,7 @@ def build_issue(
     relative path under ``out_dir``, so the HTML finds them. An image that
     is missing or outside the folder raises :class:`ContentError` before
     anything is written. Greeting and unsubscribe link are sample values.
+    ``read`` gives an image's bytes by its ``src`` (a run's :meth:`Project.image`, read once); default: from its file.
     """
     out_dir = Path(out_dir)
     targeted = tuple(audiences(issue))
@@ -131,7 +134,7 @@ def build_issue(
     for src, source in images.items():
         target = out_dir / src
         target.parent.mkdir(parents=True, exist_ok=True)
-        _write(target, source.read_bytes())
+        _write(target, read(src) if read is not None else source.read_bytes())
         files.append(target)
     sent = sent_html_bytes(edition.html, images=images, domain=issue.mailbox.rpartition("@")[2])
     return BuildResult(files=files, html_bytes=len(written["index.html"]), articles=tuple(a.slug for a in issue.articles),
@@ -149,14 +152,17 @@ def _write(path: Path, content: bytes) -> None:
 
 
 def build_dir(
-    issue_dir: str | Path, out_dir: str | Path, /, *, layouts: Path | None = None, audience: Iterable[str] | None = None,
+    issue_dir: str | Path | Project, out_dir: str | Path, /, *, layouts: Path | None = None, audience: Iterable[str] | None = None,
     languages: tuple[str, ...] | None = None,
 ) -> BuildResult:
-    """Load the issue folder ``issue_dir`` and :func:`build_issue` it (the edition of ``audience`` in ``languages``) into ``out_dir``."""
-    return build_issue(load_issue(issue_dir), out_dir, root=issue_dir, layouts=layouts, audience=audience, languages=languages)
+    """Load the issue folder ``issue_dir`` (or take the run's :class:`Project`, then with its layouts) and :func:`build_issue`
+    it (the edition of ``audience`` in ``languages``) into ``out_dir``."""
+    project = issue_dir if isinstance(issue_dir, Project) else Project(issue_dir, settings=Settings(), layouts=layouts)
+    return build_issue(project.issue, out_dir, root=project.issue_dir, layouts=project.layouts, audience=audience, languages=languages,
+                 read=project.image)
 
 
-def build_editions(issue_dir: str | Path, out_dir: str | Path, /, *, layouts: Path | None = None,
+def build_editions(issue_dir: str | Path | Project, out_dir: str | Path, /, *, layouts: Path | None = None,
                    languages: tuple[str, ...] | None = None) -> dict[str, BuildResult]:
     """Every edition of the issue, each in ``out_dir/<edition>/``: one per segment an article or section is for, and ``everyone``;
     in an issue of several languages, each of those in each language too (``everyone@cy``, the bilingual ``everyone@cy+en``),
@@ -164,14 +170,15 @@ def build_editions(issue_dir: str | Path, out_dir: str | Path, /, *, layouts: Pa
 
     A reader in several of those segments receives the articles of each.
     """
-    issue = load_issue(issue_dir)
+    project = issue_dir if isinstance(issue_dir, Project) else Project(issue_dir, settings=Settings(), layouts=layouts)
+    issue = project.issue
     editions = {EVERYONE: frozenset[str]()} | {name: frozenset({name}) for name in audiences(issue)}
     built = {}
     for language_set in [languages] if languages else editions_of(issue):
         suffix = "" if language_set == (issue.main_language,) else "@" + "+".join(language_set)
         for name, audience in editions.items():
-            built[name + suffix] = build_issue(issue, contained(Path(out_dir), name + suffix), root=issue_dir, layouts=layouts,
-                                         audience=audience, languages=language_set)
+            built[name + suffix] = build_issue(issue, contained(Path(out_dir), name + suffix), root=project.issue_dir,
+                                         layouts=project.layouts, audience=audience, languages=language_set, read=project.image)
     return built
 
 

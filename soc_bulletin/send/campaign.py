@@ -33,16 +33,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..audience.segments import select_recipients
 from ..audience.subscribers import Subscriber
-from ..audience.suppression import Suppressions
+from ..audience.suppression import Suppressions, suppression_key
 from ..check.deliverability import preflight_warnings
-from ..config import Settings, load_settings
-from ..content.load import load_issue
-from ..content.model import Issue
+from ..config import Settings
 from ..errors import ContentError, RefusedError, TemporaryFailure
 from ..problems import Problem
-from ..render.renderer import Edition, Renderer, web_url
+from ..render.project import Project
+from ..render.renderer import Edition
 from ..store import privacy
 from ..store.base import Store
 from ..store.ledger import LedgerRow, RunTargets, State
@@ -50,20 +48,24 @@ from ..store.open import StorePlace, keys_of, store_place, take_in_csv
 from ..store.people import with_people
 from .engine import DeliveryOptions, DeliveryReport, backoff, deliver
 from .failure_policy import record_refusal
-from .forgotten import already_had, erased
+from .forgotten import already_had
 from .guards import check_stale, freeze
 from .languages import edition_languages, language_warnings, with_language
-from .message import MessageTemplate
+from .message import DkimKey, MessageTemplate
 from .preflight import (
     audiences,
     check_content,
+    check_sent_editions,
+    dkim_key,
     edition_key,
     issue_identity,
+    members_and_entries,
     message_templates,
     nobody_to_send,
     read_lists,
     render_edition,
     segments_for,
+    sender_of,
     sending_warnings,
     suppressions_and_keys,
 )
@@ -100,11 +102,13 @@ class SendResult:
 class Campaign:
     """One issue, one segment, prepared for sending. Make it with :meth:`prepare`."""
 
-    def __init__(self, *, issue_dir: Path, issue: Issue, identity: str, settings: Settings, segment: str,
+    def __init__(self, *, project: Project, identity: str, segment: str,
                  recipients: tuple[tuple[Subscriber, str], ...], listed: frozenset[str], suppressions: Suppressions,
                  left_out: tuple[tuple[Subscriber, str], ...], editions: dict[str, Edition],
                  templates: dict[str, MessageTemplate], ledger_dir: Path, warnings: list[str], ledger_url: str = "") -> None:
-        self.issue_dir, self.issue, self.identity, self.settings = issue_dir, issue, identity, settings
+        #: the issue and settings loaded once for the run (the editions rendered, the images read)
+        self.project = project
+        self.issue_dir, self.issue, self.identity, self.settings = project.issue_dir, project.issue, identity, project.settings
         self.segment, self.recipients, self.listed = segment, recipients, listed
         #: the store's suppression list when prepared; ``left_out``: members of the segment on it (recorded as suppressed)
         self.suppressions, self.left_out = suppressions, left_out
@@ -119,18 +123,20 @@ class Campaign:
         #: the CSV suppression list named for this send (imported when it begins); None: the settings' when it exists
         self.suppressed_file: Path | None = None
         self.lists: tuple[str | Path, ...] = ()  #: the subscriber lists read
+        self._added = Suppressions()  # what the store suppressed after the campaign was prepared (read when the send begins)
 
     @classmethod
     def prepare(
-        cls, issue_dir: str | Path, /, *, lists: Sequence[str | Path] = (), segment: str = "all",
+        cls, issue_dir: str | Path | Project, /, *, lists: Sequence[str | Path] = (), segment: str = "all",
         settings: Settings | None = None, segments_file: str | Path | None = None,
         suppressed_file: str | Path | None = None, ledger_dir: str | Path | None = None,
         run_check: bool = True, ledger_url: str | None = None, dry_run: bool = False, proof: bool = False,
     ) -> Campaign:
         """Everything that can refuse a send, before anything goes out (see the module's docstring).
 
-        ``settings`` default to the ``soc-bulletin.toml`` found from the issue
-        folder; ``lists`` and ``ledger_dir`` default to theirs. Raises
+        ``issue_dir`` is an issue folder or the :class:`Project` the run loaded (then
+        ``settings`` are its own); ``settings`` default to the ``soc-bulletin.toml``
+        found from the issue folder; ``lists`` and ``ledger_dir`` default to theirs. Raises
         ContentError (the issue fails ``check``), ConfigError (a list, setting,
         key or file that cannot be used) or RefusedError (nobody to send to).
         ``ledger_url`` (default: the settings', unless ``ledger_dir`` is given)
@@ -140,17 +146,17 @@ class Campaign:
         (``suppressed_file``, which must exist, else the settings' when it
         exists) is read beside the store's list, and imported when the send begins. ``proof``: for proofs only.
         """
-        issue_dir = Path(issue_dir)
-        settings = settings or load_settings(start=issue_dir)
+        project = issue_dir if isinstance(issue_dir, Project) else Project(issue_dir, settings=settings)
+        issue_dir, settings = project.issue_dir, project.settings
         lists = lists or [settings.resolve(settings.sending.subscribers)]
         warnings: list[str] = []
         if run_check:
-            warnings += check_content(issue_dir, proof=proof)
-        issue = load_issue(issue_dir)
+            warnings += check_content(project, segments=None if segments_file is None else Path(segments_file), proof=proof)
+        issue = project.issue
         identity = issue_identity(issue_dir)
         subscribers, list_warnings = read_lists(lists)
         warnings += list_warnings
-        segments = segments_for(segments_file, settings)
+        segments = segments_for(segments_file, project)
         chosen = segments.segment(segment)
         place = store_place(settings, url=ledger_url, ledger_dir=ledger_dir)
         shared, folder = place.url, place.folder
@@ -165,7 +171,7 @@ class Campaign:
         if unknown:
             raise ContentError([Problem(str(issue_dir / "issue.yaml"), 0, 0, "SB060",
                                         f"The audience '{n}' is not a segment in {segments.path or 'segments.yaml'}.") for n in unknown])
-        selected = select_recipients(subscribers, chosen, suppressions)
+        members, selected, suppressed_members = members_and_entries(subscribers, chosen, suppressions)
         warnings += language_warnings(selected, issue)
 
         def edition_of(sub: Subscriber) -> str:
@@ -173,19 +179,18 @@ class Campaign:
             return with_language(key, edition_languages(sub, issue), issue)
 
         recipients = [(sub, edition_of(sub)) for sub in selected]
-        chosen_keys = {sub.key for sub in selected} | {sub.key for sub in subscribers if erased(suppressions, sub)}
-        left_out = tuple((sub, edition_of(sub)) for sub in subscribers if chosen.matches(sub) and sub.key not in chosen_keys)
-        in_segment = sum(1 for sub in subscribers if chosen.matches(sub))
-        suppressed = in_segment - len(selected)
+        left_out = tuple((sub, edition_of(sub)) for sub in suppressed_members)  # recorded as suppressed
+        suppressed = len(members) - len(selected)
         if not recipients:
-            raise RefusedError(nobody_to_send(segment, len(subscribers), in_segment, suppressed, lists))
-        renderer = Renderer(settings.layouts, toc=settings.render.toc) if settings.layouts else Renderer(toc=settings.render.toc)
-        url, manage = web_url(settings.site.base_url, identity), bool(settings.service_url)  # manage: a preference link
-        editions = {key: render_edition(issue, key, renderer, url, manage=manage) for key in sorted({key for _, key in recipients})}
-        templates = message_templates(editions, issue_dir=issue_dir, identity=identity, settings=settings, keys=secrets)
+            raise RefusedError(nobody_to_send(segment, len(subscribers), len(members), suppressed, lists))
+        keys = sorted({key for _, key in recipients})
+        warnings += check_sent_editions(project, keys, proof=proof) if run_check else []  # each rendered once, then sent
+        editions = {key: render_edition(project, key) for key in keys}
+        dkim = dkim_key(settings, sender_of(settings, issue))  # read and proven once per run
+        templates = message_templates(editions, project=project, keys=secrets, dkim=dkim)
         warnings += preflight_warnings(settings, issue_dir, issue.mailbox) + sending_warnings(templates, settings)  # SB701-SB708
         campaign = cls(
-            issue_dir=issue_dir, issue=issue, identity=identity, settings=settings, segment=segment,
+            project=project, identity=identity, segment=segment,
             recipients=tuple(recipients), listed=frozenset(s.key for s in subscribers), suppressions=suppressions,
             left_out=left_out, editions=editions, templates=templates, ledger_dir=folder, warnings=warnings, ledger_url=shared,
         )
@@ -253,8 +258,7 @@ class Campaign:
         async with transport:  # closed here, whatever happens
             for key, edition in self.editions.items():
                 proof = dataclasses.replace(edition, subject=f"[Proof: {key}] {edition.subject}")
-                template = message_templates({key: proof}, issue_dir=self.issue_dir, identity=self.identity, settings=self.settings,
-                                             keys=self.keys)[key]
+                template = message_templates({key: proof}, project=self.project, keys=self.keys, dkim=self.dkim)[key]
                 template.id_salt = f"proof-{uuid.uuid4().hex}"  # never the Message-ID of a real send
                 replies.append((key, await transport.send(template.build(address, ""))))
         return replies
@@ -301,7 +305,7 @@ class Campaign:
                 check_stale(ledger, identity=self.identity, list_id=next(iter(self.templates.values())).sender.list_id,
                             limit=self.settings.sending.stale_after_days, resume_stale=resume_stale, waiting=len(waiting))
                 freeze(ledger, self.editions, issue_dir=self.issue_dir, identity=self.identity, accept_changes=accept_changes,
-                       waiting=len(waiting))
+                       waiting=len(waiting), read=self.project.image)
                 unsubscribe = next(iter(self.templates.values())).unsubscribe
                 store.remember_links((unsubscribe.token(sub.email), sub.email) for sub in waiting)
             run = uuid.uuid4().hex
@@ -317,7 +321,7 @@ class Campaign:
 
             report = await deliver(
                 ledger, run, self.templates, transport, options=options,
-                is_suppressed=lambda address: address in self.suppressions,
+                is_suppressed=self._suppressed_since_prepared,
                 on_permanent=lambda address, reply: record_refusal(store, self.settings.sending, self.identity, address, reply),
                 on_progress=on_progress, stop=stop, quota=store if options.daily_limit else None,
             )
@@ -331,12 +335,22 @@ class Campaign:
         """Import the CSV suppression list into the store, read its list again, and key the links with the store's
         secret (the one prepared, unless another sender made the store's first a moment ago)."""
         take_in_csv(store, self.settings, self.suppressed_file)
-        self.suppressions = store.suppressions()
+        prepared, self.suppressions = self.suppressions, store.suppressions()
+        self._added = added_since(self.suppressions, prepared)
         keys = keys_of(self.settings, store, self.keys[0])
         store.check_keys(*keys)
         if keys != self.keys:
-            self.templates = message_templates(self.editions, issue_dir=self.issue_dir, identity=self.identity,
-                                               settings=self.settings, keys=keys)
+            self.templates = message_templates(self.editions, project=self.project, keys=keys, dkim=self.dkim)
+
+    def _suppressed_since_prepared(self, address: str, /) -> bool:
+        """Whether ``address`` was suppressed after the campaign was prepared (each recipient was looked up then once;
+        rows of earlier runs are judged by the ledger's ``begin_run``)."""
+        return bool(self._added.entries) and address in self._added
+
+    @property
+    def dkim(self) -> DkimKey | None:
+        """The DKIM key the campaign's messages are signed with (read and proven once, when prepared)."""
+        return next(iter(self.templates.values())).dkim
 
     @property
     def keys(self) -> tuple[str, str]:
@@ -344,6 +358,12 @@ class Campaign:
         unsubscribe = next(iter(self.templates.values())).unsubscribe
         current, *previous = (key.decode() for key in unsubscribe.keys)
         return current, (previous[0] if previous else "")
+
+
+def added_since(now: Suppressions, before: Suppressions, /) -> Suppressions:
+    """The entries of ``now`` whose address ``before`` does not suppress (matched by key, hashed entries too)."""
+    known = {suppression_key(entry.address) for entry in before.entries}
+    return Suppressions(tuple(e for e in now.entries if suppression_key(e.address) not in known), now.path, hasher=now.hasher)
 
 
 async def _probe(transport: Transport, envelope_from: str, options: DeliveryOptions) -> None:

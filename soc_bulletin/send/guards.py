@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import RefusedError
@@ -34,14 +35,15 @@ def check_stale(ledger: Ledger, /, *, identity: str, list_id: str, limit: int, r
 
 
 def freeze(ledger: Ledger, editions: dict[str, Edition], /, *, issue_dir: Path, identity: str, accept_changes: bool,
-           waiting: int) -> None:
-    """Refuse an edition whose content differs from what earlier recipients received, unless ``accept_changes``."""
+           waiting: int, read: Callable[[str], bytes] | None = None) -> None:
+    """Refuse an edition whose content differs from what earlier recipients received, unless ``accept_changes``
+    (``read``: an image's bytes by its ``src``, see :func:`~.preflight.fingerprint`)."""
     latest: dict[str, EditionVersion] = {}
     for version in ledger.versions():
         latest[version.edition] = version
     changes: list[tuple[str, EditionVersion, Fingerprint, int]] = []
     for key, edition in editions.items():
-        now = fingerprint(edition, issue_dir)
+        now = fingerprint(edition, issue_dir, read)
         before = latest.get(key)
         if before is None:
             ledger.record_version(key, now.digest, now.articles, new=True)

@@ -23,6 +23,7 @@ import html
 import mimetypes
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, formataddr
@@ -199,7 +200,8 @@ class MessageTemplate:
     """Everything of one edition's messages that is the same for every recipient.
 
     ``images`` maps each local image ``src`` used by the HTML to its file;
-    they travel as inline parts (``cid:``) in a multipart/related.
+    they travel as inline parts (``cid:``) in a multipart/related; ``image_data`` holds
+    the bytes of those already read (a run reads each image once).
     """
 
     def __init__(
@@ -212,6 +214,7 @@ class MessageTemplate:
         images: dict[str, Path] | None = None,
         dkim: DkimKey | None = None,
         issue_id: str = "",
+        image_data: Mapping[str, bytes] | None = None,
     ) -> None:
         self.sender = sender
         self.dkim = dkim
@@ -221,7 +224,9 @@ class MessageTemplate:
         digest = hashlib.sha256(f"{self.key}|{sender.list_id}".encode()).hexdigest()[:12]
         self._boundary = f"=_soc_{digest}"
         images = images or {}
-        related = [self._image_part(path, content_id(n, digest, self.domain)) for n, (_, path) in enumerate(sorted(images.items()), 1)]
+        data = image_data or {}  # the bytes of images already read (by src), else read here
+        related = [self._image_part(path, content_id(n, digest, self.domain), data.get(src))
+                   for n, (src, path) in enumerate(sorted(images.items()), 1)]
         self._text = TextPart(edition.text)
         self._greeting = greeter(edition.languages or (edition.issue.language,))
         self._language = (edition.languages or (edition.issue.language,))[0]
@@ -250,9 +255,9 @@ class MessageTemplate:
         self._tail += f"--{boundary}a--\r\n".encode()
         self._date_cache = (0, b"")
 
-    def _image_part(self, path: Path, cid: str) -> bytes:
+    def _image_part(self, path: Path, cid: str, data: bytes | None = None) -> bytes:
         ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        body = binascii.b2a_base64(path.read_bytes(), newline=False)
+        body = binascii.b2a_base64(path.read_bytes() if data is None else data, newline=False)
         lines = CRLF.join(body[i : i + 76] for i in range(0, len(body), 76))
         return (
             f"Content-Type: {ctype}\r\nContent-Transfer-Encoding: base64\r\n"

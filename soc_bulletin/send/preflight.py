@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..audience.segments import Segments, load_segments
+from ..audience.segments import Segment, Segments, load_segments
 from ..audience.subscribers import ROW_CODES, Subscriber, read_subscribers
 from ..audience.suppression import Suppressions, load_suppressions
 from ..config import Settings
@@ -22,7 +23,8 @@ from ..errors import ConfigError, ContentError, SenderFailure
 from ..problems import Severity
 from ..render.as_sent import CLIP_BYTES, size_advice
 from ..render.build import image_files, local_images
-from ..render.renderer import Edition, Renderer, filter_sections
+from ..render.project import Project
+from ..render.renderer import Edition, filter_sections
 from ..store.base import Store, new_secret
 from ..store.ledger import Ledger, State
 from ..store.open import keys_of, named_csv
@@ -30,10 +32,13 @@ from .languages import split_key
 from .message import DkimKey, MessageTemplate, Sender
 from .unsubscribe import Unsubscribe
 
+if TYPE_CHECKING:
+    from ..check.report import CheckReport
+
 __all__ = [
-    "EVERYONE", "Fingerprint", "audiences", "changed_articles", "check_content", "dkim_key", "done_keys", "edition_key",
+    "EVERYONE", "Fingerprint", "audiences", "changed_articles", "check_content", "check_sent_editions", "dkim_key", "done_keys", "edition_key", "edition_of",
     "fingerprint", "issue_identity", "message_templates", "nobody_to_send", "read_lists", "render_edition",
-    "segments_for", "sending_warnings", "suppressions_and_keys",
+    "segments_for", "sender_of", "sending_warnings", "suppressions_and_keys",
 ]
 
 EVERYONE = "everyone"  # the edition key when an issue has no targeted content
@@ -76,18 +81,36 @@ def nobody_to_send(segment: str, subscribers: int, in_segment: int, suppressed: 
     return f"nothing to send: all {suppressed} subscriber(s) of segment '{segment}' are on the suppression list"
 
 
-def check_content(issue_dir: Path, /, *, proof: bool = False) -> list[str]:
-    """Run ``check`` on the issue: errors refuse the send, warnings are returned.
+def check_content(project: Project, /, *, segments: Path | None = None, proof: bool = False) -> list[str]:
+    """Run ``check`` on the issue of ``project`` as it will be sent (its settings and layouts, the ``segments`` file
+    named for the send), all but the rendered editions (:func:`check_sent_editions`): errors refuse the send, warnings
+    are returned.
 
     A draft's unfinished template (:data:`~soc_bulletin.check.codes.UNSENDABLE`) refuses it too, unless it is a ``proof``.
     """
-    from ..check import check_paths
+    from ..check.run import check_project
+
+    if not project.issue_dir.is_dir():
+        raise ConfigError(f"{project.issue_dir} is not an issue folder")
+    return _refused_or_warned(check_project(project, segments=segments, editions=False), proof=proof)
+
+
+def check_sent_editions(project: Project, keys: Sequence[str], /, *, proof: bool = False) -> list[str]:
+    """``check``'s judgement of the editions named ``keys`` (see :func:`edition_key`) as they will be sent, named as
+    ``check`` names them; a bilingual edition's size is :func:`sending_warnings`' (``check`` leaves it too)."""
+    from ..check.run import check_editions
+
+    whole = not audiences(project.issue)  # one edition but for languages: named as check names them ("", "cy")
+    named = {key.removeprefix(EVERYONE).removeprefix("@") if whole else key: key for key in keys if len(split_key(key)[1] or ()) <= 1}
+    return _refused_or_warned(check_editions(project, {name: edition_of(project, key) for name, key in named.items()}), proof=proof)
+
+
+def _refused_or_warned(report: CheckReport, /, *, proof: bool) -> list[str]:
+    """ContentError for the errors of ``report`` and, unless for a ``proof``, what a draft left unfinished; else its warnings
+    (SB502 aside: each edition is measured as sent)."""
     from ..check.codes import UNSENDABLE
 
-    if not issue_dir.is_dir():
-        raise ConfigError(f"{issue_dir} is not an issue folder")
-    report = check_paths([issue_dir])
-    report = replace(report, problems=tuple(p for p in report.problems if p.code != "SB502"))  # measured per edition
+    report = replace(report, problems=tuple(p for p in report.problems if p.code != "SB502"))
     unfinished = [] if proof else [replace(p, severity=Severity.ERROR, message=f"{p.message} The issue cannot be sent until it is done "
                                            "(a proof with --test-to can).") for p in report.warnings if p.code in UNSENDABLE]
     if report.errors or unfinished:
@@ -125,38 +148,49 @@ def read_lists(lists: Sequence[str | Path]) -> tuple[tuple[Subscriber, ...], lis
     return report.subscribers, warnings
 
 
-def segments_for(segments_file: str | Path | None, settings: Settings) -> Segments:
-    """The named segments file, or the project's (only ``all`` when it has none)."""
+def segments_for(segments_file: str | Path | None, project: Project) -> Segments:
+    """The named segments file, or the project's (only ``all`` when it has none); parsed once per run."""
     if segments_file is not None:
-        return load_segments(segments_file)
-    default = settings.resolve(settings.sending.segments)
-    return load_segments(default if default.exists() else None)
+        return load_segments(segments_file, cache=project.cache)
+    default = project.settings.resolve(project.settings.sending.segments)
+    return load_segments(default, cache=project.cache) if default.exists() else load_segments(None)
 
 
-def render_edition(issue: Issue, key: str, renderer: Renderer, url: str, *, manage: bool = False) -> Edition:
-    """The edition named ``key`` (see :func:`edition_key`, and :func:`~.languages.with_language` for its language);
-    ``manage`` links each recipient's preference page."""
+def edition_of(project: Project, key: str, /) -> tuple[frozenset[str] | None, tuple[str, ...] | None]:
+    """The audience and languages of the edition named ``key`` (see :func:`edition_key`, and
+    :func:`~.languages.with_language` for its language)."""
     key, languages = split_key(key)
-    audience = None if not audiences(issue) else frozenset() if key == EVERYONE else frozenset(key.split("+"))
-    return renderer.render(issue, audience=audience, web_url=url, manage=manage, languages=languages)
+    return None if not audiences(project.issue) else frozenset() if key == EVERYONE else frozenset(key.split("+")), languages
 
 
-def message_templates(editions: dict[str, Edition], /, *, issue_dir: Path, identity: str, settings: Settings,
-                      keys: tuple[str, str]) -> dict[str, MessageTemplate]:
-    """A message template per edition, with sender, unsubscribe links (keyed with ``keys``: the current and the
-    previous secret, see :func:`soc_bulletin.store.keys_of`), inline images and a checked DKIM key."""
-    templates = {}
+def render_edition(project: Project, key: str, /) -> Edition:
+    """The edition named ``key``, rendered once per run; with a service, it links each recipient's preference page."""
+    return project.edition(*edition_of(project, key), manage=bool(project.settings.service_url))
+
+
+def sender_of(settings: Settings, issue: Issue, /) -> Sender:
+    """The sender of the issue's messages, from the settings (the issue's team mailbox by default)."""
     sending = settings.sending
+    return Sender.parse(sending.from_, mailbox=issue.mailbox, envelope_sender=sending.envelope_sender, list_id=sending.list_id)
+
+
+def message_templates(editions: dict[str, Edition], /, *, project: Project, keys: tuple[str, str],
+                      dkim: DkimKey | None) -> dict[str, MessageTemplate]:
+    """A message template per edition, with sender, unsubscribe links (keyed with ``keys``: the current and the
+    previous secret, see :func:`soc_bulletin.store.keys_of`), inline images (read once per run) and the ``dkim`` key
+    (see :func:`dkim_key`)."""
+    templates = {}
+    settings = project.settings
     for key, edition in editions.items():
         issue = edition.issue
-        sender = Sender.parse(sending.from_, mailbox=issue.mailbox, envelope_sender=sending.envelope_sender, list_id=sending.list_id)
-        unsubscribe = Unsubscribe(list_id=sender.list_id, mailbox=issue.mailbox, base_url=sending.unsubscribe_base_url,
+        sender = sender_of(settings, issue)
+        unsubscribe = Unsubscribe(list_id=sender.list_id, mailbox=issue.mailbox, base_url=settings.sending.unsubscribe_base_url,
                                   secret=keys[0], previous_secret=keys[1], preferences_url=preferences_url(settings))
-        images, problems = image_files(issue, issue_dir)
+        images, problems = image_files(issue, project.issue_dir)
         if problems:
             raise ContentError(problems)
-        templates[key] = MessageTemplate(edition, sender=sender, unsubscribe=unsubscribe, images=images,
-                                         dkim=dkim_key(settings, sender), issue_id=identity)
+        templates[key] = MessageTemplate(edition, sender=sender, unsubscribe=unsubscribe, images=images, dkim=dkim,
+                                         issue_id=project.identity, image_data={src: project.image(src) for src in images})
     return templates
 
 
@@ -184,9 +218,11 @@ def dkim_key(settings: Settings, sender: Sender) -> DkimKey | None:
     return dkim_key
 
 
-def fingerprint(edition: Edition, issue_dir: Path) -> Fingerprint:
-    """Digests of what recipients of ``edition`` see: the whole edition, and each article."""
-    images = {src: hashlib.sha256((issue_dir / src).read_bytes()).hexdigest() for src in local_images(edition.issue)}
+def fingerprint(edition: Edition, issue_dir: Path, /, read: Callable[[str], bytes] | None = None) -> Fingerprint:
+    """Digests of what recipients of ``edition`` see: the whole edition, and each article (``read``: an image's bytes
+    by its ``src``, default read from ``issue_dir``)."""
+    read = read or (lambda src: (issue_dir / src).read_bytes())
+    images = {src: hashlib.sha256(read(src)).hexdigest() for src in local_images(edition.issue)}
     whole = hashlib.sha256()
     for part in (edition.subject, edition.html, edition.text, *sorted(images.values())):
         whole.update(part.encode() + b"\0")
@@ -211,6 +247,17 @@ def changed_articles(before: Mapping[str, str], now: dict[str, str]) -> str:
 def done_keys(ledger: Ledger, /) -> set[str]:
     """Keys of people the ledger says have had the issue (sent, or refused for good)."""
     return {row.key for row in ledger.rows() if row.state in (State.SENT, State.FAILED_PERMANENT)}
+
+
+def members_and_entries(subscribers: Sequence[Subscriber], segment: Segment, suppressions: Suppressions, /) -> tuple[
+        list[Subscriber], list[Subscriber], list[Subscriber]]:
+    """The members of ``segment``, those to send to (not suppressed) and those left out (suppressed, but not erased:
+    never recorded again); each member is looked up in the suppression list once."""
+    members = [sub for sub in subscribers if segment.matches(sub)]
+    entries = [suppressions.get(sub) for sub in members]
+    selected = [sub for sub, entry in zip(members, entries, strict=True) if entry is None]
+    left_out = [sub for sub, entry in zip(members, entries, strict=True) if entry is not None and entry.source != "erased"]
+    return members, selected, left_out
 
 
 def suppressions_and_keys(store: Store, settings: Settings, named: str | Path | None, /) -> tuple[Suppressions, tuple[str, str], list[str]]:

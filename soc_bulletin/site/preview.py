@@ -39,6 +39,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..check.run import check_source
+from ..config import Settings
 from ..content.load import FileCache, IssueSource, read_issue
 from ..content.model import Issue
 from ..errors import BulletinError
@@ -140,13 +141,14 @@ def render_preview(
     ), source
 
 
-def check_preview(build: PreviewBuild, source: IssueSource | None, /) -> PreviewBuild:
-    """The second step of :func:`build_preview`: ``build`` with the problems of the check stage on ``source``; never raises."""
+def check_preview(build: PreviewBuild, source: IssueSource | None, /, settings: Settings | None = None) -> PreviewBuild:
+    """The second step of :func:`build_preview`: ``build`` with the problems of the check stage on ``source`` (judged with
+    ``settings``, the preview's; by default found from the folder); never raises."""
     if source is None or not source.issue_path.is_file():  # nothing was read, or the loader has said why
         return dataclasses.replace(build, checked=True)
     problems = list(build.problems)
     try:
-        problems += check_source(source, edition=build.edition if build.ok else None).problems
+        problems += check_source(source, edition=build.edition if build.ok else None, settings=settings).problems
     except Exception as exc:  # settings that cannot be read, a bug: show it, keep serving
         _log_failure(source.issue_path.parent, exc)
         problems.append(Problem(str(source.issue_path), 0, 0, "SB500", f"The issue could not be checked: {exc}"))
@@ -170,8 +172,9 @@ class PreviewServer:
     Use :func:`serve_preview` to start one; it is also a context manager.
     """
 
-    def __init__(self, issue_dir: Path, /, *, host: str, port: int, layouts: Path) -> None:
+    def __init__(self, issue_dir: Path, /, *, host: str, port: int, layouts: Path, settings: Settings | None = None) -> None:
         self.issue_dir = issue_dir.resolve()
+        self.settings = settings  # loaded once by the caller (the check of each build is judged with them)
         self.layouts = layouts.resolve()
         self._changed = threading.Condition()  # guards _build and _streams
         self._stop = threading.Event()
@@ -230,7 +233,7 @@ class PreviewServer:
         return rendered, source
 
     def _check(self, job: tuple[PreviewBuild, IssueSource | None], /) -> PreviewBuild:
-        new = check_preview(*job)
+        new = check_preview(*job, self.settings)
         self._publish(new)
         log.info("build %d: %s, %d problem(s)", new.number, "ok" if new.ok else "failed", len(new.problems))
         return new
@@ -313,13 +316,15 @@ class PreviewServer:
 
 def serve_preview(
     issue_dir: str | Path, /, *, port: int = 8000, host: str = "127.0.0.1", layouts: Path | None = None,
+    settings: Settings | None = None,
 ) -> PreviewServer:
-    """Build ``issue_dir`` and serve its preview on ``host:port`` (0: any free port).
+    """Build ``issue_dir`` and serve its preview on ``host:port`` (0: any free port); ``settings`` (the run's, loaded
+    once) are those the check of each build judges with, by default found from the folder.
 
     Returns at once; the server and the file watcher run in daemon threads
     until ``close()``. Raises OSError when the port cannot be bound.
     """
-    return PreviewServer(Path(issue_dir), host=host, port=port, layouts=layouts or DEFAULT_LAYOUTS)
+    return PreviewServer(Path(issue_dir), host=host, port=port, layouts=layouts or DEFAULT_LAYOUTS, settings=settings)
 
 
 def _news(sent: tuple[int, bool] | None, state: tuple[int, bool], /) -> str:
