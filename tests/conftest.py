@@ -76,6 +76,19 @@ def smtp() -> Iterator[FaultyController]:
 
 
 @pytest.fixture
+def example_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project (tests/project.py) with Issue 11, one police article, one council article and one police section,
+    made the working folder, with no SMTP login in the environment."""
+    from .project import make_project
+
+    root = make_project(tmp_path / "project")
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("SOC_BULLETIN_SMTP_USER", raising=False)
+    monkeypatch.delenv("SOC_BULLETIN_SMTP_PASSWORD", raising=False)
+    return root
+
+
+@pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("SOC_BULLETIN_SMTP_USER", raising=False)

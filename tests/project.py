@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 
 #: What make_project(restricted=True) restricts: one police article, one council article, one police section.
@@ -65,3 +67,12 @@ def finish_draft(issue_dir: Path, /) -> None:
         text = re.sub(r"Write the welcome to Issue \d+ here: a few sentences on what this issue holds\.", "Welcome to this issue.", text)
         text = re.sub(r"  - kind: [^\n]*\n    articles: \[\]\n", "", text)
         path.write_text(text, encoding="utf-8")
+
+
+def run_main(args: list[str], capsys: pytest.CaptureFixture[str], /) -> tuple[int, list[str], list[str]]:
+    """Run ``soc-bulletin ARGS`` in this process: its exit code, and the lines it wrote to stdout and to stderr."""
+    from soc_bulletin.cli.main import main
+
+    code = main(args)
+    captured = capsys.readouterr()
+    return code, captured.out.splitlines(), captured.err.splitlines()
