@@ -14,6 +14,7 @@ from soc_bulletin.cli.main import main
 from soc_bulletin.content.load import load_article
 
 from .conftest import REPO
+from .project import tracked_copy
 
 CONTRIBUTING = (REPO / "CONTRIBUTING.md").read_text(encoding="utf-8")
 
@@ -60,8 +61,10 @@ def test_pre_commit_hooks(hook_id: str) -> None:
     assert hook["files"] == "^issues/" and hook["pass_filenames"] is False
 
 
-def test_the_workflow_command_passes_on_the_repository(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.chdir(REPO)
+def test_the_workflow_command_passes_on_the_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """On the committed issues: an issue an editor has started in this checkout is the editor's to finish."""
+    monkeypatch.chdir(tracked_copy(tmp_path / "repository"))
     assert main(_workflow_command()[1:]) == 0
     assert "::error" not in capsys.readouterr().out
 
