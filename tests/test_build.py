@@ -24,7 +24,6 @@ def test_build_shows_a_sample_greeting_and_unsubscribe_link_never_placeholders(e
                        "receives, use --segment NAME (or --all-editions).")
 
 
-
 def test_build_segment_writes_what_the_segment_receives(example_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_main(["build", "issues/2019-08", "--segment", "police", "-o", "police"], capsys)
     assert code == 0
@@ -37,7 +36,6 @@ def test_build_segment_writes_what_the_segment_receives(example_project: Path, c
     html = (example_project / "councils" / "index.html").read_text(encoding="utf-8")
     assert f'id="{COUNCIL_ARTICLE}"' in html and f'id="{POLICE_ARTICLE}"' not in html
     assert POLICE_SECTION.upper() not in (example_project / "councils" / "index.txt").read_text(encoding="utf-8")
-
 
 
 def test_build_segment_follows_its_members_into_the_segments_they_are_in(example_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -61,12 +59,10 @@ def test_build_segment_follows_its_members_into_the_segments_they_are_in(example
     ]
 
 
-
 def test_build_segment_that_is_not_one_is_exit_2_with_the_closest(example_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run_main(["build", "issues/2019-08", "--segment", "polise"], capsys)[::2] == (
         2, ["soc-bulletin: error: There is no segment 'polise'; did you mean 'police'?"])
     assert not (example_project / "build").exists()
-
 
 
 def test_build_all_editions_one_folder_each(example_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -81,11 +77,9 @@ def test_build_all_editions_one_folder_each(example_project: Path, capsys: pytes
                        "a reader in several of those segments receives the articles of each.")
 
 
-
 def test_build_takes_the_issue_file_for_its_folder(example_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_main(["build", "issues/2019-08/issue.yaml"], capsys)
     assert code == 0 and out[0] == "wrote build/2019-08/index.html"
-
 
 
 def test_verbose_build_logs_what_it_does(example_project: Path) -> None:

@@ -75,7 +75,6 @@ def test_sb060_and_every_sb6xx_code_are_in_contributing() -> None:
         assert f"| `{code}` |" in contributing, code
 
 
-
 def test_contributing_pre_commit_example_is_a_hook_that_works() -> None:
     contributing = (REPO / "CONTRIBUTING.md").read_text(encoding="utf-8")
     assert "v0.1.0" not in contributing
@@ -86,7 +85,6 @@ def test_contributing_pre_commit_example_is_a_hook_that_works() -> None:
     ours = {h["id"]: h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))}[hook["id"]]
     assert repo["repo"] == "local" and hook["language"] == "system"
     assert (hook["entry"], hook["args"], hook["files"], hook["pass_filenames"]) == (ours["entry"], ours["args"], ours["files"], False)
-
 
 
 def test_contributing_command_line_example_works(example_project: Path, capsys: pytest.CaptureFixture[str]) -> None:

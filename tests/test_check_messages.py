@@ -29,7 +29,6 @@ def test_an_audience_that_is_not_a_segment_is_reported_at_its_line(example_proje
     assert code == 1 and err[-2:] == [out[0], "1 problem(s) found."]
 
 
-
 def _check_article(issue_dir: object, text: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int, list[str]]:
     root = issue_dir(articles={"first": TEXT_ARTICLE.format(text=text)})  # type: ignore[operator]
     monkeypatch.chdir(root.parent)
@@ -37,25 +36,18 @@ def _check_article(issue_dir: object, text: str, capsys: pytest.CaptureFixture[s
     return code, out
 
 
-
-def test_a_bare_http_address_is_told_its_https_form_at_once(issue_dir: object, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    code, out = _check_article(issue_dir, "See http://www.gov.uk/jmlit for more.", capsys, monkeypatch)
-    assert (code, out) == (1, [
-        "issue/articles/first.yaml:4:11: SB204 The web address 'http://www.gov.uk/jmlit' is not a link; write it as "
-        "<https://www.gov.uk/jmlit> so readers can click it.",
-        "1 file checked: 1 error, 0 warnings.",
-    ])
-
-
-
-def test_an_invalid_address_in_angle_brackets_is_reported(issue_dir: object, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    code, out = _check_article(issue_dir, "Please contact <harish.dutt@@homeoffice.gov.uk>", capsys, monkeypatch)
-    assert (code, out) == (1, [
-        "issue/articles/first.yaml:4:23: SB101 The email address 'harish.dutt@@homeoffice.gov.uk' is not valid: The part after "
-        "the @-sign contains invalid characters: '@'. It shows as plain text, not a link, until it is corrected.",
-        "1 file checked: 1 error, 0 warnings.",
-    ])
-
+@pytest.mark.parametrize(("text", "message"), [
+    ("See http://www.gov.uk/jmlit for more.",
+     "issue/articles/first.yaml:4:11: SB204 The web address 'http://www.gov.uk/jmlit' is not a link; write it as "
+     "<https://www.gov.uk/jmlit> so readers can click it."),
+    ("Please contact <harish.dutt@@homeoffice.gov.uk>",
+     "issue/articles/first.yaml:4:23: SB101 The email address 'harish.dutt@@homeoffice.gov.uk' is not valid: The part after "
+     "the @-sign contains invalid characters: '@'. It shows as plain text, not a link, until it is corrected."),
+], ids=["bare-http-address-told-its-https-form", "invalid-address-in-angle-brackets"])
+def test_an_address_written_wrong_is_told_how_to_write_it(issue_dir: object, capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch, text: str, message: str) -> None:
+    code, out = _check_article(issue_dir, text, capsys, monkeypatch)
+    assert (code, out) == (1, [message, "1 file checked: 1 error, 0 warnings."])
 
 
 def test_an_untouched_template_is_warned_about(example_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -69,7 +61,6 @@ def test_an_untouched_template_is_warned_about(example_project: Path, capsys: py
                        "example address; write the real address. (warning)")
     assert out[-1] == "1 file checked: 0 errors, 7 warnings."
     assert main(["check", "--strict", str(path.relative_to(example_project))]) == 1
-
 
 
 def test_a_missing_image_that_differs_in_case_is_found(example_project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -63,7 +63,6 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out == "soc-bulletin 0.1.0\n"
 
 
-
 @pytest.mark.parametrize("args", [["subscribers", "stats", "subscribers/example.csv"], ["check", "issues"], ["--version"], ["--help"]])
 def test_a_closed_pipe_is_quiet_and_exit_141(example_project: Path, args: list[str]) -> None:
     read, write = os.pipe()
@@ -74,7 +73,6 @@ def test_a_closed_pipe_is_quiet_and_exit_141(example_project: Path, args: list[s
     finally:
         os.close(write)
     assert (result.returncode, result.stderr) == (141, "")
-
 
 
 @pytest.mark.parametrize(
@@ -101,7 +99,6 @@ def test_a_closed_pipe_is_quiet_and_exit_141(example_project: Path, args: list[s
 )
 def test_a_path_or_name_that_is_not_there_is_exit_2(example_project: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
     assert run_main(args, capsys)[::2] == (2, [f"soc-bulletin: error: {message}"])
-
 
 
 def test_rate_without_a_unit_says_how_to_write_it(capsys: pytest.CaptureFixture[str]) -> None:

@@ -197,7 +197,6 @@ def test_new_article_on_an_empty_folder_says_how_to_start_the_issue(example_proj
                                "soc-bulletin new-issue issues/2019-11"])
 
 
-
 @pytest.mark.parametrize("sections", ["sections:", "sections: []"])
 def test_new_article_on_empty_sections_starts_one_with_new_section(example_project: Path, capsys: pytest.CaptureFixture[str], sections: str) -> None:
     folder = example_project / "issues" / "2019-11"
@@ -211,7 +210,6 @@ def test_new_article_on_empty_sections_starts_one_with_new_section(example_proje
     assert (folder / "issue.yaml").read_text(encoding="utf-8") == (
         f"{head}sections:\n  - kind: Tackling Vulnerability\n    articles:\n      - county-lines-week\n")
     assert not check_paths([folder]).errors
-
 
 
 def test_new_article_refuses_a_section_that_is_not_there(example_project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -352,7 +352,6 @@ def test_preview_switches_editions_and_shows_no_placeholders(example_project: Pa
             "THE SOC COMMUNITY COORDINATORS PROGRAMME", "").replace("MEET THE SOC COMMUNITY COORDINATORS", "")
 
 
-
 def test_preview_lists_problems_with_relative_paths(example_project: Path) -> None:
     article = example_project / "issues" / "2019-08" / "articles" / "jmlit.yaml"
     article.write_text('title: "Joint Money Laundering\nblocks: []\n', encoding="utf-8")

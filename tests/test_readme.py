@@ -30,13 +30,11 @@ def test_the_readme_issue_sample_names_articles_that_exist_and_checks(example_pr
     assert check_paths([issue]).problems == ()
 
 
-
 def test_readme_says_how_to_run_the_tests_without_chromium() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert '.venv/bin/python -m pytest -m "not browser"' in readme
     with open(REPO / "pyproject.toml", encoding="utf-8") as file:
         assert '"browser: runs a real headless Chromium"' in file.read()
-
 
 
 def test_readme_pause_after_failures_in_a_row_is_what_happens_with_4_connections(
@@ -51,7 +49,6 @@ def test_readme_pause_after_failures_in_a_row_is_what_happens_with_4_connections
     assert send(workdir, "--smtp", smtp.url, "--concurrency", "4") == 1
     assert "Stopped: paused after 25 failures in a row; last: 550 5.1.1" in capsys.readouterr().err
     assert 25 <= list(ledger_states(workdir).values()).count("failed-permanent") <= 28
-
 
 
 def test_readme_documents_the_unsubscribe_secret_minimum() -> None:
