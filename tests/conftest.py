@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -37,6 +39,40 @@ blocks:
       name: Jo Bloggs
       email: jo@example.org
 """
+
+
+def checkout_state() -> dict[str, tuple[int, int]] | None:
+    """Each file of the checkout git sees (tracked, or untracked and not ignored): its (size, modification time in ns);
+    None outside a git checkout."""
+    try:
+        listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
+                                capture_output=True, check=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    state = {}
+    for name in filter(None, listed.decode("utf-8", "surrogateescape").split("\0")):
+        try:
+            found = (REPO / name).lstat()
+        except FileNotFoundError:
+            continue  # deleted in the checkout but still in the index: absent before and after alike
+        state[name] = (found.st_size, found.st_mtime_ns)
+    return state
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checkout_untouched() -> Iterator[None]:
+    """The suite writes no file of the checkout: every test works in its own temporary folders. The files git sees are
+    the same, unwritten, after the session as before it (build/, caches and other ignored files are not looked at)."""
+    before = checkout_state()
+    yield
+    after = checkout_state()
+    if before is None or after is None:
+        return
+    changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+    if os.environ.get("SOC_BULLETIN_DOCS_IMAGES") == "1":  # the guide's pictures, made again on purpose (test_browser_editors.py)
+        changed = [name for name in changed if not name.startswith("docs/images/")]
+    if changed:
+        pytest.fail(f"the tests wrote into the checkout {REPO}: {', '.join(changed[:10])}", pytrace=False)
 
 
 @pytest.fixture
@@ -76,6 +112,19 @@ def smtp() -> Iterator[FaultyController]:
 
 
 @pytest.fixture
+def example_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project (tests/project.py) with Issue 11, one police article, one council article and one police section,
+    made the working folder, with no SMTP login in the environment."""
+    from .project import make_project
+
+    root = make_project(tmp_path / "project")
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("SOC_BULLETIN_SMTP_USER", raising=False)
+    monkeypatch.delenv("SOC_BULLETIN_SMTP_PASSWORD", raising=False)
+    return root
+
+
+@pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("SOC_BULLETIN_SMTP_USER", raising=False)
@@ -92,6 +141,15 @@ def send_folder(root: Path) -> Path:
     (root / "segments.yaml").write_text("police: {segments: [police]}\n", encoding="utf-8")
     (root / "suppressed.csv").write_text("address,reason,date\n", encoding="utf-8")
     return root
+
+
+def example_issues(root: Path) -> Path:
+    """``root/issues``, a folder of issues holding a copy of the example issue (2019-08) only: commands that take the
+    folder of every issue read this, never the checkout's issues/, where an editor may have started the next issue."""
+    import shutil
+
+    shutil.copytree(ISSUE_11, root / "issues" / ISSUE_11.name)
+    return root / "issues"
 
 
 def suppressed_csv(folder: Path) -> str:

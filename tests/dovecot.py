@@ -2,7 +2,8 @@
 
 Dovecot cannot listen on port 0 and report the port it got, so a free port is
 chosen and, should another program take it first, Dovecot is started again on
-another (the only place the tests pick a port). TLS uses a certificate from
+another (as PostgreSQL is, tests/postgres.py: the two servers for which the
+tests pick a port). TLS uses a certificate from
 trustme's test CA. Mail is stored as a Maildir owned by an unprivileged user
 (``nobody`` when the tests run as root, else the user running them), in a
 temporary folder of its own that those users can enter (pytest's are private

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -30,6 +34,21 @@ def make_project(root: Path, /, *, restricted: bool = True) -> Path:
         (issue / "issue.yaml").write_text(
             text.replace(f"  - kind: {POLICE_SECTION}\n", f"  - kind: {POLICE_SECTION}\n    audience: [police]\n"), encoding="utf-8")
     return root
+
+
+def tracked_copy(target: Path, /) -> Path:
+    """The repository's tracked files copied to ``target`` (a fresh clone, without its history): what a test that reads
+    the repository's issues/ reads, whatever an editor has added to this checkout and not committed."""
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, check=True, capture_output=True).stdout.decode().split("\0")
+    for name in filter(None, files):
+        source = REPO / name
+        if source.is_symlink():  # layouts -> soc_bulletin/render/layouts
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            os.symlink(os.readlink(source), target / name)
+        elif source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    return target
 
 
 def restrict(article: Path, audience: str, /) -> None:
@@ -65,3 +84,12 @@ def finish_draft(issue_dir: Path, /) -> None:
         text = re.sub(r"Write the welcome to Issue \d+ here: a few sentences on what this issue holds\.", "Welcome to this issue.", text)
         text = re.sub(r"  - kind: [^\n]*\n    articles: \[\]\n", "", text)
         path.write_text(text, encoding="utf-8")
+
+
+def run_main(args: list[str], capsys: pytest.CaptureFixture[str], /) -> tuple[int, list[str], list[str]]:
+    """Run ``soc-bulletin ARGS`` in this process: its exit code, and the lines it wrote to stdout and to stderr."""
+    from soc_bulletin.cli.main import main
+
+    code = main(args)
+    captured = capsys.readouterr()
+    return code, captured.out.splitlines(), captured.err.splitlines()

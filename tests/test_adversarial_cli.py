@@ -22,7 +22,7 @@ from soc_bulletin.audience.subscribers import read_subscribers
 from soc_bulletin.cli.main import describe_os_error, main
 from soc_bulletin.errors import SenderFailure
 
-from .conftest import ISSUE_11, MINIMAL_ISSUE
+from .conftest import ISSUE_11, MINIMAL_ISSUE, example_issues
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "subscribers" / "example.csv"
@@ -376,9 +376,9 @@ def test_build_output_under_a_file(tmp_path: Path, capsys: pytest.CaptureFixture
 
 def test_archive_output_that_is_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "site").write_text("keep")
-    assert main(["archive", str(ISSUE_11.parent), "-o", "site"]) == 2
-    err = capsys.readouterr().err
-    assert re.fullmatch(r"soc-bulletin: error: site(/2019-08)?: .*; (remove it or )?choose (another path|a path inside a folder)\n", err)
+    assert main(["archive", str(example_issues(tmp_path)), "-o", "site"]) == 2
+    assert capsys.readouterr().err == (
+        "soc-bulletin: error: site/2019-08: part of this path is a file, not a folder; choose a path inside a folder\n")
     assert (tmp_path / "site").read_text() == "keep"
 
 
@@ -431,17 +431,18 @@ def test_unknown_arguments_are_printable(capsys: pytest.CaptureFixture[str]) -> 
                      "soc-bulletin: error: file is a file; give an issue folder such as issues/2019-08", id="new-article-a-file"),
         pytest.param(["archive", "file", "-o", "site"], 2,
                      "soc-bulletin: error: file is a file; give the folder that holds the issue folders, such as issues", id="archive-a-file"),
-        pytest.param(["archive", str(ISSUE_11.parent), "-o", "site", "--config", "missing.toml"], 2,
+        pytest.param(["archive", "issues", "-o", "site", "--config", "missing.toml"], 2,
                      "soc-bulletin: error: cannot read the settings file missing.toml: No such file or directory", id="config-missing"),
-        pytest.param(["archive", str(ISSUE_11.parent), "-o", "site", "--config", "folder"], 2,
+        pytest.param(["archive", "issues", "-o", "site", "--config", "folder"], 2,
                      "soc-bulletin: error: cannot read the settings file folder: Is a directory", id="config-a-folder"),
-        pytest.param(["archive", str(ISSUE_11.parent), "-o", "site", "--config", "file/x.toml"], 2,
+        pytest.param(["archive", "issues", "-o", "site", "--config", "file/x.toml"], 2,
                      "soc-bulletin: error: cannot read the settings file file/x.toml: Not a directory", id="config-under-a-file"),
     ],
 )
 def test_paths_that_are_not_what_they_should_be(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], code: int, message: str) -> None:
     (tmp_path / "file").write_text("keep")
     (tmp_path / "folder").mkdir()
+    example_issues(tmp_path)
     assert main(args) == code
     captured = capsys.readouterr()
     assert captured.err.splitlines()[0] == message

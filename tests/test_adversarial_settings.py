@@ -15,7 +15,7 @@ from soc_bulletin.cli.main import main
 from soc_bulletin.config import SendingSettings, Settings, SiteSettings, load_settings
 from soc_bulletin.errors import ConfigError
 
-from .conftest import ISSUE_11
+from .conftest import ISSUE_11, REPO, example_issues
 
 GOOD_FROM = 'from = "SOC Partnerships <team@example.org>"\n'
 
@@ -317,7 +317,7 @@ def test_dotted_keys_and_defaults(tmp_path: Path) -> None:
 
 
 def test_the_repository_settings_load() -> None:
-    settings = load_settings(ISSUE_11.parent.parent / "soc-bulletin.toml")
+    settings = load_settings(REPO / "soc-bulletin.toml")
     assert settings.sending.list_id == "soc-partnerships.example.org"
     assert settings.sending.stale_after_days == 7
 
@@ -328,7 +328,7 @@ def test_the_repository_settings_load() -> None:
 def test_archive_refuses_a_javascript_base_url_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = write(tmp_path, "[site]\nbase_url = 'javascript:alert(1)'\n")
     site = tmp_path / "site"
-    assert main(["archive", str(ISSUE_11.parent), "-o", str(site), "--config", str(config)]) == 2
+    assert main(["archive", str(example_issues(tmp_path)), "-o", str(site), "--config", str(config)]) == 2
     assert capsys.readouterr().err == (
         f"soc-bulletin: error: {config}:2: [site] base_url must start with https:// (not javascript:): 'javascript:alert(1)'\n"
     )
@@ -338,7 +338,7 @@ def test_archive_refuses_a_javascript_base_url_and_writes_nothing(tmp_path: Path
 def test_archive_refuses_a_utf16_settings_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = write(tmp_path, "[site]\nbase_url = 'https://bulletin.example.org'\n".encode("utf-16"))
     site = tmp_path / "site"
-    assert main(["archive", str(ISSUE_11.parent), "-o", str(site), "--config", str(config)]) == 2
+    assert main(["archive", str(example_issues(tmp_path)), "-o", str(site), "--config", str(config)]) == 2
     captured = capsys.readouterr()
     assert captured.err == f"soc-bulletin: error: {config}:1: the settings file is UTF-16; save it as UTF-8\n"
     assert "Traceback" not in captured.out + captured.err and not site.exists()
@@ -346,7 +346,7 @@ def test_archive_refuses_a_utf16_settings_file(tmp_path: Path, capsys: pytest.Ca
 
 def test_several_problems_are_several_error_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = write(tmp_path, "[site]\nbase_url = 'http://example.org'\n[sending]\nlist_id = 'x y'\n")
-    assert main(["archive", str(ISSUE_11.parent), "-o", str(tmp_path / "site"), "--config", str(config)]) == 2
+    assert main(["archive", str(example_issues(tmp_path)), "-o", str(tmp_path / "site"), "--config", str(config)]) == 2
     assert capsys.readouterr().err.splitlines() == [
         f"soc-bulletin: error: {config}:2: [site] base_url must start with https:// (plain http:// is only for localhost): "
         "'http://example.org'",

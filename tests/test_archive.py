@@ -14,6 +14,7 @@ from soc_bulletin.cli.main import main
 from soc_bulletin.site.archive import build_archive, issue_folders, web_url
 
 from .browser import write_sample_issue
+from .project import COUNCIL_ARTICLE, POLICE_ARTICLE, POLICE_SECTION, run_main
 
 BASE = "https://bulletin.example.org/archive/"
 
@@ -212,3 +213,20 @@ def test_archive_command_reports_problems_with_exit_1(issues: Path, tmp_path: Pa
     assert main(["archive", str(issues), "-o", str(tmp_path / "site")]) == 1
     err = capsys.readouterr().err
     assert re.search(r"2019-05.+SB020", err)
+
+
+def test_archive_leaves_out_restricted_articles_and_says_so(example_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_main(["archive", "issues", "-o", "site"], capsys)
+    assert code == 0
+    assert out[1:5] == [
+        "Left out 3 restricted part(s), meant only for some segments (--include-restricted publishes them):",
+        f"  2019-08: the article '{POLICE_ARTICLE}' (for police)",
+        f"  2019-08: the article '{COUNCIL_ARTICLE}' (for local-authorities)",
+        f"  2019-08: the section '{POLICE_SECTION}' (for police), with 2 article(s)",
+    ]
+    site = (example_project / "site" / "index.html").read_text(encoding="utf-8") + (example_project / "site" / "2019-08" / "index.html").read_text(encoding="utf-8")
+    for slug in (POLICE_ARTICLE, COUNCIL_ARTICLE, "jmlit", "fight-against-dirty-money"):
+        assert f'id="{slug}"' not in site and f"#{slug}" not in site
+    assert main(["archive", "issues", "-o", "everything", "--include-restricted"]) == 0
+    assert f'id="{POLICE_ARTICLE}"' in (example_project / "everything" / "2019-08" / "index.html").read_text(encoding="utf-8")
+    assert "Left out" not in capsys.readouterr().out

@@ -14,6 +14,7 @@ from soc_bulletin.cli.main import main
 from soc_bulletin.content.load import load_article
 
 from .conftest import REPO
+from .project import tracked_copy
 
 CONTRIBUTING = (REPO / "CONTRIBUTING.md").read_text(encoding="utf-8")
 
@@ -60,7 +61,38 @@ def test_pre_commit_hooks(hook_id: str) -> None:
     assert hook["files"] == "^issues/" and hook["pass_filenames"] is False
 
 
-def test_the_workflow_command_passes_on_the_repository(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.chdir(REPO)
+def test_the_workflow_command_passes_on_the_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """On the committed issues: an issue an editor has started in this checkout is the editor's to finish."""
+    monkeypatch.chdir(tracked_copy(tmp_path / "repository"))
     assert main(_workflow_command()[1:]) == 0
     assert "::error" not in capsys.readouterr().out
+
+
+def test_sb060_and_every_sb6xx_code_are_in_contributing() -> None:
+    contributing = (REPO / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    for code in ("SB060", "SB600", "SB613", "SB634", "SB643"):
+        assert f"| `{code}` |" in contributing, code
+
+
+def test_contributing_pre_commit_example_is_a_hook_that_works() -> None:
+    contributing = (REPO / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    assert "v0.1.0" not in contributing
+    block = re.search(r"In a\n  `.pre-commit-config.yaml`:\n\n  ```yaml\n(.*?)  ```", contributing, re.DOTALL)
+    assert block is not None
+    [repo] = yaml.safe_load(block.group(1).replace("\n  ", "\n"))["repos"]
+    [hook] = repo["hooks"]
+    ours = {h["id"]: h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))}[hook["id"]]
+    assert repo["repo"] == "local" and hook["language"] == "system"
+    assert (hook["entry"], hook["args"], hook["files"], hook["pass_filenames"]) == (ours["entry"], ours["args"], ours["files"], False)
+
+
+def test_contributing_command_line_example_works(example_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    contributing = (REPO / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    block = re.search(r"## With the command line \(optional\).*?```sh\n.*?```.*?```sh\n(.*?)```", contributing, re.DOTALL)  # after the install
+    assert block is not None
+    for line in block.group(1).strip().splitlines():
+        argv = [a.strip('"') for a in re.findall(r'"[^"]*"|\S+', line)]
+        assert argv[0] == "soc-bulletin"
+        assert main(argv[1:]) == 0, line
+    assert (example_project / "issues" / "2019-08" / "articles" / "youth-diversion-ceredigion.yaml").is_file()

@@ -103,7 +103,9 @@ def test_the_quarter_in_short_works_as_the_guide_says(project: Path, capsys: pyt
     [eml] = (project / "outbox" / "2019-11" / "proofs").glob("*.eml")
     message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     assert message["To"] == "editor@example.org" and message["Subject"].startswith("[Proof: police] SOC Local Partnerships Bulletin")
-    assert not (project / ".ledger" / "2019-11.sqlite3").exists() or main(["status", "issues/2019-11"]) == 0
+    assert not (project / ".ledger" / "2019-11.sqlite3").exists(), "a proof is not a send: nobody is recorded as sent"
+    assert main(["status", "issues/2019-11"]) == 0
+    assert capsys.readouterr().out.startswith("No send of issue 2019-11 has started (")
 
 
 def test_the_later_steps_work_as_the_guide_says(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from .project import REPO, finish_draft
+from .project import REPO, finish_draft, tracked_copy
 
 pytestmark = pytest.mark.slow
 
@@ -64,20 +63,6 @@ def _environment() -> dict[str, str]:
     return {**{k: v for k, v in os.environ.items() if k not in drop}, "PATH": path, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
 
 
-def _checkout(target: Path, /) -> Path:
-    """The repository's tracked files copied to ``target`` (a fresh clone, without its history)."""
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, check=True, capture_output=True).stdout.decode().split("\0")
-    for name in filter(None, files):
-        source = REPO / name
-        if source.is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name, follow_symlinks=False)
-        elif source.is_symlink():  # layouts -> soc_bulletin/render/layouts
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            os.symlink(os.readlink(source), target / name)
-    return target
-
-
 def _run(script: str, cwd: Path, /) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=cwd, env=_environment(), capture_output=True,
                             text=True, timeout=SECONDS, stdin=subprocess.DEVNULL)
@@ -88,7 +73,7 @@ def _run(script: str, cwd: Path, /) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="session")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A checkout with the guides' virtual environment, made once per session."""
-    root = _checkout(tmp_path_factory.mktemp("fresh") / "soc_bulletin")
+    root = tracked_copy(tmp_path_factory.mktemp("fresh") / "soc_bulletin")
     _run(INSTALL, root)
     return root
 
@@ -96,7 +81,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def checkout(installed: Path, tmp_path: Path) -> Path:
     """A fresh copy of the repository for one guide, using the session's virtual environment."""
-    root = _checkout(tmp_path / "soc_bulletin")
+    root = tracked_copy(tmp_path / "soc_bulletin")
     (root / ".venv").symlink_to(installed / ".venv")
     return root
 

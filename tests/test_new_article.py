@@ -15,6 +15,7 @@ from soc_bulletin.content.new_article import add_to_issue, article_template
 from soc_bulletin.errors import ConfigError
 
 from .conftest import ISSUE_11, MINIMAL_ISSUE
+from .project import run_main
 
 IssueDir = Callable[..., Path]
 
@@ -187,3 +188,40 @@ def test_byte_order_mark_is_kept(issue_dir: IssueDir) -> None:
     (root / "issue.yaml").write_bytes(b"\xef\xbb\xbf" + ISSUE.encode("utf-8"))
     assert main(["new-article", str(root), "new-one", "--section", "From the Centre"]) == 0
     assert (root / "issue.yaml").read_bytes().startswith(b"\xef\xbb\xbf# The editor's notes")
+
+
+def test_new_article_on_an_empty_folder_says_how_to_start_the_issue(example_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (example_project / "issues" / "2019-11").mkdir()
+    code, _, err = run_main(["new-article", "issues/2019-11", "county-lines-week", "--section", "From the Centre"], capsys)
+    assert (code, err) == (2, ["soc-bulletin: error: there is no issue.yaml in issues/2019-11; start the issue with: "
+                               "soc-bulletin new-issue issues/2019-11"])
+
+
+@pytest.mark.parametrize("sections", ["sections:", "sections: []"])
+def test_new_article_on_empty_sections_starts_one_with_new_section(example_project: Path, capsys: pytest.CaptureFixture[str], sections: str) -> None:
+    folder = example_project / "issues" / "2019-11"
+    (folder / "articles").mkdir(parents=True)
+    head = "title: T\nnumber: 12\ndate: 2019-11-01\nmailbox: team@example.org\nwelcome:\n  body: Hello.\n"
+    (folder / "issue.yaml").write_text(f"{head}{sections}\n", encoding="utf-8")
+    code, _, err = run_main(["new-article", "issues/2019-11", "county-lines-week", "--section", "Tackling Vulnerability"], capsys)
+    assert (code, err) == (2, ["soc-bulletin: error: issue.yaml has no sections yet; give --new-section to start the section "
+                               "'Tackling Vulnerability'"])
+    assert main(["new-article", "issues/2019-11", "county-lines-week", "--section", "Tackling Vulnerability", "--new-section"]) == 0
+    assert (folder / "issue.yaml").read_text(encoding="utf-8") == (
+        f"{head}sections:\n  - kind: Tackling Vulnerability\n    articles:\n      - county-lines-week\n")
+    assert not check_paths([folder]).errors
+
+
+def test_new_article_refuses_a_section_that_is_not_there(example_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = (example_project / "issues" / "2019-08" / "issue.yaml").read_text(encoding="utf-8")
+    code, _, err = run_main(["new-article", "issues/2019-08", "county-lines-week", "--section", "Brand New Secton"], capsys)
+    assert (code, err) == (2, [
+        "soc-bulletin: error: there is no section 'Brand New Secton' in issue.yaml; the sections are 'From the Centre', "
+        "'Meet the...', 'Lifetime Offender Management', 'Community Resilience', 'Tackling Vulnerability', 'Economic Crime'; "
+        "to start a new section, add --new-section",
+    ])
+    code, _, err = run_main(["new-article", "issues/2019-08", "county-lines-week", "--section", "Tackling Vulnerabilty"], capsys)
+    assert code == 2 and "; did you mean 'Tackling Vulnerability'? the sections are" in err[0]
+    assert (example_project / "issues" / "2019-08" / "issue.yaml").read_text(encoding="utf-8") == before
+    assert not (example_project / "issues" / "2019-08" / "articles" / "county-lines-week.yaml").exists()
+    assert main(["new-article", "issues/2019-08", "county-lines-week", "--section", "Brand New Section", "--new-section"]) == 0

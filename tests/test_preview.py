@@ -34,6 +34,7 @@ from soc_bulletin.site.preview_page import page as preview_page
 from soc_bulletin.site.watch import Watcher
 
 from .browser import write_sample_issue
+from .project import COUNCIL_ARTICLE, POLICE_ARTICLE
 
 TIMEOUT = 30.0  # generous: CI machines are slow and shared
 TITLE = "Special Unit Established to Support Modern Slavery Victims"
@@ -334,3 +335,28 @@ def test_preview_command_prints_its_url_serves_and_stops_on_ctrl_c(issue: Path) 
         for stream in (process.stdout, process.stderr):
             if stream:
                 stream.close()
+
+
+def test_preview_switches_editions_and_shows_no_placeholders(example_project: Path) -> None:
+    with serve_preview(example_project / "issues" / "2019-08", port=0) as running:
+        page = get(running.url)[2]
+        assert [m for m in re.findall(r'<a href="/\?edition=([^"]*)"', page)] == ["", "everyone", "local-authorities", "police", "%40cy",
+                                                                                       "%40cy%2Ben"]
+        police = get(running.url + "?edition=police")[2]
+        assert 'aria-current="page">Segment: police</a>' in police and "email.html?build=1&amp;edition=police" in police
+        html = get(running.url + "email.html?edition=police")[2]
+        assert f'id="{POLICE_ARTICLE}"' in html and f'id="{COUNCIL_ARTICLE}"' not in html
+        assert "Dear Alex Example," in html and "[[" not in html
+        assert "Participatory Budgeting in Newport" in get(running.url + "email.txt?edition=local-authorities")[2]
+        assert "SOC COMMUNITY COORDINATORS" not in get(running.url + "email.txt?edition=everyone")[2].upper().replace(
+            "THE SOC COMMUNITY COORDINATORS PROGRAMME", "").replace("MEET THE SOC COMMUNITY COORDINATORS", "")
+
+
+def test_preview_lists_problems_with_relative_paths(example_project: Path) -> None:
+    article = example_project / "issues" / "2019-08" / "articles" / "jmlit.yaml"
+    article.write_text('title: "Joint Money Laundering\nblocks: []\n', encoding="utf-8")
+    with serve_preview("issues/2019-08", port=0) as running:
+        page = get(running.url)[2]
+    assert ('issues/2019-08/articles/jmlit.yaml:1:8: SB003 The double quote (&quot;) that starts this value is never closed; '
+            "put a &quot; at the end of the value.") in page
+    assert str(example_project) not in page

@@ -24,12 +24,12 @@ from soc_bulletin.store.sqlite_store import SQLiteStore
 from .backends import Backend
 
 ADA = "Ada.Lovelace@Example.org"
-TODAY = dt.date.today()
 
 
-def populate(store: Store, issue: str = "2026-03") -> None:
+def populate(store: Store, issue: str = "2026-03") -> dt.date:
     """Ada and Bo everywhere the store keeps people: a record, a request, a suppression, a lift, link tokens, a sent
-    row with a complaint and a bounce, soft bounces, a pending row of another issue."""
+    row with a complaint and a bounce, soft bounces, a pending row of another issue. The day when it is done: no row
+    is younger, also when the clock passes midnight while it writes."""
     store.save_person(Person(ADA, origin="list", name="Ada", tags=frozenset({"police"}), language="cy", paused_until="2027-01-01",
                              updated=time.time()))
     now = time.time()
@@ -53,9 +53,10 @@ def populate(store: Store, issue: str = "2026-03") -> None:
     store.suppress(ADA.upper(), "unsubscribed", source="one-click")
     store.suppress(ADA, "complained", source="complaint")
     store.lift(ADA, source="one-click")
-    store.soft_bounces(ADA, f"{issue}\n{ADA.casefold()}", TODAY, "4.2.2", days=30)
+    store.soft_bounces(ADA, f"{issue}\n{ADA.casefold()}", dt.date.today(), "4.2.2", days=30)
     store.handled("digest-1", "mailbox", "bounce")
     store._close_writers()
+    return dt.date.today()
 
 
 def text_anywhere(backend: Backend, store: Store, text: str) -> list[str]:
@@ -147,7 +148,7 @@ def test_a_running_send_stops_at_an_erasure(backend: Backend) -> None:
     other = backend.open(backend.where)
     hasher = other.hasher(make=True)
     assert hasher is not None
-    other._add(hasher(ADA.casefold()), hasher(ADA.casefold()), "erased", "erased", TODAY.isoformat())
+    other._add(hasher(ADA.casefold()), hasher(ADA.casefold()), "erased", "erased", dt.date.today().isoformat())
     time.sleep(1.1)  # the SQLite send reads what was added at most once a second
     claimed = ledger.claim("r", 10)
     assert sorted(r.address for r in claimed) == ["p0@example.org", "p1@example.org", "p2@example.org"]
@@ -161,11 +162,11 @@ def settings(delivery: int = 60, evidence: int = 45) -> Settings:
 
 def test_purge_keeps_what_is_young_and_hashes_or_drops_what_is_old(backend: Backend) -> None:
     store = backend.open()
-    populate(store)
-    assert privacy.purge(store, settings(), day=TODAY) == {
+    today = populate(store)
+    assert privacy.purge(store, settings(), day=today) == {
         "delivery rows hashed": 0, "bounce texts dropped": 0, "handled messages forgotten": 0, "soft bounces deleted": 0,
         "expired requests deleted": 0}
-    later = TODAY + dt.timedelta(days=50)  # past the evidence (45 days), not the deliveries (60)
+    later = today + dt.timedelta(days=50)  # past the evidence (45 days), not the deliveries (60)
     dry = privacy.purge(store, settings(), day=later, dry_run=True)
     assert dry == {"delivery rows hashed": 0, "bounce texts dropped": 2, "handled messages forgotten": 1,
                    "soft bounces deleted": 1, "expired requests deleted": 2}
@@ -176,7 +177,7 @@ def test_purge_keeps_what_is_young_and_hashes_or_drops_what_is_old(backend: Back
     assert [f["detail"] for d in found["deliveries"] for f in d["feedback"]] == [""]
     assert not store.seen("digest-1")
     assert privacy.purge(store, settings(), day=later)["bounce texts dropped"] == 0  # once
-    much_later = TODAY + dt.timedelta(days=61)
+    much_later = today + dt.timedelta(days=61)
     assert privacy.purge(store, settings(), day=much_later)["delivery rows hashed"] == 3
     store.close()
     store = backend.open(backend.where)
@@ -203,9 +204,9 @@ def test_the_clock_can_be_moved_by_the_environment(monkeypatch: pytest.MonkeyPat
 
 
 def test_two_purges_at_once_hash_each_row_once_and_lose_none(backend: Backend) -> None:
-    populate(backend.open())
+    today = populate(backend.open())
     stores = [backend.open(backend.where), backend.open(backend.where)]
-    later = TODAY + dt.timedelta(days=61)
+    later = today + dt.timedelta(days=61)
     with ThreadPoolExecutor(2) as pool:
         done = list(pool.map(lambda store: privacy.purge(store, settings(), day=later), stores))
     assert sum(counts["delivery rows hashed"] for counts in done) == 3

@@ -14,6 +14,7 @@ import pytest
 from soc_bulletin.cli import main
 
 from .conftest import ISSUE_11, REPO
+from .project import tracked_copy
 
 
 @pytest.fixture
@@ -55,9 +56,9 @@ def test_build_and_send_from_another_folder_use_the_projects_settings(project: P
 
 
 def test_a_plain_install_finds_its_layouts(project: Path, tmp_path: Path) -> None:
-    target = tmp_path / "site-packages"
+    target = tmp_path / "site-packages"  # built from a copy: setuptools writes build/ and *.egg-info beside the source
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
-                    "--target", str(target), str(REPO)], check=True, capture_output=True, timeout=300)
+                    "--target", str(target), str(tracked_copy(tmp_path / "source"))], check=True, capture_output=True, timeout=300)
     assert (target / "soc_bulletin" / "render" / "layouts" / "bulletin.mjml.j2").is_file()
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()

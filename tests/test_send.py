@@ -311,3 +311,11 @@ def test_proof_never_shares_a_real_message_id(workdir: Path, smtp: FaultyControl
     proof, real = smtp.recorder.received
     assert proof.rcpt_tos == real.rcpt_tos
     assert proof.message["Message-ID"] != real.message["Message-ID"]
+
+
+def test_dry_run_shows_the_subject_as_written(example_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (example_project / "subscribers" / "suppressed.csv").write_text("address,reason,date\n", encoding="utf-8")
+    assert main(["send", "issues/2019-08", "--segment", "police-wales", "--dry-run"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "  Subject: Bwletin Partneriaethau Lleol SOC – Awst 2019, Rhifyn 11" in out  # the first in the list reads Welsh
+    assert not any("=?utf-8?" in line for line in out)

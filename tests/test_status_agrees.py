@@ -10,6 +10,7 @@ import pytest
 from soc_bulletin.cli.main import main
 
 from .conftest import MINIMAL_ARTICLE, MINIMAL_ISSUE
+from .project import run_main
 from .smtp import FaultyController
 from .test_send import write_list
 
@@ -84,3 +85,19 @@ def test_someone_suppressed_while_the_send_runs_is_not_sent_to_and_is_counted(wo
     result = run(campaign.send(SMTPTransport(SMTPSettings.from_url(smtp.url)), on_start=unsubscribe_now))
     assert addresses[4] not in smtp.recorder.by_recipient() and len(smtp.recorder.by_recipient()) == 5
     assert result.report.suppressed == 1 == result.report.counts.suppressed
+
+
+def test_status_by_segment_and_with_a_broken_article(example_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (example_project / "subscribers" / "suppressed.csv").write_text("address,reason,date\n", encoding="utf-8")
+    assert main(["send", "issues/2019-08", "--segment", "police-wales", "--no-progress"]) == 0
+    capsys.readouterr()
+    code, out, _ = run_main(["status", "issues/2019-08", "--segment", "police"], capsys)
+    assert (code, out) == (0, ["No send of issue 2019-08 to segment 'police' has started; sends so far: police-wales."])
+    article = example_project / "issues" / "2019-08" / "articles" / "jmlit.yaml"
+    article.write_text('title: "Joint Money Laundering\n', encoding="utf-8")  # a YAML error must not stop status
+    code, out, _ = run_main(["status", "issues/2019-08", "--segment", "police-wales"], capsys)
+    assert code == 0
+    assert out[0].startswith("Issue 2019-08: ledger .ledger/2019-08.sqlite3, send started ")
+    rows = [line.split() for line in out[2:] if line.startswith("police-wales ")]
+    assert [row[1] for row in rows] == ["police", "police@cy", "police@cy+en"]  # each language's edition
+    assert sum(int(row[2]) for row in rows) == sum(int(row[3]) for row in rows) == 9 and all(set(row[4:]) == {"0"} for row in rows)

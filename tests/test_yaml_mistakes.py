@@ -14,6 +14,8 @@ import pytest
 from soc_bulletin.cli.main import main
 from soc_bulletin.content.yamlfile import read_yaml
 
+from .project import run_main
+
 QUOTE_RUNS_ON = """\
 title: Diverting Young People
 blocks:
@@ -138,3 +140,16 @@ def test_check_prints_it_at_the_line_and_exits_1(issue_dir: object, capsys: pyte
         "issue/issue.yaml: SB504 The issue has no preheader; add 'preheader:' with one line that inboxes show after the subject. (warning)",
         "2 files checked: 1 error, 1 warning.",
     ]
+
+
+def test_a_block_without_its_dash_is_reported_where_the_dash_is_missing(issue_dir: object, capsys: pytest.CaptureFixture[str],
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    article = "title: T\nblocks:\n  - text: |\n      Words.\n  - quote:\n      text: Hello.\n    contact:\n      email: jo@example.org\n"
+    root = issue_dir(articles={"first": article})  # type: ignore[operator]
+    monkeypatch.chdir(root.parent)
+    code, out, _ = run_main(["check", "issue/articles/first.yaml"], capsys)
+    assert (code, out) == (1, [
+        "issue/articles/first.yaml:7:5: SB030 'contact:' starts a new block but has no '- ' in front, so it is read as part of "
+        "the block above; write '- contact:' with the '- ' lined up with the other blocks (at column 3).",
+        "1 file checked: 1 error, 0 warnings.",
+    ])

@@ -1,4 +1,4 @@
-"""The real Issue 11 checks clean; a copy with ten defects reports exactly those ten, each at its place."""
+"""The example issue (Issue 11, issues/2019-08) checks clean; a copy with ten defects reports exactly those ten, each at its place."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The example issue reproduces the real August 2019 bulletin, in YAML and in Python alike."""
+"""The example issue (Issue 11 of the bulletin, issues/2019-08) reproduces the real August 2019 bulletin, in YAML and in Python alike."""
 
 from __future__ import annotations
 
