@@ -43,7 +43,7 @@ def test_at_least_ten_kinds_of_server_are_recognised() -> None:
         if name in ("postfix-delayed", "mailbox-full"):  # more of Postfix's notices
             continue
         raw = builder(RECIPIENT, VERP)
-        verdict = classify(raw)
+        verdict = classify_bytes(raw)
         if verdict.kind.value == kind and [(f.address, f.status, f.permanent) for f in verdict.recipients] == [
                 (RECIPIENT, status, permanent)]:
             recognised[name] = _notice(raw)
