@@ -1,4 +1,4 @@
-"""``soc-bulletin send`` and ``soc-bulletin status``: parse, call :class:`Campaign`, show progress, print."""
+"""``soc-bulletin send`` and ``soc-bulletin status``: parse, call ``send_issue`` or ``status_report``, show progress, print."""
 
 from __future__ import annotations
 

@@ -28,12 +28,11 @@ from .runner import run
 if TYPE_CHECKING:
     import datetime as dt
 
-    from ..config import Settings
     from ..store.ledger import RunTargets
     from .engine import DeliveryReport
     from .transports import Transport
 
-__all__ = ["SendOutcome", "SendRequest", "SendView", "send_issue"]
+__all__ = ["SendOutcome", "SendRequest", "SendView", "outcome", "proof_address", "send_issue"]
 
 
 @dataclass(frozen=True)
@@ -130,14 +129,14 @@ class SendView(Protocol):
         """Wait until the daily limit allows the next message (a POSIX time); False when interrupted."""
 
 
-def send_issue(request: SendRequest, view: SendView, /, *, settings: Settings | None = None) -> SendOutcome:
+def send_issue(request: SendRequest, view: SendView, /) -> SendOutcome:
     """Run ``request`` (see the module's docstring); errors are raised, as ConfigError, RefusedError, LedgerError, SendError."""
     from .. import config
     from ..render.project import Project
 
     request.check()
     at = request.start_time()
-    settings = settings or config.load_settings(request.config, start=request.issue_dir)  # once: the check and the send share them
+    settings = config.load_settings(request.config, start=request.issue_dir)  # once: the check and the send share them
 
     def prepare() -> Campaign:  # the issue is read again each time (a send at --at, or resumed, sends what is there then)
         return Campaign.prepare(
@@ -155,16 +154,19 @@ def send_issue(request: SendRequest, view: SendView, /, *, settings: Settings | 
     outboxes = campaign.settings.resolve(campaign.settings.sending.outbox) / campaign.identity
     outbox = Path(request.outbox) if request.outbox else outboxes / request.segment
     if request.test_to:
-        address = proof_address(request.test_to)
-        transport, where = _transport(request, outbox / "proofs" if request.outbox else outboxes / "proofs", campaign)
-        for key, reply in run(campaign.proof(address, transport)):
-            view.proof_sent(key, address, where, reply)
+        _send_proofs(request, campaign, outbox / "proofs" if request.outbox else outboxes / "proofs", view)
         return SendOutcome.DONE
     if at is not None:  # the whole preflight now (the relay too), then again when the time comes
         if not run(_preflight_then_wait(campaign, _transport(request, outbox, campaign)[0], at, view)):
             return SendOutcome.INTERRUPTED
         campaign = prepare()
         view.preflight_passed_again()
+    return _send_and_resume(request, campaign, prepare, outbox, view)
+
+
+def _send_and_resume(request: SendRequest, campaign: Campaign, prepare: Callable[[], Campaign], outbox: Path,
+                     view: SendView) -> SendOutcome:
+    """The send; with ``--resume-when-allowed``, after each stop by the daily limit the wait, and the send prepared again."""
     sending = campaign.settings.sending
     options = DeliveryOptions(concurrency=request.concurrency, rate=request.rate, max_attempts=request.max_attempts,
                               backoff_base=request.backoff, lease=request.lease, domains=sending.domains,
@@ -180,6 +182,14 @@ def send_issue(request: SendRequest, view: SendView, /, *, settings: Settings | 
         if not run(view.wait_to_resume(report.resume_at)):
             return SendOutcome.INTERRUPTED
         campaign = prepare()
+
+
+def _send_proofs(request: SendRequest, campaign: Campaign, outbox: Path, view: SendView) -> None:
+    """One proof of each edition to ``--test-to`` (never recorded), through the relay or into the proofs ``outbox``."""
+    address = proof_address(request.test_to or "")
+    transport, where = _transport(request, outbox, campaign)
+    for key, reply in run(campaign.proof(address, transport)):
+        view.proof_sent(key, address, where, reply)
 
 
 def outcome(report: DeliveryReport, /) -> SendOutcome:
