@@ -1,10 +1,8 @@
 """``soc-bulletin build``: render an issue (or what a segment receives, or every edition) to files.
 
-A segment's members receive the articles for everyone and those for each
-segment they are in, so ``--segment NAME`` looks up, as ``send`` does, which
-targeted segments the members of NAME on the subscriber list (``[sending]
-subscribers``) are in: one edition is written to OUT_DIR, several each to
-OUT_DIR/<edition>/. Without a list, the edition of a member of NAME alone.
+``--segment NAME`` writes the editions members of NAME receive (found by
+``audience.editions.segment_editions`` on the subscriber list, ``[sending]
+subscribers``): one edition to OUT_DIR, several each to OUT_DIR/<edition>/.
 """
 
 from __future__ import annotations
