@@ -1,17 +1,14 @@
 """``soc-bulletin build``: render an issue (or what a segment receives, or every edition) to files.
 
-A segment's members receive the articles for everyone and those for each
-segment they are in, so ``--segment NAME`` looks up, as ``send`` does, which
-targeted segments the members of NAME on the subscriber list (``[sending]
-subscribers``) are in: one edition is written to OUT_DIR, several each to
-OUT_DIR/<edition>/. Without a list, the edition of a member of NAME alone.
+``--segment NAME`` writes the editions members of NAME receive (found by
+``audience.editions.segment_editions`` on the subscriber list, ``[sending]
+subscribers``): one edition to OUT_DIR, several each to OUT_DIR/<edition>/.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,55 +44,73 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _build(args: argparse.Namespace) -> int:
     from .. import config
-    from ..render.as_sent import shown_size
-    from ..render.build import EVERYONE, build_dir, build_editions, contained
     from ..render.project import Project
 
     issue_dir = issue_folder(args.issue_dir)
-    settings = config.load_settings(args.config, start=issue_dir)
-    project = Project(issue_dir, settings=settings)  # the issue read once, its images too
+    project = Project(issue_dir, settings=config.load_settings(args.config, start=issue_dir))  # read once, images too
+    settings = project.settings
     _log("settings: %s; layouts: %s", shown(settings.path) if settings.path else "none (defaults)",
              shown(settings.layouts) if settings.layouts else "the package's own")
     out_dir = Path(args.output) if args.output else Path("build") / issue_dir.resolve().name
     languages = _languages(args.lang, project.issue) if args.lang is not None else None
     if args.all_editions:
-        results = build_editions(project, out_dir, languages=languages)
-        for name, result in results.items():
-            print(printable(f"{name}: {out_dir / name / 'index.html'} ({len(result.articles)} articles, "
-                            f"HTML part as sent {shown_size(result.sent_bytes)})"))
-            _size_warning(result.sent_bytes, f"edition '{name}'")
-        if len({name.partition("@")[2] for name in results}) > 1:
-            print("Each edition in each language ('@cy'), and the bilingual one ('@cy+en') that readers of both receive.")
-        if len(results) == 1:
-            print("1 edition: no article or section has an audience, so everyone receives the same.")
-        else:
-            print(f"{len(results)} editions: one per segment an article or section is for, and 'everyone' for the rest; "
-                  "a reader in several of those segments receives the articles of each.")
-        return Exit.OK
-    if args.segment is not None and not args.segment.strip():
-        raise ConfigError("--segment needs the name of a segment, such as police; leave it out to build every article")
-    if args.segment is None:
-        result = build_dir(project, out_dir, languages=languages)
-        _print_files(result.files, result.sent_bytes)
-        if result.audiences:
-            print(printable(f"This build holds every article, also those only for {', '.join(result.audiences)}; to see what one "
-                            "segment receives, use --segment NAME (or --all-editions)."))
-        return Exit.OK
-    editions, source = _segment_editions(args.segment, project)
-    several = len(editions) > 1
-    for audience, members in editions:
+        _all_editions(project, out_dir, languages)
+    elif args.segment is None:
+        _whole_issue(project, out_dir, languages)
+    else:
+        _segment(args.segment, project, out_dir, languages)
+    return Exit.OK
+
+
+def _all_editions(project: Project, out_dir: Path, languages: tuple[str, ...] | None) -> None:
+    from ..render.as_sent import shown_size
+    from ..render.build import build_editions
+
+    results = build_editions(project, out_dir, languages=languages)
+    for name, result in results.items():
+        print(printable(f"{name}: {out_dir / name / 'index.html'} ({len(result.articles)} articles, "
+                        f"HTML part as sent {shown_size(result.sent_bytes)})"))
+        _size_warning(result.sent_bytes, f"edition '{name}'")
+    if len({name.partition("@")[2] for name in results}) > 1:
+        print("Each edition in each language ('@cy'), and the bilingual one ('@cy+en') that readers of both receive.")
+    if len(results) == 1:
+        print("1 edition: no article or section has an audience, so everyone receives the same.")
+    else:
+        print(f"{len(results)} editions: one per segment an article or section is for, and 'everyone' for the rest; "
+              "a reader in several of those segments receives the articles of each.")
+
+
+def _whole_issue(project: Project, out_dir: Path, languages: tuple[str, ...] | None) -> None:
+    from ..render.build import build_dir
+
+    result = build_dir(project, out_dir, languages=languages)
+    _print_files(result.files, result.sent_bytes)
+    if result.audiences:
+        print(printable(f"This build holds every article, also those only for {', '.join(result.audiences)}; to see what one "
+                        "segment receives, use --segment NAME (or --all-editions)."))
+
+
+def _segment(name: str, project: Project, out_dir: Path, languages: tuple[str, ...] | None) -> None:
+    from ..audience.editions import segment_editions
+    from ..render.build import EVERYONE, audiences, build_dir, contained
+
+    settings = project.settings
+    segments_file, lists = settings.resolve(settings.sending.segments), settings.resolve(settings.sending.subscribers)
+    found = segment_editions(name, audiences(project.issue), segments_file=segments_file, lists=lists, cache=project.cache)
+    _log("segment '%s' from %s", name, shown(segments_file))
+    several = len(found.editions) > 1
+    for audience, members in found.editions:
         key = "+".join(sorted(audience)) or EVERYONE
         result = build_dir(project, contained(out_dir, key) if several else out_dir, audience=audience, languages=languages)
         _print_files(result.files, result.sent_bytes, f"edition '{key}'")
-        who = f"{members} member(s) of '{args.segment}' receive" if source else f"a member of '{args.segment}' receives"
+        who = f"{members} member(s) of '{name}' receive" if found.source else f"a member of '{name}' receives"
         print(printable(f"Edition '{key}', what {who}: {len(result.articles)} articles "
                         f"({', '.join(result.articles) or 'none'})."))
-    if source:
-        print(printable(f"Editions as the members of '{args.segment}' on {source} receive them."))
+    if found.source:
+        print(printable(f"Editions as the members of '{name}' on {shown(found.source)} receive them."))
     else:
-        print(printable(f"No subscriber list at {shown(settings.resolve(settings.sending.subscribers))}: this is the edition of a "
-                        f"member of '{args.segment}' in no other segment an article or section is for."))
-    return Exit.OK
+        print(printable(f"No subscriber list at {shown(lists)}: this is the edition of a "
+                        f"member of '{name}' in no other segment an article or section is for."))
 
 
 def _languages(lang: str, issue: Issue) -> tuple[str, ...]:
@@ -132,31 +147,3 @@ def _size_warning(sent_bytes: int, what: str) -> None:
 
     if advice := size_advice(sent_bytes):
         print(printable(f"warning: {what + ': ' if what else ''}{advice}"), file=sys.stderr)
-
-
-def _segment_editions(name: str, project: Project) -> tuple[list[tuple[frozenset[str], int]], str]:
-    """The editions members of segment ``name`` receive, most members first, and the list they were found on ("" for none).
-
-    ConfigError (exit 2), naming the closest, when ``name`` is not a segment.
-    """
-    from ..audience.segments import ALL, Segments, load_segments
-    from ..audience.subscribers import read_subscribers
-    from ..render.build import audiences
-
-    settings = project.settings
-    path = settings.resolve(settings.sending.segments)
-    segments = load_segments(path, cache=project.cache) if path.exists() else Segments()
-    chosen = segments.segment(name)  # raises, naming the closest segment
-    _log("segment '%s' from %s", name, shown(path))
-    targeted = [n for n in audiences(project.issue) if n in segments]  # other names: check and send report them
-    alone = frozenset(n for n in targeted if n == name)
-    lists = settings.resolve(settings.sending.subscribers)
-    if not targeted:
-        return [(frozenset(), 0)], ""
-    if not lists.is_file():
-        return [(alone, 0)], ""
-    members = [s for s in read_subscribers(lists).subscribers if chosen.matches(s)]
-    counts = Counter(frozenset(n for n in targeted if segments[n].matches(s)) for s in members)
-    if not counts:
-        return [(frozenset() if name == ALL.name else alone, 0)], ""
-    return sorted(counts.items(), key=lambda item: (-item[1], sorted(item[0]))), shown(lists)

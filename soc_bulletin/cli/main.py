@@ -175,31 +175,11 @@ def _traceback() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (argparse usage errors exit 2)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in argv
+    parsed: list[argparse.Namespace] = []  # filled by _run: --debug as argparse read it (or guessed before)
     try:
-        try:
-            args = _parser().parse_args(argv)
-        except SystemExit:
-            _flush_stdout()  # --help or --version into a closed pipe is quiet too
-            raise
-        debug = args.debug
-        import logging
-
-        logging.basicConfig(
-            level=logging.INFO if args.verbose else logging.WARNING,
-            format="%(levelname)s %(name)s: %(message)s",
-        )
-        handler: Handler = args.handler
-        code = handler(args)
-        _flush_stdout()
-        return code
+        return _run(argv, parsed)
     except BulletinError as exc:  # each error class says its exit code
-        if isinstance(exc, ContentError | SubscriberError):
-            for problem in exc.problems:
-                print(printable(relative(str(problem))), file=sys.stderr)
-            print(f"{len(exc.problems)} problem(s) found.", file=sys.stderr)
-        else:
-            _error(str(exc))
+        _report_error(exc)
         return exc.exit_code
     except KeyboardInterrupt:
         print("soc-bulletin: interrupted", file=sys.stderr)
@@ -208,24 +188,69 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return Exit.CLOSED_PIPE
     except OSError as exc:
-        if debug:
-            _traceback()
-        if exc.filename is None and _stdout_broken():
-            if exc.errno == errno.EPIPE:
-                return Exit.CLOSED_PIPE
-            exc = OSError(exc.errno, exc.strerror, "standard output")
-        _error(describe_os_error(exc))
-        return Exit.USAGE
+        return _os_error(exc, _debug(argv, parsed))
     except Exception as exc:  # a bug: one line, or the traceback with --debug
-        if debug:
-            _traceback()
-            _error(f"internal error (a bug, please report it): {type(exc).__name__}")
-        else:
-            detail = " ".join(str(exc).split())
-            detail = detail if len(detail) <= 300 else detail[:300] + "..."
-            print(printable(f"soc-bulletin: internal error (a bug, please report it): {type(exc).__name__}: {detail}; "
-                            "run again with --debug for the details"), file=sys.stderr)
+        _bug(exc, _debug(argv, parsed))
         return Exit.SOFTWARE
+
+
+def _run(argv: list[str], parsed: list[argparse.Namespace], /) -> int:
+    """Parse ``argv`` (into ``parsed``), set up logging and run the command's handler; stdout flushed inside the boundary."""
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit:
+        _flush_stdout()  # --help or --version into a closed pipe is quiet too
+        raise
+    parsed.append(args)
+    import logging
+
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    handler: Handler = args.handler
+    code = handler(args)
+    _flush_stdout()
+    return code
+
+
+def _debug(argv: list[str], parsed: list[argparse.Namespace], /) -> bool:
+    """``--debug`` as argparse read it, or, when the arguments could not be parsed, whether it is among them."""
+    return bool(parsed[0].debug) if parsed else "--debug" in argv
+
+
+def _report_error(exc: BulletinError, /) -> None:
+    """An error of the project: each problem on its line and their count, or the error's one line."""
+    if isinstance(exc, ContentError | SubscriberError):
+        for problem in exc.problems:
+            print(printable(relative(str(problem))), file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) found.", file=sys.stderr)
+    else:
+        _error(str(exc))
+
+
+def _os_error(exc: OSError, debug: bool, /) -> int:
+    """An operating-system error, as one line naming the path (a closed standard output: quiet, 141)."""
+    if debug:
+        _traceback()
+    if exc.filename is None and _stdout_broken():
+        if exc.errno == errno.EPIPE:
+            return Exit.CLOSED_PIPE
+        exc = OSError(exc.errno, exc.strerror, "standard output")
+    _error(describe_os_error(exc))
+    return Exit.USAGE
+
+
+def _bug(exc: Exception, debug: bool, /) -> None:
+    """A bug: one line naming it, or the traceback with --debug."""
+    if debug:
+        _traceback()
+        _error(f"internal error (a bug, please report it): {type(exc).__name__}")
+        return
+    detail = " ".join(str(exc).split())
+    detail = detail if len(detail) <= 300 else detail[:300] + "..."
+    print(printable(f"soc-bulletin: internal error (a bug, please report it): {type(exc).__name__}: {detail}; "
+                    "run again with --debug for the details"), file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,11 +1,12 @@
-"""``soc-bulletin send`` and ``soc-bulletin status``: parse, call :class:`Campaign`, show progress, print."""
+"""``soc-bulletin send`` and ``soc-bulletin status``: parse, call ``send_issue`` or ``status_report``, show progress, print."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import signal
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,9 +20,10 @@ from .paths import issue_folder, relative
 # The send stage, email-validator and rich are imported by the handlers that use them, so that other commands and
 # --help start without them (tests/test_startup.py).
 if TYPE_CHECKING:
-    from ..send.campaign import Campaign, SendResult
-    from ..send.engine import DeliveryOptions, DeliveryReport
-    from ..send.transports import Transport
+    import datetime as dt
+
+    from ..send.campaign import Campaign, DryRun, SendResult
+    from ..send.engine import DeliveryReport
     from ..store.ledger import RunTargets
 
 __all__ = ["register"]
@@ -85,143 +87,87 @@ def _err(text: str) -> None:
     print(printable(relative(text)), file=sys.stderr)
 
 
-def _transport(args: argparse.Namespace, folder: Path, campaign: Campaign) -> tuple[Transport, str]:
-    from ..send.transports import OutboxTransport, SMTPSettings, SMTPTransport
-
-    if args.concurrency < 1:
-        raise ConfigError("--concurrency must be at least 1")
-    if args.max_attempts < 1:
-        raise ConfigError("--max-attempts must be at least 1")
-    if args.smtp:
-        env = campaign.settings.env
-        settings = SMTPSettings.from_url(args.smtp, starttls=args.starttls, timeout=args.timeout, cafile=args.cafile,
-                                         username=env.smtp_user, password=env.smtp_password,
-                                         allow_plaintext_login=args.allow_plaintext_login)
-        return SMTPTransport(settings, size=args.concurrency), args.smtp
-    return OutboxTransport(folder), f"outbox {folder}/"
-
-
 def _send(args: argparse.Namespace) -> int:
-    from email_validator import EmailNotValidError, validate_email
+    from ..send.session import SendOutcome, SendRequest, send_issue
 
-    from .. import config
-    from ..render.project import Project
-    from ..send.campaign import Campaign
-    from ..send.engine import DeliveryOptions
-    from ..send.runner import run
+    outcome = send_issue(SendRequest.from_options(vars(args)), _SendPrinter(args))
+    return {SendOutcome.DONE: Exit.OK, SendOutcome.INTERRUPTED: Exit.INTERRUPTED, SendOutcome.LATER: Exit.LATER,
+            SendOutcome.PROBLEMS: Exit.PROBLEMS}[outcome]
 
-    if args.ledger and args.ledger_dir:
-        raise ConfigError("give --ledger (PostgreSQL) or --ledger-dir (SQLite files), not both")
-    if not 1 <= args.lease <= 86_400:
-        raise ConfigError(f"--lease must be from 1 to 86400 seconds, not {args.lease:g}")
-    if args.daily_limit is not None and args.daily_limit < 1:
-        raise ConfigError(f"--daily-limit must be at least 1, not {args.daily_limit}")
-    at = send_args.start_time(args)
-    settings = config.load_settings(args.config, start=args.issue_dir)  # once per run: the check and the send share them
 
-    def prepare() -> Campaign:  # the issue is read again each time (a send at --at, or resumed, sends what is there then)
-        return Campaign.prepare(
-            Project(args.issue_dir, settings=settings), lists=args.subscribers, segment=args.segment,
-            segments_file=args.segments, suppressed_file=args.suppressed, ledger_dir=args.ledger_dir, ledger_url=args.ledger,
-            dry_run=args.dry_run, proof=bool(args.test_to),
-        )
+class _SendPrinter:
+    """What a send shows, as lines and a progress bar (a :class:`~soc_bulletin.send.session.SendView`)."""
 
-    campaign = prepare()
-    for warning in campaign.warnings:
-        _err(warning)
-    editions = ", ".join(f"{key} ({count})" for key, count in campaign.per_edition().items())
-    if args.dry_run:
-        return _dry_run(campaign, editions)
-    outboxes = campaign.settings.resolve(campaign.settings.sending.outbox) / campaign.identity
-    outbox = Path(args.outbox) if args.outbox else outboxes / args.segment
-    if args.test_to:
-        try:
-            address = validate_email(args.test_to, check_deliverability=False).normalized
-        except EmailNotValidError as exc:
-            raise ConfigError(f"--test-to {args.test_to!r} is not an email address: {exc}") from exc
-        transport, where = _transport(args, outbox / "proofs" if args.outbox else outboxes / "proofs", campaign)
-        for key, reply in run(campaign.proof(address, transport)):
-            print(printable(f"Proof of edition '{key}' sent to {address} via {where}: {reply}"))
-        return Exit.OK
-    if at is not None:  # the whole preflight now (the relay too), then again when the time comes
-        if not run(send_args.preflight_then_wait(campaign, _transport(args, outbox, campaign)[0], at, args.no_progress)):
-            return Exit.INTERRUPTED
-        campaign = prepare()
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.report_path = Path(args.report) if args.report else None
+        self.quiet = args.no_progress
+
+    def warning(self, text: str, /) -> None:
+        _err(text)
+
+    def dry_run(self, campaign: Campaign, dry: DryRun, /) -> None:
+        from ..render.as_sent import shown_size
+
+        paused = f", {campaign.paused} paused" if campaign.paused else ""
+        print(relative(f"Dry run: preflight passed. {dry.recipients} message(s) would be sent to segment '{campaign.segment}' "
+                       f"({dry.already_sent} already had the issue, {dry.suppressed} suppressed{paused}); edition(s): "
+                       f"{_editions(campaign)}; subscriber list(s) read: {', '.join(str(p) for p in campaign.lists)}"))
+        if dry.recipients:
+            parts = ", ".join(f"'{key}' {shown_size(template.html_bytes)}" for key, template in campaign.templates.items())
+            print(f"HTML part as sent (Gmail clips over 102 KB): {parts}.")
+            print(f"Message sizes: {dry.sizes[0]:,}-{dry.sizes[1]:,} bytes. Sample headers:")
+            print("\n".join("  " + printable(line) for line in send_args.readable_headers(dry.sample_headers).split("\n")))
+
+    def proof_sent(self, edition: str, address: str, where: str, reply: str, /) -> None:
+        print(printable(f"Proof of edition '{edition}' sent to {address} via {where}: {reply}"))
+
+    async def wait_to_start(self, campaign: Campaign, at: dt.datetime, /) -> bool:
+        return await send_args.wait_to_start(campaign, at, self.quiet)
+
+    def preflight_passed_again(self) -> None:
         print(f"Preflight passed again at {send_args.clock()}; sending now.")
-    sending = campaign.settings.sending
-    options = DeliveryOptions(concurrency=args.concurrency, rate=args.rate, max_attempts=args.max_attempts, backoff_base=args.backoff,
-                              lease=args.lease, domains=sending.domains,
-                              daily_limit=args.daily_limit if args.daily_limit is not None else sending.daily_limit)
-    while True:
-        transport, where = _transport(args, outbox, campaign)
+
+    @contextlib.contextmanager
+    def delivering(self, campaign: Campaign, where: str, /) -> Iterator[
+            tuple[Callable[[RunTargets], None], Callable[[DeliveryReport], None]]]:
+        """A progress bar; the heading is printed once the server has answered (not before an error)."""
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        console = Console(stderr=True)
         paused = f", {campaign.paused} paused" if campaign.paused else ""
         heading = (f"Sending {campaign.issue.email_subject} to segment '{campaign.segment}': {len(campaign.recipients)} "
-                   f"recipient(s) ({campaign.suppressed} suppressed{paused}), edition(s): {editions}; via {where}")
-        result = run(_deliver(campaign, transport, options, args, heading))
+                   f"recipient(s) ({campaign.suppressed} suppressed{paused}), edition(s): {_editions(campaign)}; via {where}")
+        with Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+            TextColumn("{task.fields[detail]}"), TimeRemainingColumn(), console=console,
+            disable=self.quiet or not console.is_terminal,
+        ) as progress:
+            task = progress.add_task("sending", total=0, detail="")
+
+            def started(targets: RunTargets) -> None:
+                print(heading)
+                _print_targets(targets, campaign)
+                progress.update(task, total=targets.to_send)
+
+            def update(report: DeliveryReport) -> None:
+                progress.update(task, completed=report.sent + len(report.failed) + report.suppressed,
+                                detail=f"sent {report.sent} failed {len(report.failed)} retries {report.retries}"
+                                       + send_args.pace_detail(report))
+
+            yield started, update
+
+    def finished(self, result: SendResult, campaign: Campaign, /) -> None:
         _print_result(result, campaign)
-        if args.report:
-            _write_report(Path(args.report), result, campaign)
-        report = result.report
-        if report.resume_at is None or not args.resume_when_allowed:
-            break
-        if not run(send_args.wait_to_resume(report.resume_at, args.no_progress)):
-            return Exit.INTERRUPTED
-        campaign = prepare()
-    if report.stopped == "interrupted":
-        return Exit.INTERRUPTED
-    if report.resume_at is not None:
-        return Exit.LATER
-    return Exit.OK if not report.failed and not report.stopped and report.counts.pending + report.counts.sending == 0 else Exit.PROBLEMS
+        if self.report_path is not None:
+            _write_report(self.report_path, result, campaign)
+
+    async def wait_to_resume(self, when: float, /) -> bool:
+        return await send_args.wait_to_resume(when, self.quiet)
 
 
-def _dry_run(campaign: Campaign, editions: str) -> int:
-    from ..render.as_sent import shown_size
-
-    dry = campaign.dry_run()
-    paused = f", {campaign.paused} paused" if campaign.paused else ""
-    print(relative(f"Dry run: preflight passed. {dry.recipients} message(s) would be sent to segment '{campaign.segment}' "
-                   f"({dry.already_sent} already had the issue, {dry.suppressed} suppressed{paused}); edition(s): {editions}; "
-                   f"subscriber list(s) read: {', '.join(str(p) for p in campaign.lists)}"))
-    if dry.recipients:
-        parts = ", ".join(f"'{key}' {shown_size(template.html_bytes)}" for key, template in campaign.templates.items())
-        print(f"HTML part as sent (Gmail clips over 102 KB): {parts}.")
-        print(f"Message sizes: {dry.sizes[0]:,}-{dry.sizes[1]:,} bytes. Sample headers:")
-        print("\n".join("  " + printable(line) for line in send_args.readable_headers(dry.sample_headers).split("\n")))
-    return Exit.OK
-
-
-async def _deliver(campaign: Campaign, transport: Transport, options: DeliveryOptions, args: argparse.Namespace,
-                   heading: str) -> SendResult:
-    """The send, with a progress bar; ``heading`` is printed once the server has answered (not before an error)."""
-    import asyncio
-
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    console = Console(stderr=True)
-    show = not args.no_progress and console.is_terminal
-    with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TextColumn("{task.fields[detail]}"), TimeRemainingColumn(), console=console, disable=not show,
-    ) as progress:
-        task = progress.add_task("sending", total=0, detail="")
-
-        def started(targets: RunTargets) -> None:
-            print(heading)
-            _print_targets(targets, campaign)
-            progress.update(task, total=targets.to_send)
-
-        def update(report: DeliveryReport) -> None:
-            progress.update(task, completed=report.sent + len(report.failed) + report.suppressed,
-                            detail=f"sent {report.sent} failed {len(report.failed)} retries {report.retries}"
-                                   + send_args.pace_detail(report))
-
-        return await campaign.send(transport, options=options, accept_changes=args.accept_changes,
-                                   resume_stale=args.resume_stale, on_start=started, on_progress=update, stop=stop)
+def _editions(campaign: Campaign) -> str:
+    return ", ".join(f"{key} ({count})" for key, count in campaign.per_edition().items())
 
 
 def _print_targets(targets: RunTargets, campaign: Campaign) -> None:

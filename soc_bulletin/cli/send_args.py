@@ -15,11 +15,9 @@ if TYPE_CHECKING:  # imported where used, so that parsing the arguments loads no
 
     from ..send.campaign import Campaign
     from ..send.engine import DeliveryReport, RateLimit
-    from ..send.transports import Transport
 
 __all__ = [
-    "clock", "pace_detail", "preflight_then_wait", "rate", "readable_headers", "start_time",
-    "throttling_summary", "wait_to_resume",
+    "clock", "pace_detail", "rate", "readable_headers", "throttling_summary", "wait_to_resume", "wait_to_start",
 ]
 
 
@@ -57,17 +55,6 @@ def readable_headers(block: str, /) -> str:
     return "\n".join(shown)
 
 
-def start_time(args: argparse.Namespace, /) -> dt.datetime | None:
-    """``--at`` as a moment to come, or None; ConfigError for a bad or past time, or with --dry-run or --test-to."""
-    if not args.at:
-        return None
-    if args.dry_run or args.test_to:
-        raise ConfigError("--at starts a send; it does not go with --dry-run or --test-to")
-    from ..send.schedule import parse_at
-
-    return parse_at(args.at)
-
-
 def clock() -> str:
     """The time now, as the messages say it."""
     import datetime as dt
@@ -75,11 +62,8 @@ def clock() -> str:
     return f"{dt.datetime.now().astimezone():%Y-%m-%d %H:%M:%S %Z}"
 
 
-async def preflight_then_wait(campaign: Campaign, transport: Transport, at: dt.datetime, quiet: bool, /) -> bool:
-    """The relay's part of the preflight (as a send reaches it), then the wait until ``at``; False when interrupted."""
-    sender = next(iter(campaign.templates.values())).sender
-    async with transport:
-        await transport.probe(sender.envelope_sender)
+async def wait_to_start(campaign: Campaign, at: dt.datetime, quiet: bool, /) -> bool:
+    """Say the preflight passed, then wait until ``at``; False when interrupted."""
     print(f"Preflight passed at {clock()}: {len(campaign.recipients)} recipient(s) of segment '{campaign.segment}'; "
           f"the send starts at {at:%Y-%m-%d %H:%M:%S %Z}.", flush=True)
     return await _countdown(at, "starting", quiet)

@@ -21,16 +21,18 @@ import ssl
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Self
+from typing import TYPE_CHECKING, Self
 from urllib.parse import unquote, urlsplit
-
-import aiosmtplib
 
 from ..config import Environment
 from ..config.values import hide_password
 from ..errors import ConfigError, MessageRefused, RecipientRefused, SenderFailure, SendError, TemporaryFailure
 from .message import OutgoingMessage
-from .transaction import Connection, StaleConnection
+
+if TYPE_CHECKING:  # aiosmtplib is imported by the SMTP transport's methods: importing the stage does not load it
+    import aiosmtplib
+
+    from .transaction import Connection
 
 __all__ = ["OutboxTransport", "SMTPSettings", "SMTPTransport", "Transport"]
 
@@ -151,6 +153,8 @@ class SMTPTransport(Transport):
         self._local_hostname: str | None = None  # the name said in EHLO: looked up (getfqdn) on the first connection only
 
     def _client(self) -> aiosmtplib.SMTP:
+        import aiosmtplib
+
         s = self.settings
         if self._tls is None and s.tls != "none":  # loading the CA store takes ~30 ms: once per transport, not per connection
             self._tls = ssl.create_default_context(cafile=s.cafile or None)
@@ -162,6 +166,8 @@ class SMTPTransport(Transport):
 
     async def _open(self) -> aiosmtplib.SMTP:
         """A connection opened by aiosmtplib: greeting, TLS, EHLO and login as configured."""
+        import aiosmtplib
+
         client = self._client()
         try:
             await client.connect()
@@ -192,6 +198,8 @@ class SMTPTransport(Transport):
 
     async def probe(self, envelope_from: str, /) -> None:
         """Connect (TLS and login as configured) and see MAIL FROM accepted, then RSET; keep the connection."""
+        import aiosmtplib
+
         async with self._slots:
             client = await self._open()
             try:
@@ -207,6 +215,10 @@ class SMTPTransport(Transport):
             self._idle.append(await _take(client, "mail"))
 
     async def send(self, message: OutgoingMessage, /) -> str:
+        import aiosmtplib
+
+        from .transaction import StaleConnection
+
         async with self._slots:
             reused = bool(self._idle)
             connection = self._idle.pop() if reused else await self._connect()
@@ -244,6 +256,10 @@ class SMTPTransport(Transport):
 
 async def _take(client: aiosmtplib.SMTP, stage: str, /) -> Connection:
     """``client``'s connection, spoken on by a :class:`Connection` from now on (closed on failure)."""
+    import aiosmtplib
+
+    from .transaction import Connection
+
     try:
         return await Connection.take(client)
     except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
@@ -291,6 +307,8 @@ def classify_reply(code: int, reply: str, /, *, stage: str) -> type[SendError] |
 
 def _classify(exc: BaseException, recipient: str | None, stage: str = "data") -> SendError:
     """Turn an aiosmtplib or socket error into a SendError whose type says what to do next."""
+    import aiosmtplib
+
     tls_failure = next((e for e in (exc, exc.__cause__, exc.__context__) if isinstance(e, ssl.SSLError)), None)
     if tls_failure is not None:
         return SenderFailure(f"TLS with the SMTP server failed: {tls_failure}", recipient=recipient)
