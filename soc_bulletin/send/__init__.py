@@ -3,6 +3,7 @@
 from .._public import publish as _publish
 from .campaign import Campaign, DryRun, SendResult
 from .engine import DeliveryOptions, DeliveryReport, RateLimit
+from .session import SendOutcome, SendRequest, SendView, send_issue
 from .status import SendStatus, send_status
 from .transports import OutboxTransport, SMTPSettings, SMTPTransport, Transport
 
@@ -15,9 +16,13 @@ __all__ = [
     "RateLimit",
     "SMTPSettings",
     "SMTPTransport",
+    "SendOutcome",
+    "SendRequest",
     "SendResult",
     "SendStatus",
+    "SendView",
     "Transport",
+    "send_issue",
     "send_status",
 ]
 
