@@ -87,3 +87,14 @@ def test_send_help_says_where_the_settings_are_found(capsys: pytest.CaptureFixtu
     help_text = " ".join(capsys.readouterr().out.split())
     assert "./soc-bulletin.toml" not in help_text
     assert "the soc-bulletin.toml found from the issue folder upwards" in help_text
+
+
+def test_a_layout_edited_while_a_process_runs_is_compiled_again(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The preview's process checks many times: layouts are compiled once while unchanged, again once edited."""
+    _settings(project / "soc-bulletin.toml")
+    assert main(["check", "issues/2019-08"]) == 1
+    assert "SB501" in capsys.readouterr().out
+    shutil.rmtree(project / "big-layouts")
+    shutil.copytree(DEFAULT_LAYOUTS, project / "big-layouts")  # the padding taken out again
+    assert main(["check", "issues/2019-08"]) == 0
+    assert "SB501" not in capsys.readouterr().out

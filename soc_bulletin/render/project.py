@@ -24,9 +24,23 @@ __all__ = ["EditionKey", "Project", "compiled_layouts"]
 EditionKey = tuple[frozenset[str] | None, tuple[str, ...] | None, bool]
 
 
-@lru_cache(maxsize=8)
 def compiled_layouts(layouts: Path, toc: bool, /) -> Renderer:
-    """The layouts folder ``layouts`` compiled once per process (``toc``: see :class:`Renderer`)."""
+    """The layouts folder ``layouts`` compiled once per process while its files are unchanged (``toc``: see :class:`Renderer`).
+
+    A long-running process (the preview) sees an edited layout: the files' sizes and times are part of the key.
+    """
+    return _compiled(layouts, toc, _stamp(layouts))
+
+
+def _stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    try:
+        return tuple(sorted((str(p), s.st_size, s.st_mtime_ns) for p in folder.rglob("*") if (s := p.stat()) and p.is_file()))
+    except OSError:  # a folder that cannot be listed: Renderer says what is wrong with it
+        return ()
+
+
+@lru_cache(maxsize=8)
+def _compiled(layouts: Path, toc: bool, _stamp: tuple[tuple[str, int, int], ...], /) -> Renderer:
     return Renderer(layouts, toc=toc)
 
 
