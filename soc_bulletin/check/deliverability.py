@@ -186,30 +186,8 @@ def check_sending_domain(
 
 def _judge(report: DomainReport, resolver: dns.resolver.Resolver, private_key: bytes | None) -> None:
     domain, envelope = report.from_domain, report.envelope_domain
-    missing: list[str] = []
-    report.spf = [r for r in _txt(resolver, envelope, missing) if re.match(r"v=spf1(\s|$)", r, re.IGNORECASE)]
-    if missing:
-        report.warn("envelope_sender", "SB701", f"The domain {envelope} (of the envelope sender, where bounces go) does not "
-                    "exist in the DNS as the name servers asked see it, so it has no SPF record; check the address, or the "
-                    "name servers ([sending] nameservers).")
-    elif not report.spf:
-        report.warn("envelope_sender", "SB701", f"The domain {envelope} (of the envelope sender, where bounces go) publishes no SPF "
-                    "record; publish one (v=spf1 ...) naming the servers that send the bulletin.")
-    elif len(report.spf) > 1:
-        report.warn("envelope_sender", "SB701", f"The domain {envelope} publishes {len(report.spf)} SPF records, which is an "
-                    "error for every receiver; merge them into one.")
-    for candidate in _parents(domain):
-        found = [r for r in _txt(resolver, f"_dmarc.{candidate}") if re.match(r"v=DMARC1\s*(;|$)", r, re.IGNORECASE)]
-        if found:
-            report.dmarc, report.dmarc_domain = found[0], candidate
-            if len(found) > 1 or _tags(found[0]).get("p", "").lower() not in ("none", "quarantine", "reject"):
-                report.warn("from", "SB702", f"The DMARC record at _dmarc.{candidate} is not valid (one record with p=none, "
-                            "quarantine or reject); receivers ignore it.")
-                report.dmarc = ""
-            break
-    if not report.dmarc_domain:
-        report.warn("from", "SB702", f"The From domain {domain} publishes no DMARC record (_dmarc.{domain}); Gmail and Yahoo "
-                    "require one from bulk senders: start with v=DMARC1; p=none; rua=mailto:...")
+    _judge_spf(report, resolver)
+    _judge_dmarc(report, resolver)
     tags = _tags(report.dmarc)
     organisation = report.dmarc_domain or domain
     report.spf_aligned = len(report.spf) == 1 and (envelope == domain or (
@@ -222,6 +200,40 @@ def _judge(report: DomainReport, resolver: dns.resolver.Resolver, private_key: b
     if not (report.spf_aligned or report.dkim_aligned):
         report.warn("from", "SB706", f"Neither SPF ({envelope}) nor DKIM aligns with the From domain {domain}, so DMARC fails "
                     "and receivers may reject or bin the bulletin; send bounces to an address at the From domain, or sign with DKIM.")
+
+
+def _judge_spf(report: DomainReport, resolver: dns.resolver.Resolver) -> None:
+    """SB701: the envelope domain's one SPF record."""
+    envelope = report.envelope_domain
+    missing: list[str] = []
+    report.spf = [r for r in _txt(resolver, envelope, missing) if re.match(r"v=spf1(\s|$)", r, re.IGNORECASE)]
+    if missing:
+        report.warn("envelope_sender", "SB701", f"The domain {envelope} (of the envelope sender, where bounces go) does not "
+                    "exist in the DNS as the name servers asked see it, so it has no SPF record; check the address, or the "
+                    "name servers ([sending] nameservers).")
+    elif not report.spf:
+        report.warn("envelope_sender", "SB701", f"The domain {envelope} (of the envelope sender, where bounces go) publishes no SPF "
+                    "record; publish one (v=spf1 ...) naming the servers that send the bulletin.")
+    elif len(report.spf) > 1:
+        report.warn("envelope_sender", "SB701", f"The domain {envelope} publishes {len(report.spf)} SPF records, which is an "
+                    "error for every receiver; merge them into one.")
+
+
+def _judge_dmarc(report: DomainReport, resolver: dns.resolver.Resolver) -> None:
+    """SB702: the DMARC record of the From domain or the nearest parent that has one."""
+    domain = report.from_domain
+    for candidate in _parents(domain):
+        found = [r for r in _txt(resolver, f"_dmarc.{candidate}") if re.match(r"v=DMARC1\s*(;|$)", r, re.IGNORECASE)]
+        if found:
+            report.dmarc, report.dmarc_domain = found[0], candidate
+            if len(found) > 1 or _tags(found[0]).get("p", "").lower() not in ("none", "quarantine", "reject"):
+                report.warn("from", "SB702", f"The DMARC record at _dmarc.{candidate} is not valid (one record with p=none, "
+                            "quarantine or reject); receivers ignore it.")
+                report.dmarc = ""
+            break
+    if not report.dmarc_domain:
+        report.warn("from", "SB702", f"The From domain {domain} publishes no DMARC record (_dmarc.{domain}); Gmail and Yahoo "
+                    "require one from bulk senders: start with v=DMARC1; p=none; rua=mailto:...")
 
 
 def _judge_dkim(report: DomainReport, resolver: dns.resolver.Resolver, private_key: bytes | None) -> None:
