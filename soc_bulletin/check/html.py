@@ -80,20 +80,24 @@ class _Parser(HTMLParser):
             self._add(at, Verdict("SB305", f"The <{tag}> tag is removed from the email. Only these tags are kept: {allowed}."))
         surviving = _surviving_attributes(tag, raw) if kept else set()
         for name, value in attrs:
-            where = at + _attribute_offset(raw, name)
-            if name.startswith("on"):
-                self._add(where, Verdict("SB303", f"The event handler '{name}' on <{tag}> is not allowed in an email; delete it."))
-            elif name == "style":
-                verdicts = style_verdicts(value or "")
-                if not verdicts and kept:  # on a removed tag, the attribute goes with it
-                    verdicts = [Verdict("SB305", f"The style attribute on <{tag}> is removed from the email; delete it.")]
-                for verdict in verdicts:
-                    self._add(where, verdict)
-            elif name == "href" and tag == "a":  # judged by the link checks, scheme and all
-                value_at = raw.find(value, where - at) if value else -1
-                self.found.append(HtmlFinding(at + value_at if value_at >= 0 else where, href=value or ""))
-            elif kept and name not in surviving:
-                self._add(where, Verdict("SB305", f"The attribute '{name}' on <{tag}> is removed from the email; delete it."))
+            self._attribute(at, raw, tag, name, value, kept=kept, surviving=surviving)
+
+    def _attribute(self, at: int, raw: str, tag: str, name: str, value: str | None, *, kept: bool, surviving: set[str]) -> None:
+        """One attribute of the tag ``raw`` at ``at`` (``kept``: the tag stays; ``surviving``: the attributes that stay)."""
+        where = at + _attribute_offset(raw, name)
+        if name.startswith("on"):
+            self._add(where, Verdict("SB303", f"The event handler '{name}' on <{tag}> is not allowed in an email; delete it."))
+        elif name == "style":
+            verdicts = style_verdicts(value or "")
+            if not verdicts and kept:  # on a removed tag, the attribute goes with it
+                verdicts = [Verdict("SB305", f"The style attribute on <{tag}> is removed from the email; delete it.")]
+            for verdict in verdicts:
+                self._add(where, verdict)
+        elif name == "href" and tag == "a":  # judged by the link checks, scheme and all
+            value_at = raw.find(value, where - at) if value else -1
+            self.found.append(HtmlFinding(at + value_at if value_at >= 0 else where, href=value or ""))
+        elif kept and name not in surviving:
+            self._add(where, Verdict("SB305", f"The attribute '{name}' on <{tag}> is removed from the email; delete it."))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
