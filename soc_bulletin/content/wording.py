@@ -29,12 +29,18 @@ def _catalogue_path(language: str, folder: Path) -> Path:
 
 
 def _read(path: Path) -> dict[str, str]:
-    """``msgid -> msgstr`` of a ``.po`` or ``.pot`` file (the header left out)."""
+    """``msgid -> msgstr`` of a ``.po`` or ``.pot`` file (the header left out), parsed once per version of the file."""
+    status = path.stat()
+    return dict(_parsed(path, status.st_mtime_ns, status.st_size))
+
+
+@lru_cache(maxsize=16)
+def _parsed(path: Path, _mtime_ns: int, _size: int) -> tuple[tuple[str, str], ...]:
     from babel.messages.pofile import read_po  # noqa: PLC0415 - Babel is loaded only when words are needed
 
     with path.open("rb") as file:
         catalogue = read_po(file)
-    return {str(m.id): str(m.string) for m in catalogue if m.id and isinstance(m.id, str)}
+    return tuple((str(m.id), str(m.string)) for m in catalogue if m.id and isinstance(m.id, str))
 
 
 @dataclass(frozen=True, slots=True)
