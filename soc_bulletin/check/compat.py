@@ -155,6 +155,31 @@ def _colour(value: str | None) -> str | None:
     return f"#{red:02x}{green:02x}{blue:02x}"
 
 
+_TagUse = tuple[str, str, frozenset[str], bool]  # key, where, props, dark
+
+
+@lru_cache(maxsize=4096)
+def _tag_uses(tag: str, attrs: tuple[tuple[str, str | None], ...]) -> tuple[tuple[_TagUse, ...], str | None, str | None]:
+    """The features a start tag uses, its colour and its background (MJML repeats the same tags: cached)."""
+    values = {name.lower(): value or "" for name, value in attrs}
+    classes = values.get("class", "").split()
+    where = f'<{tag} class="{" ".join(classes)}">' if classes else f"<{tag}>"
+    none: frozenset[str] = frozenset()
+    uses: list[_TagUse] = [(f"<{tag}>", where, none, False)]
+    for name, value in values.items():
+        if not name.startswith("data-"):
+            uses.append((f"[{name}]", where, none, False))
+        if name == "href" and value.startswith("#"):
+            uses.append(("anchor-link", where, none, False))
+        elif name == "href" and value.lower().startswith("mailto:"):
+            uses.append(("mailto-link", where, none, False))
+    if tag == "meta" and values.get("name", "").lower() in _DARK_PROPERTIES:
+        uses.append(("meta-color-scheme", where, none, True))
+    keys, props, colour, background = _style(values.get("style", ""))
+    uses.extend((key, where, props, False) for key in keys)
+    return tuple(uses), colour, background or _colour(values.get("bgcolor"))
+
+
 class Scan(HTMLParser):
     """Every feature an HTML document uses, and every text painted in its background's colour."""
 
@@ -178,27 +203,14 @@ class Scan(HTMLParser):
             self.mso_tables = True
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name.lower(): value or "" for name, value in attrs}
-        classes = values.get("class", "").split()
-        where = f'<{tag} class="{" ".join(classes)}">' if classes else f"<{tag}>"
-        self._use(f"<{tag}>", tag, where)
-        for name, value in values.items():
-            if not name.startswith("data-"):
-                self._use(f"[{name}]", tag, where)
-            if name == "href" and value.startswith("#"):
-                self._use("anchor-link", tag, where)
-            elif name == "href" and value.lower().startswith("mailto:"):
-                self._use("mailto-link", tag, where)
-        if tag == "meta" and values.get("name", "").lower() in _DARK_PROPERTIES:
-            self._use("meta-color-scheme", tag, where, dark=True)
-        keys, props, colour, background = _style(values.get("style", ""))
-        for key in keys:
-            self._use(key, tag, where, props=props)
+        uses, colour, background = _tag_uses(tag, tuple(attrs))
+        for key, where, props, dark in uses:
+            self._use(key, tag, where, props=props, dark=dark)
         if tag in ("head", "title", "style"):
             self._skip += 1
             self._in_style = self._in_style or tag == "style"
         if tag not in _VOID:
-            self._stack.append((tag, colour, background or _colour(values.get("bgcolor"))))
+            self._stack.append((tag, colour, background))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
