@@ -9,7 +9,9 @@ error. ``new-article`` starts an article from a commented template;
 from __future__ import annotations
 
 import argparse
+import atexit
 import datetime as dt
+import gc
 import re
 import sys
 from pathlib import Path
@@ -76,7 +78,19 @@ def _check(args: argparse.Namespace) -> int:
     else:
         output = format_github(report, root=Path.cwd()) if args.format == "github" else format_text(report)
         sys.stdout.write("\n".join(printable(line) for line in output.split("\n")))
+    _skip_the_collector_at_exit()
     return Exit.PROBLEMS if report.failed(strict=args.strict) else Exit.OK
+
+
+def _skip_the_collector_at_exit() -> None:
+    """Let the interpreter's exit leave what ``check`` built to the OS instead of walking it with the garbage collector.
+
+    The collector's passes over every imported and rendered object at exit cost about a sixth of a
+    ``check`` run; :func:`gc.freeze` at exit moves them out of its reach. ``check`` writes nothing, and
+    Python never promises finalisers at exit, so no output changes. Registered at most once.
+    """
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)
 
 
 def _new_article(args: argparse.Namespace) -> int:
