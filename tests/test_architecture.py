@@ -108,3 +108,17 @@ def test_the_top_level_api_is_exactly_the_documented_one() -> None:
     public = {name for name in dir(soc_bulletin) if not name.startswith("_")}
     stages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()} | {"errors", "problems", "terminal"}
     assert public - (stages - set(soc_bulletin.__all__)) == set(soc_bulletin.__all__), "only the documented names and the stages are public"
+
+
+#: Where settings are read: the commands, and the library's entry points for a caller that gives none (each reads them
+#: once and passes them down). A stage deep in a run that read them again would ignore --config.
+READS_SETTINGS = {"cli", "config/settings.py", "render/project.py", "send/session.py", "send/status.py", "loop/service.py"}
+
+
+def test_settings_are_read_only_at_a_runs_entry() -> None:
+    reading = set()
+    for path in modules():
+        relative = path.relative_to(PACKAGE).as_posix()
+        if "load_settings(" in path.read_text(encoding="utf-8"):
+            reading.add(relative if not relative.startswith("cli/") else "cli")
+    assert reading == READS_SETTINGS
