@@ -324,6 +324,31 @@ class Template:
         return OutgoingMessage("bulletin@example.org", address, f"<{address}>", b"Subject: x\r\n\r\nx\r\n")
 
 
+def test_postgres_a_sender_that_finds_nothing_to_claim_takes_the_rows_another_gave_back_meanwhile(
+        pg_url: str, pg_ledgers: list[PostgresLedger], monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """The other sender stops (its daily limit, Ctrl-C) between this one's empty claim and its look at what others hold:
+    the rows it gave back are claimed and sent, not left pending by a run that ends as if nothing were left."""
+    ours, other = open_ledger(pg_ledgers, pg_url), open_ledger(pg_ledgers, pg_url)
+    ours.begin_run("ours", many(10), listed=everyone, suppressed=nobody)
+    other.begin_run("other", many(10), listed=everyone, suppressed=nobody)
+    ours.record_version("everyone", "f", {}, new=True)
+    held = other.claim("other", 10)
+    outstanding = ours.outstanding
+
+    def other_stops_first(run: str) -> int:
+        if held:
+            other.mark([(row.address, State.PENDING, "") for row in held])
+            held.clear()
+        return outstanding(run)
+
+    monkeypatch.setattr(ours, "outstanding", other_stops_first)
+    transport = SlowTransport()
+    templates = {"everyone": cast(MessageTemplate, Template())}
+    report = asyncio.run(deliver(ours, "ours", templates, transport, options=DeliveryOptions(concurrency=2, batch=16)))
+    assert report.sent == 10 and len(transport.sent) == 10
+    assert ours.counts().sent == 10 and ours.counts().pending == 0
+
+
 def test_postgres_a_sender_that_cannot_renew_its_claims_stops_before_they_lapse_and_releases_them(
         pg_url: str, pg_ledgers: list[PostgresLedger], monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     holder = open_ledger(pg_ledgers, pg_url, lease=1.5)

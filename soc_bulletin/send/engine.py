@@ -212,19 +212,24 @@ class _Run:
     async def _feed(self) -> None:
         """Claim rows in batches while workers keep up; return when all are settled or on stop."""
         exhausted = False
+        others_clear = False  # no other sender held rows just before the last claim
         while not self.stop.is_set():
             if not exhausted and self.queue.qsize() < self.options.batch:
                 rows = await self._io(self.ledger.claim, self.run_id, self.options.batch)
                 exhausted = not rows
+                others_clear = others_clear and exhausted
                 self.in_hand += len(rows)
                 for row in rows:
                     self.queue.put_nowait((row, 1, 0))
                 continue
             if exhausted and self.in_hand == 0:
-                if not self.shared or not await self._io(self.ledger.outstanding, self.run_id):
+                if not self.shared or others_clear:
                     return
-                with contextlib.suppress(TimeoutError):  # others hold rows: if one of them dies, take its rows
-                    await asyncio.wait_for(self.stop.wait(), min(1.0, self.lease.lease / 4))
+                if not await self._io(self.ledger.outstanding, self.run_id):
+                    others_clear = True  # claim once more: a sender that stopped since the last claim gave its rows back
+                else:
+                    with contextlib.suppress(TimeoutError):  # others hold rows: if one of them dies, take its rows
+                        await asyncio.wait_for(self.stop.wait(), min(1.0, self.lease.lease / 4))
                 exhausted = False
                 continue
             self.wake.clear()
