@@ -202,6 +202,9 @@ def _print_result(result: SendResult, campaign: Campaign) -> None:
         also = f" (the {len(report.failed)} failed above were refused on their own)" if report.failed else ""
         _err(f"Stopped: {report.stopped}. The recipients not sent to yet were not marked failed{also}; fix the cause and run the "
              "same command to send to them.")
+    elif c.pending + c.sending:  # never an exit 1 without its reason
+        _err(f"{c.pending + c.sending} recipient(s) are not sent yet: other senders hold them, or they are of editions this "
+             "sender does not build; run the same command to send to them.")
 
 
 def _write_report(path: Path, result: SendResult, campaign: Campaign) -> None:
