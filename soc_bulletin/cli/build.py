@@ -38,7 +38,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     which.add_argument("--all-editions", action="store_true", help="every edition, each in OUT_DIR/<edition>/")
     p.add_argument("--lang", metavar="LANG", help="the edition in LANG, one of the issue's languages (such as cy), or 'both' for "
                    "the bilingual edition (default: the main language; with --all-editions: every language)")
-    p.add_argument("--config", help="settings file (default: the soc-bulletin.toml found from the issue folder)")
+    p.add_argument("--config", help="settings file (default: the soc-bulletin.toml found from the issue folder upwards, then from the working directory)")
     p.set_defaults(handler=_build)
 
 

@@ -1,7 +1,8 @@
 """``soc-bulletin privacy purge`` and ``soc-bulletin subscribers export|forget``: people's data kept no longer than
 needed, a copy of it for the person, and its erasure (docs/editors.md, "Privacy").
 
-Exit codes: 0 done; 2 an address that is not one, or settings or a store that cannot be used (nothing is erased).
+Exit codes: 0 done; 2 an address that is not one, or settings that cannot be used; 74 a store that cannot be trusted or
+reached (nothing is erased either way).
 """
 
 from __future__ import annotations

@@ -51,8 +51,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--resume-when-allowed", action="store_true", help="when the daily limit stops the send, wait and go on")
     p.add_argument("--at", metavar="TIME", help="start at TIME, e.g. 2026-12-08T09:00 (local) or ...T09:00+00:00: "
                    "the preflight runs now and again at TIME")
-    p.add_argument("--max-attempts", type=int, default=4, help="tries per message in one run on temporary failures")
-    p.add_argument("--backoff", type=float, default=2.0, help="first retry delay in seconds, doubled each time")
+    p.add_argument("--max-attempts", type=int, default=4, help="tries per message in one run on temporary failures (default 4)")
+    p.add_argument("--backoff", type=float, default=2.0, help="first retry delay in seconds, doubled each time (default 2)")
     p.add_argument("--dry-run", action="store_true", help="run the preflight and build every message; send and record nothing")
     p.add_argument("--test-to", metavar="ADDRESS", help="send one proof of each edition to ADDRESS (never recorded; outbox: a proofs folder)")
     p.add_argument("--accept-changes", action="store_true", help="send a changed issue to those who have not had it yet")
@@ -74,7 +74,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.add_argument("issue_dir", metavar="ISSUE_DIR")
     s.add_argument("--ledger-dir", help="where ledgers are kept (default from settings: <project>/.ledger)")
     s.add_argument("--ledger", metavar="URL", help="a PostgreSQL ledger, postgresql://user@host/db (default from settings: [ledger] url)")
-    s.add_argument("--config", help="settings file (default: the soc-bulletin.toml found from the issue folder)")
+    s.add_argument("--config", help="settings file (default: the soc-bulletin.toml found from the issue folder upwards, then from the working directory)")
     s.add_argument("--failed", action="store_true", help="list the failed recipients with the server's replies")
     s.add_argument("--segment", metavar="NAME", help="only the sends to this segment")
     s.add_argument("--format", choices=("text", "csv"), help="with --failed: text (the default) or csv, cells a spreadsheet "

@@ -25,7 +25,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     preview.add_argument("issue_dir", metavar="ISSUE_DIR", help="an issue folder such as issues/2019-08")
     preview.add_argument("--port", type=_port, default=8000, help="default 8000; 0 picks any free port")
     preview.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (this machine only)")
-    preview.add_argument("--config", metavar="PATH", help="settings file (default: the soc-bulletin.toml found from the issue folder)")
+    preview.add_argument("--config", metavar="PATH", help="settings file (default: the soc-bulletin.toml "
+                         "found from the issue folder upwards, then from the working directory)")
     preview.set_defaults(handler=_preview)
 
     archive = subparsers.add_parser("archive", help="write the static web archive of every issue")
@@ -34,7 +35,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     archive.add_argument("--base-url", help="where the site is published (default: [site] base_url of the settings)")
     archive.add_argument("--include-restricted", action="store_true",
                          help="also publish the articles and sections with an audience (left out by default: the archive is public)")
-    archive.add_argument("--config", metavar="PATH", help="settings file (default: the soc-bulletin.toml found from ISSUES_DIR)")
+    archive.add_argument("--config", metavar="PATH", help="settings file (default: the soc-bulletin.toml "
+                         "found from ISSUES_DIR upwards, then from the working directory)")
     archive.set_defaults(handler=_archive)
 
 

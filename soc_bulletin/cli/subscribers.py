@@ -1,8 +1,8 @@
-"""``soc-bulletin subscribers check|stats|import``: look after subscriber lists.
+"""``soc-bulletin subscribers check|stats|import``: look after subscriber lists (``export|forget``: :mod:`.privacy`).
 
 Exit codes: 0 ok, 1 invalid rows or files that cannot be used as lists, 2 usage
 or configuration (as for every command: a path that does not exist, or a
-folder where a file is needed).
+folder where a file is needed); 74 a store that ``stats`` cannot trust or reach.
 """
 
 from __future__ import annotations
@@ -38,9 +38,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     stats = actions.add_parser("stats", help="count rows, duplicates, suppressed addresses and recipients per segment")
     stats.add_argument("files", metavar="FILE", nargs="+")
-    stats.add_argument("--segments", metavar="PATH", help="default: subscribers/segments.yaml if it exists")
+    stats.add_argument("--segments", metavar="PATH", help="default: subscribers/segments.yaml in the working directory, if it exists")
     stats.add_argument("--suppressed", metavar="PATH", help="a CSV list counted beside the store's (default: "
-                       "subscribers/suppressed.csv if it exists)")
+                       "subscribers/suppressed.csv in the working directory, if it exists)")
     store_options(stats)
     stats.set_defaults(handler=_stats)
 

@@ -1,4 +1,5 @@
-"""The render stage: Jinja2 layouts -> MJML -> HTML, the plain-text edition, and the files of a build."""
+"""The render stage: Jinja2 layouts -> MJML -> HTML, the plain-text edition, the files of a build, and the
+:class:`Project` of a run (its issue read, its layouts compiled and each edition rendered once)."""
 
 from .._public import publish as _publish
 from .build import BuildResult, build_dir, build_issue

@@ -1,6 +1,6 @@
 """One issue of one project, loaded once per run: the settings, the issue's files, the layouts and each edition.
 
-The CLI (or a library entry point: ``check_paths``, ``Campaign.prepare``, ``build``, the preview) makes one
+The CLI (or a library entry point: ``check_paths``, ``Campaign.prepare``, ``build_dir``, the preview) makes one
 :class:`Project` and passes it down, so that a run reads each YAML file once, compiles the layouts once, renders
 each edition once and reads each image once, and so that ``check`` judges the editions with the layouts, the
 segments and the settings that ``send`` uses (``--config`` included).

@@ -1,4 +1,5 @@
-"""The send stage: a campaign prepared once (the preflight), the delivery engine, messages, transports and the ledger."""
+"""The send stage: a run as ``send`` asks for it, a campaign prepared once (the preflight), the delivery engine,
+messages, transports, and the send's status (its ledger is the store's)."""
 
 from .._public import publish as _publish
 from .campaign import Campaign, DryRun, SendResult

@@ -41,8 +41,9 @@ __all__ = ["OutboxTransport", "SMTPSettings", "SMTPTransport", "Transport"]
 class Transport(ABC):
     """Delivers messages; ``send`` returns the server's reply or raises SendError.
 
-    An async context manager: whoever uses it (``Campaign.send``, ``Campaign.proof``) holds it in ``async with``,
-    the one place it is closed, after success, failure or cancellation alike.
+    An async context manager: whoever uses it (``Campaign.send``, ``Campaign.proof``, and ``send_issue`` for the relay's
+    probe before a wait for ``--at``) holds it in ``async with``, the one place it is closed, after success, failure or
+    cancellation alike; a closed transport opens new connections when used again.
     """
 
     async def __aenter__(self) -> Self:
