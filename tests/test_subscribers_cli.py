@@ -151,3 +151,19 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as caught:
         main(["subscribers"])
     assert caught.value.code == 2
+
+
+def test_stats_defaults_are_the_files_the_projects_settings_name(messy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """Run from anywhere in the project, `stats` counts with the segments and suppression list a send would use."""
+    project = tmp_path / "project"
+    (project / "lists").mkdir(parents=True)
+    (project / "soc-bulletin.toml").write_text('[sending]\nsegments = "lists/segs.yaml"\nsuppressed = "lists/supp.csv"\n')
+    (project / "lists" / "segs.yaml").write_text("wales: {region: [Wales]}\n")
+    (project / "lists" / "supp.csv").write_text("address,reason,date\njane.jones@example.org,unsubscribed,2019-08-01\n")
+    (project / "issues").mkdir()
+    monkeypatch.chdir(project / "issues")  # no subscribers/ folder here: the settings say where the files are
+    assert main(["subscribers", "stats", str(messy)]) == 0
+    out = capsys.readouterr().out
+    assert "suppressed               1\n" in out
+    assert out.endswith("recipients per segment, after suppression:\nall                      1\nwales                    0\n")

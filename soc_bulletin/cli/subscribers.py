@@ -38,9 +38,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     stats = actions.add_parser("stats", help="count rows, duplicates, suppressed addresses and recipients per segment")
     stats.add_argument("files", metavar="FILE", nargs="+")
-    stats.add_argument("--segments", metavar="PATH", help="default: subscribers/segments.yaml in the working directory, if it exists")
-    stats.add_argument("--suppressed", metavar="PATH", help="a CSV list counted beside the store's (default: "
-                       "subscribers/suppressed.csv in the working directory, if it exists)")
+    stats.add_argument("--segments", metavar="PATH", help="default from settings: [sending] segments, if it exists")
+    stats.add_argument("--suppressed", metavar="PATH", help="a CSV list counted beside the store's (default "
+                       "from settings: [sending] suppressed, if it exists)")
     store_options(stats)
     stats.set_defaults(handler=_stats)
 
@@ -99,18 +99,21 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
+    from .. import config
     from ..audience.list_stats import list_stats
-    from ..audience.segments import load_segments
+    from ..audience.segments import Segments, load_segments
     from ..audience.subscribers import read_subscribers
     from ..audience.suppression import load_suppressions
 
     if args.suppressed and not Path(args.suppressed).exists():
         raise ConfigError(f"the suppression list {args.suppressed} does not exist; check the path (leave --suppressed out for the default)")
     _existing(*args.files, args.segments, args.suppressed)
+    settings = config.load_settings(args.config)  # the defaults are the files a send of the project reads
     report = read_subscribers(*args.files)
-    segments = load_segments(args.segments)
-    from_file = load_suppressions(args.suppressed)
-    with opened(args, readonly=True) as store:  # the store's list, with what a send would import from the file
+    default_segments = settings.resolve(settings.sending.segments)
+    segments = load_segments(args.segments or default_segments) if args.segments or default_segments.is_file() else Segments()
+    from_file = load_suppressions(args.suppressed or settings.resolve(settings.sending.suppressed))
+    with opened(args, readonly=True, settings=settings) as store:  # the store's list, with what a send would import from the file
         stats = list_stats(report, segments, store.suppressions().beside(from_file))
     for problem in stats.problems:
         print(_format(problem), file=sys.stderr)

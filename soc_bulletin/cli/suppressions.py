@@ -14,6 +14,7 @@ from .exits import Exit
 from .paths import relative
 
 if TYPE_CHECKING:
+    from ..config import Settings
     from ..store.base import Store
 
 __all__ = ["register", "store_options"]
@@ -42,12 +43,13 @@ def store_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="settings file (default: the soc-bulletin.toml found from the working directory)")
 
 
-def opened(args: argparse.Namespace, *, readonly: bool = False) -> Store:
-    """The store the arguments name."""
+def opened(args: argparse.Namespace, *, readonly: bool = False, settings: Settings | None = None) -> Store:
+    """The store the arguments name (``settings``: already read from ``--config``)."""
     from .. import config
     from ..store.open import open_store
 
-    store = open_store(config.load_settings(args.config), url=args.ledger, ledger_dir=args.ledger_dir, readonly=readonly)
+    settings = settings or config.load_settings(args.config)
+    store = open_store(settings, url=args.ledger, ledger_dir=args.ledger_dir, readonly=readonly)
     if store.created:  # the first use, or the wrong folder: say so before anything is written there
         print(printable(relative(f"note: a new store was made in {store.where}")), file=sys.stderr)
     return store
