@@ -78,6 +78,8 @@ def states(workdir: Path) -> list[str]:
     ({"ledger": "postgresql://x@127.0.0.1/db"}, "give --ledger (PostgreSQL) or --ledger-dir (SQLite files), not both"),
     ({"lease": 0.5}, "--lease must be from 1 to 86400 seconds, not 0.5"),
     ({"daily_limit": 0}, "--daily-limit must be at least 1, not 0"),
+    ({"concurrency": 0}, "--concurrency must be at least 1"),
+    ({"max_attempts": 0}, "--max-attempts must be at least 1"),
     ({"at": "2999-01-01T09:00", "dry_run": True}, "--at starts a send; it does not go with --dry-run or --test-to"),
 ])
 def test_options_that_do_not_go_together_are_refused_before_anything_is_read(

@@ -89,6 +89,10 @@ class SendRequest:
             raise ConfigError(f"--lease must be from 1 to 86400 seconds, not {self.lease:g}")
         if self.daily_limit is not None and self.daily_limit < 1:
             raise ConfigError(f"--daily-limit must be at least 1, not {self.daily_limit}")
+        if self.concurrency < 1:
+            raise ConfigError("--concurrency must be at least 1")
+        if self.max_attempts < 1:
+            raise ConfigError("--max-attempts must be at least 1")
 
 
 class SendOutcome(enum.Enum):
@@ -216,10 +220,6 @@ def _transport(request: SendRequest, folder: Path, campaign: Campaign) -> tuple[
     """The SMTP relay of ``--smtp`` (login from the environment), else the outbox ``folder``; and where, as said."""
     from .transports import OutboxTransport, SMTPSettings, SMTPTransport
 
-    if request.concurrency < 1:
-        raise ConfigError("--concurrency must be at least 1")
-    if request.max_attempts < 1:
-        raise ConfigError("--max-attempts must be at least 1")
     if request.smtp:
         env = campaign.settings.env
         settings = SMTPSettings.from_url(request.smtp, starttls=request.starttls, timeout=request.timeout,
