@@ -77,10 +77,6 @@ class DomainGates:
         if self.busy[key] > 0:
             self.busy[key] -= 1
 
-    def waits_for_connection(self, key: str, /) -> bool:
-        """Whether ``key`` has a connection limit (a message set aside waits for :meth:`release`)."""
-        return bool(self.limits.get(key, DomainLimit()).connections)
-
     def throttled(self, key: str, reason: str, /) -> None:
         """A throttling reply about a recipient of ``key``: the domain slows down (and gets a gate if it had none)."""
         if key not in self.paces:  # its first throttle: from the rate it was accepted at (one a second at least)
