@@ -24,6 +24,7 @@ import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -35,7 +36,10 @@ from ..problems import Problem, Severity
 from .subscribers import Subscriber
 from .suppression import Suppressions
 
-__all__ = ["ALL", "DEFAULT_SEGMENTS", "Criteria", "Segment", "Segments", "load_segments", "select_recipients"]
+if TYPE_CHECKING:
+    from ..config import Settings
+
+__all__ = ["ALL", "DEFAULT_SEGMENTS", "Criteria", "Segment", "Segments", "load_segments", "project_segments", "select_recipients"]
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +169,17 @@ class Segments(Mapping[str, Segment]):
             for use in self._uses
             if use.value.casefold() not in present[use.kind]
         ]
+
+
+def project_segments(settings: Settings, named: str | Path | None = None, /, *, cache: FileCache | None = None) -> Segments:
+    """The segments ``named`` (``--segments``), else the file the settings name (``[sending] segments``), else only ``all``.
+
+    Raises SubscriberError for a file that cannot be used (a named file must exist).
+    """
+    if named is not None:
+        return load_segments(named, cache=cache)
+    default = settings.resolve(settings.sending.segments)
+    return load_segments(default, cache=cache) if default.is_file() else Segments()
 
 
 def load_segments(path: str | Path | None = None, /, *, cache: FileCache | None = None) -> Segments:

@@ -101,7 +101,7 @@ def _check(args: argparse.Namespace) -> int:
 def _stats(args: argparse.Namespace) -> int:
     from .. import config
     from ..audience.list_stats import list_stats
-    from ..audience.segments import Segments, load_segments
+    from ..audience.segments import project_segments
     from ..audience.subscribers import read_subscribers
     from ..audience.suppression import load_suppressions
 
@@ -110,8 +110,7 @@ def _stats(args: argparse.Namespace) -> int:
     _existing(*args.files, args.segments, args.suppressed)
     settings = config.load_settings(args.config)  # the defaults are the files a send of the project reads
     report = read_subscribers(*args.files)
-    default_segments = settings.resolve(settings.sending.segments)
-    segments = load_segments(args.segments or default_segments) if args.segments or default_segments.is_file() else Segments()
+    segments = project_segments(settings, args.segments)
     from_file = load_suppressions(args.suppressed or settings.resolve(settings.sending.suppressed))
     with opened(args, readonly=True, settings=settings) as store:  # the store's list, with what a send would import from the file
         stats = list_stats(report, segments, store.suppressions().beside(from_file))

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
-from ..audience.segments import load_segments
+from ..audience.segments import project_segments
 from ..config import Settings, load_settings
 from ..errors import BulletinError, ConfigError
 from ..send.transports import OutboxTransport, Transport
@@ -113,7 +113,7 @@ def create_app(settings: Settings, store: Store, /, *, limits: Limits | None = N
     limits = limits or Limits()
     buckets = _Buckets(limits)
     one_at_a_time = threading.Lock()  # the store's connection is shared by the worker threads
-    segments = load_segments(segments_file or _default_segments(settings))
+    segments = project_segments(settings, segments_file)
     pages = SelfService(settings, store, transport or OutboxTransport(settings.resolve(sending.outbox) / "service"),
                         unsubscribe, Choices.of(segments), one_at_a_time)
 
@@ -231,9 +231,6 @@ def _first(fields: dict[str, list[str]], name: str) -> str:
     return (fields.get(name) or [""])[0].strip()
 
 
-def _default_segments(settings: Settings) -> str | None:
-    path = settings.resolve(settings.sending.segments)
-    return str(path) if path.exists() else None
 
 
 async def _posted(request: Request, limit: int) -> dict[str, list[str]] | Response:

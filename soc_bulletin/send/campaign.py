@@ -33,6 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..audience.segments import project_segments
 from ..audience.subscribers import Subscriber
 from ..audience.suppression import Suppressions, suppression_key
 from ..check.deliverability import preflight_warnings
@@ -64,7 +65,6 @@ from .preflight import (
     nobody_to_send,
     read_lists,
     render_edition,
-    segments_for,
     sender_of,
     sending_warnings,
     suppressions_and_keys,
@@ -156,7 +156,7 @@ class Campaign:
         identity = issue_identity(issue_dir)
         subscribers, list_warnings = read_lists(lists)
         warnings += list_warnings
-        segments = segments_for(segments_file, project)
+        segments = project_segments(project.settings, segments_file, cache=project.cache)
         chosen = segments.segment(segment)
         place = store_place(settings, url=ledger_url, ledger_dir=ledger_dir)
         shared, folder = place.url, place.folder

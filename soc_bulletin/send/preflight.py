@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..audience.segments import Segment, Segments, load_segments
+from ..audience.segments import Segment
 from ..audience.subscribers import ROW_CODES, Subscriber, read_subscribers
 from ..audience.suppression import Suppressions, load_suppressions
 from ..config import Settings
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EVERYONE", "Fingerprint", "audiences", "changed_articles", "check_content", "check_sent_editions", "dkim_key", "done_keys", "edition_key", "edition_of",
     "fingerprint", "issue_identity", "message_templates", "nobody_to_send", "read_lists", "render_edition",
-    "segments_for", "sender_of", "sending_warnings", "suppressions_and_keys",
+    "sender_of", "sending_warnings", "suppressions_and_keys",
 ]
 
 EVERYONE = "everyone"  # the edition key when an issue has no targeted content
@@ -146,14 +146,6 @@ def read_lists(lists: Sequence[str | Path]) -> tuple[tuple[Subscriber, ...], lis
     if report.invalid:
         warnings.append(f"{report.invalid} invalid subscriber row(s) left out (see above).")
     return report.subscribers, warnings
-
-
-def segments_for(segments_file: str | Path | None, project: Project) -> Segments:
-    """The named segments file, or the project's (only ``all`` when it has none); parsed once per run."""
-    if segments_file is not None:
-        return load_segments(segments_file, cache=project.cache)
-    default = project.settings.resolve(project.settings.sending.segments)
-    return load_segments(default, cache=project.cache) if default.exists() else load_segments(None)
 
 
 def edition_of(project: Project, key: str, /) -> tuple[frozenset[str] | None, tuple[str, ...] | None]:

@@ -67,10 +67,9 @@ def one_segment(status: SendStatus, segment: str, /) -> SendStatus:
 
 def _known_segment(name: str, settings: Settings, /) -> None:
     """Raise ConfigError (exit 2), naming the closest, when ``name`` is not a segment of the project."""
-    from ..audience.segments import Segments, load_segments
+    from ..audience.segments import project_segments
 
-    path = settings.resolve(settings.sending.segments)
-    (load_segments(path) if path.exists() else Segments()).segment(name)
+    project_segments(settings).segment(name)
 
 
 def write_failed_csv(status: SendStatus, out: TextIO, /) -> None:
