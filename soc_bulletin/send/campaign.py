@@ -75,7 +75,6 @@ __all__ = ["Campaign", "DryRun", "SendResult"]
 
 log = logging.getLogger(__name__)
 
-DAY = 86_400.0
 DEFAULT_OPTIONS = DeliveryOptions()
 
 

@@ -36,7 +36,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
-from ..errors import BulletinError, LedgerError, MessageRefused, RecipientRefused, SenderFailure, SendError
+from ..errors import BulletinError, MessageRefused, RecipientRefused, SenderFailure, SendError
 from ..store.ledger import Ledger, LedgerRow, State
 from .adaptive import FLOOR, Pace, describe
 from .domains import DomainGates
@@ -127,7 +127,7 @@ class _Run:
         self.queue: asyncio.Queue[_Item | None] = asyncio.Queue()
         self.shared = ledger.lease is not None  # several senders: leases to renew, the pace kept in the ledger
         self.control = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lease") if self.shared else None
-        self.lease = Lease(ledger, self.control, self._lease_lost)
+        self.lease = Lease(ledger, self.control, self._fail)
         self.pace = SendPace(options.rate, shared=ledger if self.shared else None, control=self.control, on_change=self._pace_changed)
         self.domains = DomainGates(options.domains)
         self.parked: dict[str, list[_Item]] = {}  # rows waiting for a connection of their domain
@@ -139,7 +139,7 @@ class _Run:
         self.unsent: list[_Item] = []     # rows taken back after a stop
         self.io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger")  # ledger and suppression writes, in order
         self.outcomes = Outcomes(ledger, self.io, batch=options.batch, interval=options.flush_interval,
-                                 on_commit=lambda: self.on_progress(self.report), on_error=self._commit_failed)
+                                 on_commit=lambda: self.on_progress(self.report), on_error=self._fail)
         self.error: BaseException | None = None
         self.side_effects: list[Future[None]] = []  # on_permanent calls, checked at the end
 
@@ -235,11 +235,8 @@ class _Run:
             self.wake.clear()
             await self.wake.wait()
 
-    def _commit_failed(self, error: BaseException) -> None:
-        self.error = self.error or error
-        self._halt(str(error))
-
-    def _lease_lost(self, error: LedgerError) -> None:
+    def _fail(self, error: BaseException) -> None:
+        """The ledger could not be written, or the lease was lost: stop, and raise ``error`` when the run ends."""
         self.error = self.error or error
         self._halt(str(error))
 

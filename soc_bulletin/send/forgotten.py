@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..audience.subscribers import Subscriber
-from ..audience.suppression import Suppressions, is_hashed
+from ..audience.suppression import is_hashed
 from ..store.hashing import Hasher
 from ..store.ledger import Ledger
 from .preflight import done_keys
 
-__all__ = ["already_had", "erased"]
+__all__ = ["already_had"]
 
 
 def already_had(ledger: Ledger, recipients: Iterable[tuple[Subscriber, str]], hasher: Hasher | None, /) -> tuple[set[str], set[str]]:
@@ -26,8 +26,3 @@ def already_had(ledger: Ledger, recipients: Iterable[tuple[Subscriber, str]], ha
     hidden = {sub.key for sub, _ in recipients if hasher(sub.key) in hashed} if hashed and hasher is not None else set()
     return done | hidden, hidden
 
-
-def erased(suppressions: Suppressions, subscriber: Subscriber, /) -> bool:
-    """Whether ``subscriber`` is suppressed because their address was erased."""
-    entry = suppressions.get(subscriber)
-    return entry is not None and entry.source == "erased"

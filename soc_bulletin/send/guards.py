@@ -10,12 +10,12 @@ from pathlib import Path
 
 from ..errors import RefusedError
 from ..render.renderer import Edition
+from ..store.base import DAY
 from ..store.ledger import EditionVersion, Ledger
 from .preflight import Fingerprint, changed_articles, fingerprint
 
 __all__ = ["check_stale", "freeze"]
 
-DAY = 86_400.0
 
 
 def check_stale(ledger: Ledger, /, *, identity: str, list_id: str, limit: int, resume_stale: bool, waiting: int) -> None:
