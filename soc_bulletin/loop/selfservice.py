@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from ..audience.subscribers import Subscriber, read_subscribers
-from ..audience.suppression import SOURCES
+from ..audience.suppression import SOURCES, suppression_key
 from ..config import Settings
 from ..content.wording import wording
 from ..errors import SendError
@@ -36,6 +36,7 @@ from ..send.transports import Transport
 from ..send.unsubscribe import Unsubscribe
 from ..store.base import Store
 from ..store.people import CONFIRM_DAYS, Person, Request, token_digest
+from ..store.privacy import iso_time
 from . import web
 from .signup import (
     WORDING,
@@ -112,7 +113,7 @@ class SelfService:
         if errors:
             return self.subscribe_form(form, errors)
         now = time.time()
-        consent = {"given": _iso(now), "wording": WORDING_VERSION, "page": client_page}
+        consent = {"given": iso_time(now), "wording": WORDING_VERSION, "page": client_page}
         person = details.onto(Person(address, origin="signup", consent=consent))
         if not await self._mail_request("signup", address, person, now):
             return self.unavailable()
@@ -182,7 +183,7 @@ class SelfService:
                     self.store.remove_person(old.address)
                     self.store.suppress(old.address, "moved to a new address", source="moved")
             else:
-                self.store.save_person(replace(request.person, consent={**request.person.consent, "confirmed": _iso(now)},
+                self.store.save_person(replace(request.person, consent={**request.person.consent, "confirmed": iso_time(now)},
                                                updated=now))
             self._lift_all(request.address)
             return request, self._preferences_link(request.address)
@@ -201,9 +202,8 @@ class SelfService:
             self.store.lift(address, source=source)
 
     def _preferences_link(self, address: str) -> str:
-        token = self.unsubscribe.token(address)
-        self.store.remember_links([(token, address)])
-        return f"{self.base}/preferences?t={token}&p={self.unsubscribe.preferences_mac(token)}"
+        self.store.remember_links([(self.unsubscribe.token(address), address)])
+        return self.unsubscribe.links(address).preferences
 
     # -- preferences ---------------------------------------------------------------------------
 
@@ -240,11 +240,8 @@ class SelfService:
             notice, errors = await act(self, address, form)
         def state() -> tuple[Person, bool]:
             person = self.store.person(address) or Person.of(self.listed(address) or Subscriber(address), origin="list")
-            return person, bool(self.store.suppressed_keys([address.casefold()]))
+            return person, bool(self.store.suppressed_keys([suppression_key(address)]))
 
         person, suppressed = await self.run(state)
         return page(self, address, person, suppressed, notice, errors, form or {})
 
-
-def _iso(stamp: float) -> str:
-    return dt.datetime.fromtimestamp(stamp, dt.UTC).isoformat(timespec="seconds")
