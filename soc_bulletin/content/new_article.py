@@ -24,6 +24,7 @@ from ..errors import ConfigError, ContentError
 from .load import ARTICLES_DIR, ISSUE_FILE
 from .model import slugify
 from .schema import LANGUAGE_TAG
+from .translate import translation_path
 from .yamlfile import NULL_TAG, node_at, read_yaml
 
 __all__ = ["NewArticle", "SLUG_PATTERN", "TEMPLATE_TEXT", "add_to_issue", "article_template", "new_article", "yaml_scalar"]
@@ -70,7 +71,7 @@ def new_article(issue_dir: str | Path, slug: str, /, *, section: str, new_sectio
     with article.open("x", encoding="utf-8", newline="\n") as file:
         file.write(article_template(slug))
     for language in _other_languages(root):  # an issue in several languages: each translation starts from the template too
-        with article.with_name(f"{slug}.{language}.yaml").open("x", encoding="utf-8", newline="\n") as file:
+        with translation_path(article, language).open("x", encoding="utf-8", newline="\n") as file:
             file.write(article_template(slug))
     temporary = issue_path.with_name(f".{ISSUE_FILE}.new")
     temporary.write_bytes(bom + edited.encode("utf-8"))

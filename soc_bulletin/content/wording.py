@@ -10,7 +10,7 @@ in step with the sources. A language without a catalogue, or a catalogue that la
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -49,9 +49,13 @@ class Wording:
 
     language: str
     messages: tuple[tuple[str, str], ...]
+    _lookup: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_lookup", dict(self.messages))  # made once: the words are looked up many times an edition
 
     def __call__(self, message: str, /, **values: object) -> str:
-        text = dict(self.messages).get(message) or message
+        text = self._lookup.get(message) or message
         return text % values if values else text
 
     def month_year(self, date: dt.date, /) -> str:

@@ -209,10 +209,10 @@ def _ses_bounces(data: dict[str, Any]) -> list[Failure]:
     permanent = bounce.get("bounceType") != "Transient"
     failures = []
     for item in bounce.get("bouncedRecipients") or []:
-        if isinstance(item, dict) and clean_address(str(item.get("emailAddress", ""))):
+        if isinstance(item, dict) and (address := clean_address(str(item.get("emailAddress", "")))):
             diagnostic = str(item.get("diagnosticCode", ""))
             status = best_status(str(item.get("status", "")), diagnostic)
-            failures.append(Failure(clean_address(str(item["emailAddress"])), status,
+            failures.append(Failure(address, status,
                                     status.startswith("5") if status else permanent, diagnostic[:300]))
     return failures
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from email import policy
 from email.message import Message
 
-from .mime import ADDRESS, EXCHANGE_FORM, addresses_in, decoded_header, header_addresses, part_text, returned_headers, text_parts
+from .mime import EXCHANGE_FORM, addresses_in, decoded_header, header_addresses, part_text, returned_headers, text_parts
 from .reports import best_status, status_in
 from .verdict import Failure
 
@@ -331,7 +331,7 @@ def _failure_of(text: str, address: str, chosen: list[str]) -> Failure:
     segment = _text_after(text, address, start, chosen)
     status = _status(segment) or _status(text)
     permanent = _permanent(text, status, _reply(segment) or _reply(text))
-    diagnostic = " ".join(ADDRESS.sub(lambda m: m.group(0), segment[len(address):]).split())[:300]
+    diagnostic = " ".join(segment[len(address):].split())[:300]
     return Failure(address, status, permanent, diagnostic)
 
 
