@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -122,18 +123,30 @@ def known_kinds(folder: Path, colours: Mapping[str, object], /) -> dict[str, str
 
 
 def _kinds_of(issue_file: Path) -> dict[str, str]:
-    """The section kinds another issue's file uses, by slug (none when it cannot be read: its own check says so)."""
+    """The section kinds another issue's file uses, by slug (none when it cannot be read: its own check says so).
+
+    Read once per process while the file is unchanged: ``check issues/`` asks it of every other issue for each one.
+    """
+    try:
+        stat = issue_file.stat()
+    except OSError:
+        return {}
+    return dict(_kinds_read(issue_file, stat.st_mtime_ns, stat.st_size))
+
+
+@lru_cache(maxsize=256)
+def _kinds_read(issue_file: Path, _mtime_ns: int, _size: int, /) -> tuple[tuple[str, str], ...]:
     try:
         data = yaml.safe_load(issue_file.read_text(encoding="utf-8"))
     except (OSError, UnicodeError, yaml.YAMLError):
-        return {}
+        return ()
     kinds = {}
     sections = data.get("sections") if isinstance(data, dict) else None
     for section in sections if isinstance(sections, list) else []:
         kind = section.get("kind") if isinstance(section, dict) else None
         if isinstance(kind, str) and slugify(kind):
             kinds[slugify(kind)] = kind
-    return kinds
+    return tuple(kinds.items())
 
 
 def section_kinds(file: SourceFile, known: Mapping[str, str], colours_file: str, /) -> list[Problem]:
