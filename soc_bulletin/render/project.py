@@ -8,7 +8,6 @@ segments and the settings that ``send`` uses (``--config`` included).
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 from ..config import Settings, load_settings
@@ -16,32 +15,12 @@ from ..content.cache import FileCache
 from ..content.load import IssueSource, read_issue
 from ..content.model import Issue
 from ..errors import ContentError
-from .renderer import DEFAULT_LAYOUTS, Edition, Renderer, web_url
+from .renderer import DEFAULT_LAYOUTS, Edition, Renderer, compiled_layouts, web_url
 
-__all__ = ["EditionKey", "Project", "compiled_layouts"]
+__all__ = ["EditionKey", "Project"]
 
 #: What makes an edition: its audience (None: every article), its languages (None: the issue's own), a preference link.
 EditionKey = tuple[frozenset[str] | None, tuple[str, ...] | None, bool]
-
-
-def compiled_layouts(layouts: Path, toc: bool, /) -> Renderer:
-    """The layouts folder ``layouts`` compiled once per process while its files are unchanged (``toc``: see :class:`Renderer`).
-
-    A long-running process (the preview) sees an edited layout: the files' sizes and times are part of the key.
-    """
-    return _compiled(layouts, toc, _stamp(layouts))
-
-
-def _stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
-    try:
-        return tuple(sorted((str(p), s.st_size, s.st_mtime_ns) for p in folder.rglob("*") if (s := p.stat()) and p.is_file()))
-    except OSError:  # a folder that cannot be listed: Renderer says what is wrong with it
-        return ()
-
-
-@lru_cache(maxsize=8)
-def _compiled(layouts: Path, toc: bool, _stamp: tuple[tuple[str, int, int], ...], /) -> Renderer:
-    return Renderer(layouts, toc=toc)
 
 
 class Project:
@@ -63,6 +42,7 @@ class Project:
         self._source = source  # the folder as already read (the preview), else read when first needed
         self._editions: dict[EditionKey, Edition] = {}
         self._images: dict[str, bytes] = {}
+        self._renderer: Renderer | None = None
 
     @property
     def source(self) -> IssueSource:
@@ -86,8 +66,10 @@ class Project:
 
     @property
     def renderer(self) -> Renderer:
-        """The project's layouts, compiled once per process."""
-        return compiled_layouts(self.layouts, self.settings.render.toc)
+        """The project's layouts, compiled once per process while unchanged (and looked up once per run)."""
+        if self._renderer is None:
+            self._renderer = compiled_layouts(self.layouts, self.settings.render.toc)
+        return self._renderer
 
     @property
     def identity(self) -> str:

@@ -42,6 +42,7 @@ __all__ = [
     "Edition",
     "PLACEHOLDERS",
     "Renderer",
+    "compiled_layouts",
     "fill_placeholders",
     "filter_sections",
     "render_issue",
@@ -333,8 +334,23 @@ def _dark_tint(colour: str, background: str) -> str:
         raise RenderError(f"the layouts' colour {colour!r} or {background!r} is not a #rrggbb colour") from exc
 
 
+def compiled_layouts(layouts: Path, toc: bool, /) -> Renderer:
+    """The layouts folder ``layouts`` compiled once per process while its files are unchanged (``toc``: see :class:`Renderer`).
+
+    A long-running process (the preview) sees an edited layout: the files' sizes and times are part of the key.
+    """
+    return _compiled(layouts, toc, _stamp(layouts))
+
+
+def _stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    try:
+        return tuple(sorted((str(p), s.st_size, s.st_mtime_ns) for p in folder.rglob("*") if (s := p.stat()) and p.is_file()))
+    except OSError:  # a folder that cannot be listed: Renderer says what is wrong with it
+        return ()
+
+
 @lru_cache(maxsize=8)
-def _renderer(layouts: Path, toc: bool) -> Renderer:
+def _compiled(layouts: Path, toc: bool, _stamp: tuple[tuple[str, int, int], ...], /) -> Renderer:
     return Renderer(layouts, toc=toc)
 
 
@@ -342,9 +358,9 @@ def render_issue(
     issue: Issue, /, *, audience: Iterable[str] | None = None, layouts: Path | None = None, web_url: str = "",
     toc: bool = True, languages: tuple[str, ...] | None = None,
 ) -> Edition:
-    """Render ``issue`` to an :class:`Edition`; layouts are compiled once per folder (``toc``: see :class:`Renderer`,
+    """Render ``issue`` to an :class:`Edition`; layouts are compiled once per folder while unchanged (``toc``: see :class:`Renderer`,
     ``languages``: :meth:`Renderer.render`)."""
-    renderer = _renderer(layouts or DEFAULT_LAYOUTS, toc)
+    renderer = compiled_layouts(layouts or DEFAULT_LAYOUTS, toc)
     return renderer.render(issue, audience=None if audience is None else frozenset(audience), web_url=web_url, languages=languages)
 
 
