@@ -27,14 +27,10 @@ MAX_PAUSE_DAYS = 366
 OWN_SOURCES = ("one-click", "mail", "preferences")
 
 
-def _one(form: Mapping[str, Sequence[str]], name: str) -> str:
-    return (form.get(name) or [""])[0].strip()
-
-
 async def act(service: SelfService, address: str, form: Mapping[str, Sequence[str]], /) -> tuple[str, dict[str, str]]:
     """Carry out the form's ``action`` for ``address``: (a notice of what was done, or problems by field)."""
     store = service.store
-    action = _one(form, "action")
+    action = web.first(form, "action")
     now = time.time()
 
     def current() -> Person:
@@ -51,7 +47,7 @@ async def act(service: SelfService, address: str, form: Mapping[str, Sequence[st
         await service.run(lambda: store.save_person(replace(details.onto(current()), updated=now)))
         return "Your details are saved. They are used from the next bulletin.", {}
     if action == "pause":
-        until, problem = _pause_until(_one(form, "until"))
+        until, problem = _pause_until(web.first(form, "until"))
         if problem:
             return "", {"until": problem}
         await service.run(lambda: store.save_person(replace(current(), paused_until=until, updated=now)))
@@ -60,7 +56,7 @@ async def act(service: SelfService, address: str, form: Mapping[str, Sequence[st
         await service.run(lambda: store.save_person(replace(current(), paused_until="", updated=now)))
         return "The bulletin is no longer paused.", {}
     if action == "move":
-        new, errors = read_address(_one(form, "new_email"), field="new_email")
+        new, errors = read_address(web.first(form, "new_email"), field="new_email")
         if errors:
             return "", errors
         if new.casefold() == address.casefold():
@@ -117,15 +113,15 @@ def page(service: SelfService, address: str, person: Person, suppressed: bool, n
         status += f" It is paused until {_day(person.paused_until)}."
     parts.append(web.paragraph(status))
     details = Details.of(person)
-    if errors and _one(form, "action") == "details":
+    if errors and web.first(form, "action") == "details":
         details = read_details(form, service.choices)[0]  # what was typed, with its problems
     parts += [
         "<h2>Your details</h2>\n",
         web.button_form("Save your details", {"action": "details"},
-                        inner=details_fields(service.choices, details, errors if _one(form, "action") == "details" else {})),
+                        inner=details_fields(service.choices, details, errors if web.first(form, "action") == "details" else {})),
         "<h2>Pause the bulletin</h2>\n",
         web.button_form("Pause", {"action": "pause"}, inner=web.text_field(
-            "until", "Start again on", _one(form, "until"), error=errors.get("until", ""), kind="date",
+            "until", "Start again on", web.first(form, "until"), error=errors.get("until", ""), kind="date",
             hint="For example, 2027-03-01. Up to a year from today.")),
     ]
     if person.paused_until:
@@ -133,7 +129,7 @@ def page(service: SelfService, address: str, person: Person, suppressed: bool, n
     parts += [
         "<h2>Change your email address</h2>\n",
         web.button_form("Send a confirmation link", {"action": "move"}, inner=web.text_field(
-            "new_email", "Your new email address", _one(form, "new_email"), error=errors.get("new_email", ""), kind="email",
+            "new_email", "Your new email address", web.first(form, "new_email"), error=errors.get("new_email", ""), kind="email",
             autocomplete="email", hint="We send a link to the new address; the change happens when you open it.")),
         "<h2>Unsubscribe</h2>\n",
         web.paragraph("Stop receiving the bulletin at this address."),

@@ -63,11 +63,11 @@ class SelfService:
     """The pages' logic for one project: ``transport`` carries the confirmation mails."""
 
     def __init__(self, settings: Settings, store: Store, transport: Transport, unsubscribe: Unsubscribe,
-                 choices: Choices, lock: threading.Lock) -> None:
+                 choices: Choices) -> None:
         self.settings, self.store, self.transport, self.unsubscribe, self.choices = settings, store, transport, unsubscribe, choices
         self.base = settings.service_url
         self.name = bulletin_name(settings)
-        self._lock = lock  # the store's connection is shared by the worker threads
+        self._lock = threading.Lock()  # the store's connection is shared by the worker threads (the one-click writes too)
         self._list: tuple[tuple[Path, float], dict[str, Subscriber]] | None = None
 
     async def run(self, work: Callable[[], _T]) -> _T:

@@ -28,7 +28,6 @@ import email.parser
 import email.policy
 import logging
 import os
-import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from ..send.transports import OutboxTransport, Transport
 from ..send.unsubscribe import Unsubscribe, list_id_of, parse_link
 from ..store.base import Store
 from ..store.open import keys_of, open_store
+from . import web
 from .pages import CONFIRM, DONE, FAILED, UNDONE, page, page_language
 from .selfservice import Page, SelfService
 from .signup import Choices
@@ -100,7 +100,6 @@ def create_app(settings: Settings, store: Store, /, *, limits: Limits | None = N
     """The service for the settings, reading from and writing to ``store`` (kept open while the service runs; the
     caller closes it). Confirmation mails go through ``transport`` (default: the outbox folder's ``service``)."""
     from starlette.applications import Starlette  # noqa: PLC0415 - Starlette is loaded by the service, not by its neighbours
-    from starlette.concurrency import run_in_threadpool  # noqa: PLC0415
     from starlette.requests import ClientDisconnect  # noqa: PLC0415
     from starlette.responses import HTMLResponse, PlainTextResponse, Response  # noqa: PLC0415
     from starlette.routing import Route  # noqa: PLC0415
@@ -112,20 +111,18 @@ def create_app(settings: Settings, store: Store, /, *, limits: Limits | None = N
                               secret=current, previous_secret=previous, preferences_url=f"{settings.service_url}/preferences")
     limits = limits or Limits()
     buckets = _Buckets(limits)
-    one_at_a_time = threading.Lock()  # the store's connection is shared by the worker threads
     segments = project_segments(settings, segments_file)
     pages = SelfService(settings, store, transport or OutboxTransport(settings.resolve(sending.outbox) / "service"),
-                        unsubscribe, Choices.of(segments), one_at_a_time)
+                        unsubscribe, Choices.of(segments))
 
     def act(token: str, given: str, undo: bool) -> None:
-        with one_at_a_time:
-            address = store.address_of_link(token) if not given else given if unsubscribe.verify(given, token) else None
-            if not address:
-                return  # a forged or unknown token: the same page, nothing written
-            if undo:
-                store.lift(address, source="one-click")
-            else:
-                store.suppress(address, "unsubscribed", source="one-click")
+        address = store.address_of_link(token) if not given else given if unsubscribe.verify(given, token) else None
+        if not address:
+            return  # a forged or unknown token: the same page, nothing written
+        if undo:
+            store.lift(address, source="one-click")
+        else:
+            store.suppress(address, "unsubscribed", source="one-click")
 
     async def endpoint(request: Request) -> Response:
         client = request.client.host if request.client else "-"
@@ -142,12 +139,12 @@ def create_app(settings: Settings, store: Store, /, *, limits: Limits | None = N
         if body is None:
             return PlainTextResponse("Request too large.\n", 413, HEADERS)
         form = _form(body, request.headers.get("content-type", ""))
-        undo = _first(form, "action") == "undo"
-        if not undo and _first(form, "List-Unsubscribe") != "One-Click":
+        undo = web.first(form, "action") == "undo"
+        if not undo and web.first(form, "List-Unsubscribe") != "One-Click":
             return PlainTextResponse("Send List-Unsubscribe=One-Click to unsubscribe.\n", 400, HEADERS)
         if link is not None:
             try:
-                await run_in_threadpool(act, *link, undo)
+                await pages.run(lambda: act(*link, undo))  # in a worker thread, one store call at a time
             except (OSError, BulletinError, ValueError) as exc:
                 log.error("cannot write to the store %s: %s", store.where, exc)
                 return HTMLResponse(page(FAILED, footer=pages.footer(lang), lang=lang), 503, HEADERS)
@@ -163,11 +160,11 @@ def create_app(settings: Settings, store: Store, /, *, limits: Limits | None = N
     async def confirm(request: Request, form: Form) -> Page:
         if form is None:
             return pages.confirm_form()
-        return await pages.confirm(_first(parse_qs(request.url.query, max_num_fields=5), "t")[:64])
+        return await pages.confirm(web.first(parse_qs(request.url.query, max_num_fields=5), "t")[:64])
 
     async def preferences(request: Request, form: Form) -> Page:
         query = parse_qs(request.url.query, max_num_fields=5)
-        address = await pages.who(_first(query, "t")[:64], _first(query, "p")[:64])
+        address = await pages.who(web.first(query, "t")[:64], web.first(query, "p")[:64])
         if address is None:
             return pages.wrong_link()
         return await pages.preferences(address, form)
@@ -222,13 +219,9 @@ async def _body(request: Request, limit: int) -> bytes | None:
 def _asked_language(query: str, /) -> str:
     """The ``lang`` of a link's query ("" when it has none or the query is not a link's)."""
     try:
-        return _first(parse_qs(query, max_num_fields=20), "lang")[:16]
+        return web.first(parse_qs(query, max_num_fields=20), "lang")[:16]
     except ValueError:
         return ""
-
-
-def _first(fields: dict[str, list[str]], name: str) -> str:
-    return (fields.get(name) or [""])[0].strip()
 
 
 

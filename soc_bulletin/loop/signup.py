@@ -84,7 +84,7 @@ class Details:
 def read_details(form: Mapping[str, Sequence[str]], choices: Choices, /) -> tuple[Details, dict[str, str]]:
     """The name, organisation, region, tags and language a form sent, and a problem per field that is wrong."""
     def one(name: str) -> str:
-        return " ".join((form.get(name) or [""])[0].split())
+        return " ".join(web.first(form, name).split())
 
     name, organisation, region, language = one("name"), one("organisation"), one("region"), one("language")
     by_fold = {r.casefold(): r for r in choices.regions}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Mapping, Sequence
 
-__all__ = ["HEADERS", "button_form", "checkboxes", "error_summary", "frame", "link", "notice", "paragraph", "select", "text_field"]
+__all__ = ["HEADERS", "button_form", "checkboxes", "error_summary", "first", "frame", "link", "notice", "paragraph", "select", "text_field"]
 
 HEADERS = {
     "Cache-Control": "no-store",
@@ -40,6 +40,11 @@ _STYLE = (
     ".visually-hidden{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}"
     ".summary a{color:#a00d1b;font-weight:600}footer{max-width:38rem;margin:0 auto 2rem;padding:0 2rem;font-size:16px}"
 )
+
+
+def first(form: Mapping[str, Sequence[str]], name: str, /) -> str:
+    """The first value a form (or query) sent for ``name``, without surrounding space; "" when it sent none."""
+    return (form.get(name) or [""])[0].strip()
 
 
 def _e(text: str) -> str:
