@@ -10,13 +10,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import unquote
 
-from ..content.model import Issue
 from ..content.yamlfile import node_at
-from ..errors import BulletinError
 from ..problems import Problem, Severity
 from ..render.as_sent import CLIP_BYTES, LONG_ARTICLE_BYTES, article_bytes, sent_html_bytes, shown_size, size_advice
 from ..render.build import local_images
-from ..render.renderer import Edition, render_issue
+from ..render.renderer import Edition
 from .codes import Verdict
 from .compat import compat_verdicts
 from .locate import SourceFile, find_text
@@ -29,18 +27,9 @@ MAX_PREHEADER = 140
 _HREF = re.compile(r"""\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 
 
-def check_edition(
-    issue: Issue, issue_file: SourceFile, articles: Sequence[SourceFile], /, *, edition: Edition | None = None,
-    layouts: Path | None = None, web_url: str = "", toc: bool = True, languages: tuple[str, ...] | None = None,
-) -> list[Problem]:
-    """Render ``issue`` (unless its ``edition`` is given) as it is sent (``layouts``, ``web_url`` and ``toc`` as
-    :func:`~soc_bulletin.render.render_issue` takes them, and its ``languages``) and judge the result; problems are placed in the
-    files they come from."""
-    if edition is None:
-        try:
-            edition = render_issue(issue, layouts=layouts, web_url=web_url, toc=toc, languages=languages)
-        except BulletinError as exc:
-            return [issue_file.problem(None, Verdict("SB500", f"The edition could not be rendered: {exc}"))]
+def check_edition(edition: Edition, issue_file: SourceFile, articles: Sequence[SourceFile], /) -> list[Problem]:
+    """Judge ``edition`` as it is sent (the project renders it: a failed render is SB500 there); problems are placed in
+    the files they come from."""
     problems = _size(edition, issue_file, articles) + _subject(edition, issue_file) + _preheader(edition, issue_file)
     problems += [issue_file.problem(None, verdict) for verdict in compat_verdicts(edition.html)]  # SB510, SB511
     return problems + _missing_from_text(edition, [issue_file, *articles])

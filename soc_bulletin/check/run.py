@@ -276,7 +276,7 @@ class _Checker:
             except BulletinError as exc:
                 judged[name] = [issue_file.problem(None, Verdict("SB500", f"The edition could not be rendered: {exc}"))]
                 continue
-            judged[name] = check_edition(issue, issue_file, articles, edition=rendered)
+            judged[name] = check_edition(rendered, issue_file, articles)
         self.problems += _named(judged, sent=sent)
 
     def article_file(self, path: Path, folder: Path) -> None:
