@@ -21,7 +21,7 @@ from ..content.model import Image, Issue
 from ..errors import ContentError, RenderError
 from ..problems import Problem
 from .as_sent import sent_html_bytes
-from .languages import editions_of, greeter
+from .languages import editions_of, greeter, with_language
 from .project import Project
 from .renderer import fill_placeholders, filter_sections, is_safe_src, render_issue
 
@@ -175,9 +175,9 @@ def build_editions(issue_dir: str | Path | Project, out_dir: str | Path, /, *, l
     editions = {EVERYONE: frozenset[str]()} | {name: frozenset({name}) for name in audiences(issue)}
     built = {}
     for language_set in [languages] if languages else editions_of(issue):
-        suffix = "" if language_set == (issue.main_language,) else "@" + "+".join(language_set)
         for name, audience in editions.items():
-            built[name + suffix] = build_issue(issue, contained(Path(out_dir), name + suffix), root=project.issue_dir,
+            key = with_language(name, language_set, issue)
+            built[key] = build_issue(issue, contained(Path(out_dir), key), root=project.issue_dir,
                                          layouts=project.layouts, audience=audience, languages=language_set, read=project.image)
     return built
 

@@ -21,12 +21,24 @@ from dataclasses import dataclass
 from ..content.model import Issue, Section
 from ..content.wording import Wording, wording
 
-__all__ = ["BOTH", "Other", "Version", "bilingual", "edition_subject", "editions_of", "greeter", "language_page", "mark_languages", "versions"]
+__all__ = ["BOTH", "Other", "Version", "bilingual", "edition_subject", "editions_of", "greeter", "language_page", "mark_languages", "split_key", "versions",
+           "with_language"]
 
 #: A subscriber's language that asks for every language of the issue in one message.
 BOTH = "both"
 
 _LANGUAGE_CLASS = re.compile(r'class="([^"]*?\bsb-lang-([A-Za-z0-9-]+)\b[^"]*)"')
+
+
+def with_language(key: str, languages: tuple[str, ...], issue: Issue, /) -> str:
+    """The edition key of audience ``key`` in ``languages``: ``key`` itself for the main language alone."""
+    return key if languages == (issue.main_language,) else f"{key}@{'+'.join(languages)}"
+
+
+def split_key(key: str, /) -> tuple[str, tuple[str, ...] | None]:
+    """An edition key's audience key and languages (None: the issue's main language)."""
+    audience, at, languages = key.partition("@")
+    return audience, tuple(languages.split("+")) if at else None
 
 
 @dataclass(frozen=True, slots=True)

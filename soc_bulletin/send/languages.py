@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 from ..audience.subscribers import Subscriber
 from ..content.model import Issue
-from ..render.languages import BOTH, bilingual
+from ..render.languages import BOTH, bilingual, split_key, with_language
 
 __all__ = ["LANGUAGE_COLUMN", "edition_languages", "in_language", "language_warnings", "split_key", "with_language"]
 
@@ -37,17 +37,6 @@ def edition_languages(subscriber: Subscriber, issue: Issue, /) -> tuple[str, ...
         return bilingual(issue)
     found = next((language for language in issue.languages if language.casefold() == chosen), None)
     return (found,) if found is not None else (issue.main_language,)
-
-
-def with_language(key: str, languages: tuple[str, ...], issue: Issue, /) -> str:
-    """The edition key of audience ``key`` in ``languages``: ``key`` itself for the main language alone."""
-    return key if languages == (issue.main_language,) else f"{key}@{'+'.join(languages)}"
-
-
-def split_key(key: str, /) -> tuple[str, tuple[str, ...] | None]:
-    """An edition key's audience key and languages (None: the issue's main language)."""
-    audience, at, languages = key.partition("@")
-    return audience, tuple(languages.split("+")) if at else None
 
 
 def language_warnings(subscribers: Iterable[Subscriber], issue: Issue, /) -> list[str]:

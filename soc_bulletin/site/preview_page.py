@@ -16,6 +16,7 @@ from ..content.model import Issue
 from ..problems import Severity
 from ..render.build import EVERYONE, audiences
 from ..render.languages import editions_of as language_editions
+from ..render.languages import with_language
 
 if TYPE_CHECKING:
     from .preview import PreviewBuild
@@ -30,7 +31,7 @@ def editions_of(issue: Issue, /) -> tuple[str, ...]:
     """The editions of ``issue``: every article, and when some have an audience, ``everyone`` and each segment; every
     article in each other language and in both (``@cy``, ``@cy+en``) when the issue has several."""
     targeted = audiences(issue)
-    return ((FULL, EVERYONE, *targeted) if targeted else (FULL,)) + tuple(f"@{'+'.join(k)}" for k in language_editions(issue)[1:])
+    return ((FULL, EVERYONE, *targeted) if targeted else (FULL,)) + tuple(with_language("", k, issue) for k in language_editions(issue)[1:])
 
 
 def edition_label(key: str, /) -> str:
